@@ -13,3 +13,12 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 -include stack/stack.mk
+
+build: deps
+	node scripts/build.ts
+
+typecheck: deps
+	tsc --noEmit -p .
+
+clean:
+	rm -rf build dist

@@ -1,0 +1,87 @@
+/**
+ * Build dist/argoexec: esbuild bundle → Node single-executable application, with its loader and
+ * shared libraries in dist/argoexec.d (docs/decisions.md, "Portable executable").
+ *
+ *   node scripts/build.ts            (run with the project's Node 24: `make build`)
+ *
+ * Steps are skipped when their inputs did not change, so a warm rebuild is fast.
+ */
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { RESERVED_PATH_BYTES, writeElfPaths } from '../src/core/runtime/elf-paths.ts';
+import { elfPathsFor, LOADER_NAME, runtimeDirFor } from '../src/core/runtime/layout.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const buildDir = join(root, 'build');
+const distDir = join(root, 'dist');
+const exe = join(distDir, 'argoexec');
+mkdirSync(buildDir, { recursive: true });
+mkdirSync(distDir, { recursive: true });
+
+function git(args: string[], fallback: string): string {
+  try { return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return fallback; }
+}
+
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+const commit = git(['rev-parse', 'HEAD'], 'unknown');
+const dirty = git(['status', '--porcelain', '--untracked-files=no'], '') !== '';
+const tag = git(['describe', '--exact-match', '--tags', 'HEAD'], '');
+const commitDate = git(['show', '-s', '--format=%cI', 'HEAD'], '1970-01-01T00:00:00Z');
+
+// 1. Bundle. CommonJS because Node 24's SEA runs a CommonJS main script.
+const bundle = join(buildDir, 'argoexec.cjs');
+await build({
+  entryPoints: [join(root, 'src/main.ts')],
+  outfile: bundle,
+  bundle: true,
+  platform: 'node',
+  target: 'node24',
+  format: 'cjs',
+  minifySyntax: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  define: {
+    __ARGOEXEC_VERSION__: JSON.stringify(`v${pkg.version}`),
+    __ARGOEXEC_BUILD_DATE__: JSON.stringify(new Date(commitDate).toISOString().replace(/\.\d{3}Z$/, 'Z')),
+    __ARGOEXEC_GIT_COMMIT__: JSON.stringify(commit),
+    __ARGOEXEC_GIT_TREE_STATE__: JSON.stringify(dirty ? 'dirty' : 'clean'),
+    __ARGOEXEC_GIT_TAG__: JSON.stringify(tag),
+  },
+});
+
+// 2. SEA blob (with V8 code cache for a fast start).
+const seaConfig = join(buildDir, 'sea-config.json');
+const blob = join(buildDir, 'sea-prep.blob');
+writeFileSync(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true }));
+execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: 'inherit' });
+
+// 3. Inject the blob into a copy of Node, then reserve room for an absolute interpreter and rpath.
+//    (postject first: LIEF cannot inject into a binary patchelf has already rewritten.)
+const tmpExe = `${exe}.tmp`;
+copyFileSync(realpathSync(process.execPath), tmpExe);
+chmodSync(tmpExe, 0o755);
+execFileSync(process.execPath, [join(root, 'node_modules/postject/dist/cli.js'), tmpExe, 'NODE_SEA_BLOB', blob,
+  '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], { stdio: ['ignore', 'ignore', 'inherit'] });
+const placeholder = '/' + 'x'.repeat(RESERVED_PATH_BYTES - 2);
+execFileSync('patchelf', ['--set-interpreter', placeholder, '--force-rpath', '--set-rpath', placeholder, tmpExe], { stdio: 'inherit' });
+const nodeBin = realpathSync(process.execPath);
+
+// 5. Runtime directory: the glibc loader and every library Node links against, from this machine.
+const runtimeDir = runtimeDirFor(exe);
+rmSync(runtimeDir, { recursive: true, force: true });
+mkdirSync(runtimeDir, { recursive: true });
+const ldd = execFileSync('ldd', [nodeBin], { encoding: 'utf8' });
+for (const line of ldd.split('\n')) {
+  const lib = /=>\s+(\/\S+)/.exec(line)?.[1];
+  if (lib) copyFileSync(realpathSync(lib), join(runtimeDir, basename(lib)));
+  const loader = /^\s*(\/\S*ld-linux\S*)\s/.exec(line)?.[1];
+  if (loader) copyFileSync(realpathSync(loader), join(runtimeDir, LOADER_NAME));
+}
+if (!existsSync(join(runtimeDir, LOADER_NAME))) throw new Error(`ldd did not name the loader:\n${ldd}`);
+
+// 6. Point the executable at its runtime directory (absolute; `argoexec init` repoints its copies).
+writeElfPaths(tmpExe, elfPathsFor(runtimeDir));
+execFileSync('mv', [tmpExe, exe]);
+console.log(`built ${exe} (${commit.slice(0, 12)}${dirty ? ', dirty' : ''})`);

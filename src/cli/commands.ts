@@ -1,0 +1,42 @@
+/**
+ * The command table: names, local flags and lazily imported handlers, so that `emissary` never loads
+ * the code (and dependencies) of `wait` or `resource`.
+ */
+import type { CommandHandler } from './context.ts';
+import type { FlagSpec } from './parse.ts';
+
+export interface CommandEntry {
+  flags?: FlagSpec[];
+  load: () => Promise<CommandHandler>;
+}
+
+export const COMMANDS: Record<string, CommandEntry> = {
+  emissary: { load: async () => (await import('../roles/emissary/command.ts')).runEmissaryCommand },
+  kill: { load: async () => (await import('../roles/kill.ts')).runKillCommand },
+  version: {
+    flags: [{ name: 'short', kind: 'bool' }],
+    load: async () => (await import('../roles/version.ts')).runVersionCommand,
+  },
+  init: { load: async () => (await import('../roles/init/command.ts')).runInitCommand },
+};
+
+/** Sub-command names Argo's root command knows, for help text and the parser (lifecycle §1.1). */
+export const COMMAND_TREE: Record<string, string[] | null> = {
+  agent: ['init', 'main'],
+  artifact: ['delete'],
+  'artifact-plugin-init': null,
+  'artifact-plugin-sidecar': null,
+  data: null,
+  emissary: null,
+  init: null,
+  kill: null,
+  resource: null,
+  supervisor: null,
+  version: null,
+  wait: null,
+};
+
+export const LOCAL_FLAGS: Record<string, FlagSpec[]> = {
+  version: [{ name: 'short', kind: 'bool' }],
+  'artifact-plugin-init': [{ name: 'plugin-name', kind: 'string' }],
+};

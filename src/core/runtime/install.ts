@@ -1,0 +1,43 @@
+/**
+ * Install this executable, with its loader and libraries, at another path — `argoexec init` copying
+ * itself onto the shared /var/run/argo volume (lifecycle §5 step 2) — and repoint the copy's ELF paths
+ * at the copied runtime directory so it runs inside any user image.
+ */
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { elfPathsFor, runtimeDirFor } from './layout.ts';
+import { writeElfPaths } from './elf-paths.ts';
+
+export interface InstallReport { bytes: number; files: number; millis: number }
+
+/** The running executable: the SEA binary (process.execPath), never `node` running a script. */
+export function currentExecutable(): string {
+  return realpathSync(process.execPath);
+}
+
+export function installExecutable(target: string, source = currentExecutable()): InstallReport {
+  const started = performance.now();
+  const fromDir = runtimeDirFor(source);
+  const toDir = runtimeDirFor(target);
+  let names: string[];
+  try {
+    names = readdirSync(fromDir);
+  } catch (err) {
+    throw new Error(`${source} is not a packaged argoexec (no runtime directory ${fromDir}): ${(err as Error).message}`);
+  }
+  mkdirSync(toDir, { recursive: true, mode: 0o755 });
+  let bytes = 0;
+  for (const name of names) {
+    const from = join(fromDir, name);
+    const to = join(toDir, name);
+    copyFileSync(from, to);
+    chmodSync(to, 0o555);
+    bytes += statSync(to).size;
+  }
+  copyFileSync(source, target);
+  chmodSync(target, 0o755);
+  writeElfPaths(target, elfPathsFor(toDir));
+  chmodSync(target, 0o555);
+  bytes += statSync(target).size;
+  return { bytes, files: names.length + 1, millis: Math.round(performance.now() - started) };
+}

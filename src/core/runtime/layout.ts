@@ -1,0 +1,14 @@
+/**
+ * Where the executable finds its loader and libraries: a directory `argoexec.d` next to it, named by
+ * absolute path inside the executable (ELF interpreter + rpath).
+ */
+export const RUNTIME_DIR_SUFFIX = '.d';
+export const LOADER_NAME = 'ld-linux-x86-64.so.2';
+
+export function runtimeDirFor(executable: string): string {
+  return `${executable}${RUNTIME_DIR_SUFFIX}`;
+}
+
+export function elfPathsFor(runtimeDir: string): { interpreter: string; rpath: string } {
+  return { interpreter: `${runtimeDir}/${LOADER_NAME}`, rpath: runtimeDir };
+}

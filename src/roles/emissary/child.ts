@@ -1,0 +1,77 @@
+/**
+ * Start the user's command as a child in its own process group, optionally teeing its output into
+ * the capture files (lifecycle §6.10), and report how it ended (§6.14).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { signalNumber } from '../../core/signals.ts';
+import { writeAllSync } from '../../core/write-all.ts';
+import type { Logger } from '../../core/log.ts';
+
+export interface CaptureFds { stdout: number; combined: number }
+
+export interface RunningChild {
+  pid: number;
+  /** Resolves with the exit status: the exit code, or 128 + signal number. */
+  exited: Promise<number>;
+}
+
+/** After the child is reaped, wait at most this long for its output pipes to drain (Go's WaitDelay). */
+const PIPE_DRAIN_MS = 100;
+
+function errnoText(err: NodeJS.ErrnoException): string {
+  const texts: Record<string, string> = {
+    ENOEXEC: 'exec format error', EACCES: 'permission denied', ENOENT: 'no such file or directory',
+    E2BIG: 'argument list too long', ETXTBSY: 'text file busy', ENOTDIR: 'not a directory', EISDIR: 'is a directory',
+  };
+  return (err.code && texts[err.code]) || err.message;
+}
+
+function tee(stream: Readable, fds: number[], log: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    stream.on('data', (chunk: Buffer) => {
+      for (const fd of fds) {
+        try { writeAllSync(fd, chunk); } catch (err) { log.debug('failed to copy child output', { fd, error: err }); }
+      }
+    });
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', () => resolve());
+  });
+}
+
+/**
+ * Spawn `path` with `argv0 = path` (Go's exec.Command). Rejects with `fork/exec <path>: <errno>` when
+ * the kernel refuses to run it.
+ */
+export function startChild(path: string, args: string[], env: NodeJS.ProcessEnv, capture: CaptureFds | undefined, log: Logger): Promise<RunningChild> {
+  return new Promise((resolve, reject) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(path, args, {
+        argv0: path,
+        env,
+        detached: true, // own process group (pgid == pid), so signals reach the whole job
+        stdio: capture ? ['inherit', 'pipe', 'pipe'] : 'inherit',
+      });
+    } catch (err) {
+      reject(new Error(`fork/exec ${path}: ${errnoText(err as NodeJS.ErrnoException)}`));
+      return;
+    }
+    child.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`fork/exec ${path}: ${errnoText(err)}`)));
+    child.once('spawn', () => {
+      const drained = capture && child.stdout && child.stderr
+        ? Promise.all([tee(child.stdout, [1, capture.stdout, capture.combined], log), tee(child.stderr, [2, capture.combined], log)])
+        : Promise.resolve();
+      const exited = new Promise<number>((res) => {
+        child.once('exit', (code, signal) => {
+          const status = signal ? 128 + (signalNumber(signal) ?? 0) : (code ?? 0);
+          // A background grandchild may keep the pipes open: give them a moment, then stop reading.
+          const timer = setTimeout(() => { child.stdout?.destroy(); child.stderr?.destroy(); res(status); }, PIPE_DRAIN_MS);
+          void drained.then(() => { clearTimeout(timer); res(status); });
+        });
+      });
+      resolve({ pid: child.pid as number, exited });
+    });
+  });
+}
