@@ -29,7 +29,7 @@ function entryType(st: Stats): EntryType {
 
 function header(name: string, st: Stats, linkname?: string): tarStream.Header {
   const type = entryType(st);
-  return {
+  const h: tarStream.Header = {
     name,
     type,
     mode: st.mode & 0o7777,
@@ -39,9 +39,13 @@ function header(name: string, st: Stats, linkname?: string): tarStream.Header {
     gname: groupName(st.gid),
     mtime: new Date(Math.round(st.mtimeMs / 1000) * 1000),
     size: type === 'file' ? st.size : 0,
-    ...(linkname !== undefined ? { linkname } : {}),
-    ...(type === 'character-device' || type === 'block-device' ? { devmajor: Number((BigInt(st.rdev) >> 8n) & 0xfffn), devminor: Number(st.rdev & 0xff) } : {}),
   };
+  if (linkname !== undefined) h.linkname = linkname;
+  if (type === 'character-device' || type === 'block-device') {
+    h.devmajor = Math.floor(st.rdev / 256) & 0xfff;
+    h.devminor = st.rdev & 0xff;
+  }
+  return h;
 }
 
 async function addEntry(pack: tarStream.Pack, name: string, path: string, st: Stats): Promise<void> {
