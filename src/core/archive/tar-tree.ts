@@ -27,9 +27,9 @@ function entryType(st: Stats): EntryType {
   throw new Error('archive/tar: sockets not supported');
 }
 
-function header(name: string, st: Stats, linkname?: string): tarStream.Header {
+function header(name: string, st: Stats, linkname?: string): Partial<tarStream.Header> & { name: string } {
   const type = entryType(st);
-  const h: tarStream.Header = {
+  const h: Partial<tarStream.Header> & { name: string } = {
     name,
     type,
     mode: st.mode & 0o7777,
