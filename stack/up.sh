@@ -1,0 +1,277 @@
+#!/usr/bin/env bash
+# `make stack-up`: build (cached) and start the local test stack, loopback only, then write .stack/env.
+# Idempotent: a service whose pid file points at a live process that passes its health check is
+# left alone; the Kubernetes objects are (re-)applied every time (cheap, server-side apply).
+# Env: STACK_SKIP_BUILD=1 skips stack/build.sh (binaries must already exist).
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+t0=$SECONDS
+
+if [[ ${STACK_SKIP_BUILD:-0} != 1 ]]; then "$STACK_LIB_DIR/build.sh"; fi
+for b in etcd kube-apiserver kubectl minio versitygw fake-gcs-server go-httpbin argoexec workflow-controller; do
+  [[ -x $STACK_BIN/$b ]] || { slog "ERROR: $STACK_BIN/$b is missing: run stack/build.sh"; exit 1; }
+done
+AZURITE_BLOB_JS=$STACK_CACHE/azurite/node_modules/azurite/dist/src/blob/main.js
+[[ -f $AZURITE_BLOB_JS ]] || { slog "ERROR: $AZURITE_BLOB_JS is missing: run stack/build.sh azurite"; exit 1; }
+[[ -x $NODE ]] || { slog "ERROR: Node 24 not found at $NODE (run npm ci in the repo)"; exit 1; }
+for t in curl openssl git setsid; do command -v $t >/dev/null || { slog "ERROR: $t not found"; exit 1; }; done
+
+mkdir -p "$RUN" "$SLOGS" "$DATA" "$KUBE"
+"$STACK_LIB_DIR/pki.sh"
+KUBECTL=$STACK_BIN/kubectl
+APISERVER_URL=https://$HOST:$APISERVER_PORT
+
+# ------------------------------------------------------------------------------------- etcd
+etcd_health() { [[ $(curl -s --max-time 2 "http://$HOST:$ETCD_PORT/health") == *'"health":"true"'* ]]; }
+start_service etcd 30 etcd_health -- "$STACK_BIN/etcd" \
+  --name=node0 --data-dir="$DATA/etcd" \
+  --listen-client-urls="http://$HOST:$ETCD_PORT" --advertise-client-urls="http://$HOST:$ETCD_PORT" \
+  --listen-peer-urls="http://$HOST:$ETCD_PEER_PORT" --initial-advertise-peer-urls="http://$HOST:$ETCD_PEER_PORT" \
+  --initial-cluster="node0=http://$HOST:$ETCD_PEER_PORT" --listen-metrics-urls="" \
+  --unsafe-no-fsync=true --auto-compaction-retention=1 --quota-backend-bytes=8589934592 \
+  --max-request-bytes=8388608 --log-level=warn
+
+# ------------------------------------------------------------------------------ kube-apiserver
+apiserver_health() {
+  [[ $(curl -s --max-time 3 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" \
+        "$APISERVER_URL/readyz") == ok ]]
+}
+start_service kube-apiserver 120 apiserver_health -- "$STACK_BIN/kube-apiserver" \
+  --etcd-servers="http://$HOST:$ETCD_PORT" \
+  --bind-address=$HOST --advertise-address=$HOST --secure-port="$APISERVER_PORT" \
+  --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
+  --client-ca-file="$PKI/ca.crt" \
+  --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+  --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
+  --service-cluster-ip-range=10.0.0.0/24 \
+  --authorization-mode=Node,RBAC --allow-privileged=true \
+  --endpoint-reconciler-type=none \
+  --kubelet-preferred-address-types=InternalIP \
+  --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt" \
+  --kubelet-client-key="$PKI/apiserver-kubelet-client.key" \
+  --enable-priority-and-fairness=false --profiling=false \
+  --cert-dir="$DATA/kube-apiserver"
+
+# kubeconfigs ----------------------------------------------------------------------------------
+b64() { base64 -w0 < "$1"; }
+write_kubeconfig() { # FILE USER-STANZA
+  cat > "$1" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: local
+  cluster:
+    server: $APISERVER_URL
+    certificate-authority-data: $(b64 "$PKI/ca.crt")
+contexts:
+- name: local
+  context: {cluster: local, user: user, namespace: argo}
+current-context: local
+users:
+- name: user
+  user:
+$2
+EOF
+  chmod 600 "$1"
+}
+write_kubeconfig "$KUBE/admin.kubeconfig" "    client-certificate-data: $(b64 "$PKI/admin.crt")
+    client-key-data: $(b64 "$PKI/admin.key")"
+k() { "$KUBECTL" --kubeconfig "$KUBE/admin.kubeconfig" "$@"; }
+
+# Kubernetes objects ------------------------------------------------------------------------------
+slog "applying Argo $ARGO_CRDS_FLAVOR CRDs, namespace argo, RBAC, service-account token"
+bootstrap_log=$SLOGS/kube-bootstrap.log
+kboot() {
+  if ! "$@" >>"$bootstrap_log" 2>&1; then
+    slog "ERROR: Kubernetes bootstrap step failed: $*"; slog "  log: $bootstrap_log; last 20 lines:"
+    tail -n 20 "$bootstrap_log" | sed 's/^/    | /' >&2; exit 1
+  fi
+}
+: > "$bootstrap_log"
+MANIFESTS=${ARGO_MANIFESTS:-$STACK_ROOT/../shared/argo-v4.1.2/manifests}
+[[ -d $MANIFESTS ]] || MANIFESTS=/work/shared/argo-v4.1.2/manifests
+[[ -d $MANIFESTS/crds/$ARGO_CRDS_FLAVOR ]] || { slog "ERROR: Argo manifests not found at $MANIFESTS (set ARGO_MANIFESTS)"; exit 1; }
+QS=$MANIFESTS/quick-start/base
+kboot k apply --server-side --force-conflicts --field-manager=argoexec-ts-stack -f "$MANIFESTS/crds/$ARGO_CRDS_FLAVOR/"
+kboot k wait --for condition=established --timeout=60s crd --all
+kboot k apply --server-side --field-manager=argoexec-ts-stack -f - <<EOF
+apiVersion: v1
+kind: Namespace
+metadata: {name: argo}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: default, namespace: argo}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: default, namespace: default}
+EOF
+# The quick-start roles and bindings, verbatim, into namespace argo.
+for f in executor/emissary/executor-role.yaml executor-default-rolebinding.yaml agent-role.yaml \
+         agent-default-rolebinding.yaml artifactgc-role.yaml artifactgc-default-rolebinding.yaml \
+         minio/my-minio-cred-secret.yaml httpbin/my-httpbin-cred-secret.yaml; do
+  kboot k apply --server-side --force-conflicts --field-manager=argoexec-ts-stack -n argo -f "$QS/$f"
+done
+# What kube-controller-manager would create: kube-root-ca.crt in every namespace we use, and the
+# token of the quick-start's default.service-account-token Secret.
+for ns in argo default; do
+  k create configmap kube-root-ca.crt -n "$ns" --from-file=ca.crt="$PKI/ca.crt" --dry-run=client -o yaml \
+    | kboot k apply --server-side --force-conflicts --field-manager=argoexec-ts-stack -f -
+done
+sa_uid=$(k get serviceaccount default -n argo -o jsonpath='{.metadata.uid}')
+[[ -n $sa_uid ]] || { slog "ERROR: could not read the uid of ServiceAccount argo/default"; exit 1; }
+token=$("$STACK_LIB_DIR/sa-token.sh" argo default default.service-account-token "$sa_uid")
+printf '%s' "$token" > "$PKI/executor.token"; chmod 600 "$PKI/executor.token"
+kboot k apply --server-side --force-conflicts --field-manager=argoexec-ts-stack -f - <<EOF
+apiVersion: v1
+kind: Secret
+type: kubernetes.io/service-account-token
+metadata:
+  name: default.service-account-token
+  namespace: argo
+  annotations:
+    kubernetes.io/service-account.name: default
+    kubernetes.io/service-account.uid: "$sa_uid"
+data:
+  token: $(printf '%s' "$token" | base64 -w0)
+  ca.crt: $(b64 "$PKI/ca.crt")
+  namespace: $(printf argo | base64 -w0)
+EOF
+write_kubeconfig "$KUBE/executor.kubeconfig" "    token: $token"
+
+# ------------------------------------------------------------------------------------- S3: MinIO
+minio_health() { [[ $(http_code "http://$HOST:$MINIO_PORT/minio/health/ready") == 200 ]]; }
+start_service minio 60 minio_health -- env MINIO_ROOT_USER=$S3_ACCESS_KEY MINIO_ROOT_PASSWORD=$S3_SECRET_KEY \
+  MINIO_BROWSER=off MINIO_UPDATE=off MINIO_CALLHOME_ENABLE=off MINIO_REGION=$S3_REGION \
+  "$STACK_BIN/minio" server "$DATA/minio" --address "$HOST:$MINIO_PORT" --console-address "$HOST:$MINIO_CONSOLE_PORT" --quiet
+
+# ----------------------------------------------------------------------------------- S3: versitygw
+versity_health() { [[ $(http_code "http://$HOST:$VERSITY_PORT/health") == 200 ]]; }
+start_service versitygw 60 versity_health -- env ROOT_ACCESS_KEY=$S3_ACCESS_KEY ROOT_SECRET_KEY=$S3_SECRET_KEY \
+  "$STACK_BIN/versitygw" --port "$HOST:$VERSITY_PORT" --region "$S3_REGION" --health /health \
+  posix "$DATA/versitygw"
+
+make_buckets() { # ENDPOINT NAME
+  local ep=$1 b code
+  for b in $S3_BUCKETS; do
+    code=$(s3_curl "$ep" PUT "/$b" -o /dev/null -w '%{http_code}')
+    case $code in 200|409) ;; *) slog "ERROR: creating bucket $b on $2 ($ep) answered HTTP $code"; exit 1 ;; esac
+  done
+}
+make_buckets "http://$HOST:$MINIO_PORT" minio
+make_buckets "http://$HOST:$VERSITY_PORT" versitygw
+
+# ---------------------------------------------------------------------------------------- Azurite
+azurite_health() { [[ $(http_code "http://$HOST:$AZURITE_BLOB_PORT/") != 000 ]]; }
+start_service azurite 60 azurite_health -- env "AZURITE_ACCOUNTS=$AZURITE_ACCOUNT:$AZURITE_KEY" \
+  "$NODE" "$AZURITE_BLOB_JS" --blobHost $HOST --blobPort "$AZURITE_BLOB_PORT" \
+  --location "$DATA/azurite" --loose --skipApiVersionCheck --disableProductStyleUrl \
+  --disableTelemetry   # Azurite otherwise sends telemetry off-machine
+kboot "$NODE" "$STACK_LIB_DIR/azure-container.mjs" "http://$HOST:$AZURITE_BLOB_PORT/$AZURITE_ACCOUNT" \
+  "$AZURITE_ACCOUNT" "$AZURITE_KEY" "$AZURITE_CONTAINER"
+
+# ---------------------------------------------------------------------------------- fake-gcs-server
+gcs_health() { [[ $(http_code "http://$HOST:$FAKE_GCS_PORT/storage/v1/b") == 200 ]]; }
+start_service fake-gcs 60 gcs_health -- "$STACK_BIN/fake-gcs-server" -scheme http -host $HOST -port "$FAKE_GCS_PORT" \
+  -backend filesystem -filesystem-root "$DATA/fake-gcs" \
+  -public-host "$HOST:$FAKE_GCS_PORT" -external-url "http://$HOST:$FAKE_GCS_PORT" -log-level warn
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+  --data "{\"name\":\"$GCS_BUCKET\"}" "http://$HOST:$FAKE_GCS_PORT/storage/v1/b?project=test")
+case $code in 200|409) ;; *) slog "ERROR: creating GCS bucket $GCS_BUCKET answered HTTP $code"; exit 1 ;; esac
+
+# ---------------------------------------------------------------------------------------- httpbin
+httpbin_health() { [[ $(http_code "http://$HOST:$HTTPBIN_PORT/get") == 200 ]]; }
+start_service httpbin 30 httpbin_health -- "$STACK_BIN/go-httpbin" -host $HOST -port "$HTTPBIN_PORT" \
+  -max-body-size 268435456 -max-duration 60s
+
+# -------------------------------------------------------------------------------------------- git
+# A bare test repository (README.md, hello.txt, a sub-directory, tag v1.0.0, branch "dev") served
+# read-only by `git daemon` (git://) and by `git http-backend` behind a tiny Node server (http://,
+# anonymous reads; /auth/… requires basic auth admin/password).
+GITROOT=$DATA/git-repos
+make_git_repo() {
+  [[ -d $GITROOT/$GIT_REPO ]] && return 0
+  local w; w=$(mktemp -d)
+  (
+    set -e; cd "$w"
+    git init -q -b main .
+    git config user.email stack@localhost; git config user.name "argoexec-ts stack"
+    printf '# argo-test\nA repository for Argo git-artifact tests.\n' > README.md
+    printf 'hello world\n' > hello.txt
+    mkdir -p dir/sub; printf 'nested\n' > dir/sub/nested.txt
+    git add -A; GIT_COMMITTER_DATE='2024-01-01T00:00:00Z' git commit -q --date='2024-01-01T00:00:00Z' -m 'initial commit'
+    git tag v1.0.0
+    git checkout -q -b dev; printf 'dev branch\n' > dev.txt; git add dev.txt
+    GIT_COMMITTER_DATE='2024-01-02T00:00:00Z' git commit -q --date='2024-01-02T00:00:00Z' -m 'dev commit'
+    git checkout -q main
+    mkdir -p "$GITROOT"; git clone -q --bare . "$GITROOT/$GIT_REPO"
+    git -C "$GITROOT/$GIT_REPO" config http.receivepack false
+  ) || { rm -rf "$w"; slog "ERROR: creating the git test repository failed"; exit 1; }
+  rm -rf "$w"
+}
+if ! svc_pid git-daemon >/dev/null || ! svc_pid git-http >/dev/null; then rm -rf "$GITROOT"; fi
+make_git_repo
+git_daemon_health() { git ls-remote "git://$HOST:$GIT_DAEMON_PORT/$GIT_REPO" HEAD; }
+start_service git-daemon 30 git_daemon_health -- git daemon --base-path="$GITROOT" --export-all --reuseaddr \
+  --listen=$HOST --port="$GIT_DAEMON_PORT" --informative-errors "$GITROOT"
+git_http_health() { git ls-remote "http://$HOST:$GIT_HTTP_PORT/$GIT_REPO" HEAD; }
+start_service git-http 30 git_http_health -- env GIT_PROJECT_ROOT="$GITROOT" GIT_HTTP_USER=admin GIT_HTTP_PASSWORD=password \
+  "$NODE" "$STACK_LIB_DIR/git-http.mjs" $HOST "$GIT_HTTP_PORT"
+
+check_loopback || { slog "stopping: everything must listen on 127.0.0.1 only"; exit 1; }
+
+# ------------------------------------------------------------------------------------------ .stack/env
+env_tmp=$STACK_DIR/env.tmp
+q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+{
+  echo "# Written by stack/up.sh at $(date -u +%FT%TZ). Source it: . .stack/env"
+  echo "export STACK_DIR=$(q "$STACK_DIR")"
+  echo "export STACK_BIN=$(q "$STACK_BIN")"
+  echo "# Kubernetes $K8S_VERSION (etcd $ETCD_VERSION)"
+  echo "export KUBECONFIG=$(q "$KUBE/admin.kubeconfig")"
+  echo "export EXECUTOR_KUBECONFIG=$(q "$KUBE/executor.kubeconfig")"
+  echo "export EXECUTOR_TOKEN_FILE=$(q "$PKI/executor.token")"
+  echo "export KUBE_APISERVER_URL=$(q "$APISERVER_URL")"
+  echo "export KUBE_CA_FILE=$(q "$PKI/ca.crt")"
+  echo "export KUBE_ADMIN_CERT_FILE=$(q "$PKI/admin.crt")"
+  echo "export KUBE_ADMIN_KEY_FILE=$(q "$PKI/admin.key")"
+  echo "export KUBE_SA_KEY_FILE=$(q "$PKI/sa.key")"
+  echo "export KUBELET_CLIENT_CERT_FILE=$(q "$PKI/apiserver-kubelet-client.crt")"
+  echo "export KUBECTL=$(q "$KUBECTL")"
+  echo "export ARGO_NAMESPACE=argo"
+  echo "export ETCD_ENDPOINT=$(q "http://$HOST:$ETCD_PORT")"
+  echo "# S3 (path-style; buckets: $S3_BUCKETS)"
+  echo "export S3_BUCKETS=$(q "$S3_BUCKETS")"
+  echo "export S3_MINIO_ENDPOINT=$(q "http://$HOST:$MINIO_PORT")"
+  echo "export S3_MINIO_ACCESS_KEY=$(q "$S3_ACCESS_KEY")"
+  echo "export S3_MINIO_SECRET_KEY=$(q "$S3_SECRET_KEY")"
+  echo "export S3_MINIO_REGION=$(q "$S3_REGION")"
+  echo "export S3_VERSITY_ENDPOINT=$(q "http://$HOST:$VERSITY_PORT")"
+  echo "export S3_VERSITY_ACCESS_KEY=$(q "$S3_ACCESS_KEY")"
+  echo "export S3_VERSITY_SECRET_KEY=$(q "$S3_SECRET_KEY")"
+  echo "export S3_VERSITY_REGION=$(q "$S3_REGION")"
+  echo "# Azure Blob (Azurite $AZURITE_VERSION, path-style account URL)"
+  echo "export AZURITE_BLOB_ENDPOINT=$(q "http://$HOST:$AZURITE_BLOB_PORT/$AZURITE_ACCOUNT")"
+  echo "export AZURITE_ACCOUNT=$(q "$AZURITE_ACCOUNT")"
+  echo "export AZURITE_ACCOUNT_KEY=$(q "$AZURITE_KEY")"
+  echo "export AZURITE_CONTAINER=$(q "$AZURITE_CONTAINER")"
+  echo "export AZURITE_CONNECTION_STRING=$(q "DefaultEndpointsProtocol=http;AccountName=$AZURITE_ACCOUNT;AccountKey=$AZURITE_KEY;BlobEndpoint=http://$HOST:$AZURITE_BLOB_PORT/$AZURITE_ACCOUNT;")"
+  echo "# GCS (fake-gcs-server $FAKE_GCS_VERSION, JSON API over plain HTTP, no auth)"
+  echo "export GCS_ENDPOINT=$(q "http://$HOST:$FAKE_GCS_PORT")"
+  echo "export GCS_BUCKET=$(q "$GCS_BUCKET")"
+  echo "export STORAGE_EMULATOR_HOST=$(q "http://$HOST:$FAKE_GCS_PORT")"
+  echo "# HTTP (go-httpbin $GO_HTTPBIN_VERSION) and git"
+  echo "export HTTPBIN_URL=$(q "http://$HOST:$HTTPBIN_PORT")"
+  echo "export GIT_URL=$(q "git://$HOST:$GIT_DAEMON_PORT/$GIT_REPO")"
+  echo "export GIT_HTTP_URL=$(q "http://$HOST:$GIT_HTTP_PORT/$GIT_REPO")"
+  echo "export GIT_HTTP_AUTH_URL=$(q "http://$HOST:$GIT_HTTP_PORT/auth/$GIT_REPO")"
+  echo "export GIT_HTTP_USER=admin"
+  echo "export GIT_HTTP_PASSWORD=password"
+  echo "# Argo $ARGO_VERSION built from the Go module proxy (only built, not started)"
+  echo "export ARGO_REFERENCE_VERSION=$(q "$ARGO_VERSION")"
+  echo "export REFERENCE_ARGOEXEC=$(q "$STACK_BIN/argoexec")"
+  echo "export WORKFLOW_CONTROLLER=$(q "$STACK_BIN/workflow-controller")"
+} > "$env_tmp"
+mv "$env_tmp" "$STACK_DIR/env"
+slog "stack is up in $((SECONDS - t0)) s; environment: $STACK_DIR/env (. .stack/env)"

@@ -1,0 +1,19 @@
+# Pinned versions of every peer the local test stack builds (sourced by stack/*.sh).
+# Changing a version here invalidates that component's build stamp; the next
+# `make stack-up` rebuilds only that component.
+
+# Where builds and the Go caches live (outside the repo, survives `git clean`).
+: "${STACK_CACHE:=/var/cache/argoexec-ts}"
+
+ETCD_VERSION=v3.6.16                      # go.etcd.io/etcd/server/v3 (throwaway go.mod)
+K8S_VERSION=v1.36.3                       # k8s.io/kubernetes (throwaway go.mod + 33 staging replaces)
+# The Go module proxy reachable here answers 403 "This module version is not available"
+# for github.com/argoproj/argo-workflows/v4@v4.1.2 (also v4.1.0, v4.1.1); v4.0.5 is the newest
+# it serves. Override with ARGO_VERSION=v4.1.2 where the proxy has it.
+: "${ARGO_VERSION:=v4.0.5}"
+ARGO_MODULE=github.com/argoproj/argo-workflows/v4
+MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c   # last commit of the archived repo (= @latest)
+VERSITYGW_VERSION=v1.8.0
+FAKE_GCS_VERSION=v1.56.1
+GO_HTTPBIN_VERSION=v2.26.0                # Argo's quick-start uses v2.14.1, which the proxy no longer verifies
+AZURITE_VERSION=3.35.0                    # 3.36+ need newer Node engines; run with the project's Node 24
