@@ -1,5 +1,5 @@
 /** containerSet retry strategy (lifecycle §6.11): `retries` total attempts, constant `duration` between. */
-import { parseGoDuration } from '../../core/go-duration.ts';
+import { formatGoDuration, parseGoDuration } from '../../core/go-duration.ts';
 import type { Template } from '../../core/template.ts';
 
 export interface Attempts { attempts: number; delayMs: number }
@@ -16,7 +16,7 @@ export function retryAttempts(t: Template): Attempts {
   let delayMs = 0;
   if (rs.duration) {
     delayMs = parseGoDuration(rs.duration);
-    if (delayMs < 0) throw new Error(`duration has to be positive, current duration: ${rs.duration}`);
+    if (delayMs < 0) throw new Error(`duration has to be positive, current duration: ${formatGoDuration(delayMs)} `);
   }
   return { attempts: intValue(rs.retries), delayMs };
 }
