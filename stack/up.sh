@@ -88,12 +88,20 @@ kboot() {
   fi
 }
 : > "$bootstrap_log"
-MANIFESTS=${ARGO_MANIFESTS:-$STACK_ROOT/../shared/argo-v4.1.2/manifests}
+MANIFESTS=${ARGO_MANIFESTS:-$(cd "$STACK_ROOT/.." && pwd)/shared/argo-v4.1.2/manifests}
 [[ -d $MANIFESTS ]] || MANIFESTS=/work/shared/argo-v4.1.2/manifests
 [[ -d $MANIFESTS/crds/$ARGO_CRDS_FLAVOR ]] || { slog "ERROR: Argo manifests not found at $MANIFESTS (set ARGO_MANIFESTS)"; exit 1; }
 QS=$MANIFESTS/quick-start/base
-kboot k apply --server-side --force-conflicts --field-manager=argoexec-ts-stack -f "$MANIFESTS/crds/$ARGO_CRDS_FLAVOR/"
+crd_files=(); for f in "$MANIFESTS/crds/$ARGO_CRDS_FLAVOR"/argoproj.io_*.yaml; do crd_files+=(-f "$f"); done
+kboot k apply --server-side --force-conflicts --field-manager=argoexec-ts-stack "${crd_files[@]}"
 kboot k wait --for condition=established --timeout=60s crd --all
+# Established is not enough: right after creation a CRD's storage answers 429 "storage is
+# (re)initializing" for a moment. Wait until every Argo resource can be listed.
+for r in workflows workflowtemplates clusterworkflowtemplates cronworkflows workfloweventbindings \
+         workflowtasksets workflowtaskresults workflowartifactgctasks; do
+  for i in $(seq 1 120); do k get "$r.argoproj.io" -A -o name >/dev/null 2>&1 && break; sleep 0.5; done
+  kboot k get "$r.argoproj.io" -A -o name
+done
 kboot k apply --server-side --field-manager=argoexec-ts-stack -f - <<EOF
 apiVersion: v1
 kind: Namespace

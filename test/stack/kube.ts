@@ -27,7 +27,17 @@ export class Kube {
     this.server = new URL(cluster.server);
   }
 
+  /** One request; retries a 429 (e.g. "storage is (re)initializing") a few times, as client-go does. */
   async req(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<KubeResponse> {
+    for (let attempt = 0; ; attempt++) {
+      const r = await this.once(method, path, body, contentType);
+      if (r.status !== 429 || attempt >= 10) return r;
+      const after = Number(r.body?.details?.retryAfterSeconds ?? 1);
+      await new Promise((res) => setTimeout(res, Math.min(after, 2) * 1000));
+    }
+  }
+
+  private async once(method: string, path: string, body: unknown, contentType: string): Promise<KubeResponse> {
     const opts: RequestOptions = {
       method,
       hostname: this.server.hostname,
