@@ -74,7 +74,7 @@ build_etcd() {
     go get "go.etcd.io/etcd/server/v3@$v"
     go build -ldflags "$ldf" -o "$bin/etcd" go.etcd.io/etcd/server/v3
     "$bin/etcd" --version
-  ' _ "$d" "$ETCD_VERSION" "$BIN" "$LDF_STRIP"
+  ' _ "$d" "$ETCD_VERSION" "$BIN" "$LDF_STRIP" || return 1
   echo "$ETCD_VERSION" > "$STAMPS/etcd"
 }
 
@@ -112,7 +112,7 @@ EOF
     go build -ldflags "$ldf" -o "$bin/" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl
     "$bin/kube-apiserver" --version
     "$bin/kubectl" version --client
-  ' _ "$d" "$K8S_VERSION" "$BIN" "$LDF_STRIP"
+  ' _ "$d" "$K8S_VERSION" "$BIN" "$LDF_STRIP" || return 1
   echo "$K8S_VERSION" > "$STAMPS/k8s"
 }
 
@@ -120,7 +120,7 @@ EOF
 go_install() { # name version binary pkg@version [extra go flags...]
   local name=$1 ver=$2 bin=$3 pkg=$4; shift 4
   stamp_ok "$name" "$ver" "$BIN/$bin" && return 0
-  step "$name" "$GO" install "$@" -ldflags "$LDF_STRIP" "$pkg"
+  step "$name" "$GO" install "$@" -ldflags "$LDF_STRIP" "$pkg" || return 1
   echo "$ver" > "$STAMPS/$name"
 }
 build_httpbin()   { go_install httpbin "$GO_HTTPBIN_VERSION" go-httpbin "github.com/mccutchen/go-httpbin/v2/cmd/go-httpbin@$GO_HTTPBIN_VERSION"; }
@@ -131,10 +131,29 @@ build_minio()     { go_install minio "$MINIO_VERSION" minio "github.com/minio/mi
 # ---------------------------------------------------------------- Argo: reference argoexec + controller
 build_argo() {
   stamp_ok argo "$ARGO_VERSION" "$BIN/argoexec" "$BIN/workflow-controller" && return 0
+  local d=$BUILD/argo-$ARGO_VERSION
+  # Version stamping as upstream's Makefile does; GetVersion() reports gitTag only when gitCommit is
+  # set, and the module zip carries no commit, so gitCommit names the module version instead.
   local x="-X $ARGO_MODULE.version=$ARGO_VERSION -X $ARGO_MODULE.gitTag=$ARGO_VERSION -X $ARGO_MODULE.gitTreeState=clean"
+  x="$x -X $ARGO_MODULE.gitCommit=go-module-$ARGO_VERSION"
+  # `go install …/cmd/argoexec@vX` fails on Linux: upstream's
+  # workflow/executor/osspecific/signal_linux.go is a symlink to signal_darwin.go, and Go module
+  # zips drop symlinks ("undefined: Setpgid"). So: copy the module from the module cache into the
+  # build dir, restore that one symlink exactly as upstream has it, and build there as the main
+  # module (with its own go.mod/go.sum). Nothing else is changed; nothing enters the repo.
   # Build tag as in upstream's Makefile (k8s v0.35 moved ProtoMessage() behind it).
-  step argo "$GO" install -tags kubernetes_protomessage_one_more_release -ldflags "$LDF_STRIP $x" \
-    "$ARGO_MODULE/cmd/argoexec@$ARGO_VERSION" "$ARGO_MODULE/cmd/workflow-controller@$ARGO_VERSION"
+  step argo bash -euo pipefail -c '
+    d=$1; mod=$2; v=$3; bin=$4; ldf=$5
+    src=$(go mod download -json "$mod@$v" | sed -n "s/.*\"Dir\": \"\(.*\)\",*/\1/p")
+    [[ -d $src ]] || { echo "module $mod@$v not in the module cache"; exit 1; }
+    rm -rf "$d"; mkdir -p "$d"; cp -r "$src" "$d/src"; chmod -R u+w "$d/src"; cd "$d/src"
+    t=$(sed -n "s/.*\"Time\":\"\([^\"]*\)\".*/\1/p" "$(go env GOMODCACHE)/cache/download/$mod/@v/$v.info" || true)
+    [[ -n $t ]] && ldf="$ldf -X $mod.buildDate=$t"
+    o=workflow/executor/osspecific
+    [[ -e $o/signal_linux.go ]] || ln -s signal_darwin.go "$o/signal_linux.go"
+    go build -tags kubernetes_protomessage_one_more_release -ldflags "$ldf" -o "$bin/" ./cmd/argoexec ./cmd/workflow-controller
+    "$bin/argoexec" version
+  ' _ "$d" "$ARGO_MODULE" "$ARGO_VERSION" "$BIN" "$LDF_STRIP $x" || return 1
   echo "$ARGO_VERSION" > "$STAMPS/argo"
 }
 
@@ -142,7 +161,7 @@ build_argo() {
 build_azurite() {
   local d=$STACK_CACHE/azurite
   stamp_ok azurite "$AZURITE_VERSION" "$d/node_modules/.bin/azurite-blob" && return 0
-  step azurite "$NPM" install --prefix "$d" --no-audit --no-fund --no-save "azurite@$AZURITE_VERSION"
+  step azurite "$NPM" install --prefix "$d" --no-audit --no-fund --no-save "azurite@$AZURITE_VERSION" || return 1
   echo "$AZURITE_VERSION" > "$STAMPS/azurite"
 }
 

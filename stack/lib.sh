@@ -143,8 +143,10 @@ http_code() { local u=$1; shift; curl -s -o /dev/null -w '%{http_code}' --max-ti
 # s3_curl ENDPOINT METHOD PATH [curl args...] : SigV4-signed request (curl --aws-sigv4).
 s3_curl() {
   local ep=$1 method=$2 path=$3; shift 3
+  # Empty body: the payload hash header is required by versitygw (MinIO accepts it too).
   curl -sS --max-time 10 -X "$method" --aws-sigv4 "aws:amz:$S3_REGION:s3" \
-    --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" "$@" "$ep$path"
+    --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" \
+    -H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" "$@" "$ep$path"
 }
 
 # check_loopback : fails if any process of a service we started listens on a non-loopback address.
