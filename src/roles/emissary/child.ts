@@ -3,6 +3,7 @@
  * the capture files (lifecycle §6.10), and report how it ended (§6.14).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { signalNumber } from '../../core/signals.ts';
 import { writeAllSync } from '../../core/write-all.ts';
@@ -44,10 +45,29 @@ function tee(stream: Readable, fds: number[], log: Logger): Promise<void> {
  * Spawn `path` with `argv0 = path` (Go's exec.Command). Rejects with `fork/exec <path>: <errno>` when
  * the kernel refuses to run it.
  */
+/**
+ * Refuse what the kernel would refuse with ENOEXEC. Node's spawn (like execvp) would otherwise retry
+ * such a file with /bin/sh, which Go's exec never does.
+ */
+function checkExecutableFormat(path: string): void {
+  const head = Buffer.alloc(4);
+  let n = 0;
+  try {
+    const fd = openSync(path, 'r');
+    try { n = readSync(fd, head, 0, 4, 0); } finally { closeSync(fd); }
+  } catch {
+    return; // unreadable (e.g. execute-only): let the kernel decide
+  }
+  const isElf = n === 4 && head.readUInt32BE(0) === 0x7f454c46;
+  const isScript = n >= 2 && head[0] === 0x23 && head[1] === 0x21; // "#!"
+  if (!isElf && !isScript) throw Object.assign(new Error('exec format error'), { code: 'ENOEXEC' });
+}
+
 export function startChild(path: string, args: string[], env: NodeJS.ProcessEnv, capture: CaptureFds | undefined, log: Logger): Promise<RunningChild> {
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
+      checkExecutableFormat(path);
       child = spawn(path, args, {
         argv0: path,
         env,

@@ -74,13 +74,18 @@ async function emissaryBody(o: EmissaryOptions, setExitCode: (code: number) => v
     }
   }
 
-  let template: Template;
+  let templateJson: string;
   try {
-    template = parseTemplate(readEmissaryTemplate(env));
+    templateJson = readEmissaryTemplate(env);
   } catch (err) {
     const sys = err as NodeJS.ErrnoException;
-    const text = sys.code && sys.path ? pathError('open', sys.path, err) : errorText(err);
-    throw new Error(err instanceof SyntaxError ? `failed to unmarshal template: ${text}` : `failed to read template: ${text}`);
+    throw new Error(`failed to read template: ${sys.code && sys.path ? pathError('open', sys.path, err) : errorText(err)}`);
+  }
+  let template: Template;
+  try {
+    template = parseTemplate(templateJson);
+  } catch (err) {
+    throw new Error(`failed to unmarshal template: ${errorText(err)}`);
   }
 
   if (waitForReady && container === 'main') {

@@ -1,0 +1,3 @@
+import { portabilitySuite } from './matrix.ts';
+
+portabilitySuite('scratch');
