@@ -76,12 +76,12 @@ svc_pid() {
   echo "$pid"
 }
 
-# start_service NAME TIMEOUT_S HEALTH_FN -- CMD... [with env assignments via `env`]
+# start_service NAME TIMEOUT_S HEALTH_FN "PORT..." -- CMD... [with env assignments via `env`]
 # Detects an already running, healthy instance (pid file + health check) and leaves it alone.
 # Otherwise wipes data/NAME, starts CMD in its own session (setsid), records the pid, and waits
 # until HEALTH_FN succeeds; dies loudly (log tail) if the process exits or the timeout passes.
 start_service() {
-  local name=$1 timeout=$2 health=$3; shift 3
+  local name=$1 timeout=$2 health=$3 ports=$4; shift 4
   [[ $1 == -- ]] && shift
   local pid
   if pid=$(svc_pid "$name"); then
@@ -90,9 +90,16 @@ start_service() {
     fi
     fail_service "$name" "running as pid $pid but its health check fails"
   fi
+  local port holder
+  for port in $ports; do
+    if holder=$(port_holder "$port"); then
+      fail_service "$name" "port $port is already in use by: $holder (not started by this stack; stop it or override the port, see docs/test-stack.md)"
+    fi
+  done
   rm -rf "${DATA:?}/$name"; mkdir -p "$DATA/$name" "$RUN" "$SLOGS"
   local logf=$SLOGS/$name.log
-  echo "=== $(date -u +%FT%TZ) starting: $*" >> "$logf"
+  [[ -f $logf ]] && mv -f "$logf" "$logf.1"   # keep one previous run's log
+  echo "=== $(date -u +%FT%TZ) starting: $*" > "$logf"
   # Record the executable we start (guards against pid reuse); `env` wrappers are skipped.
   local exe="" a
   for a in "$@"; do case $a in env|*=*) ;; *) exe=$a; break ;; esac; done
@@ -106,6 +113,14 @@ start_service() {
     else fail_service "$name" "the process exited"; fi
   fi
   slog "$name up (pid $pid, log $logf)"
+}
+
+# port_holder PORT -> prints who listens on TCP PORT (any address); fails if nobody does.
+port_holder() {
+  local out
+  out=$(ss -Hltnp "sport = :$1" 2>/dev/null) || return 1
+  [[ -n $out ]] || return 1
+  awk '{print $4, $6}' <<<"$out" | head -3 | tr '\n' ' '
 }
 
 # wait_health NAME PID HEALTH_FN TIMEOUT_S

@@ -23,7 +23,7 @@ APISERVER_URL=https://$HOST:$APISERVER_PORT
 
 # ------------------------------------------------------------------------------------- etcd
 etcd_health() { [[ $(curl -s --max-time 2 "http://$HOST:$ETCD_PORT/health") == *'"health":"true"'* ]]; }
-start_service etcd 30 etcd_health -- "$STACK_BIN/etcd" \
+start_service etcd 30 etcd_health "$ETCD_PORT $ETCD_PEER_PORT" -- "$STACK_BIN/etcd" \
   --name=node0 --data-dir="$DATA/etcd" \
   --listen-client-urls="http://$HOST:$ETCD_PORT" --advertise-client-urls="http://$HOST:$ETCD_PORT" \
   --listen-peer-urls="http://$HOST:$ETCD_PEER_PORT" --initial-advertise-peer-urls="http://$HOST:$ETCD_PEER_PORT" \
@@ -36,7 +36,7 @@ apiserver_health() {
   [[ $(curl -s --max-time 3 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" \
         "$APISERVER_URL/readyz") == ok ]]
 }
-start_service kube-apiserver 120 apiserver_health -- "$STACK_BIN/kube-apiserver" \
+start_service kube-apiserver 120 apiserver_health "$APISERVER_PORT" -- "$STACK_BIN/kube-apiserver" \
   --etcd-servers="http://$HOST:$ETCD_PORT" \
   --bind-address=$HOST --advertise-address=$HOST --secure-port="$APISERVER_PORT" \
   --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
@@ -150,13 +150,13 @@ write_kubeconfig "$KUBE/executor.kubeconfig" "    token: $token"
 
 # ------------------------------------------------------------------------------------- S3: MinIO
 minio_health() { [[ $(http_code "http://$HOST:$MINIO_PORT/minio/health/ready") == 200 ]]; }
-start_service minio 60 minio_health -- env MINIO_ROOT_USER=$S3_ACCESS_KEY MINIO_ROOT_PASSWORD=$S3_SECRET_KEY \
+start_service minio 60 minio_health "$MINIO_PORT $MINIO_CONSOLE_PORT" -- env MINIO_ROOT_USER=$S3_ACCESS_KEY MINIO_ROOT_PASSWORD=$S3_SECRET_KEY \
   MINIO_BROWSER=off MINIO_UPDATE=off MINIO_CALLHOME_ENABLE=off MINIO_REGION=$S3_REGION \
   "$STACK_BIN/minio" server "$DATA/minio" --address "$HOST:$MINIO_PORT" --console-address "$HOST:$MINIO_CONSOLE_PORT" --quiet
 
 # ----------------------------------------------------------------------------------- S3: versitygw
 versity_health() { [[ $(http_code "http://$HOST:$VERSITY_PORT/health") == 200 ]]; }
-start_service versitygw 60 versity_health -- env ROOT_ACCESS_KEY=$S3_ACCESS_KEY ROOT_SECRET_KEY=$S3_SECRET_KEY \
+start_service versitygw 60 versity_health "$VERSITY_PORT" -- env ROOT_ACCESS_KEY=$S3_ACCESS_KEY ROOT_SECRET_KEY=$S3_SECRET_KEY \
   "$STACK_BIN/versitygw" --port "$HOST:$VERSITY_PORT" --region "$S3_REGION" --health /health \
   posix "$DATA/versitygw"
 
@@ -172,7 +172,7 @@ make_buckets "http://$HOST:$VERSITY_PORT" versitygw
 
 # ---------------------------------------------------------------------------------------- Azurite
 azurite_health() { [[ $(http_code "http://$HOST:$AZURITE_BLOB_PORT/") != 000 ]]; }
-start_service azurite 60 azurite_health -- env "AZURITE_ACCOUNTS=$AZURITE_ACCOUNT:$AZURITE_KEY" \
+start_service azurite 60 azurite_health "$AZURITE_BLOB_PORT" -- env "AZURITE_ACCOUNTS=$AZURITE_ACCOUNT:$AZURITE_KEY" \
   "$NODE" "$AZURITE_BLOB_JS" --blobHost $HOST --blobPort "$AZURITE_BLOB_PORT" \
   --location "$DATA/azurite" --loose --skipApiVersionCheck --disableProductStyleUrl \
   --disableTelemetry   # Azurite otherwise sends telemetry off-machine
@@ -181,7 +181,7 @@ kboot "$NODE" "$STACK_LIB_DIR/azure-container.mjs" "http://$HOST:$AZURITE_BLOB_P
 
 # ---------------------------------------------------------------------------------- fake-gcs-server
 gcs_health() { [[ $(http_code "http://$HOST:$FAKE_GCS_PORT/storage/v1/b") == 200 ]]; }
-start_service fake-gcs 60 gcs_health -- "$STACK_BIN/fake-gcs-server" -scheme http -host $HOST -port "$FAKE_GCS_PORT" \
+start_service fake-gcs 60 gcs_health "$FAKE_GCS_PORT" -- "$STACK_BIN/fake-gcs-server" -scheme http -host $HOST -port "$FAKE_GCS_PORT" \
   -backend filesystem -filesystem-root "$DATA/fake-gcs" \
   -public-host "$HOST:$FAKE_GCS_PORT" -external-url "http://$HOST:$FAKE_GCS_PORT" -log-level warn
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
@@ -190,7 +190,7 @@ case $code in 200|409) ;; *) slog "ERROR: creating GCS bucket $GCS_BUCKET answer
 
 # ---------------------------------------------------------------------------------------- httpbin
 httpbin_health() { [[ $(http_code "http://$HOST:$HTTPBIN_PORT/get") == 200 ]]; }
-start_service httpbin 30 httpbin_health -- "$STACK_BIN/go-httpbin" -host $HOST -port "$HTTPBIN_PORT" \
+start_service httpbin 30 httpbin_health "$HTTPBIN_PORT" -- "$STACK_BIN/go-httpbin" -host $HOST -port "$HTTPBIN_PORT" \
   -max-body-size 268435456 -max-duration 60s
 
 # -------------------------------------------------------------------------------------------- git
@@ -221,10 +221,10 @@ make_git_repo() {
 if ! svc_pid git-daemon >/dev/null || ! svc_pid git-http >/dev/null; then rm -rf "$GITROOT"; fi
 make_git_repo
 git_daemon_health() { git ls-remote "git://$HOST:$GIT_DAEMON_PORT/$GIT_REPO" HEAD; }
-start_service git-daemon 30 git_daemon_health -- git daemon --base-path="$GITROOT" --export-all --reuseaddr \
+start_service git-daemon 30 git_daemon_health "$GIT_DAEMON_PORT" -- git daemon --base-path="$GITROOT" --export-all --reuseaddr \
   --listen=$HOST --port="$GIT_DAEMON_PORT" --informative-errors "$GITROOT"
 git_http_health() { git ls-remote "http://$HOST:$GIT_HTTP_PORT/$GIT_REPO" HEAD; }
-start_service git-http 30 git_http_health -- env GIT_PROJECT_ROOT="$GITROOT" GIT_HTTP_USER=admin GIT_HTTP_PASSWORD=password \
+start_service git-http 30 git_http_health "$GIT_HTTP_PORT" -- env GIT_PROJECT_ROOT="$GITROOT" GIT_HTTP_USER=admin GIT_HTTP_PASSWORD=password \
   "$NODE" "$STACK_LIB_DIR/git-http.mjs" $HOST "$GIT_HTTP_PORT"
 
 check_loopback || { slog "stopping: everything must listen on 127.0.0.1 only"; exit 1; }

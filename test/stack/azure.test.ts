@@ -19,7 +19,7 @@ async function azure(method: string, path: string, opts: { query?: Record<string
   const contentLength = body && body.length > 0 ? String(body.length) : '';
   const contentType = headers['Content-Type'] ?? '';
   const xms = Object.keys(headers).filter((h) => h.toLowerCase().startsWith('x-ms-')).sort();
-  const canonHeaders = xms.map((h) => `${h.toLowerCase()}:${headers[h].trim()}\n`).join('');
+  const canonHeaders = xms.map((h) => `${h.toLowerCase()}:${(headers[h] ?? '').trim()}\n`).join('');
   const params = [...url.searchParams.entries()].sort(([a], [b]) => a.localeCompare(b));
   const canonResource = `/${account}${url.pathname}` + params.map(([k, v]) => `\n${k.toLowerCase()}:${v}`).join('');
   const stringToSign = [method, '', '', contentLength, '', contentType, '', '', '', '', '', ''].join('\n') + '\n' + canonHeaders + canonResource;

@@ -35,7 +35,7 @@ function unquote(s: string): string {
     } else if (c === '"') {
       i++;
       while (i < s.length && s[i] !== '"') {
-        if (s[i] === '\\' && i + 1 < s.length && '"\\$`'.includes(s[i + 1])) i++;
+        if (s[i] === '\\' && i + 1 < s.length && '"\\$`'.includes(s.charAt(i + 1))) i++;
         out += s[i++];
       }
       if (i >= s.length) throw new Error(`unterminated double quote in: ${s}`);
