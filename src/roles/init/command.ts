@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { CommandContext } from '../../cli/context.ts';
-import { FatalError, PanicError, errorText, strerror } from '../../core/errors.ts';
+import { FatalError, PanicError, errorText, pathError, strerror } from '../../core/errors.ts';
 import { STAGING_SCRIPT, TEMPLATE_FILE, VAR_RUN_ARGO } from '../../core/paths.ts';
 import { parseTemplate, resolveTemplateEnvValue, TEMPLATE_ENV, type Template } from '../../core/template.ts';
 import { installExecutable } from '../../core/runtime/install.ts';
@@ -14,6 +14,15 @@ function loadTemplate(env: NodeJS.ProcessEnv): Template {
   const value = env[TEMPLATE_ENV];
   const json = value !== undefined ? resolveTemplateEnvValue(value) : readFileSync(TEMPLATE_FILE, 'utf8');
   return parseTemplate(json);
+}
+
+/** Write a file; failures read like Go's *PathError (`open <path>: <reason>`). */
+function writeFileOrFail(path: string, content: string, mode: number): void {
+  try {
+    writeFileSync(path, content, { mode });
+  } catch (err) {
+    throw new Error(pathError('open', path, err));
+  }
 }
 
 export async function runInitCommand(ctx: CommandContext): Promise<void> {
@@ -36,10 +45,10 @@ export async function runInitCommand(ctx: CommandContext): Promise<void> {
   } catch (err) {
     throw new Error(`failed to copy argoexec to ${VAR_RUN_ARGO}: ${strerror(err)}`);
   }
-  writeFileSync(TEMPLATE_FILE, JSON.stringify(template), { mode: 0o444 });
-  if (template.script?.source !== undefined) writeFileSync(STAGING_SCRIPT, template.script.source, { mode: 0o755 });
+  writeFileOrFail(TEMPLATE_FILE, JSON.stringify(template), 0o444);
+  if (template.script?.source !== undefined) writeFileOrFail(STAGING_SCRIPT, template.script.source, 0o755);
   const resource = template.resource as { manifest?: string; manifestFrom?: unknown } | undefined;
-  if (resource && !resource.manifestFrom && resource.manifest !== undefined) writeFileSync('/tmp/manifest.yaml', resource.manifest, { mode: 0o644 });
+  if (resource && !resource.manifestFrom && resource.manifest !== undefined) writeFileOrFail('/tmp/manifest.yaml', resource.manifest, 0o644);
   for (const art of template.inputs?.artifacts ?? []) {
     const hasLocation = Object.keys(art).some((k) => ['s3', 'git', 'http', 'artifactory', 'hdfs', 'raw', 'oss', 'gcs', 'azure', 'plugin'].includes(k));
     if (!hasLocation) {
