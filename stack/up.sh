@@ -14,7 +14,7 @@ done
 AZURITE_BLOB_JS=$STACK_CACHE/azurite/node_modules/azurite/dist/src/blob/main.js
 [[ -f $AZURITE_BLOB_JS ]] || { slog "ERROR: $AZURITE_BLOB_JS is missing: run stack/build.sh azurite"; exit 1; }
 [[ -x $NODE ]] || { slog "ERROR: Node 24 not found at $NODE (run npm ci in the repo)"; exit 1; }
-for t in curl openssl git setsid; do command -v $t >/dev/null || { slog "ERROR: $t not found"; exit 1; }; done
+for t in curl openssl git setsid flock ss base64; do command -v $t >/dev/null || { slog "ERROR: $t not found"; exit 1; }; done
 
 mkdir -p "$RUN" "$SLOGS" "$DATA" "$KUBE"
 "$STACK_LIB_DIR/pki.sh"
@@ -22,6 +22,9 @@ KUBECTL=$STACK_BIN/kubectl
 APISERVER_URL=https://$HOST:$APISERVER_PORT
 
 # ------------------------------------------------------------------------------------- etcd
+# A fresh etcd means an empty cluster: an apiserver still running against the old one would serve
+# stale caches, so restart it too.
+if ! svc_pid etcd >/dev/null && svc_pid kube-apiserver >/dev/null; then stop_service kube-apiserver; fi
 etcd_health() { [[ $(curl -s --max-time 2 "http://$HOST:$ETCD_PORT/health") == *'"health":"true"'* ]]; }
 start_service etcd 30 etcd_health "$ETCD_PORT $ETCD_PEER_PORT" -- "$STACK_BIN/etcd" \
   --name=node0 --data-dir="$DATA/etcd" \
