@@ -7,7 +7,7 @@
  * Steps are skipped when their inputs did not change, so a warm rebuild is fast.
  */
 import { build } from 'esbuild';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { RESERVED_PATH_BYTES, writeElfPaths } from '../src/core/runtime/elf-paths.ts';
@@ -54,7 +54,11 @@ await build({
 // 2. SEA blob (with V8 code cache for a fast start).
 const seaConfig = join(buildDir, 'sea-config.json');
 const blob = join(buildDir, 'sea-prep.blob');
-writeFileSync(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true }));
+writeFileSync(seaConfig, JSON.stringify({
+  main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true,
+  // The user's image may set NODE_OPTIONS (Node images often do): it must never reach our runtime.
+  execArgv: ['--max-semi-space-size=1'], execArgvExtension: 'none',
+}));
 execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: 'inherit' });
 
 // 3. Inject the blob into a copy of Node, then reserve room for an absolute interpreter and rpath.
@@ -62,8 +66,12 @@ execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio
 const tmpExe = `${exe}.tmp`;
 copyFileSync(realpathSync(process.execPath), tmpExe);
 chmodSync(tmpExe, 0o755);
-execFileSync(process.execPath, [join(root, 'node_modules/postject/dist/cli.js'), tmpExe, 'NODE_SEA_BLOB', blob,
-  '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], { stdio: ['ignore', 'ignore', 'inherit'] });
+const inject = spawnSync(process.execPath, [join(root, 'node_modules/postject/dist/cli.js'), tmpExe, 'NODE_SEA_BLOB', blob,
+  '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'], { encoding: 'utf8' });
+// LIEF warns about section names of Node's own notes on every run; keep only real problems.
+const noise = /^warning: Can't find string offset for section name/;
+process.stderr.write(inject.stderr.split('\n').filter((l) => l && !noise.test(l)).map((l) => `${l}\n`).join(''));
+if (inject.status !== 0) throw new Error(`postject failed (${inject.status})`);
 const placeholder = '/' + 'x'.repeat(RESERVED_PATH_BYTES - 2);
 execFileSync('patchelf', ['--set-interpreter', placeholder, '--force-rpath', '--set-rpath', placeholder, tmpExe], { stdio: 'inherit' });
 const nodeBin = realpathSync(process.execPath);

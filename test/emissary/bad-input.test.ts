@@ -66,3 +66,11 @@ test('--loglevel debug adds the stack trace of an internal error', async () => {
   assert.match(r.stderr, /\n\s+at /);
   pod.cleanup();
 });
+
+test('NODE_OPTIONS from the user image never reaches our runtime, but is passed on to the command', async () => {
+  const pod = await emissaryPod();
+  const r = await runEmissary(pod, ['sh', '-c', 'echo "$NODE_OPTIONS"'], { NODE_OPTIONS: '--require /nonexistent.js --max-old-space-size=1' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '--require /nonexistent.js --max-old-space-size=1\n');
+  pod.cleanup();
+});

@@ -144,6 +144,7 @@ export async function installedExecutable(): Promise<string> {
   });
   if (r.code !== 0) throw new Error(`argoexec init failed (${r.code}): ${r.stderr}`);
   installed = pod.varRunArgo;
+  process.once('exit', () => pod.cleanup()); // ~130 MB: do not leave it behind in /tmp
   return installed;
 }
 
