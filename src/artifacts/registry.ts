@@ -1,0 +1,27 @@
+/**
+ * Driver selection (artifacts spec §2.3, workflow/artifacts/artifacts.go newDriver): one driver per location kind.
+ * Kinds without an implementation fail with a clear error.
+ */
+import type { Artifact } from '../core/template.ts';
+import { locationKind, type ArtifactDriver, type DriverContext } from './driver.ts';
+
+export class UnsupportedArtifactError extends Error {}
+
+type Factory = (artifact: Artifact, ctx: DriverContext) => ArtifactDriver;
+
+const factories: Partial<Record<string, Factory>> = {};
+
+/** Register a driver factory for a location kind (drivers register themselves from their module). */
+export function registerDriver(kind: string, factory: Factory): void {
+  factories[kind] = factory;
+}
+
+export function driverFor(artifact: Artifact, ctx: DriverContext): ArtifactDriver {
+  const kind = locationKind(artifact);
+  if (kind === undefined) {
+    throw new Error('artifact storage is not configured; see the docs for setting up artifact storage');
+  }
+  const factory = factories[kind];
+  if (!factory) throw new UnsupportedArtifactError(`artifact '${artifact.name}': the ${kind} artifact driver is not implemented`);
+  return factory(artifact, ctx);
+}
