@@ -8,10 +8,10 @@
  */
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { RESERVED_PATH_BYTES, writeElfPaths } from '../src/core/runtime/elf-paths.ts';
-import { elfPathsFor, LOADER_NAME, runtimeDirFor } from '../src/core/runtime/layout.ts';
+import { elfPathsFor, IMAGE_RUNTIME_DIR, LOADER_NAME, runtimeDirFor } from '../src/core/runtime/layout.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const buildDir = join(root, 'build');
@@ -93,3 +93,23 @@ if (!existsSync(join(runtimeDir, LOADER_NAME))) throw new Error(`ldd did not nam
 writeElfPaths(tmpExe, elfPathsFor(runtimeDir));
 execFileSync('mv', [tmpExe, exe]);
 console.log(`built ${exe} (${commit.slice(0, 12)}${dirty ? ', dirty' : ''})`);
+
+// 7. The executor image's root filesystem (images/Dockerfile copies it as is): /bin/argoexec pointing at
+//    /argo-bin/bin/argoexec.d — the image itself in init-less pods, and /argo-bin -> / inside the image.
+const imageRoot = join(buildDir, 'image/rootfs');
+rmSync(join(buildDir, 'image'), { recursive: true, force: true });
+mkdirSync(join(imageRoot, 'bin/argoexec.d'), { recursive: true });
+for (const name of readdirSync(runtimeDir)) {
+  copyFileSync(join(runtimeDir, name), join(imageRoot, 'bin/argoexec.d', name));
+  chmodSync(join(imageRoot, 'bin/argoexec.d', name), 0o555);
+}
+copyFileSync(exe, join(imageRoot, 'bin/argoexec'));
+writeElfPaths(join(imageRoot, 'bin/argoexec'), elfPathsFor(IMAGE_RUNTIME_DIR));
+chmodSync(join(imageRoot, 'bin/argoexec'), 0o555);
+symlinkSync('/', join(imageRoot, 'argo-bin'));
+mkdirSync(join(imageRoot, 'etc'));
+writeFileSync(join(imageRoot, 'etc/passwd'), 'root:x:0:0:root:/root:/sbin/nologin\nargoexec:x:8737:8737:argoexec:/tmp:/sbin/nologin\n');
+writeFileSync(join(imageRoot, 'etc/group'), 'root:x:0:\nargoexec:x:8737:\n');
+mkdirSync(join(imageRoot, 'tmp'));
+chmodSync(join(imageRoot, 'tmp'), 0o1777);
+console.log(`image root ${imageRoot}`);

@@ -12,3 +12,7 @@ export function runtimeDirFor(executable: string): string {
 export function elfPathsFor(runtimeDir: string): { interpreter: string; rpath: string } {
   return { interpreter: `${runtimeDir}/${LOADER_NAME}`, rpath: runtimeDir };
 }
+
+/** In the executor image: the image is mounted at /argo-bin in init-less pods; the image has /argo-bin -> /. */
+export const IMAGE_EXECUTABLE = '/argo-bin/bin/argoexec';
+export const IMAGE_RUNTIME_DIR = runtimeDirFor(IMAGE_EXECUTABLE);
