@@ -18,6 +18,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
     load: async () => (await import('../roles/version.ts')).runVersionCommand,
   },
   init: { load: async () => (await import('../roles/init/command.ts')).runInitCommand },
+  wait: { load: async () => (await import('../roles/wait/command.ts')).runWaitCommand },
 };
 
 /** Sub-command names Argo's root command knows, for help text and the parser (lifecycle §1.1). */

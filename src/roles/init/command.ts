@@ -4,17 +4,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { CommandContext } from '../../cli/context.ts';
-import { FatalError, PanicError, errorText, pathError, strerror } from '../../core/errors.ts';
+import { pathError, strerror } from '../../core/errors.ts';
+import { bootstrap } from '../../core/bootstrap.ts';
 import { STAGING_SCRIPT, TEMPLATE_FILE, VAR_RUN_ARGO } from '../../core/paths.ts';
-import { parseTemplate, resolveTemplateEnvValue, TEMPLATE_ENV, type Template } from '../../core/template.ts';
 import { installExecutable } from '../../core/runtime/install.ts';
-import { readFileSync } from 'node:fs';
-
-function loadTemplate(env: NodeJS.ProcessEnv): Template {
-  const value = env[TEMPLATE_ENV];
-  const json = value !== undefined ? resolveTemplateEnvValue(value) : readFileSync(TEMPLATE_FILE, 'utf8');
-  return parseTemplate(json);
-}
 
 /** Write a file; failures read like Go's *PathError (`open <path>: <reason>`). */
 function writeFileOrFail(path: string, content: string, mode: number): void {
@@ -27,17 +20,8 @@ function writeFileOrFail(path: string, content: string, mode: number): void {
 
 export async function runInitCommand(ctx: CommandContext): Promise<void> {
   const { env, log } = ctx;
-  if (env.ARGO_POD_NAME === undefined) throw new FatalError('Unable to determine pod name from environment variable ARGO_POD_NAME');
-  let template: Template;
-  try {
-    template = loadTemplate(env);
-  } catch (err) {
-    throw new PanicError(errorText(err));
-  }
-  const deadline = env.ARGO_DEADLINE ?? '';
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(deadline) || Number.isNaN(Date.parse(deadline))) {
-    throw new PanicError(`parsing time ${JSON.stringify(deadline)} as "2006-01-02T15:04:05Z07:00": cannot parse ${JSON.stringify(deadline)} as "2006"`);
-  }
+  const cfg = bootstrap(env);
+  const template = cfg.template;
   process.umask(0);
   try {
     const report = installExecutable(`${VAR_RUN_ARGO}/argoexec`);

@@ -1,0 +1,139 @@
+/**
+ * SaveArtifacts (lifecycle §7.5, artifacts spec §4.2–§4.3): stage every output artifact into
+ * /tmp/argo/outputs/artifacts and upload it. Our emissary hands over an UNCOMPRESSED tar
+ * (`<path>.tar`); the tar strategy gzips it here, none/zip extract it first — so what lands in the
+ * store has Go's names and archive layout.
+ */
+import { createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { gzipFile, tarGzPath, unpackTo, zipPath } from '../../core/archive/index.ts';
+import { MAIN_CTR_FS, OUTPUT_ARTIFACTS_DIR } from '../../core/paths.ts';
+import type { Artifact } from '../../core/template.ts';
+import { stagedArtifactPath } from '../emissary/stage-outputs.ts';
+import { cleanArtifactPath } from './location.ts';
+import { isBaseImagePath } from './parameters.ts';
+import { isNotFoundError, NotFoundError, type ExecutorState } from './state.ts';
+import { saveArtifactFromFile } from './upload.ts';
+
+export const TEMP_OUT_ART_DIR = '/tmp/argo/outputs/artifacts';
+
+async function toFile(path: string, write: (out: Writable) => Promise<unknown>): Promise<void> {
+  const out = createWriteStream(path, { mode: 0o666 });
+  await once(out, 'open');
+  try {
+    await write(out);
+  } catch (err) {
+    out.destroy();
+    throw err;
+  }
+  if (!out.writableEnded) out.end();
+  if (!out.closed) await once(out, 'close');
+}
+
+function gzipLevel(art: Artifact): number {
+  const s = art.archive;
+  if (!s) return -1;
+  if (s.tar) return s.tar.compressionLevel ?? -1;
+  return 0; // `archive: {}`: Go's gzip.NoCompression
+}
+
+function notFoundWrap(err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || isNotFoundError(err)) return new NotFoundError((err as Error).message);
+  return err;
+}
+
+/** stageArchiveFile: returns [fileName, localPath]. */
+export async function stageArchiveFile(state: ExecutorState, art: Artifact, path: string): Promise<[string, string]> {
+  const { log, template, cfg } = state;
+  log.info('Staging artifact', { name: art.name });
+  const strategy = art.archive ?? { tar: {} };
+  if (!isBaseImagePath(template, path, cfg.initlessPod)) {
+    const mounted = join(MAIN_CTR_FS, path);
+    log.info('Staging from mirrored volume mount', { path, mountedArtPath: mounted });
+    if (strategy.none) {
+      if (!existsSync(mounted)) throw new NotFoundError(`${path} no such file or directory`);
+      return [basename(path), mounted];
+    }
+    if (strategy.zip) {
+      const fileName = `${art.name}.zip`;
+      const local = join(TEMP_OUT_ART_DIR, fileName);
+      try { await toFile(local, (out) => zipPath(mounted, out)); } catch (err) { throw notFoundWrap(err); }
+      return [fileName, local];
+    }
+    const fileName = `${art.name}.tgz`;
+    const local = join(TEMP_OUT_ART_DIR, fileName);
+    try { await toFile(local, (out) => tarGzPath(mounted, out, gzipLevel(art))); } catch (err) { throw notFoundWrap(err); }
+    return [fileName, local];
+  }
+
+  const staged = stagedArtifactPath(path);
+  const goName = join(OUTPUT_ARTIFACTS_DIR, `${path.replace(/\/+$/, '')}.tgz`);
+  log.info('Copying from container base image layer', { path, source: staged });
+  if (!existsSync(staged)) throw new NotFoundError(`open ${goName}: no such file or directory`);
+  if (strategy.tar) {
+    const fileName = `${art.name}.tgz`;
+    const local = join(TEMP_OUT_ART_DIR, fileName);
+    await toFile(local, (out) => gzipFile(staged, out, strategy.tar?.compressionLevel ?? -1));
+    return [fileName, local];
+  }
+  // none / zip / `{}`: extract the hand-over tar (single top-level entry rule) before upload.
+  log.info('Untarring archive before upload', { path: staged });
+  const unarchived = join(TEMP_OUT_ART_DIR, art.name);
+  await unpackTo(staged, unarchived, { gzip: false });
+  let fileName = basename(path);
+  let local = unarchived;
+  if (!statSync(unarchived).isDirectory()) {
+    local = join(TEMP_OUT_ART_DIR, fileName);
+    renameSync(unarchived, local);
+  }
+  if (strategy.zip) {
+    fileName = `${art.name}.zip`;
+    const zipLocal = join(TEMP_OUT_ART_DIR, fileName);
+    await toFile(zipLocal, (out) => zipPath(local, out));
+    log.info('Successfully zipped', { unarchivedArtPath: local, localArtPath: zipLocal });
+    return [fileName, zipLocal];
+  }
+  return [fileName, local];
+}
+
+/** Upload every output artifact in order; returns the saved ones and the aggregated error text. */
+export async function saveArtifacts(state: ExecutorState): Promise<[Artifact[], Error | undefined]> {
+  const { template, log } = state;
+  const saved: Artifact[] = [];
+  const arts = template.outputs?.artifacts ?? [];
+  if (arts.length === 0) {
+    log.info('No output artifacts');
+    return [saved, undefined];
+  }
+  log.info('Saving output artifacts');
+  mkdirSync(TEMP_OUT_ART_DIR, { recursive: true, mode: 0o777 });
+  let aggregate = '';
+  for (const original of arts) {
+    const art = structuredClone(original);
+    try {
+      const path = cleanArtifactPath(art);
+      art.path = path;
+      let fileName: string;
+      let local: string;
+      try {
+        [fileName, local] = await stageArchiveFile(state, art, path);
+      } catch (err) {
+        if (art.optional && isNotFoundError(err)) {
+          log.warn('Ignoring optional artifact which does not exist in path', { name: art.name, path, error: (err as Error).message });
+          continue;
+        }
+        throw err;
+      }
+      const st = statSync(local);
+      if (st.isFile() && st.size === 0) log.warn('The file is empty. It may not be uploaded successfully depending on the artifact driver', { path: local });
+      await saveArtifactFromFile(state, art, fileName, local);
+      saved.push(art);
+    } catch (err) {
+      aggregate += `${(err as Error).message}; `;
+    }
+  }
+  return [saved, aggregate === '' ? undefined : new Error(aggregate)];
+}

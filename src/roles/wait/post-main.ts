@@ -1,0 +1,69 @@
+/**
+ * PostMain (lifecycle §7.2, postmain.go), shared by `wait` and (later) `supervisor`: placeholder
+ * TaskResult, wait for main, capture result/parameters/artifacts, logs, report outputs. Every step
+ * records its error and the next one still runs; the first error is returned.
+ */
+import { mainContainerNames, type Artifact } from '../../core/template.ts';
+import { saveArtifacts } from './artifacts.ts';
+import { startDeadlineMonitor } from './deadline.ts';
+import { saveLogs } from './logs.ts';
+import { saveParameters } from './parameters.ts';
+import { startProgressMonitor } from './progress.ts';
+import { captureScriptResult } from './script-result.ts';
+import { addError, firstError, type ExecutorState } from './state.ts';
+import { waitMainContainers } from './wait-main.ts';
+import { isTransientError } from '../../core/kube/errors.ts';
+import { retryOnError } from '../../core/kube/retry.ts';
+
+/** Wait (executor.go Wait): monitors, then the exitcode files; SIGTERM ends it without error. */
+async function waitForMain(state: ExecutorState, terminated: AbortSignal): Promise<void> {
+  const { cfg, log } = state;
+  const names = mainContainerNames(state.template);
+  if (cfg.progressPatchTickMs !== 0 && cfg.progressFileTickMs !== 0) startProgressMonitor(state, terminated);
+  else log.info('monitoring progress disabled', { annotationPatchTickDuration: cfg.progressPatchTickMs, readProgressFileTickDuration: cfg.progressFileTickMs });
+  startDeadlineMonitor(state, names, terminated);
+  try {
+    await retryOnError(cfg.retryBackoff, (err) => isTransientError(err, process.env), () => waitMainContainers(names, terminated));
+    log.info('Main container completed');
+  } catch (err) {
+    if (terminated.aborted) {
+      log.info('Main container completed', { error: 'context canceled' });
+      return;
+    }
+    throw new Error(`failed to wait for main container to complete: ${(err as Error).message}`);
+  }
+}
+
+export async function postMain(state: ExecutorState, terminated: AbortSignal, preMainFailed = false): Promise<Error | undefined> {
+  const initErr = await state.reporter.initializeOutput();
+  if (initErr) addError(state, initErr);
+
+  try { await waitForMain(state, terminated); } catch (err) { addError(state, err); }
+
+  if (state.template.resource) {
+    try {
+      const logs = await saveLogs(state);
+      await state.reporter.report({ outputs: logs.length > 0 ? { artifacts: logs } : {} });
+    } catch (err) { addError(state, err); }
+    return firstError(state);
+  }
+
+  let artifacts: Artifact[] = [];
+  if (!preMainFailed) {
+    try { captureScriptResult(state); } catch (err) { addError(state, err); }
+    try { saveParameters(state); } catch (err) { addError(state, err); }
+    try {
+      const [saved, err] = await saveArtifacts(state);
+      artifacts = saved;
+      if (err) addError(state, err);
+    } catch (err) { addError(state, err); }
+  }
+  artifacts = [...artifacts, ...(await saveLogs(state))];
+
+  try {
+    const outputs = { ...structuredClone(state.template.outputs ?? {}), artifacts };
+    await state.reporter.report({ outputs });
+  } catch (err) { addError(state, err); }
+
+  return firstError(state);
+}
