@@ -1,17 +1,26 @@
 /**
  * Driver selection (artifacts spec §2.3, workflow/artifacts/artifacts.go newDriver): one driver per location kind.
- * Kinds without an implementation fail with a clear error.
+ * Kinds without an implementation fail with a clear error. Secrets are read when the driver is created.
  */
 import type { Artifact } from '../core/template.ts';
-import { locationKind, type ArtifactDriver, type DriverContext } from './driver.ts';
+import { locationKind, type ArtifactDriver, type DriverContext, type LocationKind } from './driver.ts';
+import { newS3Driver } from './s3/driver.ts';
+import { HttpArtifactDriver } from './http/driver.ts';
+import { newArtifactoryDriver } from './artifactory/driver.ts';
+import { RawArtifactDriver } from './raw/driver.ts';
 
 export class UnsupportedArtifactError extends Error {}
 
 type Factory = (artifact: Artifact, ctx: DriverContext) => ArtifactDriver;
 
-const factories: Partial<Record<string, Factory>> = {};
+const factories: Partial<Record<LocationKind | string, Factory>> = {
+  s3: newS3Driver,
+  http: (a, ctx) => new HttpArtifactDriver(a, ctx, 'http'),
+  artifactory: newArtifactoryDriver,
+  raw: () => new RawArtifactDriver(),
+};
 
-/** Register a driver factory for a location kind (drivers register themselves from their module). */
+/** Register (or replace) a driver factory for a location kind. */
 export function registerDriver(kind: string, factory: Factory): void {
   factories[kind] = factory;
 }
