@@ -92,7 +92,11 @@ function pathStyle(style: string | undefined, host: string, bucket: string): boo
 
 /** minio DefaultPBKDF: Argon2id(password, salt = bucket + object, t=1, m=64 MiB, p=4, 32 bytes). */
 export function ssecKey(password: Buffer, bucket: string, key: string): Buffer {
-  return argon2Sync('argon2id', { message: password, nonce: Buffer.from(bucket + key), parallelism: 4, tagLength: 32, memory: 64 * 1024, passes: 1 });
+  const salt = Buffer.from(bucket + key);
+  if (salt.length < 8) {
+    throw new Error(`SSE-C: bucket name + object key (${salt.length} bytes) is too short: Node's Argon2id needs a salt of at least 8 bytes`);
+  }
+  return argon2Sync('argon2id', { message: password, nonce: salt, parallelism: 4, tagLength: 32, memory: 64 * 1024, passes: 1 });
 }
 
 function credentialsFor(loc: S3Location, ctx: DriverContext, region: string): AwsCredentialIdentity | AwsCredentialIdentityProvider {
