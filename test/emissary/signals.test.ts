@@ -133,3 +133,13 @@ test('kill: `argoexec kill 9 <child>` inside the pod → 137; `kill 9 1` cannot 
   assert.equal(r.code, 137, r.stderr);
   pod.cleanup();
 });
+
+test('PID 1 duty: orphaned grandchildren are reaped while the command runs (no zombies)', async () => {
+  const pod = await emissaryPod();
+  // The inner shell exits at once; its background sleep is re-parented to PID 1 and exits 0.2 s later.
+  const script = 'sh -c "sleep 0.2 &"; sleep 2.5; z=0; for f in /proc/[0-9]*/stat; do read -r l < $f 2>/dev/null || continue; case "${l##*) }" in Z*) z=$((z+1));; esac; done; echo zombies=$z';
+  const r = await runEmissary(pod, ['sh', '-c', script]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'zombies=0\n');
+  pod.cleanup();
+});

@@ -20,6 +20,7 @@ import { retryAttempts } from './retry-strategy.ts';
 import { startChild, type CaptureFds } from './child.ts';
 import { watchSignalFile } from './file-signal.ts';
 import { stageOutputs } from './stage-outputs.ts';
+import { startOrphanReaper } from '../../core/runtime/reaper.ts';
 
 /** Exit code of an init-less pre-main failure (common.ExitCodeSupervisorPreMainFailure). */
 export const EXIT_PRE_MAIN_FAILURE = 65;
@@ -183,6 +184,7 @@ async function runAttempt(path: string, args: string[], t: Template, o: Emissary
       return { error: new Error(`failed to start command: ${errorText(err)}`) };
     }
     relay.attach(child.pid);
+    const stopReaper = startOrphanReaper(() => child.pid, log);
     const fileSignals = watchSignalFile(container, child.pid, log);
     const stopSidecar = new AbortController();
     if (sidecarNames(t).includes(container)) void terminateSidecarAfterMain(t, container, o.env, stopSidecar.signal, log);
@@ -190,6 +192,7 @@ async function runAttempt(path: string, args: string[], t: Template, o: Emissary
       return { status: await child.exited };
     } finally {
       stopSidecar.abort();
+      stopReaper();
       fileSignals.close();
       relay.detach();
     }
