@@ -50,7 +50,10 @@ async function writeEntryFile(path: string, name: string, mode: number, body: Re
     throw err;
   }
   try {
-    await pipeline(body, fh.createWriteStream({ autoClose: false, highWaterMark: 1 << 20 }));
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      let off = 0;
+      while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
+    }
     await fh.chmod(mode);
     if (mtime) await fh.utimes(new Date(), mtime);
   } finally {
