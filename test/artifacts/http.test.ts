@@ -1,0 +1,78 @@
+/** HTTP / Artifactory / raw input drivers against go-httpbin. */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { driverFor } from '../../src/artifacts/registry.ts';
+import { ArtifactNotFoundError } from '../../src/artifacts/driver.ts';
+import { ctxFor, secretsDir, stack, tmp } from './helpers.ts';
+
+const httpbin = stack.HTTPBIN_URL ?? '';
+assert.ok(httpbin, 'HTTPBIN_URL must be set in .stack/env (make stack-up)');
+const secrets = secretsDir({ auth: { user: 'admin', pass: 'password' }, empty: { v: '' } });
+const ctx = ctxFor(secrets);
+
+describe('http driver', () => {
+  test('GET with configured headers (repeatable names) streams the body to the file', async () => {
+    const d = tmp();
+    const art = { name: 'h', path: '/x', http: { url: `${httpbin}/get?x=1`, headers: [{ name: 'X-Test', value: 'one' }, { name: 'X-Test', value: 'two' }] } };
+    await driverFor(art, ctx).load(art, join(d, 'out'));
+    const body = JSON.parse(readFileSync(join(d, 'out'), 'utf8')) as { headers: Record<string, string[]> };
+    assert.deepEqual(body.headers['X-Test'], ['one', 'two']);
+  });
+
+  test('404 → ArtifactNotFoundError; 500 → "loading content from <url> failed with reason: 500 …"', async () => {
+    const d = tmp();
+    const nf = { name: 'h', path: '/x', http: { url: `${httpbin}/status/404` } };
+    await assert.rejects(driverFor(nf, ctx).load(nf, join(d, 'a')), ArtifactNotFoundError);
+    const err = { name: 'h', path: '/x', http: { url: `${httpbin}/status/500` } };
+    await assert.rejects(driverFor(err, ctx).load(err, join(d, 'b')), (e: unknown) => !(e instanceof ArtifactNotFoundError) && /loading content from .*\/status\/500 failed with reason: 500/.test((e as Error).message));
+  });
+
+  test('basic auth from secrets; not sent when the password is empty', async () => {
+    const d = tmp();
+    const url = `${httpbin}/basic-auth/admin/password`;
+    const ok = { name: 'h', path: '/x', http: { url, auth: { basicAuth: { usernameSecret: { name: 'auth', key: 'user' }, passwordSecret: { name: 'auth', key: 'pass' } } } } };
+    await driverFor(ok, ctx).load(ok, join(d, 'ok'));
+    assert.match(readFileSync(join(d, 'ok'), 'utf8'), /"authorized": ?true/);
+    const half = { name: 'h', path: '/x', http: { url, auth: { basicAuth: { usernameSecret: { name: 'auth', key: 'user' }, passwordSecret: { name: 'empty', key: 'v' } } } } };
+    await assert.rejects(driverFor(half, ctx).load(half, join(d, 'no')), /401/);
+  });
+
+  test('redirects are followed', async () => {
+    const d = tmp();
+    const art = { name: 'h', path: '/x', http: { url: `${httpbin}/redirect-to?url=${encodeURIComponent('/bytes/64?seed=1')}&status_code=302` } };
+    await driverFor(art, ctx).load(art, join(d, 'r'));
+    assert.equal(statSync(join(d, 'r')).size, 64);
+  });
+
+  test('PUT sends the file; non-2xx fails with "saving file … failed with reason"', async () => {
+    const d = tmp();
+    writeFileSync(join(d, 'up.txt'), 'payload');
+    const art = { name: 'h', path: '/x', http: { url: `${httpbin}/put` } };
+    await driverFor(art, ctx).save(join(d, 'up.txt'), art);
+    const bad = { name: 'h', path: '/x', http: { url: `${httpbin}/status/403` } };
+    await assert.rejects(driverFor(bad, ctx).save(join(d, 'up.txt'), bad), /saving file .*up\.txt to .* failed with reason: 403/);
+  });
+
+  test('artifactory always sends Basic auth', async () => {
+    const d = tmp();
+    const art = { name: 'a', path: '/x', artifactory: { url: `${httpbin}/basic-auth/admin/password`, usernameSecret: { name: 'auth', key: 'user' }, passwordSecret: { name: 'auth', key: 'pass' } } };
+    await driverFor(art, ctx).load(art, join(d, 'a'));
+    assert.match(readFileSync(join(d, 'a'), 'utf8'), /"authorized": ?true/);
+  });
+});
+
+test('raw: data written verbatim (no newline); save unsupported', async () => {
+  const d = tmp();
+  const art = { name: 'r', path: '/x', raw: { data: 'hello' } };
+  const drv = driverFor(art, ctx);
+  await drv.load(art, join(d, 'r'));
+  assert.equal(readFileSync(join(d, 'r'), 'utf8'), 'hello');
+  await assert.rejects(drv.save(join(d, 'r'), art), /Raw output artifacts unsupported/);
+});
+
+test('unsupported and missing locations fail clearly', () => {
+  assert.throws(() => driverFor({ name: 'g', path: '/x', hdfs: { path: '/p' } }, ctx), /hdfs artifact driver is not implemented/);
+  assert.throws(() => driverFor({ name: 'n', path: '/x' }, ctx), /artifact storage is not configured/);
+});
