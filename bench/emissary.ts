@@ -1,5 +1,6 @@
 /**
- * Benchmark (not a test): the emissary of argoexec-ts next to the Go reference argoexec v4.1.2, same
+ * Benchmark (not a test): the emissary of argoexec-ts next to the Go reference argoexec (the newest the
+ * Go module proxy serves: v4.0.5; see docs/test-stack.md), same
  * machine, same run, same test pod. Measures `emissary -- true` (wall time, peak RSS) and the capture
  * throughput of a command writing 100 MB to stdout with ARGO_INCLUDE_SCRIPT_OUTPUT=true.
  * Writes the figures into docs/performance.md between the `bench:emissary` markers.
@@ -7,6 +8,7 @@
  *   make bench         (needs `make stack-up` for REFERENCE_ARGOEXEC)
  */
 import { copyFileSync, chmodSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { PodSandbox, PROJECT, installedExecutable } from '../test/support/sandbox.ts';
@@ -16,6 +18,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const stack = readStackEnv();
 const reference = stack.REFERENCE_ARGOEXEC ?? '/var/cache/argoexec-ts/bin/argoexec';
 if (!existsSync(reference)) throw new Error(`Go reference argoexec not found at ${reference}: run make stack-up`);
+const referenceVersion = execFileSync(reference, ['version', '--short'], { encoding: 'utf8' }).trim().replace(/^argoexec: /, '');
 
 const pod = new PodSandbox('argoexec-bench-').withExecutable(await installedExecutable());
 copyFileSync(reference, join(pod.varRunArgo, 'argoexec-go'));
@@ -57,7 +60,7 @@ const row = (label: string, a: number, b: number, unit: string, better: 'lower' 
 const table = [
   `Measured ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; median of ${RUNS} runs (true) / 3 runs (capture).`,
   '',
-  '| metric | argoexec-ts | Go argoexec v4.1.2 | ratio ts/go |',
+  `| metric | argoexec-ts | Go argoexec ${referenceVersion} | ratio ts/go |`,
   '|---|---|---|---|',
   row('`emissary -- true` wall time', ts.trueWallMs, go.trueWallMs, 'ms', 'lower'),
   row('`emissary -- true` peak RSS', ts.trueRssMiB, go.trueRssMiB, 'MiB', 'lower'),
