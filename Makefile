@@ -24,7 +24,7 @@ dist/argoexec: node_modules/.installed $(shell find src native -type f) scripts/
 # Everything: conformance tests against the built dist/argoexec (in test pods), and the smoke tests of
 # the local stack of real peers (started when not running).
 TEST_FILES ?= test/**/*.test.ts
-test: system-deps build stack-up
+test: system-deps typecheck build stack-up
 	node --test --test-concurrency=4 --test-reporter=spec '$(TEST_FILES)'
 
 # Runs the embedded default: a script template through init and the emissary in a test pod.

@@ -3,17 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { emissaryPod, runEmissary, startEmissary, until } from '../support/emissary.ts';
+import { childOf, emissaryPod, runEmissary, startEmissary, until, userProcessStarted } from '../support/emissary.ts';
 import { EMISSARY } from '../support/sandbox.ts';
 
-/** Host pid of the emissary's child (the user's process), once PID 1 of the pod is the emissary. */
-function childOf(pid: number): number | undefined {
-  try {
-    if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(`${EMISSARY}\0emissary`)) return undefined;
-    const c = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-    return c.length ? Number(c[0]) : undefined;
-  } catch { return undefined; }
-}
 
 test('16: the child runs in its own process group (pgid == its pid)', async () => {
   const pod = await emissaryPod();
@@ -37,7 +29,7 @@ test('17: the child inherits umask 0', async () => {
 test('18: SIGTERM to the emissary reaches the child group; emissary exits 143', async () => {
   const pod = await emissaryPod();
   const run = startEmissary(pod, ['sh', '-c', 'sleep 100']);
-  await until(() => { try { return childOf(run.pid1()) !== undefined; } catch { return false; } }, 10_000, 'child start');
+  await userProcessStarted(run);
   process.kill(run.pid1(), 'SIGTERM');
   const r = await run.done;
   assert.equal(r.code, 143, r.stderr);
@@ -68,7 +60,7 @@ test('19: SIGUSR1, SIGHUP, SIGINT are forwarded; SIGURG is not', async () => {
 test('20: "15" in the signal file terminates the child group and the file is removed', async () => {
   const pod = await emissaryPod();
   const run = startEmissary(pod, ['sh', '-c', 'sleep 100']);
-  await until(() => { try { return childOf(run.pid1()) !== undefined; } catch { return false; } }, 10_000, 'child start');
+  await userProcessStarted(run);
   pod.write('/var/run/argo/ctr/main/signal', '15', 0o666);
   const r = await run.done;
   assert.equal(r.code, 143, r.stderr);
@@ -94,7 +86,7 @@ test('22: " 15\\n" is honoured; "abc" and "0" are ignored and left in place', as
   for (const junk of ['abc', '0']) {
     pod.write('/var/run/argo/ctr/main/signal', junk, 0o666);
     const run = startEmissary(pod, ['sh', '-c', 'sleep 100']);
-    await until(() => { try { return childOf(run.pid1()) !== undefined; } catch { return false; } }, 10_000, 'child start');
+    await userProcessStarted(run);
     await sleep(500);
     assert.equal(pod.read('/var/run/argo/ctr/main/signal'), junk, `${junk} left in place`);
     assert.ok(childOf(run.pid1()) !== undefined, 'child still running');
@@ -107,7 +99,7 @@ test('22: " 15\\n" is honoured; "abc" and "0" are ignored and left in place', as
 test('kill: `argoexec kill 15 1` run inside the pod reaches the user process → 143', async () => {
   const pod = await emissaryPod();
   const run = startEmissary(pod, ['sh', '-c', 'sleep 100']);
-  await until(() => { try { return childOf(run.pid1()) !== undefined; } catch { return false; } }, 10_000, 'child start');
+  await userProcessStarted(run);
   const k = pod.exec(run.pid1(), [EMISSARY, 'kill', '15', '1']);
   assert.equal(k.code, 0, k.stderr);
   assert.equal(k.stdout, 'killing 1 with terminated\n');
@@ -120,7 +112,7 @@ test('kill: `argoexec kill 15 1` run inside the pod reaches the user process →
 test('kill: `argoexec kill 9 <child>` inside the pod → 137; `kill 9 1` cannot kill PID 1', async () => {
   const pod = await emissaryPod();
   const run = startEmissary(pod, ['sh', '-c', 'sleep 100']);
-  await until(() => { try { return childOf(run.pid1()) !== undefined; } catch { return false; } }, 10_000, 'child start');
+  await userProcessStarted(run);
   const self = pod.exec(run.pid1(), [EMISSARY, 'kill', '9', '1']);
   assert.equal(self.code, 0, self.stderr);
   await sleep(300);

@@ -24,6 +24,20 @@ export function startEmissary(pod: PodSandbox, cmd: string[], env: Record<string
   return pod.start([EMISSARY, 'emissary', '--', ...cmd], options(env, o));
 }
 
+/** Host pid of the emissary's child (the user's process), once PID 1 of the pod is the emissary. */
+export function childOf(pid: number): number | undefined {
+  try {
+    if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(`${EMISSARY}\0emissary`)) return undefined;
+    const c = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    return c.length ? Number(c[0]) : undefined;
+  } catch { return undefined; }
+}
+
+/** Wait until a started emissary runs its child. */
+export function userProcessStarted(run: Running): Promise<void> {
+  return until(() => { try { return childOf(run.pid1()) !== undefined; } catch { return false; } }, 10_000, 'the user process to start');
+}
+
 /** Poll until `check()` is true (or fail after `ms`). */
 export async function until(check: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
   const end = Date.now() + ms;
@@ -40,7 +54,7 @@ export async function readTar(path: string): Promise<TarEntryInfo[]> {
   const extract = tarStream.extract();
   extract.on('entry', (header, stream, next) => {
     const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('data', (c: unknown) => { chunks.push(c as Buffer); });
     stream.on('end', () => {
       entries.push({ name: header.name, type: header.type ?? 'file', mode: header.mode ?? 0, size: header.size ?? 0, linkname: header.linkname ?? null, content: Buffer.concat(chunks).toString('utf8') });
       next();
