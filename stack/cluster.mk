@@ -1,0 +1,26 @@
+# e2e cluster on top of the local stack: containerd + kubelet + kube-scheduler + the real
+# workflow-controller, executor = ours (EXECUTOR=ts) or the Go reference (EXECUTOR=go). See docs/e2e.md.
+# Included by the top-level Makefile (-include stack/cluster.mk).
+.PHONY: cluster-build cluster-images cluster-up cluster-down cluster-status e2e
+EXECUTOR ?= ts
+E2E_NODE := $(if $(wildcard $(NODE_BIN)/node),$(NODE_BIN)/node,node)
+
+cluster-build: ## kubelet + kube-scheduler (same throwaway k8s module as the apiserver)
+	stack/cluster/build.sh
+
+cluster-images: ## local OCI images (executor ts/go, busybox, argosay, python, pause)
+	images/build/build.sh
+
+cluster-up: ## stack-up + containerd, kubelet, scheduler, images, workflow-controller (EXECUTOR=ts|go)
+	EXECUTOR=$(EXECUTOR) stack/cluster/up.sh
+
+cluster-down: ## stop the cluster (the stack keeps running)
+	stack/cluster/down.sh
+
+cluster-status:
+	stack/status.sh
+
+# Runs the example workflows with both executors and writes docs/compat-report.md.
+# E2E_EXAMPLES=file-with-list or E2E_FILTER=regex narrow the set.
+e2e:
+	$(E2E_NODE) test/e2e/run.ts

@@ -1,0 +1,17 @@
+# Shared by stack/cluster/*.sh (sourced). Builds on stack/lib.sh: services started here are recorded in
+# the stack's run dir like every other peer (so `make stack-down`/`stack-status` see them too).
+# Per-run state of the cluster: $STACK_DIR/cluster/ (containerd socket+state, kubelet root, configs).
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lib.sh"
+CLUSTER_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CL=$STACK_DIR/cluster
+NODE_NAME=${NODE_NAME:-e2e-node}
+CTRD_DIR=$CL/containerd
+CTRD_SOCK=$CTRD_DIR/containerd.sock
+# Images and snapshots persist across runs (imports are skipped when the digest matches).
+CTRD_ROOT=$STACK_CACHE/containerd/root
+KUBELET_DIR=$CL/kubelet
+: "${KUBELET_PORT:=10250}" "${KUBELET_HEALTHZ_PORT:=10248}" "${SCHEDULER_PORT:=10259}"
+CTR=(ctr --address "$CTRD_SOCK" -n k8s.io)
+KUBECTL=$STACK_BIN/kubectl
+k() { "$KUBECTL" --kubeconfig "$KUBE/admin.kubeconfig" "$@"; }
+clog() { printf '[cluster] %s\n' "$*" >&2; }

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# `make cluster-up EXECUTOR=ts|go`: a one-node Kubernetes cluster on top of the local stack, loopback
+# only, with the real workflow-controller using our executor image (ts) or the Go reference (go).
+#   stack (etcd, kube-apiserver, MinIO, …)  ← stack/up.sh
+#   containerd 1.6 + runc (Debian)          ← private socket under .stack/cluster/containerd
+#   kubelet + kube-scheduler v1.36.3        ← built by stack/cluster/build.sh (same throwaway module as the apiserver)
+#   local images (no registry)              ← images/build/build.sh, imported with ctr
+#   MutatingAdmissionPolicy                 ← host network, imagePullPolicy Never, KUBERNETES_SERVICE_HOST=127.0.0.1
+#   workflow-controller (out of cluster)    ← admin kubeconfig, own network namespace (its :6060 stays private)
+# Idempotent: running services are kept; the controller is restarted when EXECUTOR changes.
+# Env: EXECUTOR=ts|go (default ts), CLUSTER_SKIP_IMAGES=1 (don't rebuild/import images).
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+EXECUTOR=${EXECUTOR:-ts}
+case $EXECUTOR in
+  ts) EXECUTOR_IMAGE=localhost/argoexec-ts:e2e ;;
+  go) EXECUTOR_IMAGE=localhost/argoexec-go:$ARGO_VERSION ;;
+  *) clog "EXECUTOR must be ts or go (got '$EXECUTOR')"; exit 2 ;;
+esac
+t0=$SECONDS
+
+"$STACK_LIB_DIR/up.sh"
+"$CLUSTER_LIB_DIR/deps.sh"
+"$CLUSTER_LIB_DIR/build.sh"
+for t in ctr containerd runc socat unshare ip; do command -v $t >/dev/null || { clog "ERROR: $t not found"; exit 1; }; done
+mkdir -p "$CL" "$CTRD_DIR" "$CL/cni" "$KUBELET_DIR" "$CL/bridge"
+
+# ------------------------------------------------------------------------------------------- PKI
+(
+  cd "$PKI"; umask 077
+  sign() { # NAME SUBJECT EXT
+    [[ -f $1.crt ]] && return 0
+    openssl req -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.csr" -subj "$2" 2>/dev/null
+    printf '%s\n' "$3" > "$1.ext"
+    openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -out "$1.crt" -days 3650 -sha256 -extfile "$1.ext" 2>/dev/null
+    rm -f "$1.csr" "$1.ext"; chmod 644 "$1.crt"
+  }
+  # the kubelet's identity for the Node authorizer, and its serving cert (apiserver → kubelet: exec, logs)
+  sign kubelet-client "/O=system:nodes/CN=system:node:$NODE_NAME" "basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=clientAuth"
+  sign kubelet-serving "/CN=$NODE_NAME" "basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:$NODE_NAME"
+)
+b64() { base64 -w0 < "$1"; }
+kubeconfig() { # FILE CERT KEY
+  cat > "$1" <<EOK
+apiVersion: v1
+kind: Config
+clusters:
+- name: local
+  cluster: {server: "https://$HOST:$APISERVER_PORT", certificate-authority-data: $(b64 "$PKI/ca.crt")}
+contexts:
+- name: local
+  context: {cluster: local, user: user, namespace: argo}
+current-context: local
+users:
+- name: user
+  user: {client-certificate-data: $(b64 "$2"), client-key-data: $(b64 "$3")}
+EOK
+  chmod 600 "$1"
+}
+kubeconfig "$KUBE/kubelet.kubeconfig" "$PKI/kubelet-client.crt" "$PKI/kubelet-client.key"
+
+subst() { # FILE.in -> stdout, @VAR@ replaced
+  sed -e "s|@CTRD_ROOT@|$CTRD_ROOT|g; s|@CTRD_DIR@|$CTRD_DIR|g; s|@CTRD_SOCK@|$CTRD_SOCK|g; s|@CL@|$CL|g" \
+      -e "s|@STACK_CACHE@|$STACK_CACHE|g; s|@PKI@|$PKI|g; s|@KUBELET_PORT@|$KUBELET_PORT|g" \
+      -e "s|@KUBELET_HEALTHZ_PORT@|$KUBELET_HEALTHZ_PORT|g; s|@APISERVER_PORT@|$APISERVER_PORT|g; s|@MINIO_PORT@|$MINIO_PORT|g" "$1"
+}
+
+# ------------------------------------------------------------------------------------- containerd
+subst "$CLUSTER_LIB_DIR/containerd.toml.in" > "$CTRD_DIR/config.toml"
+# All pods use the host network; CRI still wants a CNI network configured to report NetworkReady.
+cat > "$CL/cni/10-loopback.conflist" <<'EOF2'
+{"cniVersion": "1.0.0", "name": "e2e-loopback", "plugins": [{"type": "loopback"}]}
+EOF2
+mkdir -p "$CTRD_ROOT"
+ctrd_health() { "${CTR[@]}" version; }
+start_service containerd 60 ctrd_health "" -- containerd --config "$CTRD_DIR/config.toml"
+
+# ----------------------------------------------------------------------------------------- images
+if [[ ${CLUSTER_SKIP_IMAGES:-0} != 1 ]]; then
+  [[ -x $STACK_ROOT/build/image/rootfs/bin/argoexec ]] || { clog "ERROR: build/image/rootfs is missing: run make build"; exit 1; }
+  "$STACK_ROOT/images/build/build.sh"
+  for tarball in "$STACK_CACHE"/images/*.tar; do
+    # import only what changed: compare the archive's manifest digest with the imported image's
+    name=$(tar -xOf "$tarball" index.json | sed -n 's/.*"io.containerd.image.name":"\([^"]*\)".*/\1/p' | head -1)
+    want=$(tar -xOf "$tarball" index.json | grep -o '"digest":"sha256:[0-9a-f]*"' | head -1 | cut -d'"' -f4)
+    have=$("${CTR[@]}" images ls "name==$name" 2>/dev/null | awk 'NR>1 {print $3}')
+    if [[ $have != "$want" ]]; then
+      clog "importing $(basename "$tarball")"
+      "${CTR[@]}" images import "$tarball" >/dev/null
+    fi
+  done
+fi
+
+# -------------------------------------------------------------------------------------------- kubelet
+subst "$CLUSTER_LIB_DIR/kubelet-config.yaml.in" > "$CL/kubelet-config.yaml"
+# The kubelet sets these kernel tunables when it starts (protectKernelDefaults: false, the default);
+# remember the machine's values once so cluster-down can restore them.
+[[ -f $CL/sysctl.orig ]] || for s in vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes; do
+  echo "$s=$(sysctl -n "$s")"; done > "$CL/sysctl.orig"
+# A kubelet that outlived its API server's etcd (stack restarted) has no Node object any more: restart it.
+if svc_pid kubelet >/dev/null && ! k get node "$NODE_NAME" >/dev/null 2>&1; then
+  clog "node $NODE_NAME is gone (fresh etcd?): restarting the kubelet"; stop_service kubelet
+fi
+kubelet_health() { [[ $(curl -s --max-time 2 "http://127.0.0.1:$KUBELET_HEALTHZ_PORT/healthz") == ok ]]; }
+start_service kubelet 120 kubelet_health "$KUBELET_PORT $KUBELET_HEALTHZ_PORT" -- "$STACK_BIN/kubelet" \
+  --config="$CL/kubelet-config.yaml" --kubeconfig="$KUBE/kubelet.kubeconfig" \
+  --hostname-override="$NODE_NAME" --node-ip=127.0.0.1 --containerd="$CTRD_SOCK" --root-dir="$KUBELET_DIR" --cert-dir="$CL/kubelet-pki"
+
+clog "waiting for node $NODE_NAME to be Ready"
+for i in $(seq 1 120); do
+  [[ $(k get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null) == True ]] && break
+  sleep 1
+done
+[[ $(k get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}') == True ]] || {
+  clog "ERROR: node $NODE_NAME not Ready:"; k get node "$NODE_NAME" -o jsonpath='{range .status.conditions[*]}{.type}={.status} {.message}{"\n"}{end}' >&2
+  tail -20 "$SLOGS/kubelet.log" >&2; exit 1; }
+# The kubelet refuses a loopback node IP ("nodeIP can't be loopback address") and then publishes no
+# address at all, so the API server could not reach it for exec/logs. Set the address ourselves: the
+# kubelet keeps addresses it fails to compute (its address setter errors out before touching them).
+if [[ $(k get node "$NODE_NAME" -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}') != 127.0.0.1 ]]; then
+  k patch node "$NODE_NAME" --subresource=status --type=merge \
+    -p "{\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"127.0.0.1\"},{\"type\":\"Hostname\",\"address\":\"$NODE_NAME\"}]}}" >/dev/null
+fi
+# TaintNodesByCondition admission gives a new Node node.kubernetes.io/not-ready:NoSchedule; only
+# kube-controller-manager's node-lifecycle controller removes it, and there is none: remove it here.
+if k get node "$NODE_NAME" -o jsonpath='{.spec.taints[*].key}' | grep -q 'node.kubernetes.io/not-ready'; then
+  k taint node "$NODE_NAME" node.kubernetes.io/not-ready:NoSchedule- >/dev/null 2>&1 || true
+fi
+
+# ----------------------------------------------------------------------------------- kube-scheduler
+kubeconfig "$KUBE/scheduler.kubeconfig" "$PKI/admin.crt" "$PKI/admin.key"
+sched_health() { [[ $(curl -sk --max-time 2 "https://127.0.0.1:$SCHEDULER_PORT/healthz") == ok ]]; }
+start_service kube-scheduler 60 sched_health "$SCHEDULER_PORT" -- "$STACK_BIN/kube-scheduler" \
+  --kubeconfig="$KUBE/scheduler.kubeconfig" --authentication-kubeconfig="$KUBE/scheduler.kubeconfig" \
+  --authorization-kubeconfig="$KUBE/scheduler.kubeconfig" --leader-elect=false \
+  --bind-address=127.0.0.1 --secure-port="$SCHEDULER_PORT" --cert-dir="$DATA/kube-scheduler"
+
+# ------------------------------------------------------------------------- admission policy, config
+subst "$CLUSTER_LIB_DIR/local-pods-policy.yaml" | k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -f - >/dev/null
+subst "$CLUSTER_LIB_DIR/controller-configmap.yaml.in" | k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -f - >/dev/null
+
+# -------------------------------------------------------------------------------- workflow-controller
+# The API server, reachable from the controller's private network namespace through a unix socket.
+bridge_health() { [[ -S $CL/bridge/apiserver.sock ]]; }
+start_service apiserver-bridge 10 bridge_health "" -- socat "UNIX-LISTEN:$CL/bridge/apiserver.sock,fork,unlink-early,mode=600" "TCP:127.0.0.1:$APISERVER_PORT"
+if svc_pid workflow-controller >/dev/null && [[ $(cat "$CL/executor" 2>/dev/null) != "$EXECUTOR_IMAGE" ]]; then
+  clog "executor changes to $EXECUTOR_IMAGE: restarting the workflow-controller"; stop_service workflow-controller
+fi
+ctl_health() {
+  local p; p=$(cat "$CL/controller.pid" 2>/dev/null) || return 1
+  [[ $(nsenter -t "$p" -n curl -s --max-time 2 http://127.0.0.1:6060/healthz) == ok ]]
+}
+if ! svc_pid workflow-controller >/dev/null; then rm -f "$CL/controller.pid"; fi
+echo "$EXECUTOR_IMAGE" > "$CL/executor"
+start_service workflow-controller 90 ctl_health "" -- "$CLUSTER_LIB_DIR/netns-run.sh" "$CL/bridge/apiserver.sock" "$APISERVER_PORT" "$CL/controller.pid" -- \
+  env LEADER_ELECTION_DISABLE=true DEFAULT_REQUEUE_TIME=1s ARGO_REMOVE_PVC_PROTECTION_FINALIZER=true \
+  ALWAYS_OFFLOAD_NODE_STATUS=false ARGO_PROGRESS_PATCH_TICK_DURATION=7s WORKFLOW_GC_PERIOD=30s \
+  "$STACK_BIN/workflow-controller" --kubeconfig="$KUBE/admin.kubeconfig" --namespaced --managed-namespace=argo \
+  --configmap=workflow-controller-configmap --executor-image="$EXECUTOR_IMAGE" --executor-image-pull-policy=Never \
+  --loglevel=info --log-format=text --workflow-workers=4 --pod-cleanup-workers=2
+
+check_loopback || { clog "stopping: everything must listen on 127.0.0.1 only"; exit 1; }
+{
+  echo "# Written by stack/cluster/up.sh at $(date -u +%FT%TZ)"
+  echo "export CLUSTER_EXECUTOR=$EXECUTOR"
+  echo "export EXECUTOR_IMAGE='$EXECUTOR_IMAGE'"
+  echo "export CLUSTER_NODE=$NODE_NAME"
+  echo "export CONTAINERD_ADDRESS='$CTRD_SOCK'"
+} > "$CL/env"
+clog "cluster is up with EXECUTOR=$EXECUTOR ($EXECUTOR_IMAGE) in $((SECONDS - t0)) s; . .stack/env; . .stack/cluster/env"
