@@ -1,6 +1,6 @@
 /**
- * `argoexec init` (lifecycle §5). This slice installs the executable on /var/run/argo, writes the
- * template and stages the script/manifest; input artifacts are refused until the drivers land.
+ * `argoexec init` (lifecycle §5): bootstrap, umask 0, install the executable on /var/run/argo, write the
+ * template, stage the script/manifest, then load the input artifacts in order.
  */
 import { writeFileSync } from 'node:fs';
 import type { CommandContext } from '../../cli/context.ts';
@@ -8,6 +8,9 @@ import { pathError, strerror } from '../../core/errors.ts';
 import { bootstrap } from '../../core/bootstrap.ts';
 import { STAGING_SCRIPT, TEMPLATE_FILE, VAR_RUN_ARGO } from '../../core/paths.ts';
 import { installExecutable } from '../../core/runtime/install.ts';
+import { loadInputArtifacts } from './input-artifacts.ts';
+
+const SECRETS_DIR = '/argo/secret';
 
 /** Write a file; failures read like Go's *PathError (`open <path>: <reason>`). */
 function writeFileOrFail(path: string, content: string, mode: number): void {
@@ -33,12 +36,5 @@ export async function runInitCommand(ctx: CommandContext): Promise<void> {
   if (template.script?.source !== undefined) writeFileOrFail(STAGING_SCRIPT, template.script.source, 0o755);
   const resource = template.resource as { manifest?: string; manifestFrom?: unknown } | undefined;
   if (resource && !resource.manifestFrom && resource.manifest !== undefined) writeFileOrFail('/tmp/manifest.yaml', resource.manifest, 0o644);
-  for (const art of template.inputs?.artifacts ?? []) {
-    const hasLocation = Object.keys(art).some((k) => ['s3', 'git', 'http', 'artifactory', 'hdfs', 'raw', 'oss', 'gcs', 'azure', 'plugin'].includes(k));
-    if (!hasLocation) {
-      if (art.optional) continue;
-      throw new Error(`required artifact '${art.name}' not supplied`);
-    }
-    throw new Error(`artifact ${art.name} failed to load: input artifact drivers are not implemented in argoexec-ts yet`);
-  }
+  await loadInputArtifacts(template, { log, secretsDir: SECRETS_DIR, env });
 }

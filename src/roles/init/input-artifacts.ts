@@ -1,0 +1,86 @@
+/**
+ * LoadArtifactsWithoutPlugins (lifecycle §5 step 4, artifacts spec §3.2–§3.7): every input artifact in
+ * template order, stopping at the first error. Download to `<dest>.tmp`, unpack into place
+ * (`<dest>.tmpdir` + single-entry rule), chmod when asked.
+ */
+import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join, posix } from 'node:path';
+import { driverFor } from '../../artifacts/registry.ts';
+import type { DriverContext } from '../../artifacts/driver.ts';
+import { unarchiveArtifact } from '../../core/archive/index.ts';
+import { strerror } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
+import { INPUT_ARTIFACTS_DIR, MAIN_CTR_FS } from '../../core/paths.ts';
+import type { Artifact, Template } from '../../core/template.ts';
+import { findOverlappingVolume } from '../../core/volumes.ts';
+import { cleanArtifactPath, hasLocationOrKey, relocate, type Location } from '../wait/location.ts';
+import { isNotFoundError } from '../wait/state.ts';
+
+/** chmod (executor.go chmod): the path, then every entry below it when `recurse`. */
+export function chmodArtifact(path: string, mode: number, recurse: boolean): void {
+  chmodSync(path, mode);
+  if (!recurse) return;
+  const walk = (p: string): void => {
+    chmodSync(p, mode);
+    if (lstatSync(p).isDirectory()) for (const e of readdirSync(p).sort()) walk(join(p, e));
+  };
+  walk(path);
+}
+
+/** Where an input lands: /argo/inputs/artifacts/<name>, or /mainctrfs/<path> inside a user volume. */
+export function inputDestination(t: Template, art: Artifact, path: string, log: Logger): string {
+  const mnt = findOverlappingVolume(t, path);
+  if (!mnt) return posix.join(INPUT_ARTIFACTS_DIR, art.name);
+  log.info('Specified artifact path overlaps with volume mount, extracting to volume mount', { path, mountPath: mnt.mountPath });
+  return posix.join(MAIN_CTR_FS, path);
+}
+
+async function loadArtifact(t: Template, original: Artifact, ctx: DriverContext): Promise<void> {
+  const { log } = ctx;
+  log.info('Downloading artifact', { name: original.name });
+  const art = structuredClone(original);
+  if (!hasLocationOrKey(art as Location)) {
+    if (art.optional) {
+      log.info('Ignoring optional artifact which was not supplied', { name: art.name });
+      return;
+    }
+    throw new Error(`required artifact '${art.name}' not supplied`);
+  }
+  const path = cleanArtifactPath(art);
+  art.path = path;
+  let driverArt: Artifact;
+  try {
+    driverArt = relocate(art as Location, (t.archiveLocation ?? undefined) as Location | undefined) as Artifact;
+  } catch (err) {
+    throw new Error(`failed to load artifact '${art.name}': ${(err as Error).message}`);
+  }
+  if (driverArt.plugin) {
+    log.info('Skipping artifact that is from a plugin');
+    return;
+  }
+  const driver = driverFor(driverArt, ctx);
+  const dest = inputDestination(t, art, path, log);
+  const tmp = `${dest}.tmp`;
+  try {
+    mkdirSync(dirname(tmp), { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new Error(`failed to create artifact temporary parent directory ${dirname(tmp)}: mkdir ${dirname(tmp)}: ${strerror(err)}`);
+  }
+  try {
+    await driver.load(driverArt, tmp);
+  } catch (err) {
+    if (art.optional && isNotFoundError(err)) {
+      log.info('Skipping optional input artifact that was not found', { name: art.name });
+      return;
+    }
+    throw new Error(`artifact ${art.name} failed to load: ${(err as Error).message}`);
+  }
+  await unarchiveArtifact(art.archive, tmp, dest);
+  log.info('Successfully download file', { path: dest });
+  if (art.mode !== undefined && art.mode !== null) chmodArtifact(dest, art.mode, art.recurseMode === true);
+}
+
+export async function loadInputArtifacts(t: Template, ctx: DriverContext): Promise<void> {
+  ctx.log.info('Start loading input artifacts...', { pluginName: '' });
+  for (const art of t.inputs?.artifacts ?? []) await loadArtifact(t, art, ctx);
+}
