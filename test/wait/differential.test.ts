@@ -108,3 +108,25 @@ test('differential: Go reference and argoexec-ts store the same keys, archives a
     pod.cleanup();
   }
 });
+
+test('differential: failure texts (termination message of wait and init) match the Go reference', { timeout: 120_000 }, async () => {
+  const key = keyOf();
+  const cases: { name: string; template: Record<string, unknown>; cmd: string[]; role: 'wait' | 'init' }[] = [
+    { name: 'missing parameter', role: 'wait', cmd: ['true'], template: { container: { image: 'x' }, outputs: { parameters: [{ name: 'p', valueFrom: { path: '/tmp/p' } }] } } },
+    { name: 'missing artifacts', role: 'wait', cmd: ['true'], template: { container: { image: 'x' }, outputs: { artifacts: [{ name: 'a', path: '/tmp/a/' }, { name: 'b', path: '/tmp/b', archive: { none: {} } }] }, archiveLocation: archiveLocation(key) } },
+    { name: 'required input', role: 'init', cmd: ['true'], template: { container: { image: 'x' }, inputs: { artifacts: [{ name: 'in', path: '/in' }] } } },
+    { name: 'traversal', role: 'init', cmd: ['true'], template: { container: { image: 'x' }, inputs: { artifacts: [{ name: 'in', path: '/in/../../etc', raw: { data: 'x' } }] } } },
+  ];
+  for (const c of cases) {
+    const results: Record<string, [number | null | undefined, string]> = {};
+    for (const executor of [GO_EXECUTOR, TS_EXECUTOR]) {
+      const pod = new PodSim({ template: c.template, executor, secrets: S3_SECRETS });
+      const r = await pod.run(c.cmd);
+      const code = c.role === 'init' ? r.init.code : r.wait?.code;
+      results[executor.name] = [code, pod.terminationMessage(c.role)];
+      if (c.role === 'wait') await deleteTaskResult(pod.nodeId);
+      pod.cleanup();
+    }
+    assert.deepEqual(results.ts, results.go, c.name);
+  }
+});
