@@ -10,10 +10,14 @@ import { archiveLocation, S3_SECRETS, s3Put } from '../wait/helpers.ts';
 async function tgz(entries: { name: string; type?: 'file' | 'directory' | 'symlink'; content?: string; mode?: number; linkname?: string }[]): Promise<Buffer> {
   const pack = tarStream.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
-  for (const e of entries) pack.entry({ name: e.name, type: e.type ?? 'file', mode: e.mode ?? (e.type === 'directory' ? 0o755 : 0o644), linkname: e.linkname }, e.type === 'file' || !e.type ? e.content ?? '' : undefined);
+  pack.on('data', (c: unknown) => chunks.push(c as Buffer));
+  for (const e of entries) {
+    const h = { name: e.name, type: e.type ?? 'file', mode: e.mode ?? (e.type === 'directory' ? 0o755 : 0o644), linkname: e.linkname } as const;
+    if (h.type === 'file') pack.entry(h, e.content ?? '');
+    else pack.entry(h);
+  }
   pack.finalize();
-  await new Promise((r) => pack.on('end', r));
+  await new Promise<void>((r) => pack.on('end', () => r()));
   return gzipSync(Buffer.concat(chunks));
 }
 

@@ -80,7 +80,7 @@ export async function tarEntries(data: Buffer): Promise<Entry[]> {
   const ex = tarStream.extract();
   ex.on('entry', (h, stream, next) => {
     const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('data', (c: unknown) => chunks.push(c as Buffer));
     stream.on('end', () => { out.push({ name: h.name, type: h.type ?? 'file', mode: h.mode ?? 0, linkname: h.linkname ?? null, content: Buffer.concat(chunks).toString() }); next(); });
   });
   await new Promise<void>((res, rej) => { ex.on('finish', res); ex.on('error', rej); ex.end(plain); });
