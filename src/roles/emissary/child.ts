@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { signalNumber } from '../../core/signals.ts';
-import { writeAllSync } from '../../core/write-all.ts';
+import { writevAllSync } from '../../core/write-all.ts';
 import type { Logger } from '../../core/log.ts';
 
 export interface CaptureFds { stdout: number; combined: number }
@@ -28,23 +28,60 @@ function errnoText(err: NodeJS.ErrnoException): string {
   return (err.code && texts[err.code]) || err.message;
 }
 
-function tee(stream: Readable, fds: number[], log: Logger): Promise<void> {
-  return new Promise((resolve) => {
-    stream.on('data', (chunk: Buffer) => {
-      for (const fd of fds) {
-        try { writeAllSync(fd, chunk); } catch (err) { log.debug('failed to copy child output', { fd, error: err }); }
-      }
+/**
+ * Copies the child's output to the container log and the capture files. Chunks are queued as they
+ * arrive and written once per event-loop turn with writev — one system call per destination for a
+ * whole batch — keeping arrival order in `combined`.
+ */
+class OutputTee {
+  private queue: { chunk: Buffer; fromStderr: boolean }[] = [];
+  private scheduled = false;
+  private readonly capture: CaptureFds;
+  private readonly log: Logger;
+
+  constructor(capture: CaptureFds, log: Logger) {
+    this.capture = capture;
+    this.log = log;
+  }
+
+  push(chunk: Buffer, fromStderr: boolean): void {
+    this.queue.push({ chunk, fromStderr });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    const batch = this.queue;
+    if (batch.length === 0) return;
+    this.queue = [];
+    const out = batch.filter((e) => !e.fromStderr).map((e) => e.chunk);
+    const err = batch.filter((e) => e.fromStderr).map((e) => e.chunk);
+    this.write(1, out);
+    this.write(this.capture.stdout, out);
+    this.write(2, err);
+    this.write(this.capture.combined, batch.map((e) => e.chunk));
+  }
+
+  private write(fd: number, chunks: Buffer[]): void {
+    if (chunks.length === 0) return;
+    try { writevAllSync(fd, chunks); } catch (err) { this.log.debug('failed to copy child output', { fd, error: err }); }
+  }
+
+  /** Resolves when `stream` ends (or errors), after its last bytes were written. */
+  follow(stream: Readable, fromStderr: boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => { this.flush(); resolve(); };
+      stream.on('data', (chunk: Buffer) => this.push(chunk, fromStderr));
+      stream.on('end', done);
+      stream.on('close', done);
+      stream.on('error', done);
     });
-    stream.on('end', resolve);
-    stream.on('close', resolve);
-    stream.on('error', () => resolve());
-  });
+  }
 }
 
-/**
- * Spawn `path` with `argv0 = path` (Go's exec.Command). Rejects with `fork/exec <path>: <errno>` when
- * the kernel refuses to run it.
- */
 /**
  * Refuse what the kernel would refuse with ENOEXEC. Node's spawn (like execvp) would otherwise retry
  * such a file with /bin/sh, which Go's exec never does.
@@ -80,14 +117,15 @@ export function startChild(path: string, args: string[], env: NodeJS.ProcessEnv,
     }
     child.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`fork/exec ${path}: ${errnoText(err)}`)));
     child.once('spawn', () => {
-      const drained = capture && child.stdout && child.stderr
-        ? Promise.all([tee(child.stdout, [1, capture.stdout, capture.combined], log), tee(child.stderr, [2, capture.combined], log)])
+      const tee = capture ? new OutputTee(capture, log) : undefined;
+      const drained = tee && child.stdout && child.stderr
+        ? Promise.all([tee.follow(child.stdout, false), tee.follow(child.stderr, true)])
         : Promise.resolve();
       const exited = new Promise<number>((res) => {
         child.once('exit', (code, signal) => {
           const status = signal ? 128 + (signalNumber(signal) ?? 0) : (code ?? 0);
           // A background grandchild may keep the pipes open: give them a moment, then stop reading.
-          const timer = setTimeout(() => { child.stdout?.destroy(); child.stderr?.destroy(); res(status); }, PIPE_DRAIN_MS);
+          const timer = setTimeout(() => { child.stdout?.destroy(); child.stderr?.destroy(); tee?.flush(); res(status); }, PIPE_DRAIN_MS);
           void drained.then(() => { clearTimeout(timer); res(status); });
         });
       });
