@@ -13,8 +13,27 @@ export class UnsupportedArtifactError extends Error {}
 
 type Factory = (artifact: Artifact, ctx: DriverContext) => ArtifactDriver;
 
+/**
+ * A driver whose module is imported on first use (dynamic import), so roles that never meet the kind never load
+ * its SDK. Construction errors (e.g. a missing secret) surface on the first operation.
+ */
+function lazy(load: () => Promise<Factory>): Factory {
+  return (artifact, ctx) => {
+    let drv: Promise<ArtifactDriver> | undefined;
+    const get = (): Promise<ArtifactDriver> => (drv ??= load().then((f) => f(artifact, ctx)));
+    return {
+      load: async (a, path, progress) => (await get()).load(a, path, progress),
+      save: async (path, a, progress) => (await get()).save(path, a, progress),
+      listObjects: async (a) => (await get()).listObjects(a),
+      delete: async (a) => (await get()).delete(a),
+      isDirectory: async (a) => (await get()).isDirectory(a),
+    };
+  };
+}
+
 const factories: Partial<Record<LocationKind | string, Factory>> = {
   s3: newS3Driver,
+  gcs: lazy(async () => (await import('./gcs/driver.ts')).newGcsDriver),
   http: (a, ctx) => new HttpArtifactDriver(a, ctx, 'http'),
   artifactory: newArtifactoryDriver,
   raw: () => new RawArtifactDriver(),
