@@ -34,6 +34,7 @@ function lazy(load: () => Promise<Factory>): Factory {
 const factories: Partial<Record<LocationKind | string, Factory>> = {
   s3: newS3Driver,
   gcs: lazy(async () => (await import('./gcs/driver.ts')).newGcsDriver),
+  azure: lazy(async () => (await import('./azure/driver.ts')).newAzureDriver),
   http: (a, ctx) => new HttpArtifactDriver(a, ctx, 'http'),
   artifactory: newArtifactoryDriver,
   raw: () => new RawArtifactDriver(),
