@@ -19,6 +19,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
   },
   init: { load: async () => (await import('../roles/init/command.ts')).runInitCommand },
   wait: { load: async () => (await import('../roles/wait/command.ts')).runWaitCommand },
+  supervisor: { load: async () => (await import('../roles/supervisor/command.ts')).runSupervisorCommand },
+  'artifact delete': { load: async () => (await import('../roles/artifact-delete/command.ts')).runArtifactDeleteCommand },
 };
 
 /** Sub-command names Argo's root command knows, for help text and the parser (lifecycle §1.1). */

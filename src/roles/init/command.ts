@@ -8,6 +8,7 @@ import { pathError, strerror } from '../../core/errors.ts';
 import { bootstrap } from '../../core/bootstrap.ts';
 import { STAGING_SCRIPT, TEMPLATE_FILE, VAR_RUN_ARGO } from '../../core/paths.ts';
 import { installExecutable } from '../../core/runtime/install.ts';
+import type { Template } from '../../core/template.ts';
 import { loadInputArtifacts } from './input-artifacts.ts';
 
 const SECRETS_DIR = '/argo/secret';
@@ -21,6 +22,18 @@ function writeFileOrFail(path: string, content: string, mode: number): void {
   }
 }
 
+/** WriteTemplate: /var/run/argo/template (0444), the template as JSON. Shared with `supervisor`. */
+export function writeTemplate(template: Template): void {
+  writeFileOrFail(TEMPLATE_FILE, JSON.stringify(template), 0o444);
+}
+
+/** StageFiles: the script source (0755) or the resource manifest (0644). Shared with `supervisor`. */
+export function stageFiles(template: Template): void {
+  if (template.script?.source !== undefined) writeFileOrFail(STAGING_SCRIPT, template.script.source, 0o755);
+  const resource = template.resource as { manifest?: string; manifestFrom?: unknown } | undefined;
+  if (resource && !resource.manifestFrom && resource.manifest !== undefined) writeFileOrFail('/tmp/manifest.yaml', resource.manifest, 0o644);
+}
+
 export async function runInitCommand(ctx: CommandContext): Promise<void> {
   const { env, log } = ctx;
   const cfg = bootstrap(env);
@@ -32,9 +45,7 @@ export async function runInitCommand(ctx: CommandContext): Promise<void> {
   } catch (err) {
     throw new Error(`failed to copy argoexec to ${VAR_RUN_ARGO}: ${strerror(err)}`);
   }
-  writeFileOrFail(TEMPLATE_FILE, JSON.stringify(template), 0o444);
-  if (template.script?.source !== undefined) writeFileOrFail(STAGING_SCRIPT, template.script.source, 0o755);
-  const resource = template.resource as { manifest?: string; manifestFrom?: unknown } | undefined;
-  if (resource && !resource.manifestFrom && resource.manifest !== undefined) writeFileOrFail('/tmp/manifest.yaml', resource.manifest, 0o644);
+  writeTemplate(template);
+  stageFiles(template);
   await loadInputArtifacts(template, { log, secretsDir: SECRETS_DIR, env });
 }

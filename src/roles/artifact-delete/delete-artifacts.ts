@@ -1,0 +1,71 @@
+/**
+ * deleteArtifacts (lifecycle §10.5, artifacts spec §7.2): for every task, every node and every
+ * artifact — relocate to the node's archiveLocation, make a driver, delete with DefaultRetry (the last
+ * attempt's outcome is the result) — then merge-patch the task's status with all results. A relocate
+ * or driver-construction error aborts the whole command (no patch for that task); failed deletions
+ * only live in the task status.
+ */
+import { DELETE_NOT_SUPPORTED, NotSupportedError } from '../../artifacts/common.ts';
+import type { ArtifactDriver, DriverContext } from '../../artifacts/driver.ts';
+import { driverFor, UnsupportedArtifactError } from '../../artifacts/registry.ts';
+import type { Artifact } from '../../core/template.ts';
+import { relocate, type Location } from '../wait/location.ts';
+import type { GCTaskApi, WorkflowArtifactGCTask } from './gc-tasks.ts';
+import { backoff, type SimpleBackoff } from './retry.ts';
+import { statusPatchBody, type ArtifactResult, type ResultsByNode } from './status-patch.ts';
+
+/** Go has a driver for every kind; those it cannot delete with say so. Kinds we lack a driver for fail the same way per artifact. */
+const NO_DELETE_KINDS = ['git', 'hdfs'];
+
+function makeDriver(art: Artifact, ctx: DriverContext): ArtifactDriver {
+  try {
+    return driverFor(art, ctx);
+  } catch (err) {
+    if (!(err instanceof UnsupportedArtifactError)) throw err;
+    const message = NO_DELETE_KINDS.some((k) => art[k] !== undefined && art[k] !== null) ? DELETE_NOT_SUPPORTED : err.message;
+    const fail = async (): Promise<never> => { throw new NotSupportedError(message); };
+    return { load: fail, save: fail, listObjects: fail, delete: fail, isDirectory: fail };
+  }
+}
+
+async function deleteOne(art: Artifact, driver: ArtifactDriver, retry: SimpleBackoff): Promise<ArtifactResult> {
+  const name = typeof art.name === 'string' ? art.name : '';
+  let result: ArtifactResult = { name, success: false };
+  await backoff(retry, async () => {
+    try {
+      await driver.delete(art);
+      result = { name, success: true };
+      return true;
+    } catch (err) {
+      result = { name, success: false, error: err instanceof Error ? err.message : String(err) };
+      return false;
+    }
+  });
+  return result;
+}
+
+export async function deleteTaskArtifacts(task: WorkflowArtifactGCTask, ctx: DriverContext, retry: SimpleBackoff): Promise<ResultsByNode> {
+  const results: ResultsByNode = new Map();
+  for (const [node, spec] of Object.entries(task.spec?.artifactsByNode ?? {})) {
+    const archiveLocation = (spec?.archiveLocation ?? undefined) as Location | undefined;
+    const nodeResults = new Map<string, ArtifactResult>();
+    for (const original of Object.values(spec?.artifacts ?? {})) {
+      const art = archiveLocation ? relocate(original as Location, archiveLocation) as Artifact : structuredClone(original);
+      const driver = makeDriver(art, ctx);
+      const r = await deleteOne(art, driver, retry);
+      ctx.log.info(r.success ? 'deleted artifact' : 'failed to delete artifact', { task: task.metadata.name, node, artifact: r.name, ...(r.error !== undefined ? { error: r.error } : {}) });
+      nodeResults.set(r.name, r);
+    }
+    results.set(node, nodeResults);
+  }
+  return results;
+}
+
+/** Every task in list order; the first API/relocate/driver error stops here and is returned. */
+export async function deleteArtifacts(api: GCTaskApi, labelSelector: string, ctx: DriverContext, retry: SimpleBackoff): Promise<void> {
+  const tasks = await api.list(labelSelector);
+  for (const task of tasks) {
+    const results = await deleteTaskArtifacts(task, ctx, retry);
+    await api.patchStatus(task.metadata.name, statusPatchBody(results));
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * An init-less pod (lifecycle §2, §9; workflowpod_layout.go initlessLayout) on top of PodSim: no init
+ * container; `supervisor` (the executor on PATH, ServiceAccount, secrets) and `main` start together.
+ *
+ *   supervisor  /var/run/argo, own /tmp, /argo/inputs/artifacts (input-artifacts), /argo/staging (script),
+ *               user volumes at /mainctrfs/<mountPath>, mirrors of main's mounts under /mainctrfs
+ *   main        /var/run/argo, own /tmp, the whole input-artifacts volume at /argo/inputs/artifacts,
+ *               /argo/staging (script), user volumes, the executor image at /argo-bin (read-only),
+ *               runs `/argo-bin/bin/argoexec emissary` with ARGO_WAIT_FOR_READY=true
+ */
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PodSim, type Mount, type PodSpec } from '../support/pod-sim.ts';
+import { PROJECT, type Running } from '../support/sandbox.ts';
+
+export const IMAGE_ROOT = join(PROJECT, 'build/image/rootfs');
+const LOG_OPTS = ['--loglevel', 'info', '--log-format', 'text', '--gloglevel', '0'];
+
+function volumeMountsOf(t: Record<string, unknown>): { name: string; mountPath: string }[] {
+  const c = (t.container ?? t.script ?? t.containerSet) as { volumeMounts?: { name: string; mountPath: string }[] } | undefined;
+  return c?.volumeMounts ?? [];
+}
+
+const byDepth = (m: Mount[]): Mount[] => m.sort((a, b) => a[1].split('/').length - b[1].split('/').length);
+
+export class InitlessPod {
+  readonly sim: PodSim;
+
+  constructor(spec: PodSpec) {
+    this.sim = new PodSim(spec);
+    mkdirSync(this.path('tmp-supervisor'));
+    chmodSync(this.path('tmp-supervisor'), 0o1777);
+    writeFileSync(this.path('termination-log-supervisor'), '');
+    chmodSync(this.path('termination-log-supervisor'), 0o666);
+  }
+
+  get nodeId(): string { return this.sim.nodeId; }
+  path(volume: string, rel = ''): string { return this.sim.path(volume, rel); }
+  terminationMessage(c: 'main' | 'supervisor'): string { return this.sim.terminationMessage(c); }
+
+  private get template(): Record<string, unknown> { return this.sim.spec.template; }
+  private get isScript(): boolean { return this.template.script !== undefined; }
+
+  private commonEnv(): Record<string, string> {
+    return { ARGO_NODE_ID: this.sim.nodeId, ARGO_INCLUDE_SCRIPT_OUTPUT: 'false', ARGO_DEADLINE: '0001-01-01T00:00:00Z', ARGO_WORKFLOW_NAME: this.sim.workflowName };
+  }
+
+  private supervisorMounts(): Mount[] {
+    const d = this.sim.dir;
+    const m: Mount[] = [
+      [join(d, 'var-run-argo'), '/var/run/argo', 'rw'],
+      [join(d, 'tmp-supervisor'), '/tmp', 'rw'],
+      [join(d, 'termination-log-supervisor'), '/dev/termination-log', 'rw'],
+      [join(d, 'input-artifacts'), '/argo/inputs/artifacts', 'rw'],
+      [join(d, 'input-artifacts'), '/mainctrfs/argo/inputs/artifacts', 'rw'],
+      [join(d, 'sa'), '/var/run/secrets/kubernetes.io/serviceaccount', 'ro'],
+      [this.sim.executor.binDir, this.sim.executor.binDir, 'ro'],
+    ];
+    if (this.isScript) m.push([join(d, 'argo-staging'), '/argo/staging', 'rw'], [join(d, 'argo-staging'), '/mainctrfs/argo/staging', 'rw']);
+    for (const v of volumeMountsOf(this.template)) m.push([join(d, `vol-${v.name}`), `/mainctrfs${v.mountPath}`, 'rw']);
+    for (const n of Object.keys(this.sim.spec.secrets ?? {})) m.push([join(d, 'secrets', n), `/argo/secret/${n}`, 'ro']);
+    return byDepth(m);
+  }
+
+  private mainMounts(): Mount[] {
+    const d = this.sim.dir;
+    const m: Mount[] = [
+      [join(d, 'var-run-argo'), '/var/run/argo', 'rw'],
+      [join(d, 'tmp-main'), '/tmp', 'rw'],
+      [join(d, 'termination-log-main'), '/dev/termination-log', 'rw'],
+      [join(d, 'input-artifacts'), '/argo/inputs/artifacts', 'rw'],
+      [IMAGE_ROOT, '/argo-bin', 'ro'],
+    ];
+    if (this.isScript) m.push([join(d, 'argo-staging'), '/argo/staging', 'rw']);
+    for (const v of volumeMountsOf(this.template)) m.push([join(d, `vol-${v.name}`), v.mountPath, 'rw']);
+    return byDepth(m);
+  }
+
+  startSupervisor(extraEnv: Record<string, string> = {}, timeoutMs?: number): Running {
+    const spec = this.sim.spec;
+    const env = {
+      ARGO_POD_NAME: `${this.sim.nodeId}-pod`,
+      ARGO_POD_UID: '11111111-2222-4333-8444-555555555555',
+      ARGO_WORKFLOW_UID: this.sim.workflowUid,
+      ARGO_CONTAINER_NAME: 'supervisor',
+      ARGO_TEMPLATE: JSON.stringify(this.template),
+      ARGO_INITLESS_POD: 'true',
+      ...this.commonEnv(),
+      KUBERNETES_SERVICE_HOST: spec.kubeHost ?? '127.0.0.1',
+      KUBERNETES_SERVICE_PORT: spec.kubePort ?? '6443',
+      PATH: `${this.sim.executor.binDir}:/usr/local/bin:/usr/bin:/bin`,
+      ...(spec.env ?? {}), ...(spec.waitEnv ?? {}), ...extraEnv,
+    };
+    return this.sim.start('supervisor', ['argoexec', 'supervisor', ...LOG_OPTS], env, timeoutMs, this.supervisorMounts());
+  }
+
+  startMain(cmd: string[], extraEnv: Record<string, string> = {}, timeoutMs?: number): Running {
+    const spec = this.sim.spec;
+    const env = {
+      ARGO_CONTAINER_NAME: 'main', ARGO_WAIT_FOR_READY: 'true', ...this.commonEnv(), PATH: '/usr/local/bin:/usr/bin:/bin',
+      ...(spec.env ?? {}), ...(spec.mainEnv ?? {}), ...extraEnv,
+    };
+    return this.sim.start('main', ['/argo-bin/bin/argoexec', 'emissary', ...LOG_OPTS, '--', ...cmd], env, timeoutMs, this.mainMounts());
+  }
+
+  cleanup(): void { this.sim.cleanup(); }
+}
