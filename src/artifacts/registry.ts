@@ -35,6 +35,7 @@ const factories: Partial<Record<LocationKind | string, Factory>> = {
   s3: newS3Driver,
   gcs: lazy(async () => (await import('./gcs/driver.ts')).newGcsDriver),
   azure: lazy(async () => (await import('./azure/driver.ts')).newAzureDriver),
+  git: lazy(async () => (await import('./git/driver.ts')).newGitDriver),
   http: (a, ctx) => new HttpArtifactDriver(a, ctx, 'http'),
   artifactory: newArtifactoryDriver,
   raw: () => new RawArtifactDriver(),
