@@ -35,7 +35,7 @@ export function kubeGCTaskApi(client: KubeClient, namespace: string): GCTaskApi 
   return {
     async list(labelSelector) {
       const r = await client.request<{ items?: WorkflowArtifactGCTask[] | null }>({
-        method: 'GET', path: `${base}?labelSelector=${encodeURIComponent(labelSelector)}`, resource: `get ${RESOURCE}`,
+        method: 'GET', path: `${base}?${new URLSearchParams({ labelSelector }).toString()}`, resource: `get ${RESOURCE}`,
       });
       return r?.items ?? [];
     },
