@@ -6,7 +6,9 @@
  *
  * Steps are skipped when their inputs did not change, so a warm rebuild is fast.
  */
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
+import { Script } from 'node:vm';
+import { chunkFilename, chunkSource } from '../src/cli/sea-chunk-source.ts';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -30,32 +32,63 @@ const dirty = git(['status', '--porcelain', '--untracked-files=no'], '') !== '';
 const tag = git(['describe', '--exact-match', '--tags', 'HEAD'], '');
 const commitDate = git(['show', '-s', '--format=%cI', 'HEAD'], '1970-01-01T00:00:00Z');
 
-// 1. Bundle. CommonJS because Node 24's SEA runs a CommonJS main script.
-const bundle = join(buildDir, 'argoexec.cjs');
-await build({
-  entryPoints: [join(root, 'src/main.ts')],
-  outfile: bundle,
-  bundle: true,
-  platform: 'node',
-  target: 'node24',
-  format: 'cjs',
-  minifySyntax: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-  define: {
-    __ARGOEXEC_VERSION__: JSON.stringify(`v${pkg.version}`),
-    __ARGOEXEC_BUILD_DATE__: JSON.stringify(new Date(commitDate).toISOString().replace(/\.\d{3}Z$/, 'Z')),
-    __ARGOEXEC_GIT_COMMIT__: JSON.stringify(commit),
-    __ARGOEXEC_GIT_TREE_STATE__: JSON.stringify(dirty ? 'dirty' : 'clean'),
-    __ARGOEXEC_GIT_TAG__: JSON.stringify(tag),
+// 1. Bundles. CommonJS because Node 24's SEA runs a CommonJS main script. The main bundle holds the
+//    command line, the emissary, kill and version; every other role is its own bundle, embedded as an
+//    SEA asset and evaluated on first use (src/cli/sea-chunk.ts), so the emissary stays small.
+const define = {
+  __ARGOEXEC_VERSION__: JSON.stringify(`v${pkg.version}`),
+  __ARGOEXEC_BUILD_DATE__: JSON.stringify(new Date(commitDate).toISOString().replace(/\.\d{3}Z$/, 'Z')),
+  __ARGOEXEC_GIT_COMMIT__: JSON.stringify(commit),
+  __ARGOEXEC_GIT_TREE_STATE__: JSON.stringify(dirty ? 'dirty' : 'clean'),
+  __ARGOEXEC_GIT_TAG__: JSON.stringify(tag),
+};
+const common = { bundle: true, platform: 'node', target: 'node24', format: 'cjs', minifySyntax: true, legalComments: 'none', logLevel: 'warning', define } as const;
+const IN_MAIN = new Set(['emissary']);
+const ROLES_CHUNK = 'roles';
+const chunked = new Map<string, string>(); // role name -> entry file
+const chunkPlugin: Plugin = {
+  name: 'sea-chunks',
+  setup(b) {
+    b.onResolve({ filter: /\/roles\/[a-z-]+\/command\.ts$/ }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const entry = resolve(args.resolveDir, args.path);
+      const name = basename(resolve(entry, '..'));
+      if (IN_MAIN.has(name)) return undefined;
+      chunked.set(name, entry);
+      return { path: name, namespace: 'sea-chunk' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'sea-chunk' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(join(root, 'src/cli/sea-chunk.ts'))}).loadChunk(${JSON.stringify(ROLES_CHUNK)})[${JSON.stringify(args.path)}];`,
+      loader: 'js',
+      resolveDir: root,
+    }));
   },
+};
+const bundle = join(buildDir, 'argoexec.cjs');
+await build({ ...common, entryPoints: [join(root, 'src/main.ts')], outfile: bundle, plugins: [chunkPlugin] });
+// One bundle for all other roles (shared modules once); each role is initialised only when asked for.
+const rolesBundle = join(buildDir, 'chunks', `${ROLES_CHUNK}.cjs`);
+await build({
+  ...common,
+  stdin: {
+    contents: [...chunked].map(([name, entry]) =>
+      `Object.defineProperty(module.exports, ${JSON.stringify(name)}, { enumerable: true, get: () => require(${JSON.stringify(entry)}) });`).join('\n'),
+    resolveDir: root,
+    loader: 'js',
+    sourcefile: 'roles-chunk.js',
+  },
+  outfile: rolesBundle,
 });
+// V8 code cache for that bundle, made by this very Node (the runtime checks it and falls back if stale).
+const rolesCache = `${rolesBundle}.cache`;
+writeFileSync(rolesCache, new Script(chunkSource(readFileSync(rolesBundle, 'utf8')), { filename: chunkFilename(ROLES_CHUNK) }).createCachedData());
+const assets: Record<string, string> = { [`${ROLES_CHUNK}.cjs`]: rolesBundle, [`${ROLES_CHUNK}.cjs.cache`]: rolesCache };
 
 // 2. SEA blob (with V8 code cache for a fast start).
 const seaConfig = join(buildDir, 'sea-config.json');
 const blob = join(buildDir, 'sea-prep.blob');
 writeFileSync(seaConfig, JSON.stringify({
-  main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true,
+  main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, assets,
   // The user's image may set NODE_OPTIONS (Node images often do): it must never reach our runtime.
   execArgv: ['--max-semi-space-size=1'], execArgvExtension: 'none',
 }));

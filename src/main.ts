@@ -6,7 +6,7 @@ import { writeSync } from 'node:fs';
 import { COMMANDS, COMMAND_TREE, LOCAL_FLAGS } from './cli/commands.ts';
 import type { CommandContext } from './cli/context.ts';
 import { flagString, parseArgs, UsageError } from './cli/parse.ts';
-import { ExitCodeError, ExitCodeWithCauseError, FatalError, PanicError, errorText } from './core/errors.ts';
+import { errorText, exitKind } from './core/errors.ts';
 import { createLogger, parseLogFormat, parseLogLevel, type Logger } from './core/log.ts';
 import { writeTerminationMessage } from './core/termination.ts';
 
@@ -75,19 +75,21 @@ async function run(argv: string[]): Promise<number> {
 
 /** Map a command's failure to an exit status, writing the termination message where Go does. */
 function exitStatusOf(err: unknown, log: Logger): number {
-  if (err instanceof ExitCodeError) {
-    if (err instanceof ExitCodeWithCauseError) writeTerminationMessage(err.message);
-    return err.code >= 0 ? err.code : 137;
+  const kind = exitKind(err);
+  if (kind === 'exit-code' || kind === 'exit-code-with-cause') {
+    if (kind === 'exit-code-with-cause') writeTerminationMessage(errorText(err));
+    const code = (err as { code: number }).code;
+    return code >= 0 ? code : 137;
   }
-  if (err instanceof FatalError) {
-    log.error(err.message, { fatal: true });
+  if (kind === 'fatal') {
+    log.error(errorText(err), { fatal: true });
     return 1;
   }
   const message = errorText(err);
   writeTerminationMessage(message);
   if (log.level === 'debug' && err instanceof Error && err.stack) stderr(`${err.stack}\n`);
   stderr(`Error: ${message}\n`);
-  return err instanceof PanicError ? 2 : 64;
+  return kind === 'panic' ? 2 : 64;
 }
 
 const argv = process.argv.slice(process.argv[1] && /argoexec|main\.(ts|js|cjs)$/.test(process.argv[1]) ? 2 : 1);

@@ -4,21 +4,14 @@
  * last attempt the error reads "timed out waiting for the condition: <last error>".
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseGoDuration } from '../core/go-duration.ts';
+import { executorRetryBackoff, type Backoff } from '../core/bootstrap.ts';
 
-export interface Backoff { steps: number; durationMs: number; factor: number; jitter: number }
+export type { Backoff } from '../core/bootstrap.ts';
 
+/** The executor backoff (one parser for the env: core/bootstrap.ts), with at least one attempt. */
 export function executorBackoff(env: NodeJS.ProcessEnv): Backoff {
-  const num = (k: string, d: number): number => {
-    const v = Number.parseFloat(env[k] ?? '');
-    return Number.isFinite(v) ? v : d;
-  };
-  let durationMs = 1000;
-  const d = env.EXECUTOR_RETRY_BACKOFF_DURATION;
-  if (d) {
-    try { durationMs = parseGoDuration(d) / 1e6; } catch { /* keep default */ }
-  }
-  return { steps: Math.max(1, Math.trunc(num('EXECUTOR_RETRY_BACKOFF_STEPS', 5))), durationMs, factor: num('EXECUTOR_RETRY_BACKOFF_FACTOR', 1.6), jitter: num('EXECUTOR_RETRY_BACKOFF_JITTER', 0.5) };
+  const b = executorRetryBackoff(env);
+  return { ...b, steps: Math.max(1, Math.trunc(b.steps)) };
 }
 
 export async function withRetry<T>(b: Backoff, isTransient: (err: unknown) => boolean, fn: (attempt: number) => Promise<T>, onRetry?: (err: unknown, attempt: number, delayMs: number) => void): Promise<T> {

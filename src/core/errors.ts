@@ -6,9 +6,19 @@
  * - any other Error: termination message = message, exit 64.
  * - FatalError: log and exit 1 (Go's "fatal" log).
  * - PanicError: termination message = message, exit 2 (Go's CheckErr panic).
+ *
+ * Roles live in separately loaded bundles (src/cli/sea-chunk.ts), each with its own copy of these
+ * classes, so callers classify errors with `exitKind()` — a tag on the object — never `instanceof`.
  */
+export type ExitKind = 'exit-code' | 'exit-code-with-cause' | 'fatal' | 'panic';
+
+export function exitKind(err: unknown): ExitKind | undefined {
+  const kind = err && typeof err === 'object' && 'exitKind' in err ? (err as { exitKind: unknown }).exitKind : undefined;
+  return kind === 'exit-code' || kind === 'exit-code-with-cause' || kind === 'fatal' || kind === 'panic' ? kind : undefined;
+}
 export class ExitCodeError extends Error {
   readonly code: number;
+  exitKind: ExitKind = 'exit-code';
   constructor(code: number, message = `exit status ${code}`) {
     super(message);
     this.name = 'ExitCodeError';
@@ -20,10 +30,12 @@ export class ExitCodeWithCauseError extends ExitCodeError {
   constructor(code: number, message: string) {
     super(code, message);
     this.name = 'ExitCodeWithCauseError';
+    this.exitKind = 'exit-code-with-cause';
   }
 }
 
 export class FatalError extends Error {
+  readonly exitKind: ExitKind = 'fatal';
   constructor(message: string) {
     super(message);
     this.name = 'FatalError';
@@ -31,6 +43,7 @@ export class FatalError extends Error {
 }
 
 export class PanicError extends Error {
+  readonly exitKind: ExitKind = 'panic';
   constructor(message: string) {
     super(message);
     this.name = 'PanicError';

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PodSim, type PodSpec } from '../support/pod-sim.ts';
+import { until } from '../support/emissary.ts';
 import { ApiProxy } from './api-proxy.ts';
 import { admin, archiveLocation, deleteTaskResult, getTaskResult, s3Get, s3Keys, S3_SECRETS, tarEntries } from './helpers.ts';
 
@@ -22,7 +23,7 @@ test('62: wait reads no outputs until every containerSet member wrote its exitco
   const pod = new PodSim({ template: { containerSet: { containers: [{ name: 'a' }, { name: 'b' }] }, outputs: { parameters: [{ name: 'p', valueFrom: { path: '/tmp/p', default: 'd' } }] } } });
   assert.equal((await pod.runInit()).code, 0);
   const wait = pod.startWait();
-  await sleep(700);
+  await until(() => existsSync(pod.path('var-run-argo', 'ctr/b')), 20_000, 'wait to pre-create the member dirs');
   assert.equal(statSync(pod.path('var-run-argo', 'ctr/a')).mode & 0o777, 0o777);
   assert.equal(statSync(pod.path('var-run-argo', 'ctr/b')).mode & 0o777, 0o777);
   writeFileSync(pod.path('var-run-argo', 'ctr/a/exitcode'), '0');
