@@ -21,6 +21,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   wait: { load: async () => (await import('../roles/wait/command.ts')).runWaitCommand },
   supervisor: { load: async () => (await import('../roles/supervisor/command.ts')).runSupervisorCommand },
   'artifact delete': { load: async () => (await import('../roles/artifact-delete/command.ts')).runArtifactDeleteCommand },
+  resource: { load: async () => (await import('../roles/resource/command.ts')).runResourceCommand },
 };
 
 /** Sub-command names Argo's root command knows, for help text and the parser (lifecycle §1.1). */

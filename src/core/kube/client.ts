@@ -38,6 +38,8 @@ export interface KubeRequest {
   contentType?: string;
   /** For client-go style messages: "post workflowtaskresults.argoproj.io". */
   resource?: string;
+  /** Accept header (default: JSON, then anything), e.g. for aggregated discovery. */
+  accept?: string;
 }
 
 export function executorUserAgent(): string {
@@ -123,7 +125,7 @@ export class KubeClient {
     const base = this.conn.server;
     const prefix = base.pathname.replace(/\/+$/, '');
     const url = `${base.origin}${prefix}${req.path}`;
-    const headers: Record<string, string | number> = { Accept: 'application/json, */*', 'User-Agent': this.userAgent };
+    const headers: Record<string, string | number> = { Accept: req.accept ?? 'application/json, */*', 'User-Agent': this.userAgent };
     const token = this.token();
     if (token) headers.Authorization = `Bearer ${token}`;
     else if (this.conn.username !== undefined) headers.Authorization = `Basic ${Buffer.from(`${this.conn.username}:${this.conn.password ?? ''}`).toString('base64')}`;

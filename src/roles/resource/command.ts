@@ -1,0 +1,297 @@
+/**
+ * `argoexec resource ACTION` (lifecycle §10.2; cmd/argoexec/commands/resource.go, workflow/executor/resource.go):
+ *
+ *   bootstrap → InitializeOutput → StageFiles (/tmp/manifest.yaml, not for manifestFrom) → refuse conditions/
+ *   outputs on delete → the kubectl action (built in: ./kubectl.ts), retried on transient errors with client-go's
+ *   DefaultBackoff → (not delete) wait for the success/failure conditions → output parameters (jsonPath /
+ *   jqFilter) + ReportOutputs → deferred FinalizeOutput (unless logs are archived: wait finalizes then) and
+ *   the first error as termination message. Any error → exit 64.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CommandContext } from '../../cli/context.ts';
+import { bootstrap, type Backoff } from '../../core/bootstrap.ts';
+import { pathError } from '../../core/errors.ts';
+import type { KubeClient } from '../../core/kube/client.ts';
+import { isNotFound, isTransientError } from '../../core/kube/errors.ts';
+import { retryOnError } from '../../core/kube/retry.ts';
+import { kubeTaskResultApi } from '../../core/task-result/api.ts';
+import { TaskResultReporter } from '../../core/task-result/reporter.ts';
+import { archivesLogs, type Parameter, type Template } from '../../core/template.ts';
+import { writeTerminationMessage } from '../../core/termination.ts';
+import { openKube, SECRETS_DIR } from '../wait/command.ts';
+import { addError, type ExecutorState } from '../wait/state.ts';
+import { matches, parseSelector, requirementString, type Requirement } from './conditions.ts';
+import { jqFilter } from './jq.ts';
+import { jsonPath } from './jsonpath.ts';
+import { Kubectl, KubectlError, type KubeObject } from './kubectl.ts';
+
+export const MANIFEST_PATH = '/tmp/manifest.yaml';
+
+/** client-go retry.DefaultBackoff. */
+const DEFAULT_BACKOFF: Backoff = { steps: 4, durationMs: 10, factor: 5, jitter: 0.1 };
+
+interface ResourceTemplate {
+  action?: string;
+  manifest?: string;
+  manifestFrom?: { artifact?: { name?: string } };
+  flags?: string[];
+  mergeStrategy?: string;
+  successCondition?: string;
+  failureCondition?: string;
+}
+
+const resourceOf = (t: Template): ResourceTemplate => (t.resource && typeof t.resource === 'object' ? t.resource as ResourceTemplate : {});
+
+/** StageFiles for resource templates: the manifest at /tmp/manifest.yaml (0644), unless it comes from an artifact. */
+function stageManifest(t: Template, path: string): void {
+  const r = resourceOf(t);
+  if (r.manifestFrom?.artifact) return;
+  try {
+    writeFileSync(path, r.manifest ?? '', { mode: 0o644 });
+  } catch (err) {
+    throw new Error(pathError('open', path, err));
+  }
+}
+
+/** gengo's lowercase plural namer (what Go's inferObjectSelfLink uses when discovery is not at hand). */
+export function pluralKind(kind: string): string {
+  const s = kind;
+  let plural: string;
+  if (s.length < 2) return s.toLowerCase();
+  const last = s[s.length - 1] as string;
+  const prev = s[s.length - 2] as string;
+  const consonant = (c: string): boolean => !'aeiou'.includes(c.toLowerCase());
+  if ('sxz'.includes(last)) plural = `${s}es`;
+  else if (last === 'y') plural = consonant(prev) ? `${s.slice(0, -1)}ies` : `${s}s`;
+  else if (last === 'h') plural = prev === 'c' || prev === 's' ? `${s}es` : `${s}s`;
+  else if (last === 'e') plural = prev === 'f' ? `${s.slice(0, -2)}ves` : `${s}s`;
+  else if (last === 'f') plural = `${s.slice(0, -1)}ves`;
+  else plural = `${s}s`;
+  return plural.toLowerCase();
+}
+
+interface ResourceRef { namespace: string; name: string; selfLink: string }
+
+/** ExecResource: the kubectl call, retried on transient errors; the object it printed identifies the resource. */
+async function execResource(state: ExecutorState, kube: KubeClient, kubectl: Kubectl, action: string, manifestPath: string): Promise<ResourceRef | undefined> {
+  const r = resourceOf(state.template);
+  const flags = r.flags ?? [];
+  let manifest: string;
+  try {
+    manifest = readFileSync(manifestPath, 'utf8');
+  } catch (err) {
+    throw new Error(pathError('open', manifestPath, err));
+  }
+  if (manifest.length === 0 && flags.length === 0) throw new Error('Must provide at least one of flags or manifest.');
+
+  const argv = ['kubectl', action];
+  let output = 'json';
+  if (action === 'delete') { argv.push('--ignore-not-found'); output = 'name'; }
+  let useFile = true;
+  if (action === 'patch') {
+    const strategy = r.mergeStrategy || 'strategic';
+    argv.push('--type', strategy, '--patch-file', manifestPath);
+    if (strategy === 'json') useFile = false;
+    else {
+      let obj: unknown;
+      try {
+        const { load } = await import('js-yaml');
+        obj = load(manifest);
+      } catch (err) {
+        throw new Error((err as Error).message);
+      }
+      if (obj !== null && obj !== undefined && (typeof obj !== 'object' || Array.isArray(obj))) {
+        throw new Error(`error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${Array.isArray(obj) ? 'array' : typeof obj} into Go value of type map[string]interface {}`);
+      }
+      if (flags.length !== 0 && (obj as Record<string, unknown> | null)?.kind === undefined) useFile = false;
+    }
+  }
+  argv.push(...flags);
+  if (manifest.length !== 0 && useFile) argv.push('-f', manifestPath);
+  argv.push('-o', output);
+
+  let out: string;
+  try {
+    out = await retryOnError(DEFAULT_BACKOFF, (err) => isTransientError(err), async () => {
+      state.log.info(argv.join(' '));
+      return kubectl.run({ action, manifestPath, manifest, flags, mergeStrategy: r.mergeStrategy, useFile, namespace: kube.namespace });
+    });
+  } catch (err) {
+    throw new Error(`no more retries ${(err as Error).message}`);
+  }
+  if (action === 'delete') return undefined;
+  if (action === 'get' && out.length === 0) return { namespace: '', name: '', selfLink: '' };
+  let obj: KubeObject;
+  try {
+    obj = JSON.parse(out) as KubeObject;
+  } catch (err) {
+    throw new Error((err as Error).message);
+  }
+  const kind = typeof obj.kind === 'string' ? obj.kind : '';
+  const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : '';
+  const meta = (obj.metadata ?? {}) as Record<string, unknown>;
+  const name = typeof meta.name === 'string' ? meta.name : '';
+  const namespace = typeof meta.namespace === 'string' ? meta.namespace : '';
+  if (name === '' || kind === '') throw new Error('Kind and name are both required but at least one of them is missing from the manifest');
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  const fullName = `${kind.toLowerCase()}.${group}/${name}`;
+  // Go infers the plural from the kind (gengo); the discovered plural is right where that guess is not.
+  const plural = await kubectl.discovery.forKind(apiVersion, kind).then((m) => m.resource, () => pluralKind(kind));
+  const prefix = group === '' ? 'api' : 'apis';
+  const selfLink = namespace === '' ? `${prefix}/${apiVersion}/${plural}/${name}` : `${prefix}/${apiVersion}/namespaces/${namespace}/${plural}/${name}`;
+  state.log.info('Resource', { namespace, resource: fullName, selfLink });
+  return { namespace, name: fullName, selfLink };
+}
+
+class RetryableError extends Error {}
+
+/** WaitResource: poll the object until a failure condition matches (error) or every success requirement does. */
+async function waitResource(state: ExecutorState, kube: KubeClient, ref: ResourceRef, terminated: AbortSignal): Promise<void> {
+  const r = resourceOf(state.template);
+  if (!r.successCondition && !r.failureCondition) return;
+  let success: Requirement[] = [];
+  let failure: Requirement[] = [];
+  if (r.successCondition) {
+    try { success = parseSelector(r.successCondition); } catch (err) {
+      throw new Error(`success condition '${r.successCondition}' failed to parse: ${(err as Error).message}`);
+    }
+    state.log.info('Waiting for conditions', { conditions: success.map(requirementString).join(',') });
+  }
+  if (r.failureCondition) {
+    try { failure = parseSelector(r.failureCondition); } catch (err) {
+      throw new Error(`fail condition '${r.failureCondition}' failed to parse: ${(err as Error).message}`);
+    }
+    state.log.info('Failing for conditions', { conditions: failure.map(requirementString).join(',') });
+  }
+  const interval = state.cfg.resourceStateCheckIntervalMs;
+  for (;;) {
+    if (terminated.aborted) throw new Error('context canceled');
+    try {
+      await checkResourceState(state, kube, ref.selfLink, success, failure);
+      state.log.info('Returning from successful wait for resource', { name: ref.name, namespace: ref.namespace });
+      return;
+    } catch (err) {
+      if (err instanceof RetryableError || isTransientError(err)) {
+        state.log.info('Waiting for resource resulted in retryable error', { name: ref.name, namespace: ref.namespace, error: (err as Error).message });
+      } else {
+        state.log.warn('Waiting for resource resulted in error', { name: ref.name, error: (err as Error).message });
+        throw err;
+      }
+    }
+    try {
+      await sleep(interval, undefined, { signal: terminated });
+    } catch {
+      throw new Error('context canceled');
+    }
+  }
+}
+
+async function checkResourceState(state: ExecutorState, kube: KubeClient, selfLink: string, success: Requirement[], failure: Requirement[]): Promise<void> {
+  let obj: unknown;
+  try {
+    obj = await kube.request({ method: 'GET', path: `/${selfLink}` });
+  } catch (err) {
+    if (isNotFound(err)) throw new Error(`The resource has been deleted while its status was still being checked. Will not be retried: ${(err as Error).message}`);
+    throw err;
+  }
+  if (typeof obj === 'string') throw new Error(`Encountered invalid JSON response when checking resource status. Will not be retried: ${JSON.stringify(obj)}`);
+  for (const req of failure) {
+    const failed = matches(req, obj);
+    const msg = `failure condition '${requirementString(req)}' evaluated ${failed}`;
+    state.log.info(msg);
+    if (failed) throw new Error(msg);
+  }
+  let matched = 0;
+  for (const req of success) {
+    const m = matches(req, obj);
+    state.log.info('success condition evaluated', { condition: requirementString(req), matched: m });
+    if (m) matched++;
+  }
+  state.log.info('success conditions matched', { numMatched: matched, total: success.length });
+  if (matched >= success.length) return;
+  throw new RetryableError('Neither success condition nor the failure condition has been matched. Retrying...');
+}
+
+/** SaveResourceParameters: jsonPath / jqFilter against the object as `kubectl get` returns it, then ReportOutputs. */
+async function saveResourceParameters(state: ExecutorState, kube: KubeClient, kubectl: Kubectl, ref: ResourceRef): Promise<void> {
+  const params: Parameter[] = state.template.outputs?.parameters ?? [];
+  if (params.length === 0) { state.log.info('No output parameters'); return; }
+  state.log.info('Saving resource output parameters');
+  for (const param of params) {
+    const vf = param.valueFrom as (Parameter['valueFrom'] & { jsonPath?: string; jqFilter?: string; default?: unknown }) | undefined;
+    if (!vf) continue;
+    if (ref.namespace === '' && ref.name === '') {
+      param.value = vf.default === undefined || vf.default === null ? '' : String(vf.default);
+      continue;
+    }
+    let format: string;
+    if (vf.jsonPath) format = `jsonpath=${vf.jsonPath}`;
+    else if (vf.jqFilter) format = 'json';
+    else continue;
+    const argv = ['kubectl', '-n', ref.namespace, 'get', ref.name, '-o', format];
+    state.log.info('kubectl', { args: argv.join(' ') });
+    const out = await kubectl.run({ action: 'get', manifestPath: '', manifest: '', flags: ['-n', ref.namespace, ref.name], useFile: false, namespace: kube.namespace });
+    const obj: unknown = JSON.parse(out);
+    let value: string;
+    if (vf.jsonPath) {
+      try { value = jsonPath(vf.jsonPath, obj); } catch (err) { throw new KubectlError(`error: ${(err as Error).message}`); }
+    } else {
+      value = jqFilter(obj, vf.jqFilter as string);
+    }
+    param.value = value;
+    state.log.info('Saved output parameter', { name: param.name, value });
+  }
+  await state.reporter.report({ outputs: { ...structuredClone(state.template.outputs ?? {}), artifacts: [] } });
+}
+
+export async function runResourceCommand(ctx: CommandContext): Promise<void> {
+  const { log, env } = ctx;
+  const positional = ctx.args.positional;
+  if (positional.length !== 1) throw new Error(`accepts 1 arg(s), received ${positional.length}`);
+  const action = positional[0] as string;
+  const cfg = bootstrap(env);
+  const kube = openKube(ctx);
+  log.info('Executor initialized', { namespace: kube.namespace, podName: cfg.podName, templateName: cfg.template.name ?? '', includeScriptOutput: cfg.includeScriptOutput });
+  const reporter = new TaskResultReporter(kubeTaskResultApi(kube), {
+    nodeId: cfg.nodeId, workflowName: cfg.workflowName, workflowUid: cfg.workflowUid, instanceId: cfg.instanceId,
+  }, log, { env });
+  const state: ExecutorState = { cfg, template: cfg.template, log, reporter, errors: [], driverCtx: { log, secretsDir: SECRETS_DIR, env } };
+  const kubectl = new Kubectl(kube);
+
+  const initErr = await reporter.initializeOutput();
+  if (initErr) addError(state, initErr);
+  let result: Error | undefined;
+  try {
+    result = await (async (): Promise<Error | undefined> => {
+      const fail = (err: unknown): Error => { addError(state, err); return state.errors[state.errors.length - 1] as Error; };
+      try { stageManifest(cfg.template, MANIFEST_PATH); } catch (err) { return fail(err); }
+      const r = resourceOf(cfg.template);
+      const isDelete = action === 'delete';
+      if (isDelete && (r.successCondition || r.failureCondition || (cfg.template.outputs?.parameters ?? []).length > 0)) {
+        return fail(new Error('successCondition, failureCondition and outputs are not supported for delete action'));
+      }
+      let manifestPath = MANIFEST_PATH;
+      const from = r.manifestFrom?.artifact?.name;
+      if (r.manifestFrom) {
+        const art = (cfg.template.inputs?.artifacts ?? []).find((a) => a.name === from);
+        if (art) manifestPath = art.path ?? '';
+      }
+      let ref: ResourceRef | undefined;
+      try { ref = await execResource(state, kube, kubectl, action, manifestPath); } catch (err) { return fail(err); }
+      if (!isDelete && ref) {
+        try { await waitResource(state, kube, ref, ctx.terminated); } catch (err) { return fail(err); }
+        try { await saveResourceParameters(state, kube, kubectl, ref); } catch (err) { return fail(err); }
+      }
+      return undefined;
+    })();
+  } finally {
+    if (!archivesLogs(cfg.template)) {
+      const finErr = await reporter.finalizeOutput();
+      if (finErr) addError(state, finErr);
+    }
+    if (state.errors.length > 0) writeTerminationMessage((state.errors[0] as Error).message);
+    kube.close();
+  }
+  if (result) throw result;
+}
