@@ -21,6 +21,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   wait: { load: async () => (await import('../roles/wait/command.ts')).runWaitCommand },
   supervisor: { load: async () => (await import('../roles/supervisor/command.ts')).runSupervisorCommand },
   'artifact delete': { load: async () => (await import('../roles/artifact-delete/command.ts')).runArtifactDeleteCommand },
+  data: { load: async () => (await import('../roles/data/command.ts')).runDataCommand },
   resource: { load: async () => (await import('../roles/resource/command.ts')).runResourceCommand },
 };
 

@@ -1,0 +1,100 @@
+/**
+ * `argoexec data` (lifecycle §10.3; cmd/argoexec/commands/data.go, workflow/executor/data.go,
+ * workflow/data/data.go): positional arguments are ignored; the template comes from bootstrap.
+ *
+ *   source.artifactPaths → the driver's listObjects (driver configured from the artifact relocated to the
+ *   archive location, bucket/key from the artifact itself, as Go) → each transformation expression
+ *   (expr-lang subset, ./expr.ts) with env {data} → outputs.result = Go JSON of the final value →
+ *   ReportOutputs → deferred FinalizeOutput; first error as termination message, exit 64.
+ *   v4.1 has no InitializeOutput here.
+ */
+import type { CommandContext } from '../../cli/context.ts';
+import { driverFor } from '../../artifacts/registry.ts';
+import { bootstrap } from '../../core/bootstrap.ts';
+import { kubeTaskResultApi } from '../../core/task-result/api.ts';
+import { TaskResultReporter } from '../../core/task-result/reporter.ts';
+import type { Artifact } from '../../core/template.ts';
+import { writeTerminationMessage } from '../../core/termination.ts';
+import { goJson } from '../resource/go-json.ts';
+import { openKube, SECRETS_DIR } from '../wait/command.ts';
+import { locationKindOf, relocate, type Location } from '../wait/location.ts';
+import { addError, type ExecutorState } from '../wait/state.ts';
+import { runExpr } from './expr.ts';
+
+interface DataTemplate {
+  source?: { artifactPaths?: Artifact };
+  transformation?: { expression?: string }[];
+}
+
+/** ProcessArtifactPaths: list the keys below the artifact. */
+async function processArtifactPaths(state: ExecutorState, art: Artifact): Promise<string[]> {
+  const driverArt = relocate(art as Location, (state.template.archiveLocation ?? undefined) as Location | undefined) as Artifact;
+  // Go builds the driver from the relocated copy but lists the artifact's own bucket/key.
+  const kind = locationKindOf(art as Location);
+  const target = structuredClone(driverArt);
+  if (kind && kind === locationKindOf(driverArt as Location)) {
+    const own = art[kind] as Record<string, unknown>;
+    const t = target[kind] as Record<string, unknown>;
+    for (const k of ['bucket', 'container', 'key', 'blob']) if (typeof own[k] === 'string' && own[k] !== '') t[k] = own[k];
+  }
+  const driver = driverFor(target, state.driverCtx);
+  return driver.listObjects(target);
+}
+
+async function processData(state: ExecutorState): Promise<unknown> {
+  const data = state.template.data as DataTemplate | undefined;
+  if (!data || typeof data !== 'object') throw new Error('no data template found');
+  let value: unknown;
+  if (data.source?.artifactPaths) {
+    try {
+      value = await processArtifactPaths(state, data.source.artifactPaths);
+    } catch (err) {
+      throw new Error(`unable to process data source: unable to source artifact paths: ${(err as Error).message}`);
+    }
+  } else {
+    throw new Error('unable to process data source: no valid source is used for data template');
+  }
+  for (const [i, step] of (data.transformation ?? []).entries()) {
+    if (!step?.expression) continue;
+    try {
+      value = runExpr(step.expression, { data: value });
+    } catch (err) {
+      throw new Error(`unable to process data transformation: error processing data step ${i}: ${(err as Error).message}`);
+    }
+  }
+  return value;
+}
+
+export async function runDataCommand(ctx: CommandContext): Promise<void> {
+  const { log, env } = ctx;
+  const cfg = bootstrap(env);
+  const kube = openKube(ctx);
+  log.info('Executor initialized', { namespace: kube.namespace, podName: cfg.podName, templateName: cfg.template.name ?? '', includeScriptOutput: cfg.includeScriptOutput });
+  const reporter = new TaskResultReporter(kubeTaskResultApi(kube), {
+    nodeId: cfg.nodeId, workflowName: cfg.workflowName, workflowUid: cfg.workflowUid, instanceId: cfg.instanceId,
+  }, log, { env });
+  const state: ExecutorState = { cfg, template: cfg.template, log, reporter, errors: [], driverCtx: { log, secretsDir: SECRETS_DIR, env } };
+  let result: Error | undefined;
+  try {
+    try {
+      let transformed: unknown;
+      try {
+        transformed = await processData(state);
+      } catch (err) {
+        throw new Error(`unable to process data template: ${(err as Error).message}`);
+      }
+      const outputs = { ...structuredClone(cfg.template.outputs ?? {}), result: goJson(transformed) };
+      cfg.template.outputs = outputs;
+      await reporter.report({ outputs: { ...outputs, artifacts: [] } });
+    } catch (err) {
+      addError(state, err);
+      result = err as Error;
+    }
+  } finally {
+    const finErr = await reporter.finalizeOutput();
+    if (finErr) addError(state, finErr);
+    if (state.errors.length > 0) writeTerminationMessage((state.errors[0] as Error).message);
+    kube.close();
+  }
+  if (result) throw result;
+}
