@@ -307,3 +307,23 @@ test('10.2: refusals — no manifest and no flags, RBAC Forbidden, unsupported k
   for (const r of [empty, forbidden, flag, kind, multi]) await deleteTaskResult(r.nodeId);
   void CM;
 });
+
+test('10.2: get --ignore-not-found of a missing object → no output: parameters take their default (or ""); archived logs → wait finalizes, not resource', async () => {
+  const missing = `res-none-${rand()}`;
+  const r = await runRole(['resource', 'get'], {
+    resource: { action: 'get', flags: ['--ignore-not-found'], manifest: cmManifest(missing, {}) },
+    outputs: { parameters: [{ name: 'a', valueFrom: { jsonPath: '{.data.a}', default: 'dflt' } }, { name: 'b', valueFrom: { jqFilter: '.data' } }] },
+  });
+  assert.equal(r.code, 0, r.stderr);
+  const tr = await getTaskResult(r.nodeId);
+  assert.deepEqual(tr.outputs.parameters.map((p: any) => p.value), ['dflt', '']);
+  assert.equal(completed(tr), 'true');
+  await deleteTaskResult(r.nodeId);
+
+  const name = `res-logs-${rand()}`;
+  cleanup.push(name);
+  const archived = await runRole(['resource', 'create'], { resource: { action: 'create', manifest: cmManifest(name, {}) }, archiveLocation: { archiveLogs: true } });
+  assert.equal(archived.code, 0, archived.stderr);
+  assert.equal(completed(await getTaskResult(archived.nodeId)), 'false', 'the wait container finalizes when logs are archived');
+  await deleteTaskResult(archived.nodeId);
+});
