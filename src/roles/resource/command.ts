@@ -21,7 +21,7 @@ import { archivesLogs, type Parameter, type Template } from '../../core/template
 import { writeTerminationMessage } from '../../core/termination.ts';
 import { openKube, SECRETS_DIR } from '../wait/command.ts';
 import { addError, type ExecutorState } from '../wait/state.ts';
-import { matches, parseSelector, requirementString, type Requirement } from './conditions.ts';
+import { matches, parseSelector, requirementGoString, requirementString, type Requirement } from './conditions.ts';
 import { jqFilter } from './jq.ts';
 import { jsonPath } from './jsonpath.ts';
 import { Kubectl, KubectlError, type KubeObject } from './kubectl.ts';
@@ -198,7 +198,7 @@ async function checkResourceState(state: ExecutorState, kube: KubeClient, selfLi
   if (typeof obj === 'string') throw new Error(`Encountered invalid JSON response when checking resource status. Will not be retried: ${JSON.stringify(obj)}`);
   for (const req of failure) {
     const failed = matches(req, obj);
-    const msg = `failure condition '${requirementString(req)}' evaluated ${failed}`;
+    const msg = `failure condition '${requirementGoString(req)}' evaluated ${failed}`;
     state.log.info(msg);
     if (failed) throw new Error(msg);
   }

@@ -47,63 +47,106 @@ function lex(s: string): Tok[] {
   return out;
 }
 
-/** labels.Parse (values validated like label values; keys are gjson paths, only non-empty is required). */
+const NAME_RE = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const DNS1123_SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** validation.IsQualifiedName as labels.NewRequirement reports it (field path <nil>). */
+function validateKey(key: string): void {
+  const fail = (msg: string): never => { throw new Error(`<nil>: Invalid value: ${JSON.stringify(key)}: ${msg}`); };
+  const parts = key.split('/');
+  let name = key;
+  if (parts.length === 2) {
+    const [prefix, n] = parts as [string, string];
+    name = n;
+    if (prefix.length === 0) fail('prefix part must be non-empty');
+    else if (prefix.length > 253) fail('prefix part must be no more than 253 characters');
+    else if (!DNS1123_SUBDOMAIN_RE.test(prefix)) fail("prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
+  } else if (parts.length > 2) {
+    fail("a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')");
+  }
+  if (name.length === 0) fail('name part must be non-empty');
+  if (name.length > 63) fail('name part must be no more than 63 characters');
+  if (!NAME_RE.test(name)) fail("name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')");
+}
+
+function validateValue(key: string, i: number, v: string): void {
+  const fail = (msg: string): never => { throw new Error(`values[${i}][${key}]: Invalid value: ${JSON.stringify(v)}: ${msg}`); };
+  if (v.length > 63) fail('must be no more than 63 characters');
+  if (!VALUE_RE.test(v)) fail("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')");
+}
+
+/** The requirement as Go's `%s` prints a labels.Requirement value: `{key op [sorted values]}`. */
+export function requirementGoString(r: Requirement): string {
+  const op: Record<Op, string> = { '=': '=', '==': '==', '!=': '!=', in: 'in', notin: 'notin', exists: 'exists', '!': '!', '>': 'gt', '<': 'lt' };
+  return `{${r.key} ${op[r.op]} [${r.values.join(' ')}]}`;
+}
+
+/** labels.Parse: requirements (values a sorted set, keys validated like label keys) sorted by key; Go's error texts. */
 export function parseSelector(s: string): Requirement[] {
   const toks = lex(s);
   let p = 0;
   const peek = (): Tok | undefined => toks[p];
-  const fail = (msg: string): never => { throw new Error(msg); };
+  const lit = (t: Tok | undefined): string => t?.v ?? '';
   const reqs: Requirement[] = [];
-  const checkValue = (v: string): string => {
-    if (v.length > 63 || !VALUE_RE.test(v)) fail(`values[0][${v}]: Invalid value: "${v}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`);
-    return v;
-  };
-  while (p < toks.length) {
+  const requirement = (): Requirement => {
     let neg = false;
     if (peek()?.t === 'op' && peek()?.v === '!') { neg = true; p++; }
     const k = toks[p++];
-    if (!k || k.t !== 'id') fail(`found '${k?.v ?? ''}', expected: identifier`);
-    const key = (k as Tok).v;
+    if (!k || k.t !== 'id') throw new Error(`found '${lit(k)}', expected: identifier`);
+    const key = k.v;
     const next = peek();
+    let req: Requirement;
     if (neg) {
-      reqs.push({ key, op: '!', values: [] });
+      req = { key, op: '!', values: [] };
     } else if (!next || next.t === ',') {
-      reqs.push({ key, op: 'exists', values: [] });
+      req = { key, op: 'exists', values: [] };
     } else if (next.t === 'op' && next.v !== '!') {
       p++;
       const v = peek();
       let value = '';
-      if (v && v.t === 'id') { value = v.v; p++; }
-      const op = next.v as Op;
-      if (op === '>' || op === '<') {
-        if (!/^[-+]?\d+$/.test(value)) fail(`for 'Gt', 'Lt' operators, the value must be an integer`);
-      } else checkValue(value);
-      reqs.push({ key, op, values: [value] });
+      if (v && v.t !== ',') {
+        p++;
+        if (v.t !== 'id') throw new Error(`found '${v.v}', expected: identifier`);
+        value = v.v;
+      }
+      req = { key, op: next.v as Op, values: [value] };
     } else if (next.t === 'id' && (next.v === 'in' || next.v === 'notin')) {
       p++;
-      if (peek()?.t !== '(') fail(`found '${peek()?.v ?? ''}', expected: '('`);
+      if (peek()?.t !== '(') throw new Error(`found '${lit(peek())}' expected: '('`);
       p++;
-      const values: string[] = [];
+      const values = new Set<string>();
       for (;;) {
         const v = peek();
-        if (v?.t === ')') { if (values.length === 0) values.push(''); p++; break; }
-        if (v?.t === 'id') { values.push(checkValue(v.v)); p++; }
-        else if (v?.t === ',') { values.push(''); }
-        else fail(`found '${v?.v ?? ''}', expected: ',' or ')'`);
+        if (v?.t === ')') { if (values.size === 0) values.add(''); p++; break; }
+        if (v?.t === 'id') { values.add(v.v); p++; } else if (v?.t === ',') values.add('');
+        else throw new Error(`found '${lit(v)}', expected: ',', ')' or identifier`);
         const sep = peek();
-        if (sep?.t === ',') { p++; continue; }
+        if (sep?.t === ',') { p++; if (peek()?.t === ')') values.add(''); continue; }
         if (sep?.t === ')') { p++; break; }
-        fail(`found '${sep?.v ?? ''}', expected: ',' or ')'`);
+        throw new Error(`found '${lit(sep)}', expected: ',' or ')'`);
       }
-      reqs.push({ key, op: next.v as Op, values });
+      req = { key, op: next.v as Op, values: [...values] };
     } else {
-      fail(`found '${next.v}', expected: in, notin, =, ==, !=, gt, lt`);
+      throw new Error(`found '${next.v}', expected: in, notin, =, ==, !=, gt, lt`);
     }
-    if (p < toks.length) {
-      if (peek()?.t !== ',') fail(`found '${peek()?.v ?? ''}', expected: ','`);
-      p++;
-      if (p >= toks.length) fail(`found '', expected: !, identifier, or 'end of string'`);
-    }
+    validateKey(key);
+    req.values = [...new Set(req.values)].sort();
+    if (req.op === '>' || req.op === '<') {
+      if (!/^[-+]?\d+$/.test(req.values[0] ?? '')) throw new Error(`values[0]: Invalid value: ${JSON.stringify(req.values[0] ?? '')}: for 'Gt', 'Lt' operators, the value must be an integer`);
+    } else req.values.forEach((v, i) => validateValue(key, i, v));
+    return req;
+  };
+  for (;;) {
+    const t = peek();
+    if (!t) break;
+    if (!(t.t === 'id' || (t.t === 'op' && t.v === '!'))) throw new Error(`found '${t.v}', expected: !, identifier, or 'end of string'`);
+    try { reqs.push(requirement()); } catch (err) { throw new Error(`unable to parse requirement: ${(err as Error).message}`); }
+    const sep = peek();
+    if (!sep) break;
+    if (sep.t !== ',') throw new Error(`found '${sep.v}', expected: ',' or 'end of string'`);
+    p++;
+    const after = peek();
+    if (!after || !(after.t === 'id' || (after.t === 'op' && after.v === '!'))) throw new Error(`found '${lit(after)}', expected: identifier after ','`);
   }
   return reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }

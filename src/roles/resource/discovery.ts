@@ -84,11 +84,11 @@ export class Discovery {
   }
 
   /** The resource serving `apiVersion`/`kind` (kubectl: `no matches for kind "X" in version "g/v"`). */
-  async forKind(apiVersion: string, kind: string): Promise<ApiResource> {
+  async forKind(apiVersion: string, kind: string, ctx: { name?: string; namespace?: string; source?: string } = {}): Promise<ApiResource> {
     const [group, version] = apiVersion.includes('/') ? [apiVersion.slice(0, apiVersion.indexOf('/')), apiVersion.slice(apiVersion.indexOf('/') + 1)] : ['', apiVersion];
     const all = await this.resources();
     const found = all.find((r) => r.group === group && r.version === version && r.kind === kind);
-    if (!found) throw new Error(`resource mapping not found for name: "" namespace: "" from "": no matches for kind "${kind}" in version "${apiVersion}"\nensure CRDs are installed first`);
+    if (!found) throw new Error(`resource mapping not found for name: ${JSON.stringify(ctx.name ?? '')} namespace: ${JSON.stringify(ctx.namespace ?? '')} from ${JSON.stringify(ctx.source ?? '')}: no matches for kind "${kind}" in version "${apiVersion}"\nensure CRDs are installed first`);
     return found;
   }
 

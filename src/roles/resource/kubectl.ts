@@ -8,8 +8,8 @@
  *   replace  PUT each object (fieldManager kubectl-replace)
  *   get      GET each object, or `TYPE NAME…` / `TYPE -l selector` from the flags
  *   delete   DELETE (propagationPolicy Background), 404 ignored, then wait until the objects are gone
- *   patch    PATCH with the manifest as body: strategic (falls back to merge when the server refuses it,
- *            as for custom resources), merge or json; target from the manifest or `TYPE NAME` flags
+ *   patch    PATCH with the manifest as body: strategic (refused by custom resources, as with kubectl),
+ *            merge or json; target from the manifest or `TYPE NAME` flags
  *
  * Flags: -n/--namespace, -l/--selector (get/delete), --validate, --ignore-not-found, --wait, --cascade,
  * positional `TYPE NAME…` or `TYPE/NAME`; anything else is refused with a clear error.
@@ -182,8 +182,9 @@ export class Kubectl {
     if (!o.apiVersion || !o.kind) {
       throw new KubectlError(`error: error validating "${source}": error validating data: [apiVersion not set, kind not set]; if you choose to ignore these errors, turn validation off with --validate=false`);
     }
-    const r = await this.discovery.forKind(o.apiVersion, o.kind).catch((err: unknown) => { throw describe(err); });
     const meta = metaOf(o);
+    const r = await this.discovery.forKind(o.apiVersion, o.kind, { name: str(meta.name), namespace: str(meta.namespace), source })
+      .catch((err: unknown) => { throw describe(err); });
     let namespace: string | undefined;
     if (r.namespaced) {
       const own = str(meta.namespace);
@@ -317,14 +318,12 @@ export class Kubectl {
           const path = resourcePath(t.r, t.namespace, t.name) + q({ fieldManager: 'kubectl-patch' });
           const send = (ct: string): Promise<KubeObject> => this.kube.request<KubeObject>({ method: 'PATCH', path, body: JSON.stringify(body), contentType: ct });
           try {
-            try {
-              results.push(await send(contentType[type] as string));
-            } catch (err) {
-              // Custom resources refuse strategic merge patches (415): kubectl users then get a merge patch.
-              if (type === 'strategic' && err instanceof KubeApiError && err.status === 415) results.push(await send(contentType.merge as string));
-              else throw err;
-            }
+            results.push(await send(contentType[type] as string));
           } catch (err) {
+            // Custom resources refuse strategic merge patches (415); kubectl reports it (no fallback to merge).
+            if (err instanceof KubeApiError && err.status === 415) {
+              throw new KubectlError(`error: ${contentType[type]} is not supported by ${t.r.group}/${t.r.version}, Kind=${t.r.kind}: ${err.message}`, err);
+            }
             throw describe(err);
           }
         }
