@@ -8,6 +8,7 @@ set -euo pipefail
 stop_service workflow-controller
 stop_service apiserver-bridge
 stop_service kube-scheduler
+stop_service kube-controller-manager
 stop_service kubelet
 if svc_pid containerd >/dev/null; then
   for id in $("${CTR[@]}" tasks ls -q 2>/dev/null); do

@@ -10,7 +10,7 @@ CTRD_SOCK=$CTRD_DIR/containerd.sock
 # Images and snapshots persist across runs (imports are skipped when the digest matches).
 CTRD_ROOT=$STACK_CACHE/containerd/root
 KUBELET_DIR=$CL/kubelet
-: "${KUBELET_PORT:=10250}" "${KUBELET_HEALTHZ_PORT:=10248}" "${SCHEDULER_PORT:=10259}"
+: "${KUBELET_PORT:=10250}" "${KUBELET_HEALTHZ_PORT:=10248}" "${SCHEDULER_PORT:=10259}" "${KCM_PORT:=10257}"
 CTR=(ctr --address "$CTRD_SOCK" -n k8s.io)
 KUBECTL=$STACK_BIN/kubectl
 k() { "$KUBECTL" --kubeconfig "$KUBE/admin.kubeconfig" "$@"; }

@@ -3,7 +3,7 @@
 # only, with the real workflow-controller using our executor image (ts) or the Go reference (go).
 #   stack (etcd, kube-apiserver, MinIO, …)  ← stack/up.sh
 #   containerd 1.6 + runc (Debian)          ← private socket under .stack/cluster/containerd
-#   kubelet + kube-scheduler v1.36.3        ← built by stack/cluster/build.sh (same throwaway module as the apiserver)
+#   kubelet, kube-scheduler, kube-controller-manager v1.36.3  ← stack/cluster/build.sh (same throwaway module as the apiserver)
 #   local images (no registry)              ← images/build/build.sh, imported with ctr
 #   MutatingAdmissionPolicy                 ← host network, imagePullPolicy Never, KUBERNETES_SERVICE_HOST=127.0.0.1
 #   workflow-controller (out of cluster)    ← admin kubeconfig, own network namespace (its :6060 stays private)
@@ -139,6 +139,20 @@ start_service kube-scheduler 60 sched_health "$SCHEDULER_PORT" -- "$STACK_BIN/ku
   --kubeconfig="$KUBE/scheduler.kubeconfig" --authentication-kubeconfig="$KUBE/scheduler.kubeconfig" \
   --authorization-kubeconfig="$KUBE/scheduler.kubeconfig" --leader-elect=false \
   --bind-address=127.0.0.1 --secure-port="$SCHEDULER_PORT" --cert-dir="$DATA/kube-scheduler"
+
+# -------------------------------------------------------------------------- kube-controller-manager
+# Only what the e2e cluster needs: garbage collection (pods of deleted workflows), PV binding with the
+# test-only HostPath provisioner (PVC examples), PVC/PV protection, namespaces, pod GC. No node-lifecycle
+# (cluster-up handles the not-ready taint), no token controllers (stack-up writes the SA token Secret).
+kubeconfig "$KUBE/controller-manager.kubeconfig" "$PKI/admin.crt" "$PKI/admin.key"
+kcm_health() { [[ $(curl -sk --max-time 2 "https://127.0.0.1:$KCM_PORT/healthz") == ok ]]; }
+start_service kube-controller-manager 60 kcm_health "$KCM_PORT" -- "$STACK_BIN/kube-controller-manager" \
+  --kubeconfig="$KUBE/controller-manager.kubeconfig" --authentication-kubeconfig="$KUBE/controller-manager.kubeconfig" \
+  --authorization-kubeconfig="$KUBE/controller-manager.kubeconfig" --leader-elect=false \
+  --bind-address=127.0.0.1 --secure-port="$KCM_PORT" --cert-dir="$DATA/kube-controller-manager" \
+  --controllers=garbage-collector-controller,persistentvolume-binder-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller,namespace-controller,pod-garbage-collector-controller \
+  --enable-hostpath-provisioner=true --root-ca-file="$PKI/ca.crt" --service-account-private-key-file="$PKI/sa.key"
+k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -f "$CLUSTER_LIB_DIR/storage.yaml" >/dev/null
 
 # ------------------------------------------------------------------------- admission policy, config
 subst "$CLUSTER_LIB_DIR/local-pods-policy.yaml" | k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -f - >/dev/null

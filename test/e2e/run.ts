@@ -10,7 +10,8 @@
  * Env equivalents: E2E_EXECUTORS, E2E_FILTER, E2E_EXAMPLES (list file), E2E_PARALLEL, E2E_TIMEOUT.
  *
  * Selection (as Argo's own examples test, test/e2e/examples_test.go): every `Workflow` document under
- * the examples directory; skipped with a reason when labelled `workflows.argoproj.io/no-test`, when it
+ * the examples directory; skipped with a reason when labelled `workflows.argoproj.io/no-test` (except
+ * the values in --include / E2E_INCLUDE, default `expected-failure`: those run and must fail alike), when it
  * names an image we have no local stand-in for (images/build/build.sh), or when it needs something the
  * cluster lacks (PVCs: there is no volume provisioner; ClusterWorkflowTemplates: the controller is
  * namespaced). WorkflowTemplates and ConfigMaps of the examples are applied first.
@@ -32,6 +33,8 @@ const { values: opts } = parseArgs({
     report: { type: 'string', default: join(ROOT, 'docs/compat-report.md') },
     examples: { type: 'string', default: process.env.ARGO_EXAMPLES ?? '/work/shared/argo-v4.1.2/examples' },
     'no-cluster-up': { type: 'boolean', default: false },
+    // no-test labels whose workflows run anyway (expected failures must fail the same way with both)
+    include: { type: 'string', default: process.env.E2E_INCLUDE ?? 'expected-failure' },
   },
 });
 const EXECUTORS = opts.executors!.split(',').map((s) => s.trim()).filter(Boolean) as ('go' | 'ts')[];
@@ -146,11 +149,23 @@ function refs(doc: unknown, acc: { kind: string; name: string }[] = []): { kind:
   return acc;
 }
 
-function selectExamples(): Example[] {
+/** http(s) URLs a workflow's HTTP templates / artifacts fetch that are not on this machine. */
+function externalUrls(doc: unknown, acc: string[] = []): string[] {
+  if (Array.isArray(doc)) for (const x of doc) externalUrls(x, acc);
+  else if (doc && typeof doc === 'object') {
+    for (const [k, v] of Object.entries(doc)) {
+      if (k === 'url' && typeof v === 'string' && /^https?:\/\//.test(v) && !/^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(v)) acc.push(v.replace(/^(https?:\/\/[^/]+).*/, '$1'));
+      else externalUrls(v, acc);
+    }
+  }
+  return [...new Set(acc)];
+}
+
+function selectExamples(useSelection: boolean): Example[] {
   const tmpl = templatesByName();
   let wanted: Set<string> | null = null;
-  if (opts.list) wanted = new Set(readFileSync(opts.list, 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean));
-  const filter = opts.filter ? new RegExp(opts.filter) : null;
+  if (useSelection && opts.list) wanted = new Set(readFileSync(opts.list, 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean));
+  const filter = useSelection && opts.filter ? new RegExp(opts.filter) : null;
   const out: Example[] = [];
   for (const path of walk(opts.examples!)) {
     const file = relative(opts.examples!, path);
@@ -168,9 +183,10 @@ function selectExamples(): Example[] {
         else if (!t) ex.skip ??= `references WorkflowTemplate ${r.name}, not in the examples`;
       }
       const missing = [...all].filter((i) => !LOCAL_IMAGES.has(i) && !i.includes('{{'));
-      if (noTest) ex.skip = `labelled no-test: ${noTest}`;
+      const include = new Set(opts.include!.split(',').map((x) => x.trim()));
+      if (noTest && !include.has(noTest)) ex.skip = `labelled no-test: ${noTest}`;
       else if (missing.length) ex.skip ??= `image not available locally: ${missing.join(', ')}`;
-      else if (JSON.stringify(doc).includes('persistentVolumeClaim') || doc.spec?.volumeClaimTemplates) ex.skip ??= 'needs a PVC (no volume provisioner on the e2e node)';
+      else if (externalUrls(doc).length) ex.skip ??= `needs the internet: ${externalUrls(doc).join(', ')}`;
       out.push(ex);
     });
   }
@@ -178,9 +194,9 @@ function selectExamples(): Example[] {
 }
 
 function applySupportObjects(): void {
-  // As Argo's examples test: ConfigMaps and WorkflowTemplates of the examples exist before submitting.
+  // As Argo's examples test: ConfigMaps, PVCs and WorkflowTemplates of the examples exist before submitting.
   const docs: Doc[] = [];
-  for (const f of walk(opts.examples!)) for (const d of loadDocs(f)) if (d.kind === 'ConfigMap' || d.kind === 'WorkflowTemplate') docs.push(d);
+  for (const f of walk(opts.examples!)) for (const d of loadDocs(f)) if (d.kind === 'ConfigMap' || d.kind === 'WorkflowTemplate' || d.kind === 'PersistentVolumeClaim') docs.push(d);
   for (const d of docs) {
     d.metadata = { ...d.metadata, namespace: NS };
     try {
@@ -212,7 +228,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The workflow's generated name -> $WF, and pod-name hashes ($WF-<template>-<fnv hash>) -> #. */
 function normalise(value: unknown, wfName: string): unknown {
-  const text = JSON.stringify(value ?? null).split(wfName).join('$WF').replace(/(\$WF-[a-z0-9-]*?)-\d{5,10}\b/g, '$1-#');
+  const text = JSON.stringify(value ?? null).split(wfName).join('$WF').replace(/(\$WF(?:-[a-z0-9-]*?)?)-\d{5,10}\b/g, '$1-#');
   return JSON.parse(text);
 }
 
@@ -275,15 +291,15 @@ async function runOne(ex: Example): Promise<Result> {
       result.message += ` pods: ${kubectl(['get', 'pods', '-l', `workflows.argoproj.io/workflow=${name}`, '--no-headers']).trim().replace(/\s+/g, ' ')}`;
     } catch { /* ignore */ }
   }
-  // Clean up: there is no kube-controller-manager (no garbage collector), so delete the pods too.
+  // Clean up: kube-controller-manager's garbage collector deletes the pods (ownerReferences); deleting
+  // them here would race with artifact GC pods created on deletion and leave the workflow's finalizer.
   try {
     kubectl(['delete', 'workflow', name, '--wait=false']);
-    kubectl(['delete', 'pods', '-l', `workflows.argoproj.io/workflow=${name}`, '--wait=false', '--grace-period=0', '--force']);
   } catch { /* ignore */ }
   return result;
 }
 
-async function runAll(executor: string, examples: Example[]): Promise<Result[]> {
+async function runAll(executor: string, examples: Example[], previous: Map<string, Result>): Promise<Map<string, Result>> {
   if (!opts['no-cluster-up']) clusterUp(executor);
   applySupportObjects();
   const results: Result[] = [];
@@ -302,8 +318,11 @@ async function runAll(executor: string, examples: Example[]): Promise<Result[]> 
     }
   };
   await Promise.all(Array.from({ length: PARALLEL }, worker));
-  writeFileSync(join(STATE, `results-${executor}.json`), JSON.stringify(results, null, 2));
-  return results;
+  // Merge into the previous results of this executor (runs of a subset update only their rows).
+  const merged = new Map(previous);
+  for (const r of results) merged.set(r.id, r);
+  writeFileSync(join(STATE, `results-${executor}.json`), JSON.stringify([...merged.values()], null, 2));
+  return merged;
 }
 
 // --- report -----------------------------------------------------------------------------------
@@ -349,7 +368,7 @@ Cluster: kube-apiserver/kubelet/kube-scheduler v1.36.3, containerd 1.6 + runc (D
 ${env.ARGO_REFERENCE_VERSION ?? 'v4.0.5'}; Go executor = reference argoexec ${env.ARGO_REFERENCE_VERSION ?? 'v4.0.5'}
 (\`localhost/argoexec-go\`), ours = \`localhost/argoexec-ts:e2e\` built from this checkout. See docs/e2e.md.
 
-Examples: ${examples.length} workflows from \`examples/\` of Argo v4.1.2 (${opts.list ? `list: ${relative(ROOT, resolve(opts.list))}` : 'all'}); ran ${ran},
+Examples: ${examples.length} workflows from \`examples/\` of Argo v4.1.2; last invocation ran ${opts.list || opts.filter ? `a subset (${opts.list ? `list ${relative(ROOT, resolve(opts.list))}` : ''}${opts.filter ? ` filter /${opts.filter}/` : ''}; other rows are from earlier runs)` : 'all of them'}; ran ${ran},
 skipped ${skipped}. Succeeded with Go: ${goOk}/${ran}; with ours: ${tsOk}/${ran}; both: ${bothOk};
 same phase and identical outputs: ${same}/${ran}.
 
@@ -377,7 +396,8 @@ function diffOutputs(a: Record<string, NodeResult>, b: Record<string, NodeResult
 // --- main -------------------------------------------------------------------------------------
 
 const t0 = Date.now();
-const examples = selectExamples();
+const allExamples = selectExamples(false);
+const examples = selectExamples(true);
 log(`${examples.length} workflows (${examples.filter((e) => !e.skip).length} to run), executors: ${EXECUTORS.join(', ')}, parallel ${PARALLEL}`);
 const byExec: Record<string, Map<string, Result>> = {};
 for (const ex of ['go', 'ts']) {
@@ -387,7 +407,6 @@ for (const ex of ['go', 'ts']) {
   } catch { /* none yet */ }
 }
 for (const executor of EXECUTORS) {
-  const results = await runAll(executor, examples);
-  byExec[executor] = new Map(results.map((r) => [r.id, r]));
+  byExec[executor] = await runAll(executor, examples, byExec[executor] ?? new Map());
 }
-writeReport(examples, byExec, (Date.now() - t0) / 1000);
+writeReport(allExamples, byExec, (Date.now() - t0) / 1000);
