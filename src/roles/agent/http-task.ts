@@ -1,0 +1,219 @@
+/**
+ * HTTP template tasks of the agent (lifecycle §10.4; workflow/executor/agent.go executeHTTPTemplate):
+ * build the request (method, url, body or bodyFrom.bytes, headers — a `valueFrom.secretKeyRef` header
+ * is read with `GET secret` — and `Host` rewriting the request host), send it like Go's http.Client
+ * (≤ 10 redirects, transparent gzip, `timeoutSeconds` over the whole exchange, `insecureSkipVerify`),
+ * then decide the phase: `successCondition` (expr over `request`/`response`) or, without one, 2xx.
+ */
+import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { gunzipSync } from 'node:zlib';
+import type { KubeClient } from '../../core/kube/client.ts';
+import { isTransientError } from '../../core/kube/errors.ts';
+import { backoff, defaultRetry } from '../artifact-delete/retry.ts';
+import { evalBool, type Value } from './expr.ts';
+import type { NodeResult } from './node-result.ts';
+
+export interface HttpHeader { name: string; value?: string; valueFrom?: { secretKeyRef?: { name?: string; key?: string } | null } | null }
+export interface HttpTemplate {
+  method?: string;
+  url?: string;
+  headers?: HttpHeader[] | null;
+  timeoutSeconds?: number | null;
+  successCondition?: string;
+  body?: string;
+  bodyFrom?: { bytes?: string | null } | null;
+  insecureSkipVerify?: boolean;
+}
+
+const MAX_REDIRECTS = 10;
+
+/** textproto.CanonicalMIMEHeaderKey. */
+export function canonicalHeaderKey(k: string): string {
+  if (!/^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/.test(k)) return k;
+  return k.toLowerCase().replace(/(^|-)([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase());
+}
+
+/** Go's url.Error op: "Get", "Post", … */
+const opOf = (method: string): string => method.slice(0, 1) + method.slice(1).toLowerCase();
+
+const STRERR: Record<string, string> = {
+  ECONNREFUSED: 'connect: connection refused',
+  ECONNRESET: 'read: connection reset by peer',
+  EHOSTUNREACH: 'connect: no route to host',
+  ENETUNREACH: 'connect: network is unreachable',
+};
+
+/** Go-like text of a transport error, `dial tcp host:port: connect: connection refused`. */
+function transportText(err: NodeJS.ErrnoException, url: URL): string {
+  const hostPort = `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
+  const code = err.code ?? '';
+  if (STRERR[code]) return code === 'ECONNRESET' ? `read tcp ${hostPort}: ${STRERR[code]}` : `dial tcp ${hostPort}: ${STRERR[code]}`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `dial tcp: lookup ${url.hostname}: no such host`;
+  if (code === 'ECONNABORTED' || err.message === 'socket hang up') return 'EOF';
+  if (code.startsWith('ERR_TLS') || code.startsWith('CERT_') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'SELF_SIGNED_CERT_IN_CHAIN' || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE') {
+    return `tls: failed to verify certificate: ${err.message}`;
+  }
+  return err.message;
+}
+
+class DeadlineError extends Error {}
+
+interface Response { status: number; headers: Record<string, string[]>; body: Buffer }
+
+/** One exchange with redirects, as Go's http.Client.Do + io.ReadAll. */
+async function send(method: string, rawUrl: string, headers: [string, string][], host: string | undefined, body: Buffer, insecure: boolean, deadline: AbortSignal | undefined): Promise<Response> {
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    throw new Error(`parse ${JSON.stringify(rawUrl)}: invalid URL`);
+  }
+  const origHost = url.host;
+  let m = method;
+  let payload: Buffer | undefined = body;
+  const userAcceptEncoding = headers.some(([k]) => k.toLowerCase() === 'accept-encoding' || k.toLowerCase() === 'range');
+  for (let hop = 0; ; hop++) {
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new Error(`${opOf(m)} ${JSON.stringify(url.href)}: unsupported protocol scheme ${JSON.stringify(url.protocol.replace(/:$/, ''))}`);
+    }
+    const h: OutgoingHttpHeaders = {};
+    const add = (k: string, v: string): void => {
+      const prev = h[k];
+      h[k] = prev === undefined ? v : ([] as string[]).concat(prev as string | string[], v);
+    };
+    const crossHost = url.host !== origHost;
+    for (const [k, v] of headers) {
+      if (crossHost && ['Authorization', 'Www-Authenticate', 'Cookie', 'Cookie2'].includes(k)) continue;
+      add(k, v);
+    }
+    if (h['User-Agent'] === undefined) h['User-Agent'] = 'Go-http-client/1.1';
+    const gzipAsked = !userAcceptEncoding && m !== 'HEAD';
+    if (gzipAsked) h['Accept-Encoding'] = 'gzip';
+    if (payload && payload.length > 0) h['Content-Length'] = String(payload.length);
+    else if (m === 'POST' || m === 'PUT' || m === 'PATCH') h['Content-Length'] = '0';
+    if (host !== undefined && host !== '' && hop === 0) h.Host = host;
+    const isHttps = url.protocol === 'https:';
+    const target = url;
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = (isHttps ? httpsRequest : httpRequest)(target, {
+        method: m, headers: h, agent: false, signal: deadline,
+        ...(isHttps ? { rejectUnauthorized: !insecure, servername: h.Host && !insecure ? String(h.Host).replace(/:\d+$/, '') : undefined } : {}),
+      }, resolve);
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (deadline?.aborted) reject(new DeadlineError(`${opOf(m)} ${JSON.stringify(target.href)}: context deadline exceeded`));
+        else reject(new Error(`${opOf(m)} ${JSON.stringify(target.href)}: ${transportText(err, target)}`));
+      });
+      req.end(payload && payload.length > 0 ? payload : undefined);
+    });
+    const status = res.statusCode ?? 0;
+    const location = res.headers.location;
+    if (location && [301, 302, 303, 307, 308].includes(status)) {
+      res.resume();
+      if (hop + 1 > MAX_REDIRECTS - 1) throw new Error(`${opOf(m)} ${JSON.stringify(url.href)}: stopped after ${MAX_REDIRECTS} redirects`);
+      let next: URL;
+      try { next = new URL(location, url); } catch { throw new Error(`${opOf(m)} ${JSON.stringify(url.href)}: failed to parse Location header ${JSON.stringify(location)}`); }
+      if ((status === 301 || status === 302 || status === 303) && m !== 'GET' && m !== 'HEAD') {
+        m = 'GET';
+        payload = undefined;
+      }
+      url = next;
+      continue;
+    }
+    const chunks: Buffer[] = [];
+    try {
+      for await (const c of res) chunks.push(c as Buffer);
+    } catch (err) {
+      if (deadline?.aborted) throw new DeadlineError('context deadline exceeded');
+      throw new Error(transportText(err as NodeJS.ErrnoException, url));
+    }
+    let data = Buffer.concat(chunks);
+    const respHeaders: Record<string, string[]> = {};
+    for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
+      const k = canonicalHeaderKey(res.rawHeaders[i] as string);
+      (respHeaders[k] ??= []).push(res.rawHeaders[i + 1] as string);
+    }
+    if (gzipAsked && res.headers['content-encoding']?.toLowerCase() === 'gzip' && data.length > 0) {
+      try { data = gunzipSync(data); } catch (err) { throw new Error(`gzip: ${(err as Error).message}`); }
+      delete respHeaders['Content-Encoding'];
+      delete respHeaders['Content-Length'];
+    }
+    return { status, headers: respHeaders, body: data };
+  }
+}
+
+/** util.GetSecrets: GET the secret (DefaultRetry on transient errors), then the key. */
+async function secretValue(kube: KubeClient, namespace: string, name: string, key: string, env: NodeJS.ProcessEnv): Promise<string> {
+  let secret: { data?: Record<string, string> } | undefined;
+  let lastErr: unknown;
+  await backoff(defaultRetry(env), async () => {
+    try {
+      secret = await kube.request({ method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`, resource: `get secrets ${name}` });
+      lastErr = undefined;
+      return true;
+    } catch (err) {
+      lastErr = err;
+      return !isTransientError(err, env);
+    }
+  });
+  if (lastErr) {
+    if (isTransientError(lastErr, env)) throw new Error(`timed out waiting for the condition: ${(lastErr as Error).message}`);
+    throw lastErr;
+  }
+  const v = secret?.data?.[key];
+  if (v === undefined) throw new Error(`secret '${name}' does not have the key '${key}'`);
+  return Buffer.from(v, 'base64').toString('utf8');
+}
+
+export interface HttpTaskDeps { kube: KubeClient; namespace: string; env: NodeJS.ProcessEnv }
+
+/** executeHTTPTemplate: the NodeResult of one HTTP task; request errors become a Failed result. */
+export async function executeHttpTask(http: HttpTemplate, deps: HttpTaskDeps): Promise<NodeResult> {
+  try {
+    return await runHttp(http, deps);
+  } catch (err) {
+    return { phase: 'Failed', message: (err as Error).message };
+  }
+}
+
+async function runHttp(http: HttpTemplate, deps: HttpTaskDeps): Promise<NodeResult> {
+  const method = http.method === undefined || http.method === '' ? 'GET' : http.method;
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(method)) throw new Error(`net/http: invalid method ${JSON.stringify(method)}`);
+  const url = http.url ?? '';
+  const bodyBytes = http.bodyFrom ? Buffer.from(http.bodyFrom.bytes ?? '', 'base64') : undefined;
+  const body = bodyBytes ?? Buffer.from(http.body ?? '', 'utf8');
+
+  const headers: [string, string][] = [];
+  let host: string | undefined;
+  for (const header of http.headers ?? []) {
+    let value = header.value ?? '';
+    const ref = header.valueFrom?.secretKeyRef;
+    if (header.valueFrom && ref) value = await secretValue(deps.kube, deps.namespace, ref.name ?? '', ref.key ?? '', deps.env);
+    if (header.name.toLowerCase() === 'host') host = value;
+    else headers.push([canonicalHeaderKey(header.name), value]);
+  }
+
+  const timeout = typeof http.timeoutSeconds === 'number' ? AbortSignal.timeout(http.timeoutSeconds * 1000) : undefined;
+  const response = await send(method, url, headers, host, body, http.insecureSkipVerify === true, timeout);
+  const text = response.body.toString('utf8');
+  const result: NodeResult = { phase: 'Succeeded', outputs: { result: text } };
+  const condition = http.successCondition ?? '';
+  if (condition === '') {
+    if (response.status < 200 || response.status >= 300) {
+      result.phase = 'Failed';
+      result.message = `received non-2xx response code: ${response.status}`;
+    }
+    return result;
+  }
+  const requestHeaders: Record<string, Value> = {};
+  for (const h of http.headers ?? []) if (!h.valueFrom) requestHeaders[h.name] = [h.value ?? ''];
+  const scope: Record<string, Value> = {
+    request: { method: http.method ?? '', url, body: http.body ?? '', bodyBytes: bodyBytes ? new Uint8Array(bodyBytes) : null, headers: requestHeaders },
+    response: { statusCode: response.status, body: text, headers: response.headers },
+  };
+  if (!evalBool(condition, scope)) {
+    result.phase = 'Failed';
+    result.message = `successCondition '${condition}' evaluated false`;
+  }
+  return result;
+}
