@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { NAMESPACE, PodSim, STACK } from '../support/pod-sim.ts';
@@ -123,10 +123,13 @@ test('10.4: successCondition true/false/error, request details (method, body, bo
     [id('timeout')]: { http: { url: `${HTTPBIN}/delay/5`, timeoutSeconds: 1 } },
     [id('refused')]: { http: { url: 'http://127.0.0.1:1/x' } },
     [id('container')]: { container: { name: 'main', image: 'x' } },
+    [id('redirect')]: { http: { url: `${HTTPBIN}/redirect-to?url=%2Fanything&status_code=302`, method: 'POST', body: 'dropped' } },
+    [id('redirect-307')]: { http: { url: `${HTTPBIN}/redirect-to?url=%2Fanything&status_code=307`, method: 'POST', body: 'kept', headers: [{ name: 'Content-Type', value: 'text/plain' }] } },
+    [id('too-many')]: { http: { url: `${HTTPBIN}/relative-redirect/11` } },
   });
   const started = Date.now();
   const run = await startAgent(wf);
-  const all = ['created', 'created-no-cond', 'false', 'header', 'not-bool', 'unsupported', 'unknown-name', 'post', 'bytes', 'gzip', 'timeout', 'refused', 'container'].map(id);
+  const all = ['created', 'created-no-cond', 'false', 'header', 'not-bool', 'unsupported', 'unknown-name', 'post', 'bytes', 'gzip', 'timeout', 'refused', 'container', 'redirect', 'redirect-307', 'too-many'].map(id);
   const nodes = await waitForNodes(wf, all);
   assert.ok(Date.now() - started < 8000, 'the 1 s timeout cut the 5 s delay');
   await markCompleted(wf);
@@ -158,6 +161,11 @@ test('10.4: successCondition true/false/error, request details (method, body, bo
 
   assert.deepEqual(nodes[id('timeout')], { phase: 'Failed', message: `Get "${HTTPBIN}/delay/5": context deadline exceeded` });
   assert.deepEqual(nodes[id('refused')], { phase: 'Failed', message: 'Get "http://127.0.0.1:1/x": dial tcp 127.0.0.1:1: connect: connection refused' });
+  const r302 = JSON.parse(nodes[id('redirect')].outputs.result);
+  assert.deepEqual([r302.method, r302.data], ['GET', ''], '302 turns a POST into a body-less GET');
+  const r307 = JSON.parse(nodes[id('redirect-307')].outputs.result);
+  assert.deepEqual([r307.method, r307.data], ['POST', 'kept'], '307 re-sends method and body');
+  assert.deepEqual(nodes[id('too-many')], { phase: 'Failed', message: 'Get "/relative-redirect/1": stopped after 10 redirects' });
   assert.deepEqual(nodes[id('container')], { phase: 'Error', message: 'error processing task: agent cannot execute: unknown task type: Container' });
   await deleteTaskSet(wf);
 });
@@ -357,4 +365,39 @@ test('10.4: missing ARGO_WORKFLOW_NAME is fatal (exit 1); a Forbidden watch exit
   } finally {
     pod.cleanup();
   }
+});
+
+test('10.4: HTTP_PROXY / NO_PROXY as Go\'s default client: proxied, except NO_PROXY hosts and loopback', async () => {
+  const wf = `agent-${rand()}`;
+  const seen: string[] = [];
+  const upstream = new URL(HTTPBIN);
+  const proxy = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    const target = new URL(req.url ?? '/');
+    const up = httpRequest({ hostname: upstream.hostname, port: upstream.port, method: req.method, path: `${target.pathname}${target.search}`, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => { res.writeHead(502); res.end(); });
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+  const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  await createTaskSet(wf, {
+    [`${wf}-proxied`]: { http: { url: 'http://httpbin.agent.invalid/base64/cHJveGllZA==' } },
+    [`${wf}-no-proxy`]: { http: { url: 'http://direct.agent.invalid/base64/eA==' } },
+    [`${wf}-loopback`]: { http: { url: `${HTTPBIN}/base64/bG9vcGJhY2s=` } },
+  });
+  const run = await startAgent(wf, { HTTP_PROXY: proxyUrl, NO_PROXY: 'direct.agent.invalid' });
+  const nodes = await waitForNodes(wf, [`${wf}-proxied`, `${wf}-no-proxy`, `${wf}-loopback`]);
+  await markCompleted(wf);
+  const r = await finish(run);
+  proxy.close();
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(nodes[`${wf}-proxied`], { phase: 'Succeeded', outputs: { result: 'proxied' } });
+  assert.deepEqual(nodes[`${wf}-loopback`], { phase: 'Succeeded', outputs: { result: 'loopback' } });
+  assert.equal(nodes[`${wf}-no-proxy`].phase, 'Failed');
+  assert.match(nodes[`${wf}-no-proxy`].message, /^Get "http:\/\/direct\.agent\.invalid\/base64\/eA==": dial tcp: lookup direct\.agent\.invalid.*: no such host$/);
+  assert.deepEqual(seen, ['GET http://httpbin.agent.invalid/base64/cHJveGllZA==']);
+  await deleteTaskSet(wf);
 });

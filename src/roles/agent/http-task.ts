@@ -2,11 +2,12 @@
  * HTTP template tasks of the agent (lifecycle §10.4; workflow/executor/agent.go executeHTTPTemplate):
  * build the request (method, url, body or bodyFrom.bytes, headers — a `valueFrom.secretKeyRef` header
  * is read with `GET secret` — and `Host` rewriting the request host), send it like Go's http.Client
- * (≤ 10 redirects, transparent gzip, `timeoutSeconds` over the whole exchange, `insecureSkipVerify`),
+ * (≤ 10 redirects, transparent gzip, `timeoutSeconds` over the whole exchange, `insecureSkipVerify`,
+ * HTTP(S)_PROXY/NO_PROXY unless insecure or loopback),
  * then decide the phase: `successCondition` (expr over `request`/`response`) or, without one, 2xx.
  */
-import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { gunzipSync } from 'node:zlib';
 import type { KubeClient } from '../../core/kube/client.ts';
 import { isTransientError } from '../../core/kube/errors.ts';
@@ -62,7 +63,20 @@ class DeadlineError extends Error {}
 interface Response { status: number; headers: Record<string, string[]>; body: Buffer }
 
 /** One exchange with redirects, as Go's http.Client.Do + io.ReadAll. */
-async function send(method: string, rawUrl: string, headers: [string, string][], host: string | undefined, body: Buffer, insecure: boolean, deadline: AbortSignal | undefined): Promise<Response> {
+/**
+ * Go's http.DefaultClient takes its proxy from HTTP_PROXY/HTTPS_PROXY/NO_PROXY (never for localhost or
+ * loopback addresses); the insecureSkipVerify client has no proxy at all.
+ */
+function agentFor(url: URL, insecure: boolean, env: NodeJS.ProcessEnv): HttpAgent | false {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const loopback = host === 'localhost' || /^127\./.test(host) || host === '::1';
+  const proxyVars = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy'].some((k) => (env[k] ?? '') !== '');
+  if (insecure || loopback || !proxyVars) return false;
+  const proxyEnv = { HTTP_PROXY: env.HTTP_PROXY || env.http_proxy, HTTPS_PROXY: env.HTTPS_PROXY || env.https_proxy, NO_PROXY: env.NO_PROXY || env.no_proxy };
+  return url.protocol === 'https:' ? new HttpsAgent({ proxyEnv }) : new HttpAgent({ proxyEnv });
+}
+
+async function send(method: string, rawUrl: string, headers: [string, string][], host: string | undefined, body: Buffer, insecure: boolean, deadline: AbortSignal | undefined, env: NodeJS.ProcessEnv): Promise<Response> {
   let url: URL;
   try {
     url = new URL(rawUrl);
@@ -97,7 +111,7 @@ async function send(method: string, rawUrl: string, headers: [string, string][],
     const target = url;
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = (isHttps ? httpsRequest : httpRequest)(target, {
-        method: m, headers: h, agent: false, signal: deadline,
+        method: m, headers: h, agent: agentFor(target, insecure, env), signal: deadline,
         ...(isHttps ? { rejectUnauthorized: !insecure, servername: h.Host && !insecure ? String(h.Host).replace(/:\d+$/, '') : undefined } : {}),
       }, resolve);
       req.on('error', (err: NodeJS.ErrnoException) => {
@@ -110,7 +124,8 @@ async function send(method: string, rawUrl: string, headers: [string, string][],
     const location = res.headers.location;
     if (location && [301, 302, 303, 307, 308].includes(status)) {
       res.resume();
-      if (hop + 1 > MAX_REDIRECTS - 1) throw new Error(`${opOf(m)} ${JSON.stringify(url.href)}: stopped after ${MAX_REDIRECTS} redirects`);
+      // Go reports the Location it refused to follow, as written by the server.
+      if (hop + 1 >= MAX_REDIRECTS) throw new Error(`${opOf(method)} ${JSON.stringify(location)}: stopped after ${MAX_REDIRECTS} redirects`);
       let next: URL;
       try { next = new URL(location, url); } catch { throw new Error(`${opOf(m)} ${JSON.stringify(url.href)}: failed to parse Location header ${JSON.stringify(location)}`); }
       if ((status === 301 || status === 302 || status === 303) && m !== 'GET' && m !== 'HEAD') {
@@ -194,7 +209,7 @@ async function runHttp(http: HttpTemplate, deps: HttpTaskDeps): Promise<NodeResu
   }
 
   const timeout = typeof http.timeoutSeconds === 'number' ? AbortSignal.timeout(http.timeoutSeconds * 1000) : undefined;
-  const response = await send(method, url, headers, host, body, http.insecureSkipVerify === true, timeout);
+  const response = await send(method, url, headers, host, body, http.insecureSkipVerify === true, timeout, deps.env);
   const text = response.body.toString('utf8');
   const result: NodeResult = { phase: 'Succeeded', outputs: { result: text } };
   const condition = http.successCondition ?? '';
