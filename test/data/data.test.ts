@@ -55,7 +55,7 @@ test('10.3: errors → exit 64 "unable to process data template: …", no TaskRe
     [{ data: { source: {} } }, 'unable to process data template: unable to process data source: no valid source is used for data template'],
     [{}, 'unable to process data template: no data template found'],
     [dataTemplate(`data-tests/missing-${rand()}`, []), ''],
-    [dataTemplate('data-tests', ['reduce(data, #acc + 1, 0)']), 'unable to process data template: unable to process data transformation: error processing data step 0: unknown func reduce (1:1)'],
+    [dataTemplate('data-tests', ['bogus(data)']), 'unable to process data template: unable to process data transformation: error processing data step 0: unknown name bogus (1:1)\n | bogus(data)\n | ^'],
     [dataTemplate('data-tests', ['filter(data, true)', 'data.foo(']), ''],
   ];
   for (const [template, message] of cases) {

@@ -2,14 +2,14 @@
  * A small, safe evaluator for the expr-lang (github.com/expr-lang/expr) programs of data-template
  * transformations (lifecycle §10.3): a tokenizer, a precedence-climbing parser and a tree walker — no
  * eval/Function. Supported: literals (numbers, 'strings', "strings", true/false/nil, [arrays], {maps}),
- * the env variable `data`, `#` / `#index` in predicates, member and index access (`a.b`, `a?.b`, `a[i]`,
+ * the env variable `data`, `#` in predicates (`#index` in map, `#acc` in reduce), member and index access (`a.b`, `a?.b`, `a[i]`,
  * `a[i:j]`), unary `not`/`!`/`-`, `+ - * / % **`, comparisons, `and`/`or`/`&&`/`||`, `in`, `contains`,
  * `startsWith`, `endsWith`, `matches` (and their `not …` forms), `..` ranges, `??`, `? :`, pipes `|`,
  * and the builtins listed in FUNCS (filter, map, all, any, none, one, count, find, findIndex, len,
  * upper, lower, trim, split, join, replace, …). Anything else is an error naming the unsupported part.
  */
 
-type Node =
+type Base =
   | { k: 'lit'; v: unknown }
   | { k: 'id'; name: string }
   | { k: 'ptr'; name: string }
@@ -18,11 +18,21 @@ type Node =
   | { k: 'member'; obj: Node; prop: Node; opt: boolean }
   | { k: 'slice'; obj: Node; from?: Node; to?: Node }
   | { k: 'unary'; op: string; x: Node }
-  | { k: 'bin'; op: string; a: Node; b: Node }
+  | { k: 'bin'; op: string; text: string; a: Node; b: Node }
   | { k: 'cond'; c: Node; a: Node; b: Node }
-  | { k: 'call'; name: string; args: Node[]; closure?: Node };
+  | { k: 'call'; name: string; args: Node[]; closure?: Node; closurePos?: number };
+type Node = Base & { pos?: number };
 
-export class ExprError extends Error {}
+/** An expr-lang error; `pos` (0-based offset) is rendered like expr's file.Error: `msg (line:col)` + source excerpt. */
+export class ExprError extends Error {
+  pos: number | undefined;
+  readonly predicate: boolean;
+  constructor(message: string, pos?: number, predicate = false) {
+    super(message);
+    this.pos = pos;
+    this.predicate = predicate;
+  }
+}
 
 type Tok = { t: 'num' | 'str' | 'id' | 'op' | 'ptr' | 'eof'; v: string; pos: number; num?: number };
 
@@ -51,14 +61,14 @@ function lex(src: string): Tok[] {
           if (e === 'u') { s += String.fromCharCode(Number.parseInt(src.slice(j + 1, j + 5), 16)); j += 4; } else s += map[e] ?? e;
         } else s += src[j];
       }
-      if (j >= src.length) throw new ExprError(`literal not terminated (1:${i + 1})`);
+      if (j >= src.length) throw new ExprError('literal not terminated', src.length);
       out.push({ t: 'str', v: s, pos: i });
       i = j + 1;
       continue;
     }
     if (c === '`') {
       const j = src.indexOf('`', i + 1);
-      if (j < 0) throw new ExprError(`literal not terminated (1:${i + 1})`);
+      if (j < 0) throw new ExprError('literal not terminated', src.length);
       out.push({ t: 'str', v: src.slice(i + 1, j), pos: i });
       i = j + 1;
       continue;
@@ -76,11 +86,11 @@ function lex(src: string): Tok[] {
     const id = /^[A-Za-z_$][A-Za-z0-9_$]*/.exec(src.slice(i));
     if (id) { out.push({ t: 'id', v: id[0], pos: i }); i += id[0].length; continue; }
     const op = OPS.find((o) => src.startsWith(o, i));
-    if (!op) throw new ExprError(`unexpected token ${JSON.stringify(c)} (1:${i + 1})`);
+    if (!op) throw new ExprError(`unrecognized character: U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')} '${c}'`, i);
     out.push({ t: 'op', v: op, pos: i });
     i += op.length;
   }
-  out.push({ t: 'eof', v: '', pos: src.length });
+  out.push({ t: 'eof', v: '', pos: out.length > 0 ? (out[out.length - 1] as Tok).pos : 0 });
   return out;
 }
 
@@ -91,18 +101,17 @@ const PREC: Record<string, number> = {
   '..': 25, '+': 30, '-': 30, '*': 60, '/': 60, '%': 60, '**': 100, '^': 100, '??': 500,
 };
 const WORD_OPS = new Set(['or', 'and', 'in', 'matches', 'contains', 'startsWith', 'endsWith']);
-const PREDICATES = new Set(['filter', 'map', 'all', 'any', 'none', 'one', 'count', 'find', 'findIndex', 'findLast', 'findLastIndex', 'sum', 'groupBy', 'sortBy']);
+const PREDICATES = new Set(['reduce', 'filter', 'map', 'all', 'any', 'none', 'one', 'count', 'find', 'findIndex', 'findLast', 'findLastIndex', 'sum', 'groupBy', 'sortBy']);
 
 function parse(src: string): Node {
   const toks = lex(src);
   let p = 0;
   const peek = (): Tok => toks[p] as Tok;
-  const at = (t: Tok): string => `(1:${t.pos + 1})`;
   const isOp = (v: string): boolean => peek().t === 'op' && peek().v === v;
   /** Set while parsing the call on the right of `|` (its first argument is the piped value). */
   let piped = false;
   const expect = (v: string): void => {
-    if (!isOp(v)) throw new ExprError(`unexpected token ${peek().t === 'eof' ? 'EOF' : JSON.stringify(peek().v)}, expected ${JSON.stringify(v)} ${at(peek())}`);
+    if (!isOp(v)) throw new ExprError(`unexpected token ${peek().t === 'eof' ? 'EOF' : JSON.stringify(peek().v)}, expected ${JSON.stringify(v)}`, (peek()).pos);
     p++;
   };
 
@@ -113,7 +122,7 @@ function parse(src: string): Node {
       piped = true;
       const call = postfix(primary());
       piped = false;
-      if (call.k !== 'call') throw new ExprError(`expected a function call after '|' ${at(peek())}`);
+      if (call.k !== 'call') throw new ExprError(`expected a function call after '|'`, (peek()).pos);
       n = { ...call, args: [n, ...call.args] };
     }
     return n;
@@ -124,7 +133,7 @@ function parse(src: string): Node {
       p++;
       const a = ternary();
       expect(':');
-      return { k: 'cond', c, a, b: ternary() };
+      return { k: 'cond', c, a, b: ternary(), pos: c.pos };
     }
     return c;
   };
@@ -146,10 +155,11 @@ function parse(src: string): Node {
       const key = o.op === 'or' ? 'or' : o.op === 'and' ? 'and' : o.op;
       const prec = PREC[key] as number;
       if (prec < min) return a;
+      const opTok = peek();
       p += o.len;
       const right = o.op === '**' || o.op === '^' ? binary(prec) : binary(prec + 1);
       const op = o.op === 'or' ? '||' : o.op === 'and' ? '&&' : o.op === '^' ? '**' : o.op;
-      a = { k: 'bin', op, a, b: right };
+      a = { k: 'bin', op, text: o.op, a, b: right, pos: opTok.pos };
       if (o.neg) a = { k: 'unary', op: '!', x: a };
     }
   };
@@ -158,27 +168,34 @@ function parse(src: string): Node {
     if ((t.t === 'op' && (t.v === '!' || t.v === '-' || t.v === '+')) || (t.t === 'id' && t.v === 'not')) {
       p++;
       const x = binary(90);
-      return { k: 'unary', op: t.v === 'not' ? '!' : t.v, x };
+      return { k: 'unary', op: t.v === 'not' ? '!' : t.v, x, pos: t.pos };
     }
     return postfix(primary());
   };
-  const args = (name: string): { args: Node[]; closure?: Node } => {
+  const args = (name: string): { args: Node[]; closure?: Node; closurePos?: number } => {
     expect('(');
     const predicateAt = piped ? 0 : 1;
     piped = false;
     const list: Node[] = [];
     let closure: Node | undefined;
+    let closurePos: number | undefined;
     while (!isOp(')')) {
       if (PREDICATES.has(name) && list.length === predicateAt && closure === undefined) {
+        closurePos = peek().pos;
         if (isOp('{')) { p++; closure = expression(); expect('}'); } else closure = expression();
       } else list.push(expression());
       if (isOp(',')) { p++; continue; }
-      if (!isOp(')')) throw new ExprError(`unexpected token ${JSON.stringify(peek().v)} ${at(peek())}`);
+      if (!isOp(')')) throw new ExprError(`unexpected token ${JSON.stringify(peek().v)}`, (peek()).pos);
     }
     p++;
-    return { args: list, closure };
+    return { args: list, closure, closurePos };
   };
   const primary = (): Node => {
+    const start = peek().pos;
+    const n = primaryNode();
+    return n.pos === undefined ? { ...n, pos: start } : n;
+  };
+  const primaryNode = (): Node => {
     const t = peek();
     p++;
     switch (t.t) {
@@ -189,10 +206,10 @@ function parse(src: string): Node {
         if (t.v === 'true' || t.v === 'false') return { k: 'lit', v: t.v === 'true' };
         if (t.v === 'nil') return { k: 'lit', v: null };
         if (isOp('(')) {
-          if (!FUNCS[t.v]) throw new ExprError(`unknown func ${t.v} ${at(t)}`);
-          return { k: 'call', name: t.v, ...args(t.v) };
+          if (!FUNCS[t.v]) throw new ExprError(`unknown name ${t.v}`, (t).pos);
+          return { k: 'call', name: t.v, ...args(t.v), pos: t.pos };
         }
-        return { k: 'id', name: t.v };
+        return { k: 'id', name: t.v, pos: t.pos };
       case 'op':
         if (t.v === '(') { const e = expression(); expect(')'); return e; }
         if (t.v === '[') {
@@ -210,7 +227,7 @@ function parse(src: string): Node {
             if (kt.t === 'id' || kt.t === 'str') key = { k: 'lit', v: kt.v };
             else if (kt.t === 'num') key = { k: 'lit', v: kt.num };
             else if (kt.t === 'op' && kt.v === '(') { key = expression(); expect(')'); }
-            else throw new ExprError(`a map key must be a quoted string, a number, an identifier, or an expression enclosed in parentheses ${at(kt)}`);
+            else throw new ExprError(`a map key must be a quoted string, a number, an identifier, or an expression enclosed in parentheses`, (kt).pos);
             expect(':');
             entries.push([key, expression()]);
             if (isOp(',')) p++; else break;
@@ -221,7 +238,7 @@ function parse(src: string): Node {
         break;
       default: break;
     }
-    throw new ExprError(`unexpected token ${t.t === 'eof' ? 'EOF' : JSON.stringify(t.v)} ${at(t)}`);
+    throw new ExprError(`unexpected token ${t.t === 'eof' ? 'EOF' : JSON.stringify(t.v)}`, (t).pos);
   };
   const postfix = (base: Node): Node => {
     let n = base;
@@ -230,28 +247,29 @@ function parse(src: string): Node {
         const opt = peek().v === '?.';
         p++;
         const t = peek();
-        if (t.t !== 'id') throw new ExprError(`expected name ${at(t)}`);
+        if (t.t !== 'id') throw new ExprError(`expected name`, (t).pos);
         p++;
-        if (isOp('(')) throw new ExprError(`method calls (${t.v}()) are not supported by argoexec-ts's expr subset ${at(t)}`);
-        n = { k: 'member', obj: n, prop: { k: 'lit', v: t.v }, opt };
+        if (isOp('(')) throw new ExprError(`method calls (${t.v}()) are not supported by argoexec-ts's expr subset`, (t).pos);
+        n = { k: 'member', obj: n, prop: { k: 'lit', v: t.v }, opt, pos: t.pos };
       } else if (isOp('[')) {
+        const open = peek().pos;
         p++;
-        if (isOp(':')) { p++; const to = isOp(']') ? undefined : expression(); expect(']'); n = { k: 'slice', obj: n, to }; continue; }
+        if (isOp(':')) { p++; const to = isOp(']') ? undefined : expression(); expect(']'); n = { k: 'slice', obj: n, to, pos: open }; continue; }
         const idx = expression();
-        if (isOp(':')) { p++; const to = isOp(']') ? undefined : expression(); expect(']'); n = { k: 'slice', obj: n, from: idx, to }; continue; }
+        if (isOp(':')) { p++; const to = isOp(']') ? undefined : expression(); expect(']'); n = { k: 'slice', obj: n, from: idx, to, pos: open }; continue; }
         expect(']');
-        n = { k: 'member', obj: n, prop: idx, opt: false };
+        n = { k: 'member', obj: n, prop: idx, opt: false, pos: open };
       } else return n;
     }
   };
   const node = expression();
-  if (peek().t !== 'eof') throw new ExprError(`unexpected token ${JSON.stringify(peek().v)} ${at(peek())}`);
+  if (peek().t !== 'eof') throw new ExprError(`unexpected token ${JSON.stringify(peek().v)}`, (peek()).pos);
   return node;
 }
 
-interface Scope { env: Record<string, unknown>; ptr?: unknown; index?: number; acc?: unknown }
+interface Scope { env: Record<string, unknown>; ptr?: unknown; index?: number; indexOk?: boolean; acc?: unknown }
 
-const kind = (v: unknown): string => (v === null || v === undefined ? 'nil' : Array.isArray(v) ? 'array' : typeof v === 'object' ? 'map' : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float') : typeof v);
+const kind = (v: unknown): string => (v === null || v === undefined ? 'nil' : Array.isArray(v) ? 'array' : typeof v === 'object' ? 'map' : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float64') : typeof v);
 
 function equal(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -260,14 +278,22 @@ function equal(a: unknown, b: unknown): boolean {
   return false;
 }
 
+/** A builtin's argument of the wrong type; the call site points the error at that argument. */
+class ArgError extends ExprError {
+  readonly value: unknown;
+  constructor(message: string, value: unknown) {
+    super(message);
+    this.value = value;
+  }
+}
 const arr = (v: unknown, fn: string): unknown[] => {
   if (Array.isArray(v)) return v;
   if (v && typeof v === 'object') return Object.values(v);
-  throw new ExprError(`cannot use ${kind(v)} as argument (type array) to call ${fn}`);
+  throw new ArgError(`cannot use ${kind(v)} as argument (type []interface {}) to call ${fn} `, v);
 };
 const str = (v: unknown, fn: string): string => {
   if (typeof v === 'string') return v;
-  throw new ExprError(`cannot use ${kind(v)} as argument (type string) to call ${fn}`);
+  throw new ArgError(`cannot use ${kind(v)} as argument (type string) to call ${fn} `, v);
 };
 const num = (v: unknown, op: string): number => {
   if (typeof v === 'number') return v;
@@ -281,7 +307,8 @@ const pred = (c: ((item: unknown, i: number) => unknown) | undefined, name: stri
   return c;
 };
 const truthy = (v: unknown, name: string): boolean => {
-  if (typeof v !== 'boolean') throw new ExprError(`predicate of ${name} must return a bool, got ${kind(v)}`);
+  if (typeof v !== 'boolean') throw new ExprError(`predicate should return boolean (got ${kind(v)})`, undefined, true);
+  void name;
   return v;
 };
 
@@ -297,6 +324,15 @@ const FUNCS: Record<string, Fn> = {
   findIndex: ([a], c, n) => arr(a, n).findIndex((x, i) => truthy(pred(c, n)(x, i), n)),
   findLast: ([a], c, n) => arr(a, n).findLast((x, i) => truthy(pred(c, n)(x, i), n)) ?? null,
   findLastIndex: ([a], c, n) => arr(a, n).findLastIndex((x, i) => truthy(pred(c, n)(x, i), n)),
+  reduce: ([a, init], c, n) => {
+    const items = arr(a, n);
+    const f = pred(c, n) as unknown as (item: unknown, i: number, acc: unknown) => unknown;
+    let acc = init;
+    let start = 0;
+    if (init === undefined) { acc = items[0] ?? null; start = 1; }
+    for (let i = start; i < items.length; i++) acc = f(items[i], i, acc);
+    return acc;
+  },
   sum: ([a], c, n) => arr(a, n).reduce((s: number, x, i) => s + num(c ? c(x, i) : x, 'sum'), 0),
   len: ([a]) => {
     if (typeof a === 'string') return [...a].length;
@@ -363,6 +399,15 @@ function trimChars(s: string, cut: string, left: boolean, right: boolean): strin
 }
 
 function evaluate(n: Node, sc: Scope): unknown {
+  try {
+    return evaluateNode(n, sc);
+  } catch (err) {
+    if (err instanceof ExprError && err.pos === undefined) err.pos = err.predicate && n.k === 'call' ? n.closurePos : n.pos;
+    throw err;
+  }
+}
+
+function evaluateNode(n: Node, sc: Scope): unknown {
   switch (n.k) {
     case 'lit': return n.v;
     case 'id':
@@ -370,7 +415,8 @@ function evaluate(n: Node, sc: Scope): unknown {
       return sc.env[n.name];
     case 'ptr':
       if (n.name === '#') { if (!('ptr' in sc)) throw new ExprError('cannot use pointer accessor outside predicate'); return sc.ptr; }
-      if (n.name === '#index') return sc.index;
+      // expr-lang (the version Argo embeds) knows #index in map() only
+      if (n.name === '#index' && sc.indexOk) return sc.index;
       if (n.name === '#acc') return sc.acc;
       if (sc.ptr && typeof sc.ptr === 'object' && !Array.isArray(sc.ptr)) return (sc.ptr as Record<string, unknown>)[n.name.slice(1)] ?? null;
       throw new ExprError(`unknown pointer ${n.name}`);
@@ -384,7 +430,8 @@ function evaluate(n: Node, sc: Scope): unknown {
       }
       const prop = evaluate(n.prop, sc);
       if (Array.isArray(obj) || typeof obj === 'string') {
-        if (typeof prop !== 'number' || !Number.isInteger(prop)) throw new ExprError(`cannot use ${kind(prop)} as index to ${kind(obj)}`);
+        if (typeof obj === 'string' && typeof prop === 'string') throw new ExprError(`type string has no field ${prop}`);
+        if (typeof prop !== 'number' || !Number.isInteger(prop)) throw new ExprError(`${Array.isArray(obj) ? 'array elements' : 'string characters'} can only be selected using an integer (got ${kind(prop)})`, n.prop.pos ?? n.pos);
         const i = prop < 0 ? obj.length + prop : prop;
         if (i < 0 || i >= obj.length) throw new ExprError(`index out of range: ${prop} (array length is ${obj.length})`);
         return obj[i];
@@ -410,22 +457,30 @@ function evaluate(n: Node, sc: Scope): unknown {
       if (typeof c !== 'boolean') throw new ExprError(`non-bool expression (type ${kind(c)}) used as condition`);
       return c ? evaluate(n.a, sc) : evaluate(n.b, sc);
     }
-    case 'bin': return binary(n.op, n.a, n.b, sc);
+    case 'bin': return binary(n.op, n.text, n.a, n.b, sc);
     case 'call': {
       const args = n.args.map((a) => evaluate(a, sc));
-      const closure = n.closure ? (item: unknown, index: number): unknown => evaluate(n.closure as Node, { env: sc.env, ptr: item, index }) : undefined;
-      return (FUNCS[n.name] as Fn)(args, closure, n.name);
+      const closure = n.closure ? (item: unknown, index: number, acc?: unknown): unknown => evaluate(n.closure as Node, { env: sc.env, ptr: item, index, indexOk: n.name === 'map', acc }) : undefined;
+      try {
+        return (FUNCS[n.name] as Fn)(args, closure, n.name);
+      } catch (err) {
+        if (err instanceof ArgError && err.pos === undefined) {
+          const i = args.indexOf(err.value);
+          if (i >= 0) err.pos = n.args[i]?.pos;
+        }
+        throw err;
+      }
     }
   }
 }
 
-function binary(op: string, an: Node, bn: Node, sc: Scope): unknown {
+function binary(op: string, text: string, an: Node, bn: Node, sc: Scope): unknown {
   if (op === '&&' || op === '||') {
     const a = evaluate(an, sc);
-    if (typeof a !== 'boolean') throw new ExprError(`invalid operation: ${op} (mismatched types ${kind(a)} and bool)`);
+    if (typeof a !== 'boolean') throw new ExprError(`invalid operation: ${text} (mismatched types ${kind(a)} and bool)`);
     if (op === '&&' ? !a : a) return a;
     const b = evaluate(bn, sc);
-    if (typeof b !== 'boolean') throw new ExprError(`invalid operation: ${op} (mismatched types bool and ${kind(b)})`);
+    if (typeof b !== 'boolean') throw new ExprError(`invalid operation: ${text} (mismatched types bool and ${kind(b)})`);
     return b;
   }
   if (op === '??') {
@@ -434,7 +489,7 @@ function binary(op: string, an: Node, bn: Node, sc: Scope): unknown {
   }
   const a = evaluate(an, sc);
   const b = evaluate(bn, sc);
-  const mismatch = (): never => { throw new ExprError(`invalid operation: ${op} (mismatched types ${kind(a)} and ${kind(b)})`); };
+  const mismatch = (): never => { throw new ExprError(`invalid operation: ${text} (mismatched types ${kind(a)} and ${kind(b)})`); };
   switch (op) {
     case '==': return equal(a, b);
     case '!=': return !equal(a, b);
@@ -483,7 +538,23 @@ function binary(op: string, an: Node, bn: Node, sc: Scope): unknown {
   throw new ExprError(`operator ${op} is not supported by argoexec-ts's expr subset`);
 }
 
+/** expr's file.Error rendering: `message (line:col)`, the source line, dots up to the column, `^`. */
+function located(err: ExprError, src: string): Error {
+  if (err.pos === undefined) return err;
+  const before = src.slice(0, err.pos);
+  const line = before.split('\n').length;
+  const lineStart = before.lastIndexOf('\n') + 1;
+  const col = [...src.slice(lineStart, err.pos)].length;
+  const text = src.split('\n')[line - 1] ?? '';
+  return new Error(`${err.message} (${line}:${col + 1})\n | ${text}\n | ${'.'.repeat(col)}^`);
+}
+
 /** Compile and run an expr-lang program with the given environment. */
 export function runExpr(program: string, env: Record<string, unknown>): unknown {
-  return evaluate(parse(program), { env });
+  try {
+    return evaluate(parse(program), { env });
+  } catch (err) {
+    if (err instanceof ExprError) throw located(err, program);
+    throw err;
+  }
 }

@@ -22,7 +22,7 @@ function goString(s: string): string {
 
 /** strconv.FormatFloat(f, 'g'-like JSON rules) as encoding/json writes float64. */
 function goNumber(n: number): string {
-  if (!Number.isFinite(n)) return 'null';
+  if (!Number.isFinite(n)) throw new Error(`json: unsupported value: ${Number.isNaN(n) ? 'NaN' : n > 0 ? '+Inf' : '-Inf'}`);
   if (Number.isInteger(n) && Math.abs(n) < 1e21) return String(n);
   const abs = Math.abs(n);
   if (abs !== 0 && (abs < 1e-6 || abs >= 1e21)) {

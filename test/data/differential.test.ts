@@ -1,0 +1,61 @@
+/**
+ * lifecycle §10.3: the same data templates (keys listed from MinIO, expr-lang transformations) run by our
+ * executor and by the Go reference (REFERENCE_ARGOEXEC, v4.0.5, the real expr-lang): exit status,
+ * termination message (incl. expr's `(line:col)` excerpt) and outputs.result must match.
+ * (v4.0.5 still calls InitializeOutput, so only these three are compared.)
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { GO_EXECUTOR, PodSim, STACK, TS_EXECUTOR, type Executor } from '../support/pod-sim.ts';
+import { deleteOwnerWorkflow, ownerWorkflow, rand } from '../resource/helpers.ts';
+import { archiveLocation, deleteTaskResult, getTaskResult, s3Put, S3_SECRETS } from '../wait/helpers.ts';
+
+const haveGo = existsSync(STACK.REFERENCE_ARGOEXEC ?? '/nonexistent');
+const prefix = `data-diff/${rand()}`;
+
+before(async () => {
+  if (!haveGo) return;
+  for (const k of ['a/main.log', 'a/other.txt', 'b/main.log', 'c.log', 'd&e/main.log']) await s3Put(`${prefix}/${k}`, k);
+});
+after(async () => { if (haveGo) await deleteOwnerWorkflow(); });
+
+async function run(exec: Executor, template: Record<string, unknown>): Promise<{ code: number | null; termination: string; result: unknown }> {
+  const wf = await ownerWorkflow();
+  const pod = new PodSim({ template, executor: exec, secrets: S3_SECRETS }, { workflowName: wf.name, workflowUid: wf.uid, nodeId: `${wf.name}-${Math.floor(Math.random() * 1e9)}` });
+  const env: Record<string, string> = {
+    ARGO_POD_NAME: `${pod.nodeId}-pod`, ARGO_POD_UID: '11111111-2222-4333-8444-555555555555', ARGO_WORKFLOW_NAME: pod.workflowName, ARGO_WORKFLOW_UID: pod.workflowUid,
+    ARGO_NODE_ID: pod.nodeId, ARGO_DEADLINE: '0001-01-01T00:00:00Z', ARGO_TEMPLATE: JSON.stringify(template),
+    KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: '6443', PATH: `${exec.binDir}:/usr/bin:/bin`,
+  };
+  const r = await pod.start('wait', ['argoexec', 'data', '{}', '--loglevel', 'info', '--log-format', 'text', '--gloglevel', '0'], env).done;
+  const termination = pod.terminationMessage('wait');
+  pod.cleanup();
+  let result: unknown;
+  try { result = (await getTaskResult(pod.nodeId)).outputs?.result; await deleteTaskResult(pod.nodeId); } catch { result = undefined; }
+  return { code: r.code, termination, result };
+}
+
+const EXPRESSIONS = [
+  // values
+  'filter(data, {# endsWith "main.log"})', 'map(data, {# + ".ready"})', 'filter(data, {not(# contains "/a/")})', 'len(data)', 'len(data) / 2', 'len(data) * 1.5', '7 % 3', '2 ** 10', '0.1 + 0.2',
+  'data[-1]', 'data[1:3]', '{a: 1, b: [1, "x", nil, true]}', 'map(data, #index)', 'filter(data, # matches "^.*/a/")', 'count(data, # contains "main")', 'any(data, # startsWith "x")',
+  'split(data[0], "/")[1:]', 'join(data, ",")', 'replace(data[0], "/", "_")', 'data | filter(# endsWith ".log") | map(len(#))', 'sum(map(data, len(#)))', 'reduce(data, #acc + 1, 0)',
+  'len(data) > 3 ? "many" : "few"', 'nil ?? "dflt"', '"a" in ["a", "b"]', 'int("42") + 1', 'string(42)', 'max(1, 5, 3)', 'toJSON({a: 1})', 'sort([3, 1, 2])', 'uniq([1, 1, 2])',
+  'find(data, # endsWith ".txt")', 'findIndex(data, # endsWith ".txt")', 'map(1..3, # * 2)', 'lower("ABC") + trimPrefix("xab", "x") + trimSuffix("abx", "x")',
+  // errors
+  'filter(data, # + 1)', 'data.foo', 'foo', '1 +', 'filter(data, {#})', 'data[10]', '1 / 0', '"a" < 1', 'filter(data,\n  # > 1)', 'upper(1)', 'bogus(1)', "'unterminated", '@',
+  'data[0].x', '[1,2][1.5]', 'len(data) == 5 and "x"', 'filter(data, {#index > 2})',
+];
+
+for (const expression of EXPRESSIONS) {
+  test(`10.3 vs Go: ${JSON.stringify(expression)}`, { skip: !haveGo && 'REFERENCE_ARGOEXEC not built' }, async () => {
+    const template = {
+      data: { source: { artifactPaths: { name: 'files', s3: { bucket: 'my-bucket', key: prefix } } }, transformation: [{ expression }] },
+      archiveLocation: archiveLocation('unused'),
+    };
+    const go = await run(GO_EXECUTOR, template);
+    const ts = await run(TS_EXECUTOR, template);
+    assert.deepEqual(ts, go);
+  });
+}
