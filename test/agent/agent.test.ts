@@ -15,6 +15,8 @@ import { ApiRecorder } from './api-recorder.ts';
 import { admin } from '../wait/helpers.ts';
 
 const HTTPBIN = STACK.HTTPBIN_URL ?? 'http://127.0.0.1:9100';
+/** An HTTPS peer with a private CA: the apiserver's anonymous /healthz. */
+const APISERVER = STACK.KUBE_APISERVER_URL ?? 'https://127.0.0.1:6443';
 const WFTS = `/apis/argoproj.io/v1alpha1/namespaces/${NAMESPACE}/workflowtasksets`;
 const LOG_FLAGS = ['--loglevel', 'info', '--log-format', 'text', '--gloglevel', '0'];
 const rand = (): string => `${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6)}`;
@@ -126,10 +128,12 @@ test('10.4: successCondition true/false/error, request details (method, body, bo
     [id('redirect')]: { http: { url: `${HTTPBIN}/redirect-to?url=%2Fanything&status_code=302`, method: 'POST', body: 'dropped' } },
     [id('redirect-307')]: { http: { url: `${HTTPBIN}/redirect-to?url=%2Fanything&status_code=307`, method: 'POST', body: 'kept', headers: [{ name: 'Content-Type', value: 'text/plain' }] } },
     [id('too-many')]: { http: { url: `${HTTPBIN}/relative-redirect/11` } },
+    [id('tls-verify')]: { http: { url: `${APISERVER}/healthz` } },
+    [id('tls-skip')]: { http: { url: `${APISERVER}/healthz`, insecureSkipVerify: true } },
   });
   const started = Date.now();
   const run = await startAgent(wf);
-  const all = ['created', 'created-no-cond', 'false', 'header', 'not-bool', 'unsupported', 'unknown-name', 'post', 'bytes', 'gzip', 'timeout', 'refused', 'container', 'redirect', 'redirect-307', 'too-many'].map(id);
+  const all = ['created', 'created-no-cond', 'false', 'header', 'not-bool', 'unsupported', 'unknown-name', 'post', 'bytes', 'gzip', 'timeout', 'refused', 'container', 'redirect', 'redirect-307', 'too-many', 'tls-verify', 'tls-skip'].map(id);
   const nodes = await waitForNodes(wf, all);
   assert.ok(Date.now() - started < 8000, 'the 1 s timeout cut the 5 s delay');
   await markCompleted(wf);
@@ -166,6 +170,8 @@ test('10.4: successCondition true/false/error, request details (method, body, bo
   const r307 = JSON.parse(nodes[id('redirect-307')].outputs.result);
   assert.deepEqual([r307.method, r307.data], ['POST', 'kept'], '307 re-sends method and body');
   assert.deepEqual(nodes[id('too-many')], { phase: 'Failed', message: 'Get "/relative-redirect/1": stopped after 10 redirects' });
+  assert.deepEqual(nodes[id('tls-verify')], { phase: 'Failed', message: `Get "${APISERVER}/healthz": tls: failed to verify certificate: x509: certificate signed by unknown authority` });
+  assert.deepEqual(nodes[id('tls-skip')], { phase: 'Succeeded', outputs: { result: 'ok' } });
   assert.deepEqual(nodes[id('container')], { phase: 'Error', message: 'error processing task: agent cannot execute: unknown task type: Container' });
   await deleteTaskSet(wf);
 });
@@ -400,4 +406,28 @@ test('10.4: HTTP_PROXY / NO_PROXY as Go\'s default client: proxied, except NO_PR
   assert.match(nodes[`${wf}-no-proxy`].message, /^Get "http:\/\/direct\.agent\.invalid\/base64\/eA==": dial tcp: lookup direct\.agent\.invalid.*: no such host$/);
   assert.deepEqual(seen, ['GET http://httpbin.agent.invalid/base64/cHJveGllZA==']);
   await deleteTaskSet(wf);
+});
+
+test('10.4: SIGTERM cancels the watch: exit 64 with client-go\'s `Get "<watch url>": context canceled`', async () => {
+  const wf = `agent-${rand()}`;
+  await createTaskSet(wf, {});
+  const proxy = await ApiRecorder.start();
+  const pod = new PodSim({ template: {} }, { workflowName: wf });
+  writeFileSync(pod.path('sa', 'ca.crt'), proxy.caPem);
+  const running = pod.start('wait', ['argoexec', 'agent', 'main', ...LOG_FLAGS], {
+    ARGO_WORKFLOW_NAME: wf, ARGO_WORKFLOW_UID: 'u', ARGO_PLUGIN_ADDRESSES: '[]', ARGO_PLUGIN_NAMES: 'null',
+    KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(proxy.port), PATH: `${pod.executor.binDir}:/usr/bin:/bin`,
+  });
+  const end = Date.now() + 10_000;
+  while (!proxy.requests.some((q) => q.path.includes('watch=true')) && Date.now() < end) await sleep(50);
+  await sleep(300);
+  process.kill(running.pid1(), 'SIGTERM');
+  const r = await running.done;
+  const termination = pod.terminationMessage('wait');
+  const port = proxy.port;
+  await proxy.close();
+  pod.cleanup();
+  await deleteTaskSet(wf);
+  assert.equal(r.code, 64, r.stderr);
+  assert.equal(termination, `Get "https://127.0.0.1:${port}${WFTS}?fieldSelector=metadata.name%3D${wf}&watch=true": context canceled`);
 });

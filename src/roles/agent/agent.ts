@@ -66,7 +66,7 @@ export class Agent {
     for (let i = 0; i < this.cfg.workers; i++) void this.worker();
     try {
       for (;;) {
-        if (this.cfg.terminated.aborted) throw new Error('context canceled');
+        if (this.cfg.terminated.aborted) throw this.canceled();
         const done = await this.watchOnce();
         if (done) return;
       }
@@ -75,11 +75,20 @@ export class Agent {
     }
   }
 
+  private watchPath(): string {
+    return `${this.basePath}?${new URLSearchParams({ fieldSelector: `metadata.name=${this.cfg.workflowName}`, watch: 'true' }).toString()}`;
+  }
+
+  /** SIGTERM cancels the root context: the (re-)watch fails as client-go's request does. */
+  private canceled(): Error {
+    const server = this.cfg.kube.conn.server;
+    return new Error(`Get "${server.origin}${server.pathname.replace(/\/+$/, '')}${this.watchPath()}": context canceled`);
+  }
+
   /** One WATCH; true when the agent is done (task set deleted or workflow completed). */
   private async watchOnce(): Promise<boolean> {
     const { log, kube } = this.cfg;
-    const query = new URLSearchParams({ fieldSelector: `metadata.name=${this.cfg.workflowName}`, watch: 'true' }).toString();
-    const res = await watchStream(kube, `${this.basePath}?${query}`);
+    const res = await watchStream(kube, this.watchPath());
     const onAbort = (): void => { res.destroy(); };
     this.cfg.terminated.addEventListener('abort', onAbort, { once: true });
     try {
@@ -107,7 +116,7 @@ export class Agent {
       }
     } catch (err) {
       if (err instanceof KubeApiError) throw err;
-      if (this.cfg.terminated.aborted) throw new Error('context canceled');
+      if (this.cfg.terminated.aborted) throw this.canceled();
       log.info('watch stream ended', { error: (err as Error).message });
     } finally {
       this.cfg.terminated.removeEventListener('abort', onAbort);

@@ -8,6 +8,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import type { KubeClient } from '../../core/kube/client.ts';
 import { isTransientError } from '../../core/kube/errors.ts';
@@ -52,9 +53,10 @@ function transportText(err: NodeJS.ErrnoException, url: URL): string {
   if (STRERR[code]) return code === 'ECONNRESET' ? `read tcp ${hostPort}: ${STRERR[code]}` : `dial tcp ${hostPort}: ${STRERR[code]}`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `dial tcp: lookup ${url.hostname}: no such host`;
   if (code === 'ECONNABORTED' || err.message === 'socket hang up') return 'EOF';
-  if (code.startsWith('ERR_TLS') || code.startsWith('CERT_') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'SELF_SIGNED_CERT_IN_CHAIN' || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE') {
-    return `tls: failed to verify certificate: ${err.message}`;
+  if (['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT'].includes(code)) {
+    return 'tls: failed to verify certificate: x509: certificate signed by unknown authority';
   }
+  if (code.startsWith('ERR_TLS') || code.startsWith('CERT_')) return `tls: failed to verify certificate: ${err.message}`;
   return err.message;
 }
 
@@ -112,7 +114,8 @@ async function send(method: string, rawUrl: string, headers: [string, string][],
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = (isHttps ? httpsRequest : httpRequest)(target, {
         method: m, headers: h, agent: agentFor(target, insecure, env), signal: deadline,
-        ...(isHttps ? { rejectUnauthorized: !insecure, servername: h.Host && !insecure ? String(h.Host).replace(/:\d+$/, '') : undefined } : {}),
+        // TLS names the URL's host, never a Host header (Go's tlsHost); Node would take the header.
+        ...(isHttps ? { rejectUnauthorized: !insecure, servername: isIP(target.hostname.replace(/^\[|\]$/g, '')) ? '' : target.hostname } : {}),
       }, resolve);
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (deadline?.aborted) reject(new DeadlineError(`${opOf(m)} ${JSON.stringify(target.href)}: context deadline exceeded`));
