@@ -2,7 +2,10 @@
  * Benchmark (not a test): move a large artifact (default 1 GiB, `BENCH_BYTES` to change) through
  *   1. tar + gzip of an output directory: ours (tar-tree + parallel gzip) vs the Go argoexec emissary (same tree,
  *      run in a private mount namespace, as in test/artifacts/go-parity.test.ts) — needs root;
- *   2. S3 save (multipart upload) and load (ranged download) against the stack's MinIO — ours only.
+ *   2. S3 save (multipart upload) and load (ranged download) against the stack's MinIO — ours only;
+ *   3. the wait's real path for `archive: tar`: the emissary's uncompressed `.tar` → parallel gzip → S3 saveStream
+ *      (streamed multipart, no `.tgz` on disk) — `uploadGzipped` from src/roles/wait/upload.ts;
+ *   4. a baseline: the same child process with the AWS SDK loaded and a driver created, moving nothing.
  * Each measured step runs in its own child process so peak RSS is that step's. Figures are written into
  * docs/performance.md between the `bench:artifacts` markers.
  *
@@ -13,9 +16,14 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, readFi
 import { randomBytes } from 'node:crypto';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { readStackEnv } from './stack-env.ts';
 
-const PROJECT = resolve(import.meta.dirname, '..');
+// Measured children run a bundle of this file made like the product's (esbuild, CommonJS, same V8 flag as the SEA):
+// plain `node file.ts` would add Node's TypeScript stripper (~35 MiB) to every peak RSS. So nothing here may touch
+// import.meta or evaluate test helpers at load time; the stack env reaches children through BENCH_STACK_ENV.
+const stackEnv = async (): Promise<Record<string, string>> => (await import('./stack-env.ts')).readStackEnv();
+/** V8 flags of the product (scripts/build.ts, sea-config execArgv). */
+const PRODUCT_FLAGS = ['--max-semi-space-size=1'];
+let childScript = '';
 const MiB = 1024 * 1024;
 
 interface Result { seconds: number; maxRssMiB: number; bytes: number }
@@ -27,10 +35,17 @@ async function child(phase: string, args: string[]): Promise<void> {
     const { tarGzPath } = await import('../src/core/archive/index.ts');
     await tarGzPath(args[0] as string, createWriteStream(args[1] as string), -1);
     bytes = statSync(args[2] as string).size;
+  } else if (phase === 'tar') {
+    const { writeTarTree } = await import('../src/core/archive/index.ts');
+    const out = createWriteStream(args[1] as string);
+    await writeTarTree(args[0] as string, out);
+    if (!out.writableEnded) out.end();
+    if (!out.closed) await new Promise<void>((r) => out.on('close', () => r()));
+    bytes = statSync(args[1] as string).size;
   } else {
     const { driverFor } = await import('../src/artifacts/registry.ts');
     const { createLogger } = await import('../src/core/log.ts');
-    const env = readStackEnv();
+    const env = JSON.parse(process.env.BENCH_STACK_ENV ?? '{}') as Record<string, string>;
     const secrets = mkdtempSync(join(tmpdir(), 'bench-secrets-'));
     mkdirSync(join(secrets, 'creds'));
     writeFileSync(join(secrets, 'creds/accesskey'), env.S3_MINIO_ACCESS_KEY ?? '');
@@ -44,8 +59,11 @@ async function child(phase: string, args: string[]): Promise<void> {
     };
     const drv = driverFor(art, { log: createLogger('warn', 'text'), secretsDir: secrets, env: process.env });
     if (phase === 'save') await drv.save(args[0] as string, art);
-    else await drv.load(art, args[0] as string);
-    bytes = statSync(args[0] as string).size;
+    else if (phase === 'wait') {
+      const { uploadGzipped } = await import('../src/roles/wait/upload.ts');
+      await uploadGzipped(drv, art, 'bench.tgz', args[0] as string, -1);
+    } else if (phase === 'load') await drv.load(art, args[0] as string);
+    bytes = phase === 'baseline' ? 0 : statSync(args[0] as string).size;
     rmSync(secrets, { recursive: true, force: true });
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -53,7 +71,7 @@ async function child(phase: string, args: string[]): Promise<void> {
 }
 
 function run(phase: string, args: string[]): Result {
-  const r = spawnSync(process.execPath, [import.meta.filename, '--phase', phase, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, [...PRODUCT_FLAGS, childScript, '--phase', phase, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`${phase} failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Result;
 }
@@ -90,9 +108,14 @@ function writeData(path: string, bytes: number): void {
 
 async function main(): Promise<void> {
   const bytes = Number(process.env.BENCH_BYTES ?? 1024 * MiB);
-  const env = readStackEnv();
+  const PROJECT = resolve(import.meta.dirname, '..');
+  const env = await stackEnv();
+  process.env.BENCH_STACK_ENV = JSON.stringify(env);
   const base = mkdtempSync(join(tmpdir(), 'bench-artifacts-'));
   try {
+    childScript = join(base, 'bench-child.cjs');
+    const { build } = await import('esbuild');
+    await build({ entryPoints: [import.meta.filename], outfile: childScript, bundle: true, platform: 'node', target: 'node24', format: 'cjs', minifySyntax: true, logLevel: 'error' });
     const dir = join(base, 'out');
     mkdirSync(dir);
     writeData(join(dir, 'data.bin'), bytes);
@@ -101,6 +124,11 @@ async function main(): Promise<void> {
     const key = `bench/${Date.now()}/data.bin`;
     const save = run('save', [join(dir, 'data.bin'), key]);
     const load = run('load', [join(base, 'back.bin'), key]);
+    rmSync(join(base, 'back.bin'), { force: true });
+    rmSync(join(base, 'ours.tgz'), { force: true });
+    run('tar', [dir, join(base, 'out.tar')]);
+    const wait = run('wait', [join(base, 'out.tar'), `${key}.tgz`]);
+    const baseline = run('baseline', [join(base, 'none'), `${key}.none`]);
     const mbps = (r: Result, n = bytes): string => `${(n / 1e6 / r.seconds).toFixed(1)} MB/s`;
     const rows = [
       `| tar+gzip ${Math.round(bytes / MiB)} MiB dir: throughput | ${mbps(ours)} | ${go ? mbps(go) : 'n/a'} |`,
@@ -110,10 +138,13 @@ async function main(): Promise<void> {
       `| S3 save: peak RSS | ${save.maxRssMiB.toFixed(1)} MiB | not measured |`,
       `| S3 load (MinIO, ranged): throughput | ${mbps(load)} | not measured |`,
       `| S3 load: peak RSS | ${load.maxRssMiB.toFixed(1)} MiB | not measured |`,
+      `| wait path: .tar → gzip → S3 saveStream: throughput (of the tar) | ${mbps(wait)} | not measured |`,
+      `| wait path: peak RSS | ${wait.maxRssMiB.toFixed(1)} MiB | not measured |`,
+      `| baseline (SDK loaded, driver created, nothing moved): peak RSS | ${baseline.maxRssMiB.toFixed(1)} MiB | – |`,
     ];
     const section = [
       '<!-- bench:artifacts:begin -->',
-      `Artifacts (\`bench/artifacts.ts\`, ${Math.round(bytes / MiB)} MiB half-compressible file, ${cpus().length} CPUs, ${new Date().toISOString().slice(0, 10)}; Go = argoexec ${env.ARGO_REFERENCE_VERSION ?? ''} emissary, start-up included):`,
+      `Artifacts (\`bench/artifacts.ts\`, ${Math.round(bytes / MiB)} MiB half-compressible file, ${cpus().length} CPUs, ${new Date().toISOString().slice(0, 10)}; Go = argoexec ${env.ARGO_REFERENCE_VERSION ?? ''} emissary, start-up included; ours = each step in its own node process running an esbuild bundle with the product's V8 flags):`,
       '',
       '| measure | ours | Go reference |',
       '|---|---|---|',
@@ -132,5 +163,7 @@ async function main(): Promise<void> {
 }
 
 const phaseIdx = process.argv.indexOf('--phase');
-if (phaseIdx >= 0) await child(process.argv[phaseIdx + 1] as string, process.argv.slice(phaseIdx + 2));
-else await main();
+(phaseIdx >= 0 ? child(process.argv[phaseIdx + 1] as string, process.argv.slice(phaseIdx + 2)) : main()).catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

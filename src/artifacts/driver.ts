@@ -6,6 +6,12 @@
  * it in memory; `save` reads a local file or directory. Errors that mean "the object does not exist"
  * are ArtifactNotFoundError, so `optional` inputs can be skipped.
  */
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Artifact } from '../core/template.ts';
 import type { Logger } from '../core/log.ts';
 
@@ -23,11 +29,47 @@ export interface ArtifactDriver {
   load(artifact: Artifact, path: string, progress?: TransferProgress): Promise<void>;
   /** Upload the local file or directory at `path` to `artifact`'s location. */
   save(path: string, artifact: Artifact, progress?: TransferProgress): Promise<void>;
+  /**
+   * Optional: upload a byte stream of unknown length to `artifact`'s location (one object) without a local copy.
+   * Drivers without it go through `saveStreamWith` (spools to a temporary file, then `save`). The stream is
+   * consumed (or destroyed on failure) and cannot be replayed: retries happen per request inside the driver.
+   */
+  saveStream?(source: Readable, artifact: Artifact, progress?: TransferProgress, opts?: SaveStreamOptions): Promise<void>;
   /** Keys below the artifact's key (data templates, directory artifacts). */
   listObjects(artifact: Artifact): Promise<string[]>;
   delete(artifact: Artifact): Promise<void>;
   /** Whether the key is a "directory" (prefix with children). */
   isDirectory(artifact: Artifact): Promise<boolean>;
+}
+
+export interface SaveStreamOptions {
+  /** Name used for the Content-Type (by extension), e.g. `out.tgz`; default: the object key. */
+  fileName?: string;
+  /** Upper bound of the stream's length, if known (lets S3 pick a part size that fits 10,000 parts). */
+  sizeHint?: number;
+}
+
+/**
+ * Upload `source` through `driver.saveStream` when the driver has one; otherwise spool it to a temporary file
+ * (named `opts.fileName`, so drivers see the usual extension) under `tmpDir` and call `save` — the documented
+ * fallback for drivers other than S3 (one on-disk copy, removed afterwards).
+ */
+export async function saveStreamWith(
+  driver: ArtifactDriver,
+  source: Readable,
+  artifact: Artifact,
+  progress?: TransferProgress,
+  opts: SaveStreamOptions & { tmpDir?: string } = {},
+): Promise<void> {
+  if (driver.saveStream) return driver.saveStream(source, artifact, progress, opts);
+  const dir = await mkdtemp(join(opts.tmpDir ?? tmpdir(), 'spool-'));
+  try {
+    const file = join(dir, opts.fileName ?? 'artifact');
+    await pipeline(source, createWriteStream(file, { mode: 0o600 }));
+    await driver.save(file, artifact, progress);
+  } finally {
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
 }
 
 export interface DriverContext {

@@ -1,13 +1,13 @@
 /**
  * S3 artifact driver (artifacts spec §5): files and "directories" (key prefixes), SSE, createBucketIfNotPresent,
- * retries. Everything streams: uploads go through lib-storage (parts of `partSize`, `queueSize` in flight), large
- * downloads are split into ranges fetched concurrently and written at their offsets.
+ * retries. Everything streams: uploads (files and `saveStream`) go through multipart.ts (a few reused part buffers,
+ * parts uploaded concurrently), large downloads are split into ranges fetched concurrently and written at their
+ * offsets.
  *
- * Differences from Go that only improve (spec §9.1): multipart parts sized from the real file size (16 MiB by
- * default) instead of 528 MiB buffers; ranged parallel downloads; directory objects moved 4 at a time; one client
+ * Differences from Go that only improve (spec §9.1): multipart parts of 8 MiB by default (grown to fit 10,000
+ * parts) instead of 528 MiB buffers; ranged parallel downloads; directory objects moved 4 at a time; one client
  * per driver instead of one per attempt; a directory upload fails on a walk error instead of silently stopping.
  */
-import { createReadStream } from 'node:fs';
 import { lstat, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, posix, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -20,16 +20,16 @@ import {
   PutBucketEncryptionCommand,
   type BucketLocationConstraint,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import type { Artifact } from '../../core/template.ts';
-import { ArtifactNotFoundError, type ArtifactDriver, type DriverContext, type TransferProgress } from '../driver.ts';
+import { ArtifactNotFoundError, type ArtifactDriver, type DriverContext, type SaveStreamOptions, type TransferProgress } from '../driver.ts';
 import { contentTypeFor } from '../content-type.ts';
 import { executorBackoff, isTransientNetworkError, withRetry } from '../retry.ts';
 import { createS3, type S3Location, type S3Setup } from './client.ts';
+import { BufferPool, fileFiller, MAX_PARTS, MiB, streamFiller, uploadObject } from './multipart.ts';
 
-const MiB = 1024 * 1024;
-const DEFAULT_PART = 16 * MiB;
-const MAX_PARTS = 10_000;
+/** Part size (uploads hold `ARTIFACT_S3_UPLOAD_THREADS` + 1 buffers of this size, whatever the object size). */
+const DEFAULT_PART = 8 * MiB;
+const DEFAULT_THREADS = 4;
 /** Objects above this size are downloaded as concurrent ranges. */
 const RANGE_THRESHOLD = 32 * MiB;
 const RANGE_SIZE = 16 * MiB;
@@ -87,7 +87,7 @@ function throttle(progress: TransferProgress | undefined, total?: number): (byte
   };
 }
 
-async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function pool_<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   let failed: unknown;
   const worker = async (): Promise<void> => {
@@ -212,7 +212,7 @@ export class S3ArtifactDriver implements ArtifactDriver {
       } else {
         const ranges: [number, number][] = [];
         for (let a = 0; a < size; a += RANGE_SIZE) ranges.push([a, Math.min(size, a + RANGE_SIZE) - 1]);
-        await pool(ranges, RANGE_CONCURRENCY, async ([a, b]) => {
+        await pool_(ranges, RANGE_CONCURRENCY, async ([a, b]) => {
           const out = await s3.client.send(
             new GetObjectCommand({ Bucket: s3.bucket, Key: key, Range: `bytes=${a}-${b}`, ...(etag ? { IfMatch: etag } : {}), ...s3.getSse(key) }),
           );
@@ -254,7 +254,7 @@ export class S3ArtifactDriver implements ArtifactDriver {
     const done = { n: 0 };
     const total = objects.reduce((a, o) => a + o.size, 0);
     const wrapped: TransferProgress | undefined = progress ? (n) => progress(n, total) : undefined;
-    await pool(objects, OBJECT_CONCURRENCY, async (o) => {
+    await pool_(objects, OBJECT_CONCURRENCY, async (o) => {
       // Go strips the key string as given, then joins; refuse keys that would land outside the target.
       const local = resolve(join(root, o.key.slice(key.length)));
       if (local === root || !local.startsWith(root + sep)) throw new Error(`refusing to download s3://${s3.bucket}/${o.key}: it would be written outside ${root}`);
@@ -268,14 +268,50 @@ export class S3ArtifactDriver implements ArtifactDriver {
   async save(path: string, artifact: Artifact, progress?: TransferProgress): Promise<void> {
     const { s3, key } = this.#setup(artifact);
     this.#ctx.log.info('S3 Save', { path, key });
-    await this.#retry(async () => {
-      const st = await stat(path);
-      if (this.#loc.createBucketIfNotPresent) await this.#createBucket(s3);
-      if (st.isDirectory()) await this.#putDirectory(s3, key, path, progress);
-      else await this.#putFile(s3, key, path, st.size, progress);
-    });
+    const st = await stat(path);
+    if (this.#loc.createBucketIfNotPresent) await this.#retry(() => this.#createBucket(s3));
+    // Every request retries on its own (multipart.ts): a failed part does not restart the whole object.
+    if (st.isDirectory()) await this.#putDirectory(s3, key, path, progress);
+    else {
+      // A file smaller than a part needs one buffer of its own size only.
+      const pool = this.#pool(Math.min(this.#partSize(st.size), st.size));
+      await this.#putFile(s3, key, path, st.size, pool, this.#counter(progress, st.size));
+    }
   }
 
+  /**
+   * Upload a stream of unknown length as one object, without a local copy: parts of `partSize` (8 MiB, or
+   * ARTIFACT_S3_UPLOAD_PART_SIZE_MIB, or larger when `sizeHint` needs it to stay within 10,000 parts) are read into
+   * ARTIFACT_S3_UPLOAD_THREADS + 1 reused buffers and uploaded concurrently; shorter than one part → one PutObject.
+   * On failure the multipart upload is aborted and `source` destroyed.
+   */
+  async saveStream(source: Readable, artifact: Artifact, progress?: TransferProgress, opts: SaveStreamOptions = {}): Promise<void> {
+    const { s3, key } = this.#setup(artifact);
+    this.#ctx.log.info('S3 Save (stream)', { key });
+    try {
+      if (this.#loc.createBucketIfNotPresent) await this.#retry(() => this.#createBucket(s3));
+      const pool = this.#pool(this.#partSize(opts.sizeHint));
+      const count = this.#counter(progress, undefined);
+      await uploadObject({
+        s3, key, pool, fill: streamFiller(source), contentType: contentTypeFor(opts.fileName ?? key),
+        retry: (fn) => this.#retry(fn), onBytes: (n) => count(n, 0),
+      }).then((n) => count(n, 0, true));
+    } catch (err) {
+      source.destroy();
+      throw this.#describe('failed to put file', s3, key, err);
+    }
+  }
+
+  #pool(partSize: number): BufferPool {
+    const threads = envInt(this.#ctx.env, 'ARTIFACT_S3_UPLOAD_THREADS');
+    return new BufferPool(partSize, (threads !== undefined && threads >= 1 ? threads : DEFAULT_THREADS) + 1);
+  }
+
+  /** Progress over several objects: `(objectBytes, base)` → cumulative bytes reported (throttled). */
+  #counter(progress: TransferProgress | undefined, total: number | undefined): (n: number, base: number, force?: boolean) => void {
+    const report = throttle(progress, total);
+    return (n, base, force) => report(base + n, force);
+  }
   async #createBucket(s3: S3Setup): Promise<void> {
     const objectLocking = this.#loc.createBucketIfNotPresent?.objectLocking === true;
     try {
@@ -303,43 +339,38 @@ export class S3ArtifactDriver implements ArtifactDriver {
     }
   }
 
-  #partSize(size: number): number {
+  /** Part size for an object of `size` bytes (undefined: unknown length). */
+  #partSize(size: number | undefined): number {
     const env = this.#ctx.env;
     let part = DEFAULT_PART;
     const mib = envInt(env, 'ARTIFACT_S3_UPLOAD_PART_SIZE_MIB');
     if (mib !== undefined) {
-      if (mib >= 5 && mib <= 5120 && mib * MiB <= size) part = mib * MiB;
+      if (mib >= 5 && mib <= 5120 && (size === undefined || mib * MiB <= size)) part = mib * MiB;
       else this.#ctx.log.warn(`ignoring ARTIFACT_S3_UPLOAD_PART_SIZE_MIB=${mib}: must be within 5..5120 and not larger than the file (${size} bytes)`);
     }
-    const min = Math.ceil(size / MAX_PARTS / MiB) * MiB;
+    const min = Math.ceil((size ?? 0) / MAX_PARTS / MiB) * MiB;
     return Math.max(part, min);
   }
 
-  async #putFile(s3: S3Setup, key: string, path: string, size: number, progress?: TransferProgress, done?: { n: number }): Promise<void> {
-    const threads = envInt(this.#ctx.env, 'ARTIFACT_S3_UPLOAD_THREADS');
-    const queueSize = threads !== undefined && threads >= 1 ? threads : 4;
-    const partSize = this.#partSize(size);
-    const base = done?.n ?? 0;
-    const report = throttle(progress, done ? undefined : size);
-    const body = createReadStream(path, { highWaterMark: 1 * MiB });
-    const upload = new Upload({
-      client: s3.client,
-      queueSize,
-      partSize,
-      leavePartsOnError: false,
-      params: { Bucket: s3.bucket, Key: key, Body: body, ContentLength: size, ContentType: contentTypeFor(path), ...s3.putSse(key) },
-    });
-    upload.on('httpUploadProgress', (p) => {
-      if (p.loaded !== undefined) report(base + p.loaded);
-    });
+  async #putFile(s3: S3Setup, key: string, path: string, size: number, pool: BufferPool, count: (n: number, base: number, force?: boolean) => void, done?: { n: number }): Promise<void> {
+    let last = 0;
+    const fh = await open(path, 'r');
     try {
-      await upload.done();
+      await uploadObject({
+        s3, key, pool, size, fill: fileFiller(fh), contentType: contentTypeFor(path),
+        retry: (fn) => this.#retry(fn),
+        onBytes: (n) => {
+          if (done) done.n += n - last;
+          last = n;
+          count(done ? done.n : n, 0);
+        },
+      });
     } catch (err) {
-      body.destroy();
       throw this.#describe('failed to put file', s3, key, err);
+    } finally {
+      await fh.close().catch(() => undefined);
     }
-    if (done) done.n += size;
-    report(base + size, true);
+    count(done ? done.n : size, 0, !done);
   }
 
   async #walk(root: string, rel: string, out: { path: string; rel: string; size: number }[]): Promise<void> {
@@ -358,9 +389,13 @@ export class S3ArtifactDriver implements ArtifactDriver {
     const files: { path: string; rel: string; size: number }[] = [];
     await this.#walk(resolve(path), '', files);
     const total = files.reduce((a, f) => a + f.size, 0);
-    const wrapped: TransferProgress | undefined = progress ? (n) => progress(n, total) : undefined;
+    const count = this.#counter(progress, total);
     const done = { n: 0 };
-    await pool(files, OBJECT_CONCURRENCY, (f) => this.#putFile(s3, posix.join(key, f.rel), f.path, f.size, wrapped, done));
+    // One buffer pool for all files moving at once: memory does not grow with the concurrency.
+    const largest = files.reduce((a, f) => Math.max(a, f.size), 0);
+    const pool = this.#pool(Math.min(this.#partSize(largest), largest));
+    await pool_(files, OBJECT_CONCURRENCY, (f) => this.#putFile(s3, posix.join(key, f.rel), f.path, f.size, pool, count, done));
+    count(done.n, 0, true);
   }
 
   // ---------------------------------------------------------------- other operations
@@ -408,7 +443,7 @@ export class S3ArtifactDriver implements ArtifactDriver {
           return;
         }
         const objects = await this.#list(s3, key);
-        await pool(objects, OBJECT_CONCURRENCY, async (o) => {
+        await pool_(objects, OBJECT_CONCURRENCY, async (o) => {
           await s3.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: o.key }));
         });
       } catch (err) {

@@ -1,14 +1,15 @@
 /**
  * SaveArtifacts (lifecycle §7.5, artifacts spec §4.2–§4.3): stage every output artifact into
  * /tmp/argo/outputs/artifacts and upload it. Our emissary hands over an UNCOMPRESSED tar
- * (`<path>.tar`); the tar strategy gzips it here, none/zip extract it first — so what lands in the
- * store has Go's names and archive layout.
+ * (`<path>.tar`); the tar strategy gzips it here while uploading (tar → parallel gzip → driver
+ * saveStream, no `.tgz` on disk), none/zip extract it first — so what lands in the store has Go's
+ * names and archive layout.
  */
 import { createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { gzipFile, tarGzPath, unpackTo, zipPath } from '../../core/archive/index.ts';
+import { tarGzPath, unpackTo, zipPath } from '../../core/archive/index.ts';
 import { MAIN_CTR_FS, OUTPUT_ARTIFACTS_DIR } from '../../core/paths.ts';
 import type { Artifact } from '../../core/template.ts';
 import { stagedArtifactPath } from '../emissary/stage-outputs.ts';
@@ -45,8 +46,11 @@ function notFoundWrap(err: unknown): unknown {
   return err;
 }
 
-/** stageArchiveFile: returns [fileName, localPath]. */
-export async function stageArchiveFile(state: ExecutorState, art: Artifact, path: string): Promise<[string, string]> {
+/**
+ * stageArchiveFile: returns [fileName, localPath, gzipLevel]. With a gzip level, `localPath` is the emissary's
+ * uncompressed hand-over tar and the upload gzips it on the fly (`fileName` is still `<name>.tgz`).
+ */
+export async function stageArchiveFile(state: ExecutorState, art: Artifact, path: string): Promise<[string, string, number?]> {
   const { log, template, cfg } = state;
   log.info('Staging artifact', { name: art.name });
   const strategy = art.archive ?? { tar: {} };
@@ -74,10 +78,8 @@ export async function stageArchiveFile(state: ExecutorState, art: Artifact, path
   log.info('Copying from container base image layer', { path, source: staged });
   if (!existsSync(staged)) throw new NotFoundError(`open ${goName}: no such file or directory`);
   if (strategy.tar) {
-    const fileName = `${art.name}.tgz`;
-    const local = join(TEMP_OUT_ART_DIR, fileName);
-    await toFile(local, (out) => gzipFile(staged, out, strategy.tar?.compressionLevel ?? -1));
-    return [fileName, local];
+    // Streamed: tar → gzip → store (saveArtifactFromFile with a level); no second on-disk copy.
+    return [`${art.name}.tgz`, staged, strategy.tar.compressionLevel ?? -1];
   }
   // none / zip / `{}`: extract the hand-over tar (single top-level entry rule) before upload.
   log.info('Untarring archive before upload', { path: staged });
@@ -118,8 +120,9 @@ export async function saveArtifacts(state: ExecutorState): Promise<[Artifact[], 
       art.path = path;
       let fileName: string;
       let local: string;
+      let level: number | undefined;
       try {
-        [fileName, local] = await stageArchiveFile(state, art, path);
+        [fileName, local, level] = await stageArchiveFile(state, art, path);
       } catch (err) {
         if (art.optional && isNotFoundError(err)) {
           log.warn('Ignoring optional artifact which does not exist in path', { name: art.name, path, error: (err as Error).message });
@@ -129,7 +132,7 @@ export async function saveArtifacts(state: ExecutorState): Promise<[Artifact[], 
       }
       const st = statSync(local);
       if (st.isFile() && st.size === 0) log.warn('The file is empty. It may not be uploaded successfully depending on the artifact driver', { path: local });
-      await saveArtifactFromFile(state, art, fileName, local);
+      await saveArtifactFromFile(state, art, fileName, local, level === undefined ? {} : { gzipLevel: level });
       saved.push(art);
     } catch (err) {
       aggregate += `${(err as Error).message}; `;

@@ -2,15 +2,45 @@
  * saveArtifactFromFile (artifacts spec §2.5, §4.5): give a key-less artifact the archive location's
  * type and the key `<archive key>/<fileName>`, relocate a copy for the driver and save; with
  * REMOVE_LOCAL_ART_PATH the staged file is removed afterwards (best effort).
+ *
+ * With `gzipLevel` the local file is an uncompressed tar that is gzipped while it is uploaded
+ * (driver `saveStream`; drivers without it spool to a temporary file under /tmp/argo/outputs/artifacts).
  */
-import { rmSync } from 'node:fs';
+import { createReadStream, rmSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { saveStreamWith, type ArtifactDriver, type TransferProgress } from '../../artifacts/driver.ts';
 import { driverFor } from '../../artifacts/registry.ts';
+import { createParallelGzip } from '../../core/archive/index.ts';
 import type { Artifact } from '../../core/template.ts';
 import { getKey, hasKey, locationKindOf, relocate, setKey, setType, type Location } from './location.ts';
 import type { ExecutorState } from './state.ts';
 
-export async function saveArtifactFromFile(state: ExecutorState, art: Artifact, fileName: string, localPath: string): Promise<void> {
+export interface SaveOptions {
+  /** Gzip `localPath` (a tar) on the fly at this Go level while uploading. */
+  gzipLevel?: number;
+}
+
+const TEMP_OUT_ART_DIR = '/tmp/argo/outputs/artifacts';
+
+/** tar file → parallel gzip → driver (saveStream, or a spooled file): the wait's upload of `archive: tar`. */
+export async function uploadGzipped(driver: ArtifactDriver, driverArt: Artifact, fileName: string, tarPath: string, level: number, progress?: TransferProgress): Promise<void> {
+  const size = statSync(tarPath).size;
+  const src = createReadStream(tarPath, { highWaterMark: 1 << 20 });
+  const gz = createParallelGzip(level);
+  const piping = pipeline(src, gz);
+  piping.catch(() => undefined);
+  try {
+    // Gzip never grows data by more than a few bytes per 16 KiB block (stored blocks) plus framing.
+    await saveStreamWith(driver, gz, driverArt, progress, { fileName, sizeHint: size + Math.ceil(size / 1000) + 1024, tmpDir: TEMP_OUT_ART_DIR });
+  } finally {
+    src.destroy();
+    gz.destroy();
+  }
+  await piping;
+}
+
+export async function saveArtifactFromFile(state: ExecutorState, art: Artifact, fileName: string, localPath: string, opts: SaveOptions = {}): Promise<void> {
   const archive = (state.template.archiveLocation ?? undefined) as Location | undefined;
   const loc = art as Location;
   if (!hasKey(loc)) {
@@ -21,8 +51,12 @@ export async function saveArtifactFromFile(state: ExecutorState, art: Artifact, 
     setKey(loc, posix.join(base, fileName));
   }
   const driverArt = relocate(loc, archive) as Artifact;
-  const driver = driverFor(driverArt, state.driverCtx);
-  await driver.save(localPath, driverArt);
+  if (opts.gzipLevel !== undefined) {
+    await uploadGzipped(driverFor(driverArt, state.driverCtx), driverArt, fileName, localPath, opts.gzipLevel);
+  } else {
+    const driver = driverFor(driverArt, state.driverCtx);
+    await driver.save(localPath, driverArt);
+  }
   if (state.cfg.removeLocalArtPath) {
     state.log.info('deleting local artifact', { localArtPath: localPath });
     try { rmSync(localPath); } catch (err) { state.log.warn('Failed to remove', { path: localPath, error: (err as Error).message }); }
