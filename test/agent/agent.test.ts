@@ -194,7 +194,7 @@ test('10.4, 11: a header from a secret (GET secret as the ServiceAccount): value
   try {
     const hdr = (name: string, key: string): unknown => ({ name: 'X-Token', valueFrom: { secretKeyRef: { name, key } } });
     await createTaskSet(wf, {
-      [`${wf}-ok`]: { http: { url: `${HTTPBIN}/headers`, headers: [hdr(secret, 'token'), { name: 'X-Plain', value: 'p' }], successCondition: '"X-Token" not in request.headers && request.headers["X-Plain"] == ["p"]' } },
+      [`${wf}-ok`]: { http: { url: `${HTTPBIN}/headers`, headers: [hdr(secret, 'token'), { name: 'X-Plain', value: 'p' }], successCondition: '"X-Token" not in request.headers && request.headers["X-Plain"][0] == "p" && len(request.headers["X-Plain"]) == 1' } },
       [`${wf}-forbidden`]: { http: { url: `${HTTPBIN}/headers`, headers: [hdr(denied, 'token')] } },
       [`${wf}-nokey`]: { http: { url: `${HTTPBIN}/headers`, headers: [hdr(secret, 'nope')] } },
     });
@@ -319,7 +319,7 @@ test('10.4: plugin tasks: token from agent init, template.execute request, first
       if (body.template.plugin.hello.fail) { res.statusCode = 500; res.end('boom'); return; }
       n++;
       if (n === 1) res.end(JSON.stringify({ node: { phase: 'Running', message: 'working' }, requeue: '500ms' }));
-      else res.end(JSON.stringify({ node: { phase: 'Succeeded', message: 'done', outputs: { parameters: [{ name: 'p', value: 'v' }] } } }));
+      else res.end(JSON.stringify({ node: { outputs: { parameters: [{ value: 'v', extra: 'dropped', name: 'p' }, { name: 'n', value: 42 }] }, message: 'done', phase: 'Succeeded' } }));
     });
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
     return s;
@@ -347,7 +347,8 @@ test('10.4: plugin tasks: token from agent init, template.execute request, first
   const r = await finish(run);
   for (const s of servers) s.close();
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(nodes[`${wf}-p`], { phase: 'Succeeded', message: 'done', outputs: { parameters: [{ name: 'p', value: 'v' }] } });
+  assert.deepEqual(nodes[`${wf}-p`], { phase: 'Succeeded', message: 'done', outputs: { parameters: [{ name: 'p', value: 'v' }, { name: 'n', value: '42' }] } });
+  assert.ok(patches(run.proxy, wf).some((b) => b.includes(`"${wf}-p":{"phase":"Succeeded","message":"done","outputs":{"parameters":[{"name":"p","value":"v"},{"name":"n","value":"42"}]}}`)), 'Go\'s field order, AnyString as a string, unknown fields dropped');
   assert.deepEqual(nodes[`${wf}-f`], { phase: 'Failed', message: '500 Internal Server Error: boom' });
   const forP = calls.filter((c) => c.body.template.plugin.hello.text === 'x');
   assert.deepEqual(forP.map((c) => c.plugin), ['none', 'hello', 'none', 'hello'], 'every plugin in order until one returns a node; re-executed after requeue');

@@ -2,8 +2,8 @@
  * NodeResult (pkg/apis/workflow/v1alpha1 task_set_types.go) and the agent's status patch body
  * `{"status":{"nodes":{"<id>":<NodeResult>}}}` exactly as Go's json.Marshal writes it: node IDs sorted
  * by bytes, struct fields in declaration order (phase, message, outputs, progress; outputs: parameters,
- * artifacts, result, exitCode), empty values omitted, HTML-safe escapes. Nested objects a plugin
- * returns (parameters, artifacts) keep the plugin's key order.
+ * artifacts, result, exitCode; parameters: wfv1.Parameter's order, AnyString values as strings), empty
+ * values omitted, HTML-safe escapes. Artifacts a plugin returns keep the plugin's key order.
  */
 import { goJsonString } from '../artifact-delete/status-patch.ts';
 
@@ -30,9 +30,33 @@ export function goJson(v: unknown): string {
   return `{${Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).map(([k, x]) => `${goJsonString(k)}:${goJson(x)}`).join(',')}}`;
 }
 
+/** AnyString: a JSON string, or a number/bool written as its text (wfv1.AnyString UnmarshalJSON). */
+function anyString(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return undefined;
+}
+
+/** wfv1.Parameter in struct order (name, default, value, valueFrom, globalName, enum, description), omitempty. */
+function parameterJson(p: unknown): string {
+  if (p === null || typeof p !== 'object') return goJson(p);
+  const o = p as Record<string, unknown>;
+  const parts = [`"name":${goJsonString(typeof o.name === 'string' ? o.name : '')}`];
+  const def = anyString(o.default);
+  if (def !== undefined) parts.push(`"default":${goJsonString(def)}`);
+  const value = anyString(o.value);
+  if (value !== undefined) parts.push(`"value":${goJsonString(value)}`);
+  if (o.valueFrom && typeof o.valueFrom === 'object') parts.push(`"valueFrom":${goJson(o.valueFrom)}`);
+  if (typeof o.globalName === 'string' && o.globalName !== '') parts.push(`"globalName":${goJsonString(o.globalName)}`);
+  if (Array.isArray(o.enum) && o.enum.length > 0) parts.push(`"enum":[${o.enum.map((e) => goJsonString(anyString(e) ?? '')).join(',')}]`);
+  const description = anyString(o.description);
+  if (description !== undefined) parts.push(`"description":${goJsonString(description)}`);
+  return `{${parts.join(',')}}`;
+}
+
 function outputsJson(o: Outputs): string {
   const parts: string[] = [];
-  if (Array.isArray(o.parameters) && o.parameters.length > 0) parts.push(`"parameters":${goJson(o.parameters)}`);
+  if (Array.isArray(o.parameters) && o.parameters.length > 0) parts.push(`"parameters":[${o.parameters.map(parameterJson).join(',')}]`);
   if (Array.isArray(o.artifacts) && o.artifacts.length > 0) parts.push(`"artifacts":${goJson(o.artifacts)}`);
   if (typeof o.result === 'string') parts.push(`"result":${goJsonString(o.result)}`);
   if (typeof o.exitCode === 'string') parts.push(`"exitCode":${goJsonString(o.exitCode)}`);
