@@ -50,6 +50,14 @@ async function run(exec: Executor, action: string, template: Record<string, unkn
   return { code: r.code, termination, outputs: JSON.stringify(tr?.outputs), completed: tr?.metadata.labels['workflows.argoproj.io/report-outputs-completed'] };
 }
 
+const JSONPATHS = ['{.metadata.labels}', '{.data.*}', '{.metadata.managedFields[*].manager}', '{range .metadata.managedFields[*]}{.manager}:{.operation}{"\\n"}{end}',
+  '{.metadata.managedFields[?(@.manager=="unknown")].operation}', '{..manager}', '{.metadata.managedFields[0:1].manager}', '{.kind}{.apiVersion}', 'plain', '{$.metadata.name}',
+  '{.data.a}{"\\t"}x', '{.metadata.creationTimestamp}', '{@}', '{.nope}'];
+const JQ_FILTERS = ['.', '.data.some | fromjson', '.data | keys', '.data.some | fromjson | .l | length', '.metadata.name | ascii_upcase', '.nope.deeper', '.data.a | tonumber + 1',
+  '.data[]', '.data.some | fromjson | .l[] | tostring', '[.data | to_entries[] | .key]', '.data.some | fromjson | .d | has("a")', '.metadata.name, .kind',
+  'select(.kind == "ConfigMap") | .metadata.name', '.data.a == "1"', '.data.some | fromjson | .l | map(. == 1)', '{a: .kind}', '{kind, "n": .metadata.name, (.kind): 1}',
+  '.metadata.labels // "x"', '.kind | test("Config")', '{a: (1,2)}', '.data.some | fromjson | .l | sort', '.kind | ltrimstr("Con")', '.metadata | keys'];
+
 const CASES: [string, string, (ts: boolean) => Record<string, unknown>][] = [
   ['create: AlreadyExists', 'create', () => ({ resource: { action: 'create', manifest: cm(existing) } })],
   ['get: NotFound', 'get', () => ({ resource: { action: 'get', manifest: cm('nope-diff') } })],
@@ -69,6 +77,16 @@ const CASES: [string, string, (ts: boolean) => Record<string, unknown>][] = [
       { name: 'v', value: 'kept' },
     ] },
   })],
+  ['get: jsonPath parameters', 'get', () => ({
+    resource: { action: 'get', manifest: cm(existing) },
+    outputs: { parameters: JSONPATHS.map((jsonPath, i) => ({ name: `jp${i}`, valueFrom: { jsonPath } })) },
+  })],
+  ['get: jqFilter parameters', 'get', () => ({
+    resource: { action: 'get', manifest: cm(existing) },
+    outputs: { parameters: JQ_FILTERS.map((jqFilter, i) => ({ name: `jq${i}`, valueFrom: { jqFilter } })) },
+  })],
+  ...['{.metadata.name', '{range .x}'].map((jsonPath): [string, string, () => Record<string, unknown>] => [`get: jsonPath ${jsonPath}`, 'get', () => ({ resource: { action: 'get', manifest: cm(existing) }, outputs: { parameters: [{ name: 'p', valueFrom: { jsonPath } }] } })]),
+  ...['.[', '.x)'].map((jqFilter): [string, string, () => Record<string, unknown>] => [`get: jqFilter ${jqFilter}`, 'get', () => ({ resource: { action: 'get', manifest: cm(existing) }, outputs: { parameters: [{ name: 'p', valueFrom: { jqFilter } }] } })]),
   ...(['data.a in (b, a, 1, a)', 'data.a', '!data.zz', 'data.a > 0', 'data.a < 5', 'data.a!=2', 'data.a in (1,,2)', 'data.a == 1 , data.b',
     'data.a.#>1', `data.${'x'.repeat(70)} == 1`, 'data.a == x y', 'a,', ',a', 'data.a > x', 'data.a == x@y', 'A/b == 1', 'data.a === x', 'data.a in 1', 'data.a in (1']
     .map((c): [string, string, () => Record<string, unknown>] => [`failureCondition ${c}`, 'get', () => ({ resource: { action: 'get', manifest: cm(existing), failureCondition: c } })])),

@@ -232,7 +232,9 @@ async function saveResourceParameters(state: ExecutorState, kube: KubeClient, ku
     const argv = ['kubectl', '-n', ref.namespace, 'get', ref.name, '-o', format];
     state.log.info('kubectl', { args: argv.join(' ') });
     const out = await kubectl.run({ action: 'get', manifestPath: '', manifest: '', flags: ['-n', ref.namespace, ref.name], useFile: false, namespace: kube.namespace });
-    const obj: unknown = JSON.parse(out);
+    const obj = JSON.parse(out) as KubeObject;
+    // kubectl get -o json omits managedFields (--show-managed-fields=false); -o jsonpath keeps them.
+    if (vf.jqFilter && !vf.jsonPath && obj.metadata) delete obj.metadata.managedFields;
     let value: string;
     if (vf.jsonPath) {
       try { value = jsonPath(vf.jsonPath, obj); } catch (err) { throw new KubectlError(`error: ${(err as Error).message}`); }

@@ -4,7 +4,9 @@
  * comparisons (`==` `!=` `<` `<=` `>` `>=`), `and`/`or`, and the functions `length`, `keys`, `values`,
  * `fromjson`, `tojson`, `tostring`, `tonumber`, `type`, `not`, `first`, `last`, `add`, `to_entries`,
  * `from_entries`, `select(f)`, `map(f)`, `has(k)`, `join(s)`, `split(s)`, `ascii_downcase`,
- * `ascii_upcase`, `empty`. Anything else is refused with a clear error.
+ * `ascii_upcase`, `empty`, `test(re)`, `startswith`, `endswith`, `ltrimstr`, `rtrimstr`, `sort`,
+ * `unique`, `reverse`, `min`, `max`, `any`, `all`, `flatten`, object construction `{a: f, "b": g, c}`
+ * and the alternative `a // b`. Anything else is refused with a clear error.
  *
  * Output as Go's jqFilter: each result on its own line (strings raw, others JSON), trimmed.
  */
@@ -20,7 +22,9 @@ type Ast =
   | { k: 'comma'; a: Ast; b: Ast }
   | { k: 'bin'; op: string; a: Ast; b: Ast }
   | { k: 'collect'; of: Ast | undefined }
-  | { k: 'call'; name: string; args: Ast[] };
+  | { k: 'call'; name: string; args: Ast[] }
+  | { k: 'alt'; a: Ast; b: Ast }
+  | { k: 'object'; entries: [Ast, Ast][] };
 
 export class JqError extends Error {}
 
@@ -42,8 +46,8 @@ function lex(src: string): string[] {
       continue;
     }
     const two = src.slice(i, i + 2);
-    if (['==', '!=', '<=', '>=', '//', '..', '?/'].includes(two)) { if (two === '..' || two === '//' || two === '?/') unsupported(`'${two}'`); toks.push(two); i += 2; continue; }
-    if ('.[](),|<>?:+-*/;'.includes(c)) { toks.push(c); i++; continue; }
+    if (['==', '!=', '<=', '>=', '//', '..', '?/'].includes(two)) { if (two === '..' || two === '?/') unsupported(`'${two}'`); toks.push(two); i += 2; continue; }
+    if ('.[](),|<>?:+-*/;{}'.includes(c)) { toks.push(c); i++; continue; }
     const m = /^(\d+(\.\d+)?([eE][-+]?\d+)?|[A-Za-z_$][A-Za-z0-9_]*)/.exec(src.slice(i));
     if (!m) unsupported(`'${c}'`);
     toks.push((m as RegExpExecArray)[0]);
@@ -57,7 +61,7 @@ function parse(src: string): Ast {
   let p = 0;
   const peek = (): string | undefined => t[p];
   const eat = (s: string): void => {
-    if (t[p] !== s) throw new JqError(`jq: unexpected token ${t[p] === undefined ? '<EOF>' : JSON.stringify(t[p])}, expected ${JSON.stringify(s)}: ${src}`);
+    if (t[p] !== s) throw new JqError(t[p] === undefined ? 'unexpected EOF' : `unexpected token ${JSON.stringify(t[p])}`);
     p++;
   };
   const pipe = (): Ast => {
@@ -66,8 +70,13 @@ function parse(src: string): Ast {
     return a;
   };
   const comma = (): Ast => {
-    let a = or();
-    while (peek() === ',') { p++; a = { k: 'comma', a, b: or() }; }
+    let a = alt();
+    while (peek() === ',') { p++; a = { k: 'comma', a, b: alt() }; }
+    return a;
+  };
+  const alt = (): Ast => {
+    const a = or();
+    if (peek() === '//') { p++; return { k: 'alt', a, b: alt() }; }
     return a;
   };
   const or = (): Ast => {
@@ -115,9 +124,35 @@ function parse(src: string): Ast {
     }
   };
   const postfix = (): Ast => suffixes(primary());
+  /** An object value: no `,` (it separates entries); `|` binds inside. */
+  const objectValue = (): Ast => {
+    let a = alt();
+    while (peek() === '|') { p++; a = { k: 'pipe', a, b: alt() }; }
+    return a;
+  };
   const primary = (): Ast => {
     const tok = peek();
-    if (tok === undefined) throw new JqError(`jq: unexpected end of filter: ${src}`);
+    if (tok === undefined) throw new JqError('unexpected EOF');
+    if (tok === '{') {
+      p++;
+      const entries: [Ast, Ast][] = [];
+      while (peek() !== '}') {
+        const k = t[p++];
+        if (k === undefined) throw new JqError('unexpected EOF');
+        let key: Ast;
+        if (k === '(') { key = pipe(); eat(')'); } else if (k.startsWith('"')) key = { k: 'lit', v: JSON.parse(k) };
+        else if (/^[A-Za-z_]/.test(k)) key = { k: 'lit', v: k };
+        else throw new JqError(`unexpected token ${JSON.stringify(k)}`);
+        let value: Ast;
+        if (peek() === ':') { p++; value = objectValue(); } else if (key.k === 'lit') value = { k: 'field', of: { k: 'identity' }, name: key, opt: false };
+        else throw new JqError(`unexpected token ${JSON.stringify(peek() ?? '')}`);
+        entries.push([key, value]);
+        if (peek() === ',') { p++; continue; }
+        if (peek() !== '}') throw new JqError(peek() === undefined ? 'unexpected EOF' : `unexpected token ${JSON.stringify(peek())}`);
+      }
+      p++;
+      return { k: 'object', entries };
+    }
     if (tok === '.') {
       p++;
       const n = peek();
@@ -150,7 +185,7 @@ function parse(src: string): Ast {
     return unsupported(`'${tok}'`);
   };
   const ast = pipe();
-  if (p < t.length) unsupported(`'${t[p]}'`);
+  if (p < t.length) throw new JqError(`unexpected token ${JSON.stringify(t[p])}`);
   return ast;
 }
 
@@ -247,6 +282,31 @@ function* run(ast: Ast, input: unknown): Generator<unknown> {
       }
       return;
     case 'call': yield* call(ast.name, ast.args, input); return;
+    case 'alt': {
+      let any = false;
+      try {
+        for (const v of run(ast.a, input)) if (truthy(v)) { any = true; yield v; }
+      } catch (err) {
+        if (!(err instanceof JqError)) throw err;
+      }
+      if (!any) yield* run(ast.b, input);
+      return;
+    }
+    case 'object': {
+      let acc: Record<string, unknown>[] = [{}];
+      for (const [kAst, vAst] of ast.entries) {
+        const next: Record<string, unknown>[] = [];
+        for (const o of acc) {
+          for (const k of run(kAst, input)) {
+            if (typeof k !== 'string') throw new JqError(`expected a string for object key but got: ${typeName(k)} (${goJson(k)})`);
+            for (const v of run(vAst, input)) next.push({ ...o, [k]: v });
+          }
+        }
+        acc = next;
+      }
+      yield* acc;
+      return;
+    }
   }
 }
 
@@ -307,6 +367,24 @@ function* call(name: string, args: Ast[], input: unknown): Generator<unknown> {
       yield Array.isArray(input) ? typeof k === 'number' && k >= 0 && k < input.length : Object.hasOwn((input ?? {}) as object, String(k));
       return;
     }
+    case 'test/1': {
+      const re = arg(0);
+      if (typeof input !== 'string') throw new JqError(`test cannot be applied to: ${typeName(input)} (${goJson(input)})`);
+      yield new RegExp(String(re)).test(input);
+      return;
+    }
+    case 'startswith/1': yield typeof input === 'string' && input.startsWith(String(arg(0))); return;
+    case 'endswith/1': yield typeof input === 'string' && input.endsWith(String(arg(0))); return;
+    case 'ltrimstr/1': { const a = arg(0); yield typeof input === 'string' && typeof a === 'string' && input.startsWith(a) ? input.slice(a.length) : input; return; }
+    case 'rtrimstr/1': { const a = arg(0); yield typeof input === 'string' && typeof a === 'string' && a !== '' && input.endsWith(a) ? input.slice(0, -a.length) : input; return; }
+    case 'sort/0': if (!Array.isArray(input)) throw new JqError(`sort cannot be applied to: ${typeName(input)}`); yield [...input].sort(cmpValues); return;
+    case 'unique/0': if (!Array.isArray(input)) throw new JqError(`unique cannot be applied to: ${typeName(input)}`); yield [...input].sort(cmpValues).filter((x, i, a) => i === 0 || cmpValues(a[i - 1], x) !== 0); return;
+    case 'reverse/0': yield Array.isArray(input) ? [...input].reverse() : typeof input === 'string' ? [...input].reverse().join('') : input === null ? [] : input; return;
+    case 'min/0': yield Array.isArray(input) && input.length > 0 ? [...input].sort(cmpValues)[0] : null; return;
+    case 'max/0': yield Array.isArray(input) && input.length > 0 ? [...input].sort(cmpValues).at(-1) : null; return;
+    case 'any/0': yield Array.isArray(input) && input.some(truthy); return;
+    case 'all/0': yield Array.isArray(input) && input.every(truthy); return;
+    case 'flatten/0': yield Array.isArray(input) ? input.flat(Infinity) : input; return;
     case 'join/1': yield (input as unknown[]).map((x) => (x === null ? '' : typeof x === 'string' ? x : goJson(x))).join(String(arg(0))); return;
     case 'split/1': yield String(input).split(String(arg(0))); return;
     default: unsupported(`function ${arity}`);

@@ -125,7 +125,7 @@ function tokenize(tpl: string): Node[] {
       cur.push({ k: 'path', segs: parsePath(action, tpl) });
     }
   }
-  if (stack.length > 1) throw new JsonPathError(`error parsing jsonpath ${tpl}, unclosed range`);
+  // kubectl's parser accepts a range without {end} (it renders the body to the end of the template).
   return root;
 }
 
