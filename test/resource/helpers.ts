@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { admin, getTaskResult } from '../wait/helpers.ts';
-import { NAMESPACE, PodSim, TS_EXECUTOR } from '../support/pod-sim.ts';
+import { NAMESPACE, PodSim, TS_EXECUTOR, type Executor } from '../support/pod-sim.ts';
+import type { ApiProxy } from '../wait/api-proxy.ts';
 
 export { admin, getTaskResult, NAMESPACE };
 
@@ -26,6 +27,9 @@ export interface RunOptions {
   /** Called once the process runs (e.g. to change the watched object). */
   during?: () => Promise<void>;
   timeoutMs?: number;
+  /** Send the API calls through this recording/fault-injecting proxy (test/wait/api-proxy.ts). */
+  proxy?: ApiProxy;
+  executor?: Executor;
 }
 
 const WF = `/apis/argoproj.io/v1alpha1/namespaces/${NAMESPACE}/workflows`;
@@ -57,7 +61,9 @@ export async function deleteOwnerWorkflow(): Promise<void> {
 /** One container running `argoexec <args…>` with the controller's executor env and ARGO_TEMPLATE. */
 export async function runRole(args: string[], template: Record<string, unknown>, opts: RunOptions = {}): Promise<RunResult> {
   const wf = await ownerWorkflow();
-  const pod = new PodSim({ template, secrets: opts.secrets }, { workflowName: wf.name, workflowUid: wf.uid, nodeId: `${wf.name}-${Math.floor(Math.random() * 1e9)}` });
+  const exec = opts.executor ?? TS_EXECUTOR;
+  const pod = new PodSim({ template, secrets: opts.secrets, executor: exec, kubePort: opts.proxy ? String(opts.proxy.port) : undefined }, { workflowName: wf.name, workflowUid: wf.uid, nodeId: `${wf.name}-${Math.floor(Math.random() * 1e9)}` });
+  if (opts.proxy) writeFileSync(pod.path('sa', 'ca.crt'), opts.proxy.caPem);
   for (const [rel, content] of Object.entries(opts.tmpFiles ?? {})) {
     const p = pod.path('tmp-wait', rel);
     mkdirSync(dirname(p), { recursive: true });
@@ -74,8 +80,8 @@ export async function runRole(args: string[], template: Record<string, unknown>,
     ARGO_DEADLINE: '0001-01-01T00:00:00Z',
     ARGO_TEMPLATE: JSON.stringify(template),
     KUBERNETES_SERVICE_HOST: '127.0.0.1',
-    KUBERNETES_SERVICE_PORT: '6443',
-    PATH: `${TS_EXECUTOR.binDir}:/usr/bin:/bin`,
+    KUBERNETES_SERVICE_PORT: opts.proxy ? String(opts.proxy.port) : '6443',
+    PATH: `${exec.binDir}:/usr/bin:/bin`,
     ...(opts.env ?? {}),
   };
   const running = pod.start('wait', ['argoexec', ...args, '--loglevel', 'info', '--log-format', 'text', '--gloglevel', '0'], env, opts.timeoutMs ?? 60_000);

@@ -16,7 +16,10 @@ let revoke: (() => Promise<void>) | undefined;
 const cleanup: string[] = [];
 
 before(async () => {
-  revoke = await grantExecutor(`resource-test-${rand()}`, [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] }]);
+  revoke = await grantExecutor(`resource-test-${rand()}`, [
+    { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+    { apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['get'] },
+  ]);
 });
 after(async () => {
   await revoke?.();

@@ -34,7 +34,7 @@ export class Discovery {
 
   /** Every resource of the cluster in kubectl's priority order (core first, then group order, preferred version first). */
   resources(): Promise<ApiResource[]> {
-    this.all ??= this.load();
+    this.all ??= this.load().catch((err: unknown) => { this.all = undefined; throw err; });
     return this.all;
   }
 

@@ -19,6 +19,7 @@ import { loadAll } from 'js-yaml';
 import { KubeApiError, type KubeClient } from '../../core/kube/client.ts';
 import { isNotFound, isTransientError } from '../../core/kube/errors.ts';
 import { Discovery, resourcePath, type ApiResource } from './discovery.ts';
+import { goJson } from './go-json.ts';
 
 export type KubeObject = Record<string, unknown> & { apiVersion?: string; kind?: string; metadata?: Record<string, unknown> };
 
@@ -237,14 +238,19 @@ export class Kubectl {
           if (t.r.namespaced && t.namespace) body.metadata = { ...metaOf(body), namespace: t.namespace };
           try {
             if (o.action === 'create') {
-              results.push(await this.kube.request<KubeObject>({ method: 'POST', path: resourcePath(t.r, t.namespace) + q({ fieldManager: 'kubectl-create', fieldValidation: flags.validate }), body: JSON.stringify(body) }));
+              results.push(await this.kube.request<KubeObject>({ method: 'POST', path: resourcePath(t.r, t.namespace) + q({ fieldManager: 'kubectl-create', fieldValidation: flags.validate }), body: goJson(body) }));
             } else if (o.action === 'replace') {
-              results.push(await this.kube.request<KubeObject>({ method: 'PUT', path: resourcePath(t.r, t.namespace, t.name) + q({ fieldManager: 'kubectl-replace', fieldValidation: flags.validate }), body: JSON.stringify(body) }));
+              // kubectl replace: without a resourceVersion in the manifest, the current one (a conditional update)
+              if (!str(metaOf(body).resourceVersion)) {
+                const cur = await this.kube.request<KubeObject>({ method: 'GET', path: resourcePath(t.r, t.namespace, t.name) });
+                body.metadata = { ...metaOf(body), resourceVersion: str(metaOf(cur).resourceVersion) };
+              }
+              results.push(await this.kube.request<KubeObject>({ method: 'PUT', path: resourcePath(t.r, t.namespace, t.name) + q({ fieldManager: 'kubectl-replace', fieldValidation: flags.validate }), body: goJson(body) }));
             } else {
               if (!t.name) throw new KubectlError(`error: error when retrieving current configuration of:\nResource: "${t.r.group}/${t.r.version}, Resource=${t.r.resource}", GroupVersionKind: "${t.r.group}/${t.r.version}, Kind=${t.r.kind}"\nfrom server for: "${o.manifestPath}": resource name may not be empty`);
               results.push(await this.kube.request<KubeObject>({
                 method: 'PATCH', path: resourcePath(t.r, t.namespace, t.name) + q({ fieldManager: 'kubectl', fieldValidation: flags.validate, force: 'true' }),
-                body: JSON.stringify(body), contentType: 'application/apply-patch+yaml',
+                body: goJson(body), contentType: 'application/apply-patch+yaml',
               }));
             }
           } catch (err) {
@@ -292,7 +298,7 @@ export class Kubectl {
           try {
             const res = await this.kube.request<KubeObject>({
               method: 'DELETE', path: resourcePath(t.r, t.namespace, t.name),
-              body: JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: flags.cascade }),
+              body: goJson({ propagationPolicy: flags.cascade }),
             });
             lines.push(nameOf(t.r, t.name));
             gone.push({ t, uid: str(metaOf(res ?? {}).uid) });
@@ -316,9 +322,10 @@ export class Kubectl {
         const results: KubeObject[] = [];
         for (const t of targets) {
           const path = resourcePath(t.r, t.namespace, t.name) + q({ fieldManager: 'kubectl-patch' });
-          const send = (ct: string): Promise<KubeObject> => this.kube.request<KubeObject>({ method: 'PATCH', path, body: JSON.stringify(body), contentType: ct });
           try {
-            results.push(await send(contentType[type] as string));
+            // kubectl patch reads the object first (so `get` is needed, and a missing object is NotFound)
+            await this.kube.request<KubeObject>({ method: 'GET', path: resourcePath(t.r, t.namespace, t.name) });
+            results.push(await this.kube.request<KubeObject>({ method: 'PATCH', path, body: goJson(body), contentType: contentType[type] }));
           } catch (err) {
             // Custom resources refuse strategic merge patches (415); kubectl reports it (no fallback to merge).
             if (err instanceof KubeApiError && err.status === 415) {
