@@ -149,6 +149,9 @@ async function main(): Promise<void> {
       '| measure | ours | Go reference |',
       '|---|---|---|',
       ...rows,
+      '',
+      'S3 uploads hold at most `ARTIFACT_S3_UPLOAD_THREADS` + 1 part buffers (5 MiB each by default) whatever the size; the',
+      'wait path never writes the `.tgz`. The 150 MiB budget of a real `argoexec wait` and what stands in its way: docs/artifacts.md, "Memory".',
       '<!-- bench:artifacts:end -->',
     ].join('\n');
     const docPath = join(PROJECT, 'docs/performance.md');

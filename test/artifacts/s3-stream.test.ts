@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer, request, type Server } from 'node:http';
 import { Readable } from 'node:stream';
 import { S3Client, HeadObjectCommand, ListMultipartUploadsCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { driverFor } from '../../src/artifacts/registry.ts';
@@ -133,6 +134,49 @@ for (const s of servers) {
         return true;
       });
       assert.ok(src.destroyed, 'source destroyed on failure');
+    });
+
+    test('503 SlowDown on one UploadPart: only that part is sent again, the object is complete', { timeout: 60_000 }, async () => {
+      const [host, port] = s.host.split(':') as [string, string];
+      const seen: string[] = [];
+      let failed = 0;
+      const proxy: Server = createServer((req, res) => {
+        const url = req.url ?? '';
+        if (req.method === 'PUT' && /[?&]partNumber=2(&|$)/.test(url)) seen.push(url);
+        if (req.method === 'PUT' && /[?&]partNumber=2(&|$)/.test(url) && failed === 0) {
+          failed++;
+          req.resume();
+          req.on('end', () => {
+            res.writeHead(503, { 'Content-Type': 'application/xml' });
+            res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>');
+          });
+          return;
+        }
+        const headers = { ...req.headers };
+        delete headers.expect;
+        const up = request({ host, port: Number(port), method: req.method, path: url, headers }, (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        });
+        up.on('error', () => res.destroy());
+        req.pipe(up);
+      });
+      await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+      try {
+        const via = { ...s, host: `127.0.0.1:${(proxy.address() as { port: number }).port}` };
+        const seed = randomBytes(2048);
+        const total = 12 * MiB;
+        const key = `t/${uniq()}/retried.tgz`;
+        const art = s3Artifact(via, key);
+        await stream(driverFor(art, ctxFor(secrets, env)))(source(total, seed), art);
+        assert.equal(failed, 1);
+        assert.equal(seen.length, 2, 'part 2 sent twice');
+        const c = raw(s);
+        assert.deepEqual(await getObject(c, 'my-bucket', key), await digest(source(total, seed)));
+        c.destroy();
+      } finally {
+        proxy.close();
+      }
     });
 
     test('file save: parts read into reused buffers (3 parts + exact bytes)', { timeout: 60_000 }, async () => {
