@@ -25,7 +25,7 @@ export interface RunOptions {
   /** Files to place in the container's /tmp before it starts (path below /tmp → content). */
   tmpFiles?: Record<string, string>;
   /** Called once the process runs (e.g. to change the watched object). */
-  during?: () => Promise<void>;
+  during?: (pid1: () => number) => Promise<void>;
   timeoutMs?: number;
   /** Send the API calls through this recording/fault-injecting proxy (test/wait/api-proxy.ts). */
   proxy?: ApiProxy;
@@ -85,7 +85,7 @@ export async function runRole(args: string[], template: Record<string, unknown>,
     ...(opts.env ?? {}),
   };
   const running = pod.start('wait', ['argoexec', ...args, '--loglevel', 'info', '--log-format', 'text', '--gloglevel', '0'], env, opts.timeoutMs ?? 60_000);
-  if (opts.during) await opts.during();
+  if (opts.during) await opts.during(running.pid1);
   const r = await running.done;
   const termination = pod.terminationMessage('wait');
   return { code: r.code, stdout: r.stdout, stderr: r.stderr, termination, nodeId: pod.nodeId, pod };

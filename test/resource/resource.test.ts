@@ -337,3 +337,20 @@ test('10.2: get --ignore-not-found of a missing object → no output: parameters
   assert.equal(completed(await getTaskResult(archived.nodeId)), 'false', 'the wait container finalizes when logs are archived');
   await deleteTaskResult(archived.nodeId);
 });
+
+test('10.2 step 7: SIGTERM while waiting for the conditions → exit 64 "context canceled", still finalized (as Go)', async () => {
+  const name = `res-term-${rand()}`;
+  cleanup.push(name);
+  await createConfigMap(name, { a: '1' });
+  const r = await runRole(['resource', 'get'], { resource: { action: 'get', manifest: cmManifest(name, {}), successCondition: 'data.a == 2' } }, {
+    env: { RESOURCE_STATE_CHECK_INTERVAL: '300ms' },
+    during: async (pid1) => {
+      await new Promise((res) => setTimeout(res, 1500));
+      process.kill(pid1(), 'SIGTERM');
+    },
+  });
+  assert.equal(r.code, 64, r.stderr);
+  assert.equal(r.termination, 'context canceled');
+  assert.equal(completed(await getTaskResult(r.nodeId)), 'true');
+  await deleteTaskResult(r.nodeId);
+});
