@@ -6,6 +6,7 @@
  *
  *   node test/e2e/run.ts [--executors go,ts] [--filter REGEX] [--list FILE] [--parallel N] [--timeout S]
  *                        [--report FILE] [--no-cluster-up]
+ *   --executors ''  runs nothing and rewrites the report from the stored results.
  *
  * Env equivalents: E2E_EXECUTORS, E2E_FILTER, E2E_EXAMPLES (list file), E2E_PARALLEL, E2E_TIMEOUT.
  *
@@ -154,7 +155,7 @@ function externalUrls(doc: unknown, acc: string[] = []): string[] {
   if (Array.isArray(doc)) for (const x of doc) externalUrls(x, acc);
   else if (doc && typeof doc === 'object') {
     for (const [k, v] of Object.entries(doc)) {
-      if (k === 'url' && typeof v === 'string' && /^https?:\/\//.test(v) && !/^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(v)) acc.push(v.replace(/^(https?:\/\/[^/]+).*/, '$1'));
+      if ((k === 'url' || k === 'value' || k === 'default') && typeof v === 'string' && /^https?:\/\//.test(v) && !/^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(v)) acc.push(v.replace(/^(https?:\/\/[^/]+).*/, '$1'));
       else externalUrls(v, acc);
     }
   }
@@ -187,6 +188,7 @@ function selectExamples(useSelection: boolean): Example[] {
       if (noTest && !include.has(noTest)) ex.skip = `labelled no-test: ${noTest}`;
       else if (missing.length) ex.skip ??= `image not available locally: ${missing.join(', ')}`;
       else if (externalUrls(doc).length) ex.skip ??= `needs the internet: ${externalUrls(doc).join(', ')}`;
+      else if (/"(daemon":true|readinessProbe"|ports")/.test(JSON.stringify(doc))) ex.skip ??= 'serves on a port (daemon/server): pods use the host network here, it would listen beyond loopback';
       out.push(ex);
     });
   }
@@ -335,7 +337,7 @@ function writeReport(examples: Example[], byExec: Record<string, Map<string, Res
   const go = byExec.go ?? new Map<string, Result>();
   const ts = byExec.ts ?? new Map<string, Result>();
   const rows: string[] = [];
-  let same = 0, ran = 0, bothOk = 0, goOk = 0, tsOk = 0, skipped = 0;
+  let same = 0, ran = 0, bothOk = 0, goOk = 0, tsOk = 0, skipped = 0, random = 0;
   for (const ex of examples) {
     const g = go.get(ex.id), t = ts.get(ex.id);
     if (ex.skip) {
@@ -350,8 +352,9 @@ function writeReport(examples: Example[], byExec: Record<string, Map<string, Res
     let ident = '–';
     if (g && t) {
       const eq = g.phase === t.phase && canonical(g.outputs) === canonical(t.outputs);
-      ident = eq ? 'yes' : 'no';
+      ident = eq ? 'yes' : /random|RANDOM/.test(JSON.stringify(ex.doc)) ? 'no (random)' : 'no';
       if (eq) same++;
+      else if (ident === 'no (random)') random++;
     }
     const notes: string[] = [];
     if (g && g.phase !== 'Succeeded' && g.message) notes.push(`go: ${g.message}`);
@@ -368,13 +371,14 @@ Cluster: kube-apiserver/kubelet/kube-scheduler v1.36.3, containerd 1.6 + runc (D
 ${env.ARGO_REFERENCE_VERSION ?? 'v4.0.5'}; Go executor = reference argoexec ${env.ARGO_REFERENCE_VERSION ?? 'v4.0.5'}
 (\`localhost/argoexec-go\`), ours = \`localhost/argoexec-ts:e2e\` built from this checkout. See docs/e2e.md.
 
-Examples: ${examples.length} workflows from \`examples/\` of Argo v4.1.2; last invocation ran ${opts.list || opts.filter ? `a subset (${opts.list ? `list ${relative(ROOT, resolve(opts.list))}` : ''}${opts.filter ? ` filter /${opts.filter}/` : ''}; other rows are from earlier runs)` : 'all of them'}; ran ${ran},
+Examples: ${examples.length} workflows from \`examples/\` of Argo v4.1.2; last invocation ran ${EXECUTORS.length === 0 ? 'nothing (report rebuilt from the stored results)' : opts.list || opts.filter ? `a subset (${opts.list ? `list ${relative(ROOT, resolve(opts.list))}` : ''}${opts.filter ? ` filter /${opts.filter}/` : ''}; other rows are from earlier runs)` : 'all of them'}; ran ${ran},
 skipped ${skipped}. Succeeded with Go: ${goOk}/${ran}; with ours: ${tsOk}/${ran}; both: ${bothOk};
-same phase and identical outputs: ${same}/${ran}.
+same phase and identical outputs: ${same}/${ran}; differing only by randomness: ${random}.
 
 "Outputs identical" compares, node by node (keyed by node name and type, the workflow's generated name
-replaced by \`$WF\`), phase, message and outputs (parameters, result, exitCode, artifact keys). Examples with
-random choices (coinflip…) can differ legitimately.
+replaced by \`$WF\`, pod-name hashes by \`#\`), phase, message and outputs (parameters, result, exitCode,
+artifact keys). "no (random)": the workflow draws random numbers (coinflip, retries…), so runs differ
+legitimately. Timeouts and \`Unschedulable\` pods are environment limits (2 CPUs), see docs/e2e.md.
 
 | workflow | phase (Go) | phase (ours) | outputs identical | duration (Go) | duration (ours) | notes / skip reason |
 |---|---|---|---|---|---|---|
