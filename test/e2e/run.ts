@@ -11,7 +11,7 @@
  * Env equivalents: E2E_EXECUTORS, E2E_FILTER, E2E_EXAMPLES (list file), E2E_PARALLEL, E2E_TIMEOUT.
  *
  * Selection (as Argo's own examples test, test/e2e/examples_test.go): every `Workflow` document under
- * the examples directory; skipped with a reason when labelled `workflows.argoproj.io/no-test` (except
+ * the examples directory, plus our scenarios in test/e2e/scenarios (ids `scenario/…`); skipped with a reason when labelled `workflows.argoproj.io/no-test` (except
  * the values in --include / E2E_INCLUDE, default `expected-failure`: those run and must fail alike), when it
  * names an image we have no local stand-in for (images/build/build.sh), or when it needs something the
  * cluster lacks (PVCs: there is no volume provisioner; ClusterWorkflowTemplates: the controller is
@@ -168,8 +168,9 @@ function selectExamples(useSelection: boolean): Example[] {
   if (useSelection && opts.list) wanted = new Set(readFileSync(opts.list, 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean));
   const filter = useSelection && opts.filter ? new RegExp(opts.filter) : null;
   const out: Example[] = [];
-  for (const path of walk(opts.examples!)) {
-    const file = relative(opts.examples!, path);
+  const scenarios = join(ROOT, 'test/e2e/scenarios');
+  for (const path of [...walk(opts.examples!), ...walk(scenarios)]) {
+    const file = path.startsWith(scenarios) ? `scenario/${relative(scenarios, path)}` : relative(opts.examples!, path);
     if (wanted && !wanted.has(file)) continue;
     if (filter && !filter.test(file)) continue;
     const wfs = loadDocs(path).filter((d) => d.kind === 'Workflow');
@@ -265,6 +266,18 @@ async function runOne(ex: Example): Promise<Result> {
   }
   const deadline = t0 + TIMEOUT_S * 1000;
   let wf: Doc | null = null;
+  // Scenarios (test/e2e/scenarios): shut the workflow down once its main container runs.
+  const shutdown = ex.doc.metadata?.annotations?.['argoexec-ts.e2e/shutdown-when-running'];
+  if (shutdown) {
+    while (Date.now() < deadline) {
+      await sleep(1000);
+      try {
+        const pods = JSON.parse(kubectl(['get', 'pods', '-l', `workflows.argoproj.io/workflow=${name}`, '-o', 'json'])) as Doc;
+        if (pods.items.some((p: Doc) => (p.status?.containerStatuses ?? []).some((c: Doc) => c.name === 'main' && c.state?.running))) break;
+      } catch { /* retry */ }
+    }
+    kubectl(['patch', 'workflow', name, '--type=merge', '-p', JSON.stringify({ spec: { shutdown } })]);
+  }
   while (Date.now() < deadline) {
     await sleep(2000);
     try {
