@@ -14,7 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 // Measured children run a bundle of this file made like the product's (esbuild, CommonJS, same V8 flag as the SEA):
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
     ];
     const section = [
       '<!-- bench:artifacts:begin -->',
-      `Artifacts (\`bench/artifacts.ts\`, ${Math.round(bytes / MiB)} MiB half-compressible file, ${cpus().length} CPUs, ${new Date().toISOString().slice(0, 10)}; Go = argoexec ${env.ARGO_REFERENCE_VERSION ?? ''} emissary, start-up included; ours = each step in its own node process running an esbuild bundle with the product's V8 flags):`,
+      `Artifacts (\`bench/artifacts.ts\`, ${Math.round(bytes / MiB)} MiB half-compressible file, ${cpus().length} CPUs (load average ${loadavg()[0]?.toFixed(1)} at the end), ${new Date().toISOString().slice(0, 10)}; Go = argoexec ${env.ARGO_REFERENCE_VERSION ?? ''} emissary, start-up included; ours = each step in its own node process running an esbuild bundle with the product's V8 flags):`,
       '',
       '| measure | ours | Go reference |',
       '|---|---|---|',
