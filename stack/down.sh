@@ -4,6 +4,8 @@
 # post-mortems; the next stack-up wipes each service's data when it starts it.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# The e2e cluster first (pod containers, mounts, kernel settings it changed), then the services.
+if [[ -x "$STACK_LIB_DIR/cluster/down.sh" ]]; then "$STACK_LIB_DIR/cluster/down.sh" || true; fi
 if [[ ! -d $RUN ]]; then slog "nothing to stop ($RUN does not exist)"; rm -f "$STACK_DIR/env"; exit 0; fi
 names=()
 [[ -f $RUN/order ]] && mapfile -t names < "$RUN/order"

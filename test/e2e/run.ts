@@ -5,7 +5,7 @@
  * durations, skip reason). Raw results: .stack/e2e/results-<executor>.json.
  *
  *   node test/e2e/run.ts [--executors go,ts] [--filter REGEX] [--list FILE] [--parallel N] [--timeout S]
- *                        [--report FILE] [--no-cluster-up]
+ *                        [--report FILE] [--no-cluster-up] [--check]
  *   --executors ''  runs nothing and rewrites the report from the stored results.
  *
  * Env equivalents: E2E_EXECUTORS, E2E_FILTER, E2E_EXAMPLES (list file), E2E_PARALLEL, E2E_TIMEOUT.
@@ -34,6 +34,8 @@ const { values: opts } = parseArgs({
     report: { type: 'string', default: join(ROOT, 'docs/compat-report.md') },
     examples: { type: 'string', default: process.env.ARGO_EXAMPLES ?? '/work/shared/argo-v4.1.2/examples' },
     'no-cluster-up': { type: 'boolean', default: false },
+    // exit 1 when a workflow run here ends in another phase, or with other outputs, with ours than with Go
+    check: { type: 'boolean', default: process.env.E2E_CHECK === '1' },
     // no-test labels whose workflows run anyway (expected failures must fail the same way with both)
     include: { type: 'string', default: process.env.E2E_INCLUDE ?? 'expected-failure' },
   },
@@ -427,3 +429,23 @@ for (const executor of EXECUTORS) {
   byExec[executor] = await runAll(executor, examples, byExec[executor] ?? new Map());
 }
 writeReport(allExamples, byExec, (Date.now() - t0) / 1000);
+
+if (opts.check) {
+  const go = byExec.go ?? new Map<string, Result>();
+  const ts = byExec.ts ?? new Map<string, Result>();
+  const problems: string[] = [];
+  for (const ex of examples) {
+    if (ex.skip) continue;
+    const g = go.get(ex.id), t = ts.get(ex.id);
+    if (!g || !t) { problems.push(`${ex.id}: missing a result (go ${g?.phase ?? 'none'}, ts ${t?.phase ?? 'none'})`); continue; }
+    const random = /random|RANDOM/.test(JSON.stringify(ex.doc));
+    if (random) continue;
+    if (g.phase !== t.phase) problems.push(`${ex.id}: phase ${g.phase} with Go, ${t.phase} with ours${t.message ? ` (${t.message})` : ''}`);
+    else if (canonical(g.outputs) !== canonical(t.outputs)) problems.push(`${ex.id}: outputs differ: ${diffOutputs(g.outputs, t.outputs)}`);
+  }
+  if (problems.length > 0) {
+    log(`check failed for ${problems.length} workflow(s):\n  ${problems.join('\n  ')}`);
+    process.exit(1);
+  }
+  log('check passed: every workflow that ran ended in the same phase with identical outputs');
+}
