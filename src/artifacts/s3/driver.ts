@@ -33,6 +33,7 @@ import { BufferPool, fileFiller, MAX_PARTS, MiB, streamFiller, uploadObject } fr
  */
 const DEFAULT_PART = 5 * MiB;
 const DEFAULT_THREADS = 4;
+const STREAM_THREADS = 2;
 /** Objects above this size are downloaded as concurrent ranges. */
 const RANGE_THRESHOLD = 32 * MiB;
 const RANGE_SIZE = 16 * MiB;
@@ -285,7 +286,7 @@ export class S3ArtifactDriver implements ArtifactDriver {
   /**
    * Upload a stream of unknown length as one object, without a local copy: parts of `partSize` (5 MiB, or
    * ARTIFACT_S3_UPLOAD_PART_SIZE_MIB, or larger when `sizeHint` needs it to stay within 10,000 parts) are read into
-   * ARTIFACT_S3_UPLOAD_THREADS + 1 reused buffers and uploaded concurrently; shorter than one part → one PutObject.
+   * ARTIFACT_S3_UPLOAD_THREADS (default 2 for streams) + 1 reused buffers and uploaded concurrently; shorter than one part → one PutObject.
    * On failure the multipart upload is aborted and `source` destroyed.
    */
   async saveStream(source: Readable, artifact: Artifact, progress?: TransferProgress, opts: SaveStreamOptions = {}): Promise<void> {
@@ -293,7 +294,8 @@ export class S3ArtifactDriver implements ArtifactDriver {
     this.#ctx.log.info('S3 Save (stream)', { key });
     try {
       if (this.#loc.createBucketIfNotPresent) await this.#retry(() => this.#createBucket(s3));
-      const pool = this.#pool(this.#partSize(opts.sizeHint));
+      // A stream's producer (e.g. gzip) is slower than the uploads: 2 parts in flight unless configured.
+      const pool = this.#pool(this.#partSize(opts.sizeHint), STREAM_THREADS);
       const count = this.#counter(progress, undefined);
       await uploadObject({
         s3, key, pool, fill: streamFiller(source), contentType: contentTypeFor(opts.fileName ?? key),
@@ -305,9 +307,9 @@ export class S3ArtifactDriver implements ArtifactDriver {
     }
   }
 
-  #pool(partSize: number): BufferPool {
+  #pool(partSize: number, defaultThreads = DEFAULT_THREADS): BufferPool {
     const threads = envInt(this.#ctx.env, 'ARTIFACT_S3_UPLOAD_THREADS');
-    return new BufferPool(partSize, (threads !== undefined && threads >= 1 ? threads : DEFAULT_THREADS) + 1);
+    return new BufferPool(partSize, (threads !== undefined && threads >= 1 ? threads : defaultThreads) + 1);
   }
 
   /** Progress over several objects: `(objectBytes, base)` → cumulative bytes reported (throttled). */

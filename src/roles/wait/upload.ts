@@ -24,7 +24,7 @@ export interface SaveOptions {
 }
 
 const TEMP_OUT_ART_DIR = '/tmp/argo/outputs/artifacts';
-const RECLAIM_BYTES = 8 * 1024 * 1024;
+const RECLAIM_BYTES = 4 * 1024 * 1024;
 
 type GcFn = (opts?: { type?: 'major' | 'minor'; execution?: 'sync' | 'async' }) => void;
 let gcFn: GcFn | null | undefined;
