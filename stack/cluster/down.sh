@@ -6,6 +6,7 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 stop_service workflow-controller
+kill_stray_controllers
 stop_service apiserver-bridge
 stop_service kube-scheduler
 stop_service kube-controller-manager

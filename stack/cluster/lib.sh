@@ -15,3 +15,17 @@ CTR=(ctr --address "$CTRD_SOCK" -n k8s.io)
 KUBECTL=$STACK_BIN/kubectl
 k() { "$KUBECTL" --kubeconfig "$KUBE/admin.kubeconfig" "$@"; }
 clog() { printf '[cluster] %s\n' "$*" >&2; }
+
+# The workflow-controller may hang in its SIGTERM shutdown after its wrapper is gone: make sure no
+# controller of this stack survives a stop/restart (two controllers with different executor images
+# would both act on every workflow — LEADER_ELECTION_DISABLE=true).
+kill_stray_controllers() {
+  local pattern="workflow-controller --kubeconfig=$KUBE/admin.kubeconfig"
+  pgrep -f "$pattern" >/dev/null || return 0
+  pkill -TERM -f "$pattern" || true
+  local i
+  for i in $(seq 1 50); do pgrep -f "$pattern" >/dev/null || return 0; sleep 0.1; done
+  clog "workflow-controller ignored SIGTERM for 5 s: SIGKILL"
+  pkill -KILL -f "$pattern" || true
+  for i in $(seq 1 50); do pgrep -f "$pattern" >/dev/null || return 0; sleep 0.1; done
+}

@@ -164,12 +164,13 @@ bridge_health() { [[ -S $CL/bridge/apiserver.sock ]]; }
 start_service apiserver-bridge 10 bridge_health "" -- socat "UNIX-LISTEN:$CL/bridge/apiserver.sock,fork,unlink-early,mode=600" "TCP:127.0.0.1:$APISERVER_PORT"
 if svc_pid workflow-controller >/dev/null && [[ $(cat "$CL/executor" 2>/dev/null) != "$EXECUTOR_IMAGE" ]]; then
   clog "executor changes to $EXECUTOR_IMAGE: restarting the workflow-controller"; stop_service workflow-controller
+  kill_stray_controllers
 fi
 ctl_health() {
   local p; p=$(cat "$CL/controller.pid" 2>/dev/null) || return 1
   [[ $(nsenter -t "$p" -n curl -s --max-time 2 http://127.0.0.1:6060/healthz) == ok ]]
 }
-if ! svc_pid workflow-controller >/dev/null; then rm -f "$CL/controller.pid"; fi
+if ! svc_pid workflow-controller >/dev/null; then rm -f "$CL/controller.pid"; kill_stray_controllers; fi
 echo "$EXECUTOR_IMAGE" > "$CL/executor"
 start_service workflow-controller 90 ctl_health "" -- "$CLUSTER_LIB_DIR/netns-run.sh" "$CL/bridge/apiserver.sock" "$APISERVER_PORT" "$CL/controller.pid" -- \
   env LEADER_ELECTION_DISABLE=true DEFAULT_REQUEUE_TIME=1s ARGO_REMOVE_PVC_PROTECTION_FINALIZER=true \

@@ -255,7 +255,7 @@ function summarise(wf: Doc): Record<string, NodeResult> {
   return out;
 }
 
-async function runOne(ex: Example): Promise<Result> {
+async function runOne(ex: Example, executor: string): Promise<Result> {
   const doc = JSON.parse(JSON.stringify(ex.doc));
   doc.metadata = { ...doc.metadata, namespace: NS };
   doc.metadata.labels = { ...doc.metadata.labels, 'argoexec-ts/e2e': 'true' };
@@ -308,12 +308,35 @@ async function runOne(ex: Example): Promise<Result> {
       result.message += ` pods: ${kubectl(['get', 'pods', '-l', `workflows.argoproj.io/workflow=${name}`, '--no-headers']).trim().replace(/\s+/g, ' ')}`;
     } catch { /* ignore */ }
   }
+  // Guard: every executor container of the workflow's pods must be the executor under test.
+  const images = executorImagesOf(name);
+  const wrong = images.filter((i) => !i.includes(`/argoexec-${executor}`));
+  if (wrong.length > 0) {
+    result.phase = 'WrongExecutor';
+    result.message = `pods ran executor image(s) ${wrong.join(', ')} instead of argoexec-${executor}`;
+  }
   // Clean up: kube-controller-manager's garbage collector deletes the pods (ownerReferences); deleting
   // them here would race with artifact GC pods created on deletion and leave the workflow's finalizer.
   try {
     kubectl(['delete', 'workflow', name, '--wait=false']);
   } catch { /* ignore */ }
   return result;
+}
+
+/** Images of the executor containers (init, wait, …) of a workflow's pods. */
+function executorImagesOf(workflow: string): string[] {
+  try {
+    const pods = JSON.parse(kubectl(['get', 'pods', '-l', `workflows.argoproj.io/workflow=${workflow}`, '-o', 'json'])) as Doc;
+    const images = new Set<string>();
+    for (const p of pods.items as Doc[]) {
+      for (const c of [...(p.spec?.initContainers ?? []), ...(p.spec?.containers ?? [])] as Doc[]) {
+        if (/argoexec-(ts|go)/.test(String(c.image))) images.add(String(c.image));
+      }
+    }
+    return [...images];
+  } catch {
+    return [];
+  }
 }
 
 async function runAll(executor: string, examples: Example[], previous: Map<string, Result>): Promise<Map<string, Result>> {
@@ -328,7 +351,7 @@ async function runAll(executor: string, examples: Example[], previous: Map<strin
     for (;;) {
       const ex = queue.shift();
       if (!ex) return;
-      const r = await runOne(ex);
+      const r = await runOne(ex, executor);
       results.push(r);
       done++;
       log(`${executor} ${done}/${total} ${ex.id}: ${r.phase}${r.seconds !== null ? ` (${r.seconds} s)` : ''}${r.phase !== 'Succeeded' && r.message ? ` — ${r.message.slice(0, 160)}` : ''}`);
