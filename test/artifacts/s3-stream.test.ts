@@ -6,7 +6,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, request, type Server } from 'node:http';
 import { Readable } from 'node:stream';
@@ -84,6 +84,7 @@ for (const s of servers) {
       const d = tmp();
       await drv.load(art, join(d, 'back'));
       assert.equal(createHash('sha256').update(readFileSync(join(d, 'back'))).digest('hex'), (await digest(source(total, seed))).sha);
+      rmSync(d, { recursive: true, force: true });
       c.destroy();
     });
 
@@ -190,6 +191,7 @@ for (const s of servers) {
       const head = await c.send(new HeadObjectCommand({ Bucket: 'my-bucket', Key: key }));
       assert.match(head.ETag ?? '', /-3"?$/);
       assert.equal((await getObject(c, 'my-bucket', key)).sha, createHash('sha256').update(readFileSync(p)).digest('hex'));
+      rmSync(d, { recursive: true, force: true });
       c.destroy();
     });
   });

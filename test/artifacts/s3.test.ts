@@ -5,7 +5,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync, readdirSync } from 'node:fs';
+import { createReadStream, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { S3Client, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { driverFor } from '../../src/artifacts/registry.ts';
@@ -133,6 +133,7 @@ for (const s of servers) {
       assert.match(head.ETag ?? '', /-5"?$/, 'five 16 MiB parts (multipart ETag)');
       await drv.load(art, join(d, 'back.bin'));
       assert.equal(await sha256File(join(d, 'back.bin')), await sha256File(p));
+      rmSync(d, { recursive: true, force: true });
     });
   });
 }
