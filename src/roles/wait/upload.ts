@@ -9,8 +9,6 @@
 import { createReadStream, rmSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { saveStreamWith, type ArtifactDriver, type TransferProgress } from '../../artifacts/driver.ts';
 import { driverFor } from '../../artifacts/registry.ts';
 import { createParallelGzip } from '../../core/archive/index.ts';
@@ -24,44 +22,11 @@ export interface SaveOptions {
 }
 
 const TEMP_OUT_ART_DIR = '/tmp/argo/outputs/artifacts';
-const RECLAIM_BYTES = 4 * 1024 * 1024;
-
-type GcFn = (opts?: { type?: 'major' | 'minor'; execution?: 'sync' | 'async' }) => void;
-let gcFn: GcFn | null | undefined;
-
-/**
- * Streaming gzip allocates fresh 1–2 MiB buffers per block (file reads, block assembly, deflate output). V8 only
- * collects them once ~64 MiB of external memory has piled up since the last GC, which alone would push a wait
- * moving a large artifact well past its memory budget. A full GC every `everyBytes` of input (~10 ms on the wait's
- * small heap; a young-generation GC frees nothing here, the buffers are promoted while deflate runs) roughly
- * halves that garbage; artifacts below `everyBytes` never pay for it. The `gc` function comes from a fresh context
- * with --expose-gc (the main context stays as it is); if that is not possible, nothing is done. The real fix is
- * buffer reuse in core/archive/gzip.ts (docs/artifacts.md, "Memory").
- */
-function reclaimEvery(everyBytes: number): (bytes: number) => void {
-  if (gcFn === undefined) {
-    try {
-      setFlagsFromString('--expose-gc');
-      gcFn = runInNewContext('gc') as GcFn;
-    } catch {
-      gcFn = null;
-    }
-  }
-  const gc = gcFn;
-  if (!gc) return () => undefined;
-  let next = everyBytes;
-  return (bytes) => {
-    if (bytes < next) return;
-    next = bytes + everyBytes;
-    gc({ type: 'major' });
-  };
-}
-
 /** tar file → parallel gzip → driver (saveStream, or a spooled file): the wait's upload of `archive: tar`. */
 export async function uploadGzipped(driver: ArtifactDriver, driverArt: Artifact, fileName: string, tarPath: string, level: number, progress?: TransferProgress): Promise<void> {
   const size = statSync(tarPath).size;
   const src = createReadStream(tarPath, { highWaterMark: 1 << 20 });
-  const gz = createParallelGzip(level, { progress: reclaimEvery(RECLAIM_BYTES) });
+  const gz = createParallelGzip(level);
   const piping = pipeline(src, gz);
   piping.catch(() => undefined);
   try {
