@@ -28,6 +28,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { Artifact } from '../../core/template.ts';
 import { ArtifactNotFoundError, type ArtifactDriver, type DriverContext, type TransferProgress } from '../driver.ts';
 import { hasSecret, readSecret, type SecretKeySelector } from '../secrets.ts';
+import { pool, throttle } from '../transfer.ts';
 
 export interface AzureLocation {
   endpoint?: string;
@@ -87,34 +88,6 @@ function isNotFound(err: unknown): boolean {
   return c === 'BlobNotFound' || ((err as RestErrorLike)?.statusCode === 404 && c !== 'ContainerNotFound');
 }
 
-function throttle(progress: TransferProgress | undefined, total?: number): (bytes: number, force?: boolean) => void {
-  if (!progress) return () => undefined;
-  let last = 0;
-  return (bytes, force) => {
-    const now = Date.now();
-    if (force || now - last >= 250) {
-      last = now;
-      progress(bytes, total);
-    }
-  };
-}
-
-async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: unknown;
-  const worker = async (): Promise<void> => {
-    while (failed === undefined && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (err) {
-        failed ??= err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
-  if (failed !== undefined) throw failed;
-}
 
 interface LocalFile { path: string; rel: string; size: number }
 

@@ -28,6 +28,7 @@ import { ArtifactNotFoundError, type ArtifactDriver, type DriverContext, type Tr
 import { contentTypeFor } from '../content-type.ts';
 import { isTransientNetworkError, withRetry, type Backoff } from '../retry.ts';
 import { hasSecret, readSecret, type SecretKeySelector } from '../secrets.ts';
+import { pool, throttle } from '../transfer.ts';
 
 export interface GcsLocation {
   bucket?: string;
@@ -106,34 +107,6 @@ export function parseServiceAccountKey(text: string, where: string): ServiceAcco
   return o as ServiceAccountKey;
 }
 
-function throttle(progress: TransferProgress | undefined, total?: number): (bytes: number, force?: boolean) => void {
-  if (!progress) return () => undefined;
-  let last = 0;
-  return (bytes, force) => {
-    const now = Date.now();
-    if (force || now - last >= 250) {
-      last = now;
-      progress(bytes, total);
-    }
-  };
-}
-
-async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: unknown;
-  const worker = async (): Promise<void> => {
-    while (failed === undefined && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (err) {
-        failed ??= err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
-  if (failed !== undefined) throw failed;
-}
 
 function counter(onBytes: (n: number) => void): Transform {
   return new Transform({

@@ -26,6 +26,7 @@ import { contentTypeFor } from '../content-type.ts';
 import { executorBackoff, isTransientNetworkError, withRetry } from '../retry.ts';
 import { createS3, type S3Location, type S3Setup } from './client.ts';
 import { BufferPool, fileFiller, MAX_PARTS, MiB, streamFiller, uploadObject } from './multipart.ts';
+import { pool, throttle } from '../transfer.ts';
 
 /**
  * Part size: S3's minimum. An upload holds `ARTIFACT_S3_UPLOAD_THREADS` + 1 buffers of this size (25 MiB by default)
@@ -79,34 +80,6 @@ function cleanPrefix(key: string): string {
   return `${posix.normalize(key).replace(/\/+$/, '')}/`;
 }
 
-function throttle(progress: TransferProgress | undefined, total?: number): (bytes: number, force?: boolean) => void {
-  if (!progress) return () => undefined;
-  let last = 0;
-  return (bytes, force) => {
-    const now = Date.now();
-    if (force || now - last >= 250) {
-      last = now;
-      progress(bytes, total);
-    }
-  };
-}
-
-async function pool_<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: unknown;
-  const worker = async (): Promise<void> => {
-    while (failed === undefined && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (err) {
-        failed ??= err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
-  if (failed !== undefined) throw failed;
-}
 
 function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const v = env[name];
@@ -216,7 +189,7 @@ export class S3ArtifactDriver implements ArtifactDriver {
       } else {
         const ranges: [number, number][] = [];
         for (let a = 0; a < size; a += RANGE_SIZE) ranges.push([a, Math.min(size, a + RANGE_SIZE) - 1]);
-        await pool_(ranges, RANGE_CONCURRENCY, async ([a, b]) => {
+        await pool(ranges, RANGE_CONCURRENCY, async ([a, b]) => {
           const out = await s3.client.send(
             new GetObjectCommand({ Bucket: s3.bucket, Key: key, Range: `bytes=${a}-${b}`, ...(etag ? { IfMatch: etag } : {}), ...s3.getSse(key) }),
           );
@@ -258,7 +231,7 @@ export class S3ArtifactDriver implements ArtifactDriver {
     const done = { n: 0 };
     const total = objects.reduce((a, o) => a + o.size, 0);
     const wrapped: TransferProgress | undefined = progress ? (n) => progress(n, total) : undefined;
-    await pool_(objects, OBJECT_CONCURRENCY, async (o) => {
+    await pool(objects, OBJECT_CONCURRENCY, async (o) => {
       // Go strips the key string as given, then joins; refuse keys that would land outside the target.
       const local = resolve(join(root, o.key.slice(key.length)));
       if (local === root || !local.startsWith(root + sep)) throw new Error(`refusing to download s3://${s3.bucket}/${o.key}: it would be written outside ${root}`);
@@ -398,8 +371,8 @@ export class S3ArtifactDriver implements ArtifactDriver {
     const done = { n: 0 };
     // One buffer pool for all files moving at once: memory does not grow with the concurrency.
     const largest = files.reduce((a, f) => Math.max(a, f.size), 0);
-    const pool = this.#pool(Math.min(this.#partSize(largest), largest));
-    await pool_(files, OBJECT_CONCURRENCY, (f) => this.#putFile(s3, posix.join(key, f.rel), f.path, f.size, pool, count, done));
+    const buffers = this.#pool(Math.min(this.#partSize(largest), largest));
+    await pool(files, OBJECT_CONCURRENCY, (f) => this.#putFile(s3, posix.join(key, f.rel), f.path, f.size, buffers, count, done));
     count(done.n, 0, true);
   }
 
@@ -448,7 +421,7 @@ export class S3ArtifactDriver implements ArtifactDriver {
           return;
         }
         const objects = await this.#list(s3, key);
-        await pool_(objects, OBJECT_CONCURRENCY, async (o) => {
+        await pool(objects, OBJECT_CONCURRENCY, async (o) => {
           await s3.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: o.key }));
         });
       } catch (err) {
