@@ -98,3 +98,16 @@ test('10.2 step 7: a transient error while polling the conditions is retried at 
   assert.deepEqual(r.calls.slice(2), [`GET ${CM}/${n} → 200`, `GET ${CM}/${n} → 503`, `GET ${CM}/${n} → 200`]);
   assert.match(r.stderr, /msg="Waiting for resource resulted in retryable error" .*error="injected outage"/);
 });
+
+test('10.2: patch of an object given by its manifest (-f) sends the PATCH without reading the object first', async () => {
+  // As the Go executor does (seen in the e2e run of examples/k8s-patch-pod.yaml: Go's failure is the
+  // PATCH being forbidden, not a GET): only objects named on the command line are fetched first.
+  const n = `req-${rand()}`;
+  cleanup.push(n);
+  await createConfigMap(n, { a: '1' });
+  const patch = await viaProxy(['resource', 'patch'], { resource: { action: 'patch', mergeStrategy: 'merge', manifest: cm(n, { b: '2' }) } });
+  assert.equal(patch.code, 0, patch.stderr);
+  assert.deepEqual(patch.calls, ['GET /api → 200', 'GET /apis → 200',
+    `PATCH ${CM}/${n}?fieldManager=kubectl-patch application/merge-patch+json {"apiVersion":"v1","data":{"b":"2"},"kind":"ConfigMap","metadata":{"name":"${n}"}} → 200`]);
+  assert.deepEqual((await getConfigMap(n)).data, { a: '1', b: '2' });
+});

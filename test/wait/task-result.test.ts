@@ -137,3 +137,32 @@ test('74: 503 and connection-refused on TaskResult writes are retried with a gro
   await proxy.close();
   pod.cleanup();
 });
+
+test('an API server that is down for 30 s after the TaskResult was created delays the outputs but loses nothing', async () => {
+  const proxy = await ApiProxy.start();
+  const port = proxy.port;
+  const pod = new PodSim({ template, kubePort: String(port) });
+  writeFileSync(pod.path('sa', 'ca.crt'), proxy.caPem);
+  assert.equal((await pod.runInit()).code, 0);
+  const wait = pod.startWait();
+  // Once the placeholder TaskResult exists, take the API server away for 30 s.
+  for (const end = Date.now() + 20_000; !proxy.requests.some((r) => r.method === 'POST' && r.status === 201); await sleep(50)) {
+    if (Date.now() > end) throw new Error('the wait container never created its TaskResult');
+  }
+  await proxy.close();
+  const downAt = Date.now();
+  const main = pod.startMain(['sh', '-c', 'printf survived > /tmp/p']);
+  assert.equal((await main.done).code, 0);
+  await sleep(30_000 - (Date.now() - downAt));
+  await proxy.listen(port);
+  const w = await wait.done;
+  assert.equal(w.code, 0, w.stderr);
+  assert.ok(Date.now() - downAt >= 30_000);
+  assert.match(w.stderr, /connection refused/);
+  const tr = await getTaskResult(pod.nodeId);
+  assert.deepEqual(tr.outputs, { parameters: [{ name: 'p', value: 'survived', valueFrom: { path: '/tmp/p' } }] });
+  assert.equal(tr.metadata.labels['workflows.argoproj.io/report-outputs-completed'], 'true');
+  await deleteTaskResult(pod.nodeId);
+  await proxy.close();
+  pod.cleanup();
+});

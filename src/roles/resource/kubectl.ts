@@ -316,15 +316,16 @@ export class Kubectl {
         if (!contentType[type]) throw new KubectlError(`error: --type must be one of [json merge strategic], not "${type}"`);
         let body: unknown;
         try { body = patchBody(o.manifest); } catch (err) { throw new KubectlError(`error: unable to parse "${o.manifest}": ${(err as Error).message}`); }
-        const targets: Target[] = [...fromFile];
-        for (const { r, names } of fromArgs) for (const n of names) targets.push({ r, namespace: ns, name: n });
+        // Objects named on the command line are fetched first by kubectl's resource builder (so `get` is
+        // needed, and a missing object is NotFound); objects given with -f are taken from the file as is.
+        const targets: (Target & { fetch: boolean })[] = fromFile.map((t) => ({ ...t, fetch: false }));
+        for (const { r, names } of fromArgs) for (const n of names) targets.push({ r, namespace: ns, name: n, fetch: true });
         if (targets.length === 0) throw new KubectlError('error: must specify --patch or --patch-file containing the contents of the patch');
         const results: KubeObject[] = [];
         for (const t of targets) {
           const path = resourcePath(t.r, t.namespace, t.name) + q({ fieldManager: 'kubectl-patch' });
           try {
-            // kubectl patch reads the object first (so `get` is needed, and a missing object is NotFound)
-            await this.kube.request<KubeObject>({ method: 'GET', path: resourcePath(t.r, t.namespace, t.name) });
+            if (t.fetch) await this.kube.request<KubeObject>({ method: 'GET', path: resourcePath(t.r, t.namespace, t.name) });
             results.push(await this.kube.request<KubeObject>({ method: 'PATCH', path, body: goJson(body), contentType: contentType[type] }));
           } catch (err) {
             // Custom resources refuse strategic merge patches (415); kubectl reports it (no fallback to merge).
