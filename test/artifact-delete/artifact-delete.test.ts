@@ -59,9 +59,11 @@ test('91: lists the pod\'s tasks by label, deletes every artifact (relocated to 
   const key = `gc-tests/${rand()}`;
   for (const k of ['a.tgz', 'b.tgz', 'dir/x', 'dir/y', 'keep.tgz']) await s3Put(`${key}/${k}`, k);
   const fullS3 = (k: string): Record<string, unknown> => ({ ...(archiveLocation(k).s3 as Record<string, unknown>) });
-  const t1 = `gc-${rand()}-0`;
-  const t2 = `gc-${rand()}-1`;
-  const other = `gc-${rand()}-other`;
+  // One prefix: the apiserver lists by name, so t1 comes before t2.
+  const base = `gc-${rand()}`;
+  const t1 = `${base}-0`;
+  const t2 = `${base}-1`;
+  const other = `${base}-other`;
   await createTask(t1, hash, {
     'wf-node-1': {
       archiveLocation: archiveLocation('ignored'),
@@ -122,8 +124,9 @@ test('10.5: a relocate error aborts the command: earlier tasks are patched, the 
   const hash = String(Math.floor(Math.random() * 4e9));
   const key = `gc-tests/${rand()}`;
   await s3Put(`${key}/a.tgz`, 'a');
-  const ok = `gc-${rand()}-a`;
-  const bad = `gc-${rand()}-b`;
+  const base = `gc-${rand()}`; // one prefix: listed by name, `ok` before `bad`
+  const ok = `${base}-a`;
+  const bad = `${base}-b`;
   await createTask(ok, hash, { n: { archiveLocation: archiveLocation('x'), artifacts: { a: { name: 'a', s3: { key: `${key}/a.tgz` } } } } });
   await createTask(bad, hash, { n: { archiveLocation: archiveLocation('x'), artifacts: { g: { name: 'g', git: { repo: '' } } } } });
   const r = await runGC({ ARGO_ARTIFACT_POD_NAME: hash });
