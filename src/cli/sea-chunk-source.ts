@@ -1,3 +1,13 @@
+import { constants } from 'node:vm';
+
+/**
+ * Script options of an embedded bundle — shared by the build (code cache) and the runtime. ES builds of some
+ * packages keep `import('node:…')` of built-ins: they go to Node's default loader.
+ */
+export function chunkScriptOptions(name: string): { filename: string; importModuleDynamically: typeof constants.USE_MAIN_CONTEXT_DEFAULT_LOADER } {
+  return { filename: chunkFilename(name), importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER };
+}
+
 /** How an embedded bundle is wrapped for evaluation — shared by the build (code cache) and the runtime. */
 export function chunkSource(code: string): string {
   return `(function (exports, require, module, __filename, __dirname) {${code}\n})`;

@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { Script } from 'node:vm';
-import { chunkFilename, chunkSource } from './sea-chunk-source.ts';
+import { chunkFilename, chunkScriptOptions, chunkSource } from './sea-chunk-source.ts';
 
 interface SeaModule { getAsset(key: string, encoding?: string): string | ArrayBuffer }
 
@@ -20,7 +20,9 @@ export function loadChunk(name: string): Record<string, unknown> {
   let cachedData: Buffer | undefined;
   try { cachedData = Buffer.from(sea.getAsset(`${name}.cjs.cache`) as ArrayBuffer); } catch { cachedData = undefined; }
   const filename = chunkFilename(name);
-  const script = new Script(chunkSource(code), { filename, ...(cachedData ? { cachedData } : {}) });
+  const script = new Script(chunkSource(code), { ...chunkScriptOptions(name), ...(cachedData ? { cachedData } : {}) });
+  // Like Node for the main script: a stale cache (built with other V8 flags or another Node) still works, slower.
+  if (cachedData && script.cachedDataRejected) process.emitWarning(`Code cache data of ${name} rejected.`);
   const module = { exports: {} as Record<string, unknown> };
   (script.runInThisContext() as (e: unknown, r: NodeJS.Require, m: typeof module, f: string, d: string) => void)(module.exports, req, module, filename, '/');
   cache.set(name, module.exports);

@@ -240,8 +240,12 @@ export class PodSim {
 
   /** `argoexec init` with ARGO_TEMPLATE (lifecycle §5). */
   runInit(extraEnv: Record<string, string> = {}): Promise<RunResult> {
+    return this.startInit(extraEnv).done;
+  }
+
+  startInit(extraEnv: Record<string, string> = {}, timeoutMs?: number): Running {
     const env = { ...this.executorEnv('init'), ARGO_TEMPLATE: JSON.stringify(this.template), ...extraEnv };
-    return this.start('init', ['argoexec', 'init', '--loglevel', 'info', '--log-format', 'text', '--gloglevel', '0'], env).done;
+    return this.start('init', ['argoexec', 'init', '--loglevel', 'info', '--log-format', 'text', '--gloglevel', '0'], env, timeoutMs);
   }
 
   /** main = `/var/run/argo/argoexec emissary -- CMD` in a plain user container. */

@@ -131,6 +131,25 @@ test('69, 70: saved artifacts get <archive key>/<name>.tgz; optional missing one
   required.pod.cleanup();
 });
 
+test('69 (volume): artifacts on a user volume are archived from /mainctrfs; missing optional ones are omitted, a missing required one fails', async () => {
+  const key = `wait-tests/${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+  const volumeMounts = [{ name: 'work', mountPath: '/work' }];
+  const artifacts = [{ name: 'tree', path: '/work/tree' }, { name: 'opt', path: '/work/none', optional: true }];
+  const { pod, tr, wait } = await runPod({ template: { container: { ...container, volumeMounts }, outputs: { artifacts }, archiveLocation: archiveLocation(key) }, volumes: ['work'], secrets: S3_SECRETS },
+    ['sh', '-c', 'mkdir -p /work/tree && echo v > /work/tree/f']);
+  assert.equal(wait.code, 0, wait.stderr);
+  assert.deepEqual(tr.outputs, { artifacts: [{ name: 'tree', path: '/work/tree', s3: { key: `${key}/tree.tgz` } }] });
+  assert.deepEqual((await tarEntries(await s3Get(`${key}/tree.tgz`))).map((e) => [e.name, e.content ?? '']), [['tree', ''], ['tree/f', 'v\n']]);
+  pod.cleanup();
+
+  const required = await runPod({ template: { container: { ...container, volumeMounts }, outputs: { artifacts: [{ name: 'req', path: '/work/missing' }] }, archiveLocation: archiveLocation(key) }, volumes: ['work'], secrets: S3_SECRETS }, ['true']);
+  assert.equal(required.wait.code, 64, required.wait.stderr);
+  assert.match(required.pod.terminationMessage('wait'), /^stat \/mainctrfs\/work\/missing: no such file or directory; $/);
+  assert.doesNotMatch(required.wait.stderr, /Unhandled|node:events/, 'the failure is reported, not thrown');
+  assert.deepEqual(required.tr.outputs, {});
+  required.pod.cleanup();
+});
+
 test('70: archive none uploads the file as basename(path), a directory under <name>/; zip uploads <name>.zip', async () => {
   const key = `wait-tests/${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
   const artifacts = [

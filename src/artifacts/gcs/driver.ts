@@ -145,6 +145,23 @@ async function walk(root: string, rel: string, out: LocalFile[]): Promise<void> 
   }
 }
 
+
+/**
+ * Run `fn` with `name` removed from process.env. The Node library reads STORAGE_EMULATOR_HOST itself, as a base URL
+ * that must include `/storage/v1` (Go's client takes a host); we already pass the endpoint derived from it
+ * explicitly, and the library's own reading would break every JSON API call (404).
+ */
+function withoutProcessEnv<T>(name: string, fn: () => T): T {
+  const saved = process.env[name];
+  if (saved === undefined) return fn();
+  delete process.env[name];
+  try {
+    return fn();
+  } finally {
+    process.env[name] = saved;
+  }
+}
+
 export class GcsArtifactDriver implements ArtifactDriver {
   readonly #ctx: DriverContext;
   readonly #storage: Storage;
@@ -161,7 +178,7 @@ export class GcsArtifactDriver implements ArtifactDriver {
     }
     // Like cloud.google.com/go/storage: STORAGE_EMULATOR_HOST → that endpoint without authentication.
     this.#endpoint = emulator ? (/^https?:\/\//.test(emulator) ? emulator : `http://${emulator}`).replace(/\/+$/, '') : 'https://storage.googleapis.com';
-    this.#storage = new Storage({
+    this.#storage = withoutProcessEnv('STORAGE_EMULATOR_HOST', () => new Storage({
       apiEndpoint: this.#endpoint,
       ...(credentials
         ? {
@@ -176,7 +193,7 @@ export class GcsArtifactDriver implements ArtifactDriver {
         : {}),
       ...(emulator ? { useAuthWithCustomEndpoint: false } : {}),
       retryOptions: { autoRetry: true, maxRetries: 3 },
-    });
+    }));
   }
 
   #bucket(artifact: Artifact): { bucket: Bucket; name: string; key: string } {

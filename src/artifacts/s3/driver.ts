@@ -25,7 +25,8 @@ import { ArtifactNotFoundError, type ArtifactDriver, type DriverContext, type Sa
 import { contentTypeFor } from '../content-type.ts';
 import { executorBackoff, isTransientNetworkError, withRetry } from '../retry.ts';
 import { createS3, type S3Location, type S3Setup } from './client.ts';
-import { BufferPool, fileFiller, MAX_PARTS, MiB, streamFiller, uploadObject } from './multipart.ts';
+import { BufferPool, MAX_PARTS, MiB, uploadObject } from './multipart.ts';
+import { fileFiller, fillerOf, type PullSource } from '../../core/io/fill.ts';
 import { pool, throttle } from '../transfer.ts';
 
 /**
@@ -262,7 +263,7 @@ export class S3ArtifactDriver implements ArtifactDriver {
    * ARTIFACT_S3_UPLOAD_THREADS (default 2 for streams) + 1 reused buffers and uploaded concurrently; shorter than one part → one PutObject.
    * On failure the multipart upload is aborted and `source` destroyed.
    */
-  async saveStream(source: Readable, artifact: Artifact, progress?: TransferProgress, opts: SaveStreamOptions = {}): Promise<void> {
+  async saveStream(source: Readable | PullSource, artifact: Artifact, progress?: TransferProgress, opts: SaveStreamOptions = {}): Promise<void> {
     const { s3, key } = this.#setup(artifact);
     this.#ctx.log.info('S3 Save (stream)', { key });
     try {
@@ -271,7 +272,7 @@ export class S3ArtifactDriver implements ArtifactDriver {
       const pool = this.#pool(this.#partSize(opts.sizeHint), STREAM_THREADS);
       const count = this.#counter(progress, undefined);
       await uploadObject({
-        s3, key, pool, fill: streamFiller(source), contentType: contentTypeFor(opts.fileName ?? key),
+        s3, key, pool, fill: fillerOf(source), contentType: contentTypeFor(opts.fileName ?? key),
         retry: (fn) => this.#retry(fn), onBytes: (n) => count(n, 0),
       }).then((n) => count(n, 0, true));
     } catch (err) {

@@ -12,8 +12,7 @@
  * SSE: ServerSideEncryption/KMS on CreateMultipartUpload or PutObject; SSE-C headers on every request that touches
  * data (Create, each UploadPart, Complete, PutObject), as S3 requires.
  */
-import type { Readable } from 'node:stream';
-import type { FileHandle } from 'node:fs/promises';
+import type { Filler } from '../../core/io/fill.ts';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -28,8 +27,6 @@ export const MiB = 1024 * 1024;
 export const MAX_PARTS = 10_000;
 export const MIN_PART = 5 * MiB;
 
-/** Fills `buf` from the source; returns the bytes written (< buf.length only at end of data). */
-export type Filler = (buf: Buffer) => Promise<number>;
 
 /** A pool of at most `max` reused buffers of `size` bytes; `acquire` waits while all are lent out. */
 export class BufferPool {
@@ -60,44 +57,6 @@ export class BufferPool {
     if (w) w(b);
     else this.#free.push(b);
   }
-}
-
-export function streamFiller(source: Readable): Filler {
-  const it = (source as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
-  let pending: Buffer | undefined;
-  let eof = false;
-  return async (buf) => {
-    let n = 0;
-    while (n < buf.length) {
-      if (!pending || pending.length === 0) {
-        if (eof) break;
-        const r = await it.next();
-        if (r.done) {
-          eof = true;
-          break;
-        }
-        pending = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
-      }
-      const k = pending.copy(buf, n);
-      n += k;
-      pending = pending.subarray(k);
-    }
-    return n;
-  };
-}
-
-export function fileFiller(fh: FileHandle, start = 0): Filler {
-  let pos = start;
-  return async (buf) => {
-    let n = 0;
-    while (n < buf.length) {
-      const { bytesRead } = await fh.read(buf, n, buf.length - n, pos);
-      if (bytesRead === 0) break;
-      n += bytesRead;
-      pos += bytesRead;
-    }
-    return n;
-  };
 }
 
 /** SSE-C fields only (the ones UploadPart / CompleteMultipartUpload accept). */

@@ -1,26 +1,32 @@
 /**
- * Parallel gzip (pigz-style) as a Transform stream.
+ * Parallel gzip (pigz-style) as a pull source: `fill(buf)` copies the next compressed bytes into the caller's
+ * buffer while the following blocks are being compressed.
  *
- * Input is cut into blocks that are raw-deflated concurrently on the libuv threadpool (zlib's async API). Each
- * block is primed with the last 32 KiB of the previous block as preset dictionary, so the ratio stays close to a
- * single-threaded deflate, and every block but the last ends with a sync flush (byte aligned, not final). The
- * concatenation is ONE valid deflate stream, framed as ONE gzip member (header like Go's compress/gzip: no name,
- * mtime 0, OS 255) with the CRC-32 computed incrementally in input order. Any gzip reader accepts it.
+ * The input (a `Filler`) is read in blocks into a fixed set of slots; each block is raw-deflated on the threadpool
+ * by its slot's deflater (src/core/archive/block-deflate.ts), primed with the last 32 KiB of the input before it
+ * as preset dictionary so the ratio stays close to a single-threaded deflate; every block but the last ends with
+ * a sync flush (byte aligned, not final). The blocks in order are ONE valid deflate stream, framed as ONE gzip
+ * member (header like Go's compress/gzip: no name, mtime 0, OS 255) with the CRC-32 computed in input order. Any
+ * gzip reader accepts it.
  *
- * Memory is bounded: at most `concurrency` blocks are in flight and the Transform's backpressure stops intake
- * while the consumer is slow.
+ * Memory is fixed: `concurrency` slots of (block + deflate bound + 32 KiB dictionary), allocated once and reused;
+ * with the native deflater nothing is allocated per block. Reading stops while every slot holds a block that is
+ * being compressed or waiting to be pulled (backpressure).
  */
-import { Transform, type TransformCallback } from 'node:stream';
-import { constants, crc32, deflateRaw, type ZlibOptions } from 'node:zlib';
 import { availableParallelism } from 'node:os';
+import { constants, crc32 } from 'node:zlib';
+import type { Filler, PullSource } from '../io/fill.ts';
+import { defaultDeflaters, outputBound, type BlockDeflater, type DeflaterFactory } from './block-deflate.ts';
 
 export interface GzipOptions {
   /** Uncompressed bytes per block compressed concurrently (default 1 MiB). */
   chunkBytes?: number;
   /** Blocks compressed at the same time (default: min(threadpool size, CPUs) + 1, at least 2). */
   concurrency?: number;
-  /** Called with the cumulative number of input bytes compressed. */
+  /** Called with the cumulative number of input bytes compressed and pulled. */
   progress?: (bytes: number) => void;
+  /** Deflater implementation (default: the native helper when shipped, else Node's zlib). */
+  deflaters?: DeflaterFactory;
 }
 
 const WINDOW = 32 * 1024;
@@ -32,112 +38,170 @@ export function zlibLevel(level: number): { level: number; strategy: number } {
   return { level: level === -1 ? 6 : level, strategy: constants.Z_DEFAULT_STRATEGY };
 }
 
-function deflateAsync(buf: Buffer, opts: ZlibOptions): Promise<Buffer> {
-  return new Promise((res, rej) => deflateRaw(buf, opts, (err, out) => (err ? rej(err) : res(out))));
-}
-
 function defaultConcurrency(): number {
   const pool = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10) || 4;
   return Math.max(2, Math.min(pool, availableParallelism()) + 1);
 }
 
-export class ParallelGzip extends Transform {
+interface Slot {
+  readonly input: Buffer;
+  readonly dict: Buffer;
+  readonly output: Buffer;
+  readonly deflater: BlockDeflater;
+  inLen: number;
+  job: Promise<number> | undefined;
+  outLen: number | undefined;
+  outPos: number;
+}
+
+export class ParallelGzip implements PullSource {
+  readonly #read: Filler;
   readonly #level: number;
-  readonly #strategy: number;
   readonly #chunkBytes: number;
-  readonly #concurrency: number;
   readonly #progress: ((bytes: number) => void) | undefined;
-  #pending: Buffer[] = [];
-  #pendingBytes = 0;
-  #prevTail: Buffer | undefined;
+  readonly #free: Slot[] = [];
+  /** Submitted blocks in input order. */
+  readonly #order: Slot[] = [];
+  readonly #tail = Buffer.alloc(WINDOW);
+  #tailLen = 0;
   #crc = 0;
   #size = 0;
   #done = 0;
-  #inflight: Promise<{ out: Buffer; inBytes: number }>[] = [];
-  #headerSent = false;
+  #eof = false;
+  #pumping = false;
+  #error: Error | undefined;
+  #wake: (() => void) | undefined;
+  /** Header, then trailer: small framing bytes waiting to be pulled. */
+  #framing: Buffer | undefined;
+  #framingPos = 0;
+  #trailerQueued = false;
 
-  constructor(level = -1, opts: GzipOptions = {}) {
-    super({ highWaterMark: 1 << 20 });
+  constructor(read: Filler, level = -1, opts: GzipOptions = {}) {
     const z = zlibLevel(level);
+    this.#read = read;
     this.#level = z.level;
-    this.#strategy = z.strategy;
     this.#chunkBytes = Math.max(64 * 1024, opts.chunkBytes ?? 1 << 20);
-    this.#concurrency = Math.max(1, opts.concurrency ?? defaultConcurrency());
     this.#progress = opts.progress;
-  }
-
-  #header(): Buffer {
+    const deflaters = opts.deflaters ?? defaultDeflaters();
+    const slots = Math.max(1, opts.concurrency ?? defaultConcurrency());
+    for (let i = 0; i < slots; i++) {
+      this.#free.push({
+        input: Buffer.allocUnsafeSlow(this.#chunkBytes),
+        dict: Buffer.allocUnsafeSlow(WINDOW),
+        output: Buffer.allocUnsafeSlow(outputBound(this.#chunkBytes)),
+        deflater: deflaters.create(z.level, z.strategy),
+        inLen: 0, job: undefined, outLen: undefined, outPos: 0,
+      });
+    }
     // XFL as Go: 2 for best compression, 4 for best speed, else 0. OS = 255 (unknown).
-    const xfl = this.#level === 9 ? 2 : this.#level === 1 ? 4 : 0;
-    return Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 255]);
+    const xfl = z.level === 9 ? 2 : z.level === 1 ? 4 : 0;
+    this.#framing = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 255]);
   }
 
-  #submit(block: Buffer, last: boolean): void {
-    this.#crc = crc32(block, this.#crc);
-    this.#size += block.length;
-    const opts: ZlibOptions = {
-      level: this.#level,
-      strategy: this.#strategy,
-      finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
-    };
-    if (this.#prevTail && this.#level !== 0) opts.dictionary = this.#prevTail;
-    this.#prevTail = block.length >= WINDOW ? block.subarray(block.length - WINDOW) : Buffer.concat([this.#prevTail ?? Buffer.alloc(0), block]).subarray(-WINDOW);
-    const inBytes = block.length;
-    const p = deflateAsync(block, opts).then((out) => ({ out, inBytes }));
-    p.catch(() => undefined); // surfaced when awaited in order
-    this.#inflight.push(p);
+  destroy(err?: Error): void {
+    this.#error ??= err ?? new Error('gzip: destroyed');
+    this.#signal();
   }
 
-  async #drain(keep: number): Promise<void> {
-    if (!this.#headerSent) {
-      this.push(this.#header());
-      this.#headerSent = true;
-    }
-    while (this.#inflight.length > keep) {
-      const { out, inBytes } = await (this.#inflight.shift() as Promise<{ out: Buffer; inBytes: number }>);
-      this.push(out);
-      this.#done += inBytes;
-      this.#progress?.(this.#done);
-    }
+  #signal(): void {
+    const w = this.#wake;
+    this.#wake = undefined;
+    w?.();
   }
 
-  #takeBlock(): Buffer {
-    const all = this.#pending.length === 1 ? (this.#pending[0] as Buffer) : Buffer.concat(this.#pending, this.#pendingBytes);
-    const block = all.subarray(0, this.#chunkBytes);
-    const rest = all.subarray(this.#chunkBytes);
-    this.#pending = rest.length > 0 ? [rest] : [];
-    this.#pendingBytes = rest.length;
-    return block;
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.#pending.push(chunk);
-    this.#pendingBytes += chunk.length;
-    const work = async (): Promise<void> => {
-      // Keep at least one byte pending so the final block (Z_FINISH) is always emitted by _flush.
-      while (this.#pendingBytes > this.#chunkBytes) {
-        this.#submit(this.#takeBlock(), false);
-        if (this.#inflight.length >= this.#concurrency) await this.#drain(this.#concurrency - 1);
+  /** Read blocks into free slots and start compressing them, until the slots are full or the input ends. */
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (!this.#eof && !this.#error && this.#free.length > 0) {
+        const slot = this.#free.pop() as Slot;
+        const n = await this.#read(slot.input);
+        if (this.#error) return;
+        const last = n < this.#chunkBytes;
+        this.#submit(slot, n, last);
+        if (last) this.#eof = true;
+        this.#signal();
       }
-    };
-    work().then(() => cb(), cb);
+    } catch (err) {
+      this.#error ??= err as Error;
+      this.#signal();
+    } finally {
+      this.#pumping = false;
+    }
   }
 
-  override _flush(cb: TransformCallback): void {
-    const rest = this.#pendingBytes > 0 ? this.#takeBlock() : Buffer.alloc(0);
-    this.#submit(rest, true);
-    this.#drain(0)
-      .then(() => {
+  #submit(slot: Slot, n: number, last: boolean): void {
+    const block = slot.input.subarray(0, n);
+    this.#crc = crc32(block, this.#crc);
+    this.#size += n;
+    // Dictionary: the last 32 KiB of everything before this block (a copy, so slots never alias).
+    const dictLen = this.#tailLen;
+    this.#tail.copy(slot.dict, 0, WINDOW - dictLen, WINDOW);
+    if (n >= WINDOW) {
+      block.copy(this.#tail, 0, n - WINDOW, n);
+      this.#tailLen = WINDOW;
+    } else if (n > 0) {
+      this.#tail.copyWithin(0, n, WINDOW);
+      block.copy(this.#tail, WINDOW - n);
+      this.#tailLen = Math.min(WINDOW, this.#tailLen + n);
+    }
+    const dict = this.#level !== 0 && dictLen > 0 ? slot.dict.subarray(0, dictLen) : undefined;
+    slot.inLen = n;
+    slot.outLen = undefined;
+    slot.outPos = 0;
+    slot.job = slot.deflater.deflate(block, dict, last, slot.output);
+    slot.job.catch(() => undefined); // surfaced when pulled, in order
+    this.#order.push(slot);
+  }
+
+  readonly fill: Filler = async (buf) => {
+    void this.#pump();
+    let w = 0;
+    while (w < buf.length) {
+      if (this.#error) throw this.#error;
+      if (this.#framing) {
+        const k = this.#framing.copy(buf, w, this.#framingPos);
+        w += k;
+        this.#framingPos += k;
+        if (this.#framingPos >= this.#framing.length) {
+          this.#framing = undefined;
+          this.#framingPos = 0;
+        }
+        continue;
+      }
+      const slot = this.#order[0];
+      if (!slot) {
+        if (!this.#eof) {
+          // The reader has not submitted the next block yet.
+          await new Promise<void>((res) => {
+            this.#wake = res;
+            void this.#pump();
+          });
+          continue;
+        }
+        if (this.#trailerQueued) break;
+        this.#trailerQueued = true;
         const trailer = Buffer.alloc(8);
         trailer.writeUInt32LE(this.#crc >>> 0, 0);
         trailer.writeUInt32LE(this.#size % 2 ** 32, 4);
-        this.push(trailer);
-        cb();
-      })
-      .catch(cb);
-  }
-}
-
-export function createParallelGzip(level = -1, opts: GzipOptions = {}): ParallelGzip {
-  return new ParallelGzip(level, opts);
+        this.#framing = trailer;
+        continue;
+      }
+      slot.outLen ??= await (slot.job as Promise<number>);
+      if (this.#error) throw this.#error;
+      const k = slot.output.copy(buf, w, slot.outPos, slot.outLen);
+      w += k;
+      slot.outPos += k;
+      if (slot.outPos >= slot.outLen) {
+        this.#order.shift();
+        slot.job = undefined;
+        this.#done += slot.inLen;
+        this.#progress?.(this.#done);
+        this.#free.push(slot);
+        void this.#pump();
+      }
+    }
+    return w;
+  };
 }

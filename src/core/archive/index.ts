@@ -7,14 +7,14 @@
  * - `isTarball`, `untar`, `unzip`, `unarchiveArtifact`, `unpackTo`: extraction with Go's placement rules and
  *   strict containment checks (nothing is ever written outside the target).
  */
-import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
+import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { createParallelGzip, type GzipOptions } from './gzip.ts';
+import { FillerSink, fileFiller, pumpTo } from '../io/fill.ts';
+import { ParallelGzip, type GzipOptions } from './gzip.ts';
 import { writeTarTree } from './tar-tree.ts';
 
 export { writeTarTree, NotFoundError } from './tar-tree.ts';
-export { createParallelGzip, ParallelGzip, type GzipOptions } from './gzip.ts';
+export { ParallelGzip, type GzipOptions } from './gzip.ts';
 export { zipPath } from './zip.ts';
 export {
   isTarball,
@@ -30,21 +30,37 @@ export {
 
 /** Gzip the file at `srcPath` into `out` (Go levels: −1 default = 6, −2 Huffman only, 0 stored … 9). */
 export async function gzipFile(srcPath: string, out: Writable, level = -1, opts: GzipOptions = {}): Promise<void> {
-  await pipeline(createReadStream(srcPath, { highWaterMark: 1 << 20 }), createParallelGzip(level, opts), out);
+  const fh = await open(srcPath, 'r');
+  try {
+    const gz = new ParallelGzip(fileFiller(fh), level, opts);
+    try {
+      await pumpTo(gz.fill, out);
+    } catch (err) {
+      gz.destroy(err as Error);
+      out.destroy();
+      throw err;
+    }
+  } finally {
+    await fh.close();
+  }
 }
 
 /** TarGzToWriter: tar `source` (file or directory) with Argo's layout and gzip it at `level`; returns the entry count. */
 export async function tarGzPath(source: string, out: Writable, level = -1, opts: GzipOptions = {}): Promise<number> {
-  const gz = createParallelGzip(level, opts);
-  const piping = pipeline(gz, out);
-  piping.catch(() => undefined);
+  const sink = new FillerSink();
+  const gz = new ParallelGzip(sink.fill, level, opts);
+  const pumping = pumpTo(gz.fill, out);
+  pumping.catch(() => undefined);
   try {
-    const n = await writeTarTree(source, gz);
-    await piping;
+    const n = await writeTarTree(source, sink);
+    await pumping;
     return n;
   } catch (err) {
-    gz.destroy();
-    await piping.catch(() => undefined);
+    // Without an error argument: nobody listens for the sink's 'error' event once the tar writer has failed.
+    sink.destroy();
+    gz.destroy(err as Error);
+    out.destroy();
+    await pumping.catch(() => undefined);
     throw err;
   }
 }

@@ -3,9 +3,7 @@
  * native/reaper.c shipped in the runtime directory. Without the helper (e.g. running from source) this
  * degrades to a no-op and says so at debug level.
  */
-import { existsSync } from 'node:fs';
-import { runtimeDirFor } from './layout.ts';
-import { currentExecutable } from './install.ts';
+import { loadNativeAddon, nativeAddonPath } from './native.ts';
 import type { Logger } from '../log.ts';
 
 interface ReaperAddon { reapOrphans(keepPid: number): number }
@@ -16,14 +14,8 @@ function load(log: Logger): ReaperAddon | null {
   if (addon !== undefined) return addon;
   addon = null;
   try {
-    const path = `${runtimeDirFor(currentExecutable())}/reaper.node`;
-    if (existsSync(path)) {
-      const mod = { exports: {} as ReaperAddon };
-      process.dlopen(mod, path);
-      addon = mod.exports;
-    } else {
-      log.debug('no native reaper next to the executable; orphaned children will not be reaped', { path });
-    }
+    addon = loadNativeAddon<ReaperAddon>('reaper') ?? null;
+    if (!addon) log.debug('no native reaper next to the executable; orphaned children will not be reaped', { path: nativeAddonPath('reaper') });
   } catch (err) {
     log.warn('failed to load the native reaper', { error: (err as Error).message });
   }

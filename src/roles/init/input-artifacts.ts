@@ -13,6 +13,7 @@ import type { Logger } from '../../core/log.ts';
 import { INPUT_ARTIFACTS_DIR, MAIN_CTR_FS } from '../../core/paths.ts';
 import type { Artifact, Template } from '../../core/template.ts';
 import { findOverlappingVolume } from '../../core/volumes.ts';
+import { collectWhileTransferring } from '../../core/runtime/transfer-gc.ts';
 import { cleanArtifactPath, hasLocationOrKey, relocate, type Location } from '../wait/location.ts';
 import { isNotFoundError } from '../wait/state.ts';
 
@@ -82,5 +83,10 @@ async function loadArtifact(t: Template, original: Artifact, ctx: DriverContext)
 
 export async function loadInputArtifacts(t: Template, ctx: DriverContext): Promise<void> {
   ctx.log.info('Start loading input artifacts...', { pluginName: '' });
-  for (const art of t.inputs?.artifacts ?? []) await loadArtifact(t, art, ctx);
+  const stopCollecting = collectWhileTransferring();
+  try {
+    for (const art of t.inputs?.artifacts ?? []) await loadArtifact(t, art, ctx);
+  } finally {
+    stopCollecting();
+  }
 }

@@ -14,6 +14,7 @@ import { addError, firstError, type ExecutorState } from './state.ts';
 import { waitMainContainers } from './wait-main.ts';
 import { isTransientError } from '../../core/kube/errors.ts';
 import { retryOnError } from '../../core/kube/retry.ts';
+import { collectWhileTransferring } from '../../core/runtime/transfer-gc.ts';
 
 /** Wait (executor.go Wait): monitors, then the exitcode files; SIGTERM ends it without error. */
 async function waitForMain(state: ExecutorState, terminated: AbortSignal): Promise<void> {
@@ -49,16 +50,21 @@ export async function postMain(state: ExecutorState, terminated: AbortSignal, pr
   }
 
   let artifacts: Artifact[] = [];
-  if (!preMainFailed) {
-    try { captureScriptResult(state); } catch (err) { addError(state, err); }
-    try { saveParameters(state); } catch (err) { addError(state, err); }
-    try {
-      const [saved, err] = await saveArtifacts(state);
-      artifacts = saved;
-      if (err) addError(state, err);
-    } catch (err) { addError(state, err); }
+  const stopCollecting = collectWhileTransferring();
+  try {
+    if (!preMainFailed) {
+      try { captureScriptResult(state); } catch (err) { addError(state, err); }
+      try { saveParameters(state); } catch (err) { addError(state, err); }
+      try {
+        const [saved, err] = await saveArtifacts(state);
+        artifacts = saved;
+        if (err) addError(state, err);
+      } catch (err) { addError(state, err); }
+    }
+    artifacts = [...artifacts, ...(await saveLogs(state))];
+  } finally {
+    stopCollecting();
   }
-  artifacts = [...artifacts, ...(await saveLogs(state))];
 
   try {
     const outputs = { ...structuredClone(state.template.outputs ?? {}), artifacts };

@@ -6,12 +6,13 @@
  * With `gzipLevel` the local file is an uncompressed tar that is gzipped while it is uploaded
  * (driver `saveStream`; drivers without it spool to a temporary file under /tmp/argo/outputs/artifacts).
  */
-import { createReadStream, rmSync, statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { saveStreamWith, type ArtifactDriver, type TransferProgress } from '../../artifacts/driver.ts';
 import { driverFor } from '../../artifacts/registry.ts';
-import { createParallelGzip } from '../../core/archive/index.ts';
+import { ParallelGzip } from '../../core/archive/index.ts';
+import { fileFiller } from '../../core/io/fill.ts';
 import type { Artifact } from '../../core/template.ts';
 import { getKey, hasKey, locationKindOf, relocate, setKey, setType, type Location } from './location.ts';
 import type { ExecutorState } from './state.ts';
@@ -25,18 +26,16 @@ const TEMP_OUT_ART_DIR = '/tmp/argo/outputs/artifacts';
 /** tar file → parallel gzip → driver (saveStream, or a spooled file): the wait's upload of `archive: tar`. */
 export async function uploadGzipped(driver: ArtifactDriver, driverArt: Artifact, fileName: string, tarPath: string, level: number, progress?: TransferProgress): Promise<void> {
   const size = statSync(tarPath).size;
-  const src = createReadStream(tarPath, { highWaterMark: 1 << 20 });
-  const gz = createParallelGzip(level);
-  const piping = pipeline(src, gz);
-  piping.catch(() => undefined);
+  const fh = await open(tarPath, 'r');
   try {
+    // Positional reads into the gzip's own block buffers, compressed output pulled into the upload's part buffers:
+    // nothing is allocated per block on this path.
+    const gz = new ParallelGzip(fileFiller(fh), level);
     // Gzip never grows data by more than a few bytes per 16 KiB block (stored blocks) plus framing.
     await saveStreamWith(driver, gz, driverArt, progress, { fileName, sizeHint: size + Math.ceil(size / 1000) + 1024, tmpDir: TEMP_OUT_ART_DIR });
   } finally {
-    src.destroy();
-    gz.destroy();
+    await fh.close();
   }
-  await piping;
 }
 
 export async function saveArtifactFromFile(state: ExecutorState, art: Artifact, fileName: string, localPath: string, opts: SaveOptions = {}): Promise<void> {

@@ -1,0 +1,146 @@
+/**
+ * The parallel gzip pull source with both block deflaters: the native helper shipped with the executable
+ * (dist/argoexec.d/deflate.node, loaded into this Node — the same Node the executable embeds) and Node's zlib.
+ * Whatever the block boundaries, output buffer sizes and levels, the result is one gzip member that gunzips to
+ * the input; reader errors and destroy surface to the puller; a too-small output buffer is refused natively.
+ */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { constants, gunzipSync } from 'node:zlib';
+import { ParallelGzip } from '../../src/core/archive/gzip.ts';
+import { nativeDeflaters, outputBound, zlibDeflaters, type DeflaterFactory } from '../../src/core/archive/block-deflate.ts';
+import type { Filler } from '../../src/core/io/fill.ts';
+
+const PROJECT = join(import.meta.dirname, '../..');
+const ADDON = join(PROJECT, 'dist/argoexec.d/deflate.node');
+
+function native(): DeflaterFactory {
+  assert.ok(existsSync(ADDON), `${ADDON} missing: run make build`);
+  const f = nativeDeflaters(ADDON);
+  assert.ok(f, 'native deflaters load');
+  return f;
+}
+
+/** A filler over `data` that hands out at most `step` bytes per read call (like short file reads). */
+function bufferFiller(data: Buffer, step = Infinity): Filler {
+  let pos = 0;
+  return async (buf) => {
+    let n = 0;
+    while (n < buf.length && pos < data.length) {
+      await new Promise((r) => setImmediate(r));
+      const k = Math.min(buf.length - n, data.length - pos, step);
+      data.copy(buf, n, pos, pos + k);
+      n += k;
+      pos += k;
+    }
+    return n;
+  };
+}
+
+async function drain(gz: ParallelGzip, outBytes: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  const buf = Buffer.alloc(outBytes);
+  for (;;) {
+    const n = await gz.fill(buf);
+    if (n === 0) break;
+    parts.push(Buffer.from(buf.subarray(0, n)));
+    if (n < buf.length) {
+      assert.equal(await gz.fill(buf), 0, 'a short fill means the end');
+      break;
+    }
+  }
+  return Buffer.concat(parts);
+}
+
+function sample(bytes: number): Buffer {
+  // Compressible text with random islands.
+  const out = Buffer.alloc(bytes);
+  let pos = 0;
+  for (let i = 0; pos < bytes; i++) {
+    const chunk = i % 3 === 2 ? randomBytes(3000) : Buffer.from(`row ${i} of the sample, `.repeat(200));
+    pos += chunk.copy(out, pos);
+  }
+  return out;
+}
+
+for (const kind of ['native', 'zlib'] as const) {
+  describe(`parallel gzip (${kind} deflater)`, () => {
+    const deflaters = (): DeflaterFactory => (kind === 'native' ? native() : zlibDeflaters);
+    const K64 = 64 * 1024;
+
+    test('sizes around block boundaries gunzip to the input (one member, Go-like header)', async () => {
+      for (const size of [0, 1, K64 - 1, K64, K64 + 1, 3 * K64, 5 * K64 + 12345]) {
+        const data = sample(size);
+        const gz = new ParallelGzip(bufferFiller(data, 10_000), -1, { chunkBytes: K64, concurrency: 3, deflaters: deflaters() });
+        const out = await drain(gz, 4096);
+        assert.deepEqual(out.subarray(0, 10), Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]), `header (${size})`);
+        assert.deepEqual(gunzipSync(out), data, `round trip of ${size} bytes`);
+        assert.equal(out.readUInt32LE(out.length - 4), size, 'ISIZE');
+      }
+    });
+
+    test('output pulled through tiny buffers (framing split across fills) and levels 0, 1, 9, Huffman-only', async () => {
+      const data = sample(300_000);
+      const sizes: Record<number, number> = {};
+      for (const level of [0, 1, 9, -2]) {
+        const gz = new ParallelGzip(bufferFiller(data), level, { chunkBytes: K64, concurrency: 2, deflaters: deflaters() });
+        const out = await drain(gz, 7);
+        assert.deepEqual(gunzipSync(out), data, `level ${level}`);
+        sizes[level] = out.length;
+      }
+      assert.ok((sizes[0] as number) > data.length, 'level 0 stores');
+      assert.ok((sizes[9] as number) < (sizes[1] as number), 'level 9 is smaller than level 1');
+    });
+
+    test('dictionary priming: 32 KiB-periodic data compresses across block boundaries', async () => {
+      // 16 KiB of random bytes repeated: without the preset dictionary each 64 KiB block would store its first
+      // 16 KiB again (≥ 128 KiB in all); with it only the very first period is stored.
+      const period = randomBytes(16 * 1024);
+      const data = Buffer.concat(Array.from({ length: 32 }, () => period));
+      const gz = new ParallelGzip(bufferFiller(data), -1, { chunkBytes: K64, concurrency: 4, deflaters: deflaters() });
+      const out = await drain(gz, 1 << 16);
+      assert.deepEqual(gunzipSync(out), data);
+      assert.ok(out.length < 40 * 1024, `blocks refer to the previous block's data (got ${out.length} bytes)`);
+    });
+
+    test('a reader error and destroy() reject the pull', async () => {
+      let calls = 0;
+      const failing: Filler = async (buf) => {
+        if (++calls > 2) throw new Error('disk read failed');
+        buf.fill(1);
+        return buf.length;
+      };
+      const gz = new ParallelGzip(failing, -1, { chunkBytes: K64, concurrency: 2, deflaters: deflaters() });
+      await assert.rejects(drain(gz, 4096), /disk read failed/);
+
+      const never: Filler = () => new Promise(() => undefined);
+      const stuck = new ParallelGzip(never, -1, { chunkBytes: K64, deflaters: deflaters() });
+      // The header needs no input, but a pull waits for a full buffer or the end: destroy must end the wait.
+      const waiting = stuck.fill(Buffer.alloc(64));
+      setTimeout(() => stuck.destroy(new Error('upload aborted')), 20);
+      await assert.rejects(waiting, /upload aborted/);
+    });
+  });
+}
+
+describe('native deflater', () => {
+  test('refuses an output buffer below the deflate bound and bad arguments', async () => {
+    const d = native().create(6, constants.Z_DEFAULT_STRATEGY);
+    const input = randomBytes(100_000);
+    await assert.rejects(async () => d.deflate(input, undefined, true, Buffer.alloc(1000)), /smaller than the deflate bound/);
+    const out = Buffer.alloc(outputBound(input.length));
+    const n = await d.deflate(input, undefined, true, out);
+    assert.ok(n > input.length && n <= out.length, 'incompressible input is stored with a little overhead');
+  });
+
+  test('a deflater compresses one block at a time', async () => {
+    const d = native().create(6, constants.Z_DEFAULT_STRATEGY);
+    const input = sample(200_000);
+    const a = d.deflate(input, undefined, true, Buffer.alloc(outputBound(input.length)));
+    await assert.rejects(async () => d.deflate(input, undefined, true, Buffer.alloc(outputBound(input.length))), /busy/);
+    assert.ok((await a) > 0);
+  });
+});
