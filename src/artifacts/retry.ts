@@ -3,8 +3,8 @@
  * EXECUTOR_RETRY_BACKOFF_{STEPS,DURATION,FACTOR,JITTER}. Only errors `isTransient` accepts are retried; after the
  * last attempt the error reads "timed out waiting for the condition: <last error>".
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { executorRetryBackoff, type Backoff } from '../core/bootstrap.ts';
+import { retryOnError } from '../core/retry.ts';
 
 export type { Backoff } from '../core/bootstrap.ts';
 
@@ -14,24 +14,15 @@ export function executorBackoff(env: NodeJS.ProcessEnv): Backoff {
   return { ...b, steps: Math.max(1, Math.trunc(b.steps)) };
 }
 
-export async function withRetry<T>(b: Backoff, isTransient: (err: unknown) => boolean, fn: (attempt: number) => Promise<T>, onRetry?: (err: unknown, attempt: number, delayMs: number) => void): Promise<T> {
-  let delay = b.durationMs;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn(attempt);
-    } catch (err) {
-      if (!isTransient(err)) throw err;
-      if (attempt >= b.steps) {
-        const e = err as Error;
-        if (e instanceof Error) e.message = `timed out waiting for the condition: ${e.message}`;
-        throw err;
-      }
-      const wait = b.jitter > 0 ? delay * (1 + Math.random() * b.jitter) : delay;
-      onRetry?.(err, attempt, wait);
-      await sleep(wait);
-      delay *= b.factor;
-    }
-  }
+/** Argo's ExecutorRetry over the executor's one retry loop (src/core/retry.ts). */
+export function withRetry<T>(b: Backoff, isTransient: (err: unknown) => boolean, fn: (attempt: number) => Promise<T>, onRetry?: (err: unknown, attempt: number, delayMs: number) => void): Promise<T> {
+  return retryOnError({ ...b, steps: Math.max(1, b.steps) }, isTransient, fn, {
+    ...(onRetry ? { onRetry } : {}),
+    exhausted: (err) => {
+      if (err instanceof Error) err.message = `timed out waiting for the condition: ${err.message}`;
+      return err;
+    },
+  });
 }
 
 const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'ERR_STREAM_PREMATURE_CLOSE']);

@@ -6,7 +6,7 @@
  */
 import type { Backoff } from '../bootstrap.ts';
 import { isAlreadyExists, isForbidden, isNotFound, isTransientError } from '../kube/errors.ts';
-import { retryOnError } from '../kube/retry.ts';
+import { retryOnError } from '../retry.ts';
 import type { Logger } from '../log.ts';
 import type { TaskResultApi } from './api.ts';
 import { createBody, LABEL_COMPLETED, labelsPatchBody, patchBody, type NodeResult, type TaskResultIdentity } from './body.ts';

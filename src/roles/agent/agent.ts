@@ -9,7 +9,7 @@
  */
 import { type KubeClient, KubeApiError } from '../../core/kube/client.ts';
 import { isTransientError } from '../../core/kube/errors.ts';
-import { retryOnError } from '../../core/kube/retry.ts';
+import { retryOnError } from '../../core/retry.ts';
 import { watchStream } from '../../core/kube/watch.ts';
 import type { Logger } from '../../core/log.ts';
 import { executeHttpTask, type HttpTemplate } from './http-task.ts';

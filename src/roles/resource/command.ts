@@ -14,7 +14,7 @@ import { bootstrap, type Backoff } from '../../core/bootstrap.ts';
 import { pathError } from '../../core/errors.ts';
 import type { KubeClient } from '../../core/kube/client.ts';
 import { isNotFound, isTransientError } from '../../core/kube/errors.ts';
-import { retryOnError } from '../../core/kube/retry.ts';
+import { retryOnError } from '../../core/retry.ts';
 import { kubeTaskResultApi } from '../../core/task-result/api.ts';
 import { TaskResultReporter } from '../../core/task-result/reporter.ts';
 import { archivesLogs, type Parameter, type Template } from '../../core/template.ts';

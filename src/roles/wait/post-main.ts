@@ -13,7 +13,7 @@ import { captureScriptResult } from './script-result.ts';
 import { addError, firstError, type ExecutorState } from './state.ts';
 import { waitMainContainers } from './wait-main.ts';
 import { isTransientError } from '../../core/kube/errors.ts';
-import { retryOnError } from '../../core/kube/retry.ts';
+import { retryOnError } from '../../core/retry.ts';
 import { collectWhileTransferring } from '../../core/runtime/transfer-gc.ts';
 
 /** Wait (executor.go Wait): monitors, then the exitcode files; SIGTERM ends it without error. */
