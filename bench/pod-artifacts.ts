@@ -76,9 +76,10 @@ async function outputPod(executor: Executor, data: string, key: string): Promise
     if (init.code !== 0) throw new Error(`init failed: ${init.stderr}`);
     const started = Date.now();
     const wait = pod.startWait({}, 3_600_000);
-    const main = pod.startMain(['true']);
+    const main = pod.startMain(['true'], {}, 3_600_000);
     const m = await watch(wait, started);
-    await main.done;
+    const mainDone = await main.done;
+    if (mainDone.code !== 0) throw new Error(`main failed: ${mainDone.stderr.slice(-2000)}`);
     if (!m.ok) throw new Error(`wait failed: ${m.stderr.slice(-2000)}`);
     await deleteTaskResult(pod.nodeId).catch(() => undefined);
     return m;

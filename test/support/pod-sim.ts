@@ -249,12 +249,12 @@ export class PodSim {
   }
 
   /** main = `/var/run/argo/argoexec emissary -- CMD` in a plain user container. */
-  startMain(cmd: string[], extraEnv: Record<string, string> = {}): Running {
+  startMain(cmd: string[], extraEnv: Record<string, string> = {}, timeoutMs?: number): Running {
     const env = {
       ARGO_CONTAINER_NAME: 'main', ...this.commonEnv(), PATH: '/usr/local/bin:/usr/bin:/bin',
       ...(this.spec.env ?? {}), ...(this.spec.mainEnv ?? {}), ...extraEnv,
     };
-    return this.start('main', ['/var/run/argo/argoexec', 'emissary', '--loglevel', 'info', '--log-format', 'text', '--gloglevel', '0', '--', ...cmd], env);
+    return this.start('main', ['/var/run/argo/argoexec', 'emissary', '--loglevel', 'info', '--log-format', 'text', '--gloglevel', '0', '--', ...cmd], env, timeoutMs);
   }
 
   startWait(extraEnv: Record<string, string> = {}, timeoutMs?: number): Running {

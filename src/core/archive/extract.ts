@@ -19,6 +19,7 @@ import { createGunzip } from 'node:zlib';
 import tarStream from 'tar-stream';
 import yauzl from 'yauzl';
 import { entryRelPath, IllegalPathError, SafeRoot } from './safe-path.ts';
+import { fileFiller, pumpTo } from '../io/fill.ts';
 
 export { IllegalPathError } from './safe-path.ts';
 
@@ -70,9 +71,28 @@ async function recheckSymlinks(root: SafeRoot, links: { dir: string; name: strin
   }
 }
 
-function tarSource(src: string, gzip: boolean): Readable[] {
-  const file = createReadStream(src, { highWaterMark: 1 << 20 });
-  return gzip ? [file, createGunzip({ chunkSize: 256 * 1024 })] : [file];
+/**
+ * Feed the tar at `src` into `extract`. A tar.gz (every input artifact) is read with positional reads into ONE
+ * reused buffer that is handed to gunzip only once it has consumed the previous one — no per-read allocation on a
+ * multi-GiB input; a plain tar (the emissary's hand-over, small) is streamed.
+ */
+function feedTar(src: string, gzip: boolean, extract: Writable): { done: Promise<void>; destroy(): void } {
+  if (!gzip) {
+    const file = createReadStream(src, { highWaterMark: 1 << 20 });
+    return { done: pipeline(file as Readable, extract), destroy: () => file.destroy() };
+  }
+  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+  const piping = pipeline(gunzip, extract);
+  const reading = (async (): Promise<void> => {
+    const fh = await open(src, 'r');
+    try {
+      await pumpTo(fileFiller(fh), gunzip);
+    } finally {
+      await fh.close();
+    }
+  })();
+  reading.catch((err: Error) => gunzip.destroy(err));
+  return { done: Promise.all([piping, reading]).then(() => undefined), destroy: () => gunzip.destroy() };
 }
 
 /** Extract the tar at `src` into the existing directory `destDir`, refusing any entry that escapes it. */
@@ -80,8 +100,8 @@ export async function untar(src: string, destDir: string, opts: UntarOptions = {
   const root = new SafeRoot(destDir);
   const links: { dir: string; name: string; link: string }[] = [];
   const extract = tarStream.extract();
-  const sources = tarSource(src, opts.gzip ?? true);
-  const feeding = pipeline([...sources, extract] as unknown as [Readable, Writable]);
+  const feed = feedTar(src, opts.gzip ?? true, extract as unknown as Writable);
+  const feeding = feed.done;
   feeding.catch((err: Error) => extract.destroy(err));
   try {
     for await (const entry of extract) {
@@ -143,7 +163,7 @@ export async function untar(src: string, destDir: string, opts: UntarOptions = {
     await feeding;
     await recheckSymlinks(root, links);
   } catch (err) {
-    for (const s of sources) s.destroy();
+    feed.destroy();
     extract.destroy();
     await feeding.catch(() => undefined);
     throw describeReadError(err, src);
