@@ -88,6 +88,8 @@ test('54, 55: inputs land in /argo/inputs/artifacts/<name> or /mainctrfs/<path>;
   assert.equal(readlinkSync(pod.path('input-artifacts', 'many/l')), 'a');
   assert.equal(readFileSync(pod.path('vol-work', 'sub/plain.txt'), 'utf8'), 'not a tarball');
   assert.deepEqual(readdirSync(pod.path('input-artifacts')).sort(), ['many', 'one']);
+  // Each download ends with a summary line (bytes, time, rate); long ones also log progress every 10 s.
+  assert.match(r.stderr, new RegExp(`msg="Downloading artifact: done" argo=true name=plain bytes=${'not a tarball'.length} seconds=[0-9.]+ rate="[0-9.]+ MB/s"`));
   // main sees them at their paths (subPath mounts), wait at /mainctrfs.
   const main = await pod.startMain(['sh', '-c', 'cat /in/one /in/many/d/b /work/sub/plain.txt']).done;
   assert.equal(main.stdout, 'oneBnot a tarball');

@@ -122,6 +122,8 @@ test('69, 70: saved artifacts get <archive key>/<name>.tgz; optional missing one
   const out = await tarEntries(await s3Get(`${key}/out.tgz`));
   assert.deepEqual(out.map((e) => [e.name, e.type, e.linkname ?? '']), [['out', 'directory', ''], ['out/a', 'file', ''], ['out/sub', 'directory', ''], ['out/sub/l', 'symlink', 'a']]);
   assert.deepEqual((await tarEntries(await s3Get(`${key}/globby.tgz`))).map((e) => [e.name, e.content]), [['f.txt', 't']]);
+  // Each upload ends with a summary line: bytes of the tar compressed and uploaded (one 512-byte header + 512 of data + 1024 end blocks).
+  assert.match(wait.stderr, /msg="Uploading artifact: done" argo=true name=globby bytes=2048 seconds=[0-9.]+ rate="[0-9.]+ MB\/s"/);
   pod.cleanup();
 
   const required = await runPod({ template: { container, outputs: { artifacts: [{ name: 'req', path: '/tmp/missing' }] }, archiveLocation: archiveLocation(key) }, secrets: S3_SECRETS }, ['true']);

@@ -6,6 +6,7 @@
 import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { driverFor } from '../../artifacts/registry.ts';
+import { progressLog } from '../../artifacts/progress-log.ts';
 import type { DriverContext } from '../../artifacts/driver.ts';
 import { unarchiveArtifact } from '../../core/archive/index.ts';
 import { strerror } from '../../core/errors.ts';
@@ -67,8 +68,10 @@ async function loadArtifact(t: Template, original: Artifact, ctx: DriverContext)
   } catch (err) {
     throw new Error(`failed to create artifact temporary parent directory ${dirname(tmp)}: mkdir ${dirname(tmp)}: ${strerror(err)}`);
   }
+  const progress = progressLog(log, 'Downloading artifact', { name: art.name });
   try {
-    await driver.load(driverArt, tmp);
+    await driver.load(driverArt, tmp, progress.report);
+    progress.done();
   } catch (err) {
     if (art.optional && isNotFoundError(err)) {
       log.info('Skipping optional input artifact that was not found', { name: art.name });

@@ -11,6 +11,7 @@ import { open } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { saveStreamWith, type ArtifactDriver, type TransferProgress } from '../../artifacts/driver.ts';
 import { driverFor } from '../../artifacts/registry.ts';
+import { progressLog } from '../../artifacts/progress-log.ts';
 import { ParallelGzip } from '../../core/archive/index.ts';
 import { fileFiller } from '../../core/io/fill.ts';
 import type { Artifact } from '../../core/template.ts';
@@ -30,9 +31,10 @@ export async function uploadGzipped(driver: ArtifactDriver, driverArt: Artifact,
   try {
     // Positional reads into the gzip's own block buffers, compressed output pulled into the upload's part buffers:
     // nothing is allocated per block on this path.
-    const gz = new ParallelGzip(fileFiller(fh), level);
+    // Progress in bytes of the tar compressed (and pulled by the upload), of the tar's size.
+    const gz = new ParallelGzip(fileFiller(fh), level, progress ? { progress: (n) => progress(n, size) } : {});
     // Gzip never grows data by more than a few bytes per 16 KiB block (stored blocks) plus framing.
-    await saveStreamWith(driver, gz, driverArt, progress, { fileName, sizeHint: size + Math.ceil(size / 1000) + 1024, tmpDir: TEMP_OUT_ART_DIR });
+    await saveStreamWith(driver, gz, driverArt, undefined, { fileName, sizeHint: size + Math.ceil(size / 1000) + 1024, tmpDir: TEMP_OUT_ART_DIR });
   } finally {
     await fh.close();
   }
@@ -49,12 +51,14 @@ export async function saveArtifactFromFile(state: ExecutorState, art: Artifact, 
     setKey(loc, posix.join(base, fileName));
   }
   const driverArt = relocate(loc, archive) as Artifact;
+  const progress = progressLog(state.log, 'Uploading artifact', { name: art.name });
   if (opts.gzipLevel !== undefined) {
-    await uploadGzipped(driverFor(driverArt, state.driverCtx), driverArt, fileName, localPath, opts.gzipLevel);
+    await uploadGzipped(driverFor(driverArt, state.driverCtx), driverArt, fileName, localPath, opts.gzipLevel, progress.report);
   } else {
     const driver = driverFor(driverArt, state.driverCtx);
-    await driver.save(localPath, driverArt);
+    await driver.save(localPath, driverArt, progress.report);
   }
+  progress.done();
   if (state.cfg.removeLocalArtPath) {
     state.log.info('deleting local artifact', { localArtPath: localPath });
     try { rmSync(localPath); } catch (err) { state.log.warn('Failed to remove', { path: localPath, error: (err as Error).message }); }
