@@ -27,7 +27,7 @@ dist/argoexec: node_modules/.installed $(shell find src native -type f) scripts/
 TEST_FILES ?= test/**/*.test.ts
 test: system-deps typecheck build stack-up
 	$(MAKE) cluster-down
-	node --test --test-concurrency=4 --test-reporter=spec '$(TEST_FILES)'
+	node --test --test-concurrency=4 --test-force-exit --test-reporter=spec '$(TEST_FILES)'
 	$(MAKE) e2e-smoke
 
 # The e2e smoke list through the real controller on the local cluster, with both executors; fails

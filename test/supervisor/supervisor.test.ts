@@ -17,7 +17,7 @@ const HTTPBIN = STACK.HTTPBIN_URL ?? 'http://127.0.0.1:9100';
 const uniqueKey = (): string => `supervisor-tests/${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
 const COMPLETED = 'workflows.argoproj.io/report-outputs-completed';
 
-test('81, 83: RUNNING before the template, heartbeat every 5 s, READY only after the inputs; every write is status.tmp + rename', async () => {
+test('81, 83: RUNNING before the template, heartbeat every 5 s, READY only after the inputs; every write is status.tmp + rename', async (t) => {
   const template = {
     name: 'slow', script: { image: 'x', source: 'echo hi\n' },
     inputs: { artifacts: [{ name: 'slow', path: '/in/slow.json', http: { url: `${HTTPBIN}/delay/7` } }] },
@@ -26,6 +26,7 @@ test('81, 83: RUNNING before the template, heartbeat every 5 s, READY only after
   const varRunArgo = pod.path('var-run-argo');
   const events: string[] = [];
   const watcher = watch(varRunArgo, (type, name) => { events.push(`${type} ${name}`); });
+  t.after(() => watcher.close()); // also when an assertion fails: an open watcher keeps the test process alive
   const sup = pod.startSupervisor();
 
   await until(() => existsSync(`${varRunArgo}/status`), 15_000, 'the status marker');
@@ -34,6 +35,8 @@ test('81, 83: RUNNING before the template, heartbeat every 5 s, READY only after
   await until(() => existsSync(`${varRunArgo}/template`), 5_000, 'the template');
   assert.equal(statSync(`${varRunArgo}/template`).mode & 0o777, 0o444);
   assert.deepEqual(JSON.parse(readFileSync(`${varRunArgo}/template`, 'utf8')), template);
+  // The script is staged right after the template (as Go does, with a plain write): wait for its content.
+  await until(() => existsSync(pod.path('argo-staging', 'script')) && readFileSync(pod.path('argo-staging', 'script'), 'utf8') !== '', 5_000, 'the script');
   assert.equal(readFileSync(pod.path('argo-staging', 'script'), 'utf8'), 'echo hi\n');
   assert.equal(statSync(pod.path('argo-staging', 'script')).mode & 0o777, 0o755);
   assert.equal(existsSync(pod.path('input-artifacts', 'slow')), false, 'still downloading');
