@@ -11,6 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { RESERVED_PATH_BYTES, writeElfPaths } from '../src/core/runtime/elf-paths.ts';
+import { ROLES_CHUNK } from '../src/cli/sea-chunk-source.ts';
 import { elfPathsFor, IMAGE_RUNTIME_DIR, LOADER_NAME, runtimeDirFor } from '../src/core/runtime/layout.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -48,12 +49,11 @@ const common = {
   mainFields: ['module', 'main'] as string[],
 } as const;
 /**
- * V8 flags of the executable (SEA execArgv): a small young generation (memory), and `gc` for the scavenges
- * during transfers (src/core/runtime/transfer-gc.ts). Code caches must be made under the same flags.
+ * V8 flags of the executable (SEA execArgv): a small young generation (memory). Code caches are made under the
+ * same flags (V8 rejects a cache made under flags that differ). Not --expose-gc: it costs every emissary ~25 ms.
  */
-const V8_FLAGS = ['--max-semi-space-size=1', '--expose-gc'];
+const V8_FLAGS = ['--max-semi-space-size=1'];
 const IN_MAIN = new Set(['emissary']);
-const ROLES_CHUNK = 'roles';
 /**
  * Modules reached only through a dynamic import that get a chunk of their own: the storage SDKs most pods never
  * use (a wait saving to S3 does not load Azure's or Google's SDK). Chunk name → module.
@@ -122,7 +122,9 @@ for (const [name, file] of Object.entries(MODULE_CHUNKS)) {
 const assets: Record<string, string> = {};
 for (const [name, file] of Object.entries(chunkFiles)) {
   const cache = `${file}.cache`;
-  execFileSync(process.execPath, [...V8_FLAGS, '--input-type=module', '-e', `
+  // Storage SDK bundles are evaluated after `gc` was exposed (src/core/runtime/transfer-gc.ts): same flags here.
+  const flags = name === ROLES_CHUNK ? V8_FLAGS : [...V8_FLAGS, '--expose-gc'];
+  execFileSync(process.execPath, [...flags, '--input-type=module', '-e', `
     import { readFileSync, writeFileSync } from 'node:fs';
     import { Script } from 'node:vm';
     import { chunkScriptOptions, chunkSource } from ${JSON.stringify(join(root, 'src/cli/sea-chunk-source.ts'))};

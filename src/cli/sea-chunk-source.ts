@@ -1,5 +1,8 @@
 import { constants } from 'node:vm';
 
+/** The bundle of all roles but the emissary; every other embedded bundle is a storage SDK's (scripts/build.ts). */
+export const ROLES_CHUNK = 'roles';
+
 /**
  * Script options of an embedded bundle — shared by the build (code cache) and the runtime. ES builds of some
  * packages keep `import('node:…')` of built-ins: they go to Node's default loader.

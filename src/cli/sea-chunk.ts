@@ -5,7 +5,8 @@
  */
 import { createRequire } from 'node:module';
 import { Script } from 'node:vm';
-import { chunkFilename, chunkScriptOptions, chunkSource } from './sea-chunk-source.ts';
+import { chunkFilename, chunkScriptOptions, chunkSource, ROLES_CHUNK } from './sea-chunk-source.ts';
+import { exposeGc } from '../core/runtime/transfer-gc.ts';
 
 interface SeaModule { getAsset(key: string, encoding?: string): string | ArrayBuffer }
 
@@ -14,6 +15,9 @@ const cache = new Map<string, Record<string, unknown>>();
 export function loadChunk(name: string): Record<string, unknown> {
   const hit = cache.get(name);
   if (hit) return hit;
+  // Storage SDK bundles load while (or after) artifacts move, i.e. after `gc` was exposed: their code caches are
+  // made under --expose-gc, so expose it first in every case (one V8 flag hash for them).
+  if (name !== ROLES_CHUNK) exposeGc();
   const req = createRequire(process.execPath);
   const sea = req('node:sea') as SeaModule;
   const code = sea.getAsset(`${name}.cjs`, 'utf8') as string;
