@@ -129,32 +129,50 @@ build_versitygw() { go_install versitygw "$VERSITYGW_VERSION" versitygw "github.
 build_minio()     { go_install minio "$MINIO_VERSION" minio "github.com/minio/minio@$MINIO_VERSION"; }
 
 # ---------------------------------------------------------------- Argo: reference argoexec + controller
+# The shared folder sits beside the repository (../shared from the repository root).
+ARGO_SHARED=${ARGO_SHARED:-$(cd "$HERE/../.." && pwd)/shared/argo-v4.1.2}
 build_argo() {
-  stamp_ok argo "$ARGO_VERSION" "$BIN/argoexec" "$BIN/workflow-controller" && return 0
+  stamp_ok argo-$ARGO_VERSION "$ARGO_VERSION" "$ARGO_BIN/argoexec" "$ARGO_BIN/workflow-controller" && return 0
   local d=$BUILD/argo-$ARGO_VERSION
-  # Version stamping as upstream's Makefile does; GetVersion() reports gitTag only when gitCommit is
-  # set, and the module zip carries no commit, so gitCommit names the module version instead.
-  local x="-X $ARGO_MODULE.version=$ARGO_VERSION -X $ARGO_MODULE.gitTag=$ARGO_VERSION -X $ARGO_MODULE.gitTreeState=clean"
-  x="$x -X $ARGO_MODULE.gitCommit=go-module-$ARGO_VERSION"
-  # `go install …/cmd/argoexec@vX` fails on Linux: upstream's
-  # workflow/executor/osspecific/signal_linux.go is a symlink to signal_darwin.go, and Go module
-  # zips drop symlinks ("undefined: Setpgid"). So: copy the module from the module cache into the
-  # build dir, restore that one symlink exactly as upstream has it, and build there as the main
-  # module (with its own go.mod/go.sum). Nothing else is changed; nothing enters the repo.
+  mkdir -p "$ARGO_BIN"
+  # Version stamping as upstream's Makefile does (GetVersion() reports gitTag only when gitCommit is set).
   # Build tag as in upstream's Makefile (k8s v0.35 moved ProtoMessage() behind it).
-  step argo bash -euo pipefail -c '
-    d=$1; mod=$2; v=$3; bin=$4; ldf=$5
-    src=$(go mod download -json "$mod@$v" | sed -n "s/.*\"Dir\": \"\(.*\)\",*/\1/p")
-    [[ -d $src ]] || { echo "module $mod@$v not in the module cache"; exit 1; }
-    rm -rf "$d"; mkdir -p "$d"; cp -r "$src" "$d/src"; chmod -R u+w "$d/src"; cd "$d/src"
-    t=$(sed -n "s/.*\"Time\":\"\([^\"]*\)\".*/\1/p" "$(go env GOMODCACHE)/cache/download/$mod/@v/$v.info" || true)
-    [[ -n $t ]] && ldf="$ldf -X $mod.buildDate=$t"
-    o=workflow/executor/osspecific
-    [[ -e $o/signal_linux.go ]] || ln -s signal_darwin.go "$o/signal_linux.go"
-    go build -tags kubernetes_protomessage_one_more_release -ldflags "$ldf" -o "$bin/" ./cmd/argoexec ./cmd/workflow-controller
-    "$bin/argoexec" version
-  ' _ "$d" "$ARGO_MODULE" "$ARGO_VERSION" "$BIN" "$LDF_STRIP $x" || return 1
-  echo "$ARGO_VERSION" > "$STAMPS/argo"
+  local x="-X $ARGO_MODULE.version=$ARGO_VERSION -X $ARGO_MODULE.gitTag=$ARGO_VERSION -X $ARGO_MODULE.gitTreeState=clean"
+  if [[ $ARGO_VERSION == "$ARGO_SRC_VERSION" ]]; then
+    # From the shared source tarball, built as the main module; dependencies from the module proxy.
+    local tarball=$ARGO_SHARED/src/argo-workflows-$ARGO_VERSION-src.tar.gz
+    [[ -f $tarball ]] || { log "missing $tarball (set ARGO_SHARED to the shared argo-$ARGO_VERSION folder)"; return 1; }
+    x="$x -X $ARGO_MODULE.gitCommit=$ARGO_SRC_COMMIT"
+    step argo-$ARGO_VERSION bash -euo pipefail -c '
+      d=$1; tarball=$2; v=$3; bin=$4; ldf=$5
+      rm -rf "$d"; mkdir -p "$d"; tar -xzf "$tarball" -C "$d"; cd "$d/argo-workflows-$v"
+      o=workflow/executor/osspecific
+      [[ -e $o/signal_linux.go ]] || ln -s signal_darwin.go "$o/signal_linux.go"
+      GOFLAGS="$GOFLAGS -mod=mod" go build -tags kubernetes_protomessage_one_more_release -ldflags "$ldf" \
+        -o "$bin/" ./cmd/argoexec ./cmd/workflow-controller
+      "$bin/argoexec" version
+    ' _ "$d" "$tarball" "$ARGO_VERSION" "$ARGO_BIN" "$LDF_STRIP $x" || return 1
+  else
+    # From the Go module proxy. `go install …/cmd/argoexec@vX` fails on Linux: upstream's
+    # workflow/executor/osspecific/signal_linux.go is a symlink to signal_darwin.go, and Go module
+    # zips drop symlinks ("undefined: Setpgid"). So: copy the module from the module cache into the
+    # build dir, restore that one symlink exactly as upstream has it, and build there as the main
+    # module. The module zip carries no commit, so gitCommit names the module version instead.
+    x="$x -X $ARGO_MODULE.gitCommit=go-module-$ARGO_VERSION"
+    step argo-$ARGO_VERSION bash -euo pipefail -c '
+      d=$1; mod=$2; v=$3; bin=$4; ldf=$5
+      src=$(go mod download -json "$mod@$v" | sed -n "s/.*\"Dir\": \"\(.*\)\",*/\1/p")
+      [[ -d $src ]] || { echo "module $mod@$v not in the module cache"; exit 1; }
+      rm -rf "$d"; mkdir -p "$d"; cp -r "$src" "$d/src"; chmod -R u+w "$d/src"; cd "$d/src"
+      t=$(sed -n "s/.*\"Time\":\"\([^\"]*\)\".*/\1/p" "$(go env GOMODCACHE)/cache/download/$mod/@v/$v.info" || true)
+      [[ -n $t ]] && ldf="$ldf -X $mod.buildDate=$t"
+      o=workflow/executor/osspecific
+      [[ -e $o/signal_linux.go ]] || ln -s signal_darwin.go "$o/signal_linux.go"
+      go build -tags kubernetes_protomessage_one_more_release -ldflags "$ldf" -o "$bin/" ./cmd/argoexec ./cmd/workflow-controller
+      "$bin/argoexec" version
+    ' _ "$d" "$ARGO_MODULE" "$ARGO_VERSION" "$ARGO_BIN" "$LDF_STRIP $x" || return 1
+  fi
+  echo "$ARGO_VERSION" > "$STAMPS/argo-$ARGO_VERSION"
 }
 
 # ---------------------------------------------------------------- Azurite (npm)
@@ -179,7 +197,7 @@ for c in "${want[@]}"; do
     fakegcs) stamp_ok fakegcs "$FAKE_GCS_VERSION" "$BIN/fake-gcs-server" || need+=(fakegcs) ;;
     versitygw) stamp_ok versitygw "$VERSITYGW_VERSION" "$BIN/versitygw" || need+=(versitygw) ;;
     minio) stamp_ok minio "$MINIO_VERSION" "$BIN/minio" || need+=(minio) ;;
-    argo) stamp_ok argo "$ARGO_VERSION" "$BIN/argoexec" "$BIN/workflow-controller" || need+=(argo) ;;
+    argo) stamp_ok argo-$ARGO_VERSION "$ARGO_VERSION" "$ARGO_BIN/argoexec" "$ARGO_BIN/workflow-controller" || need+=(argo) ;;
     azurite) stamp_ok azurite "$AZURITE_VERSION" "$STACK_CACHE/azurite/node_modules/.bin/azurite-blob" || need+=(azurite) ;;
     *) log "unknown component: $c (known: ${ALL[*]})"; exit 2 ;;
   esac

@@ -8,8 +8,8 @@ set -euo pipefail
 t0=$SECONDS
 
 if [[ ${STACK_SKIP_BUILD:-0} != 1 ]]; then "$STACK_LIB_DIR/build.sh"; fi
-for b in etcd kube-apiserver kubectl minio versitygw fake-gcs-server go-httpbin argoexec workflow-controller; do
-  [[ -x $STACK_BIN/$b ]] || { slog "ERROR: $STACK_BIN/$b is missing: run stack/build.sh"; exit 1; }
+for b in $STACK_BIN/{etcd,kube-apiserver,kubectl,minio,versitygw,fake-gcs-server,go-httpbin} $ARGO_BIN/{argoexec,workflow-controller}; do
+  [[ -x $b ]] || { slog "ERROR: $b is missing: run stack/build.sh"; exit 1; }
 done
 AZURITE_BLOB_JS=$STACK_CACHE/azurite/node_modules/azurite/dist/src/blob/main.js
 [[ -f $AZURITE_BLOB_JS ]] || { slog "ERROR: $AZURITE_BLOB_JS is missing: run stack/build.sh azurite"; exit 1; }
@@ -92,7 +92,6 @@ kboot() {
 }
 : > "$bootstrap_log"
 MANIFESTS=${ARGO_MANIFESTS:-$(cd "$STACK_ROOT/.." && pwd)/shared/argo-v4.1.2/manifests}
-[[ -d $MANIFESTS ]] || MANIFESTS=/work/shared/argo-v4.1.2/manifests
 [[ -d $MANIFESTS/crds/$ARGO_CRDS_FLAVOR ]] || { slog "ERROR: Argo manifests not found at $MANIFESTS (set ARGO_MANIFESTS)"; exit 1; }
 QS=$MANIFESTS/quick-start/base
 crd_files=(); for f in "$MANIFESTS/crds/$ARGO_CRDS_FLAVOR"/argoproj.io_*.yaml; do crd_files+=(-f "$f"); done
@@ -279,10 +278,10 @@ q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
   echo "export GIT_HTTP_AUTH_URL=$(q "http://$HOST:$GIT_HTTP_PORT/auth/$GIT_REPO")"
   echo "export GIT_HTTP_USER=admin"
   echo "export GIT_HTTP_PASSWORD=password"
-  echo "# Argo $ARGO_VERSION built from the Go module proxy (only built, not started)"
+  echo "# Argo $ARGO_VERSION reference executor and controller (only built, not started here)"
   echo "export ARGO_REFERENCE_VERSION=$(q "$ARGO_VERSION")"
-  echo "export REFERENCE_ARGOEXEC=$(q "$STACK_BIN/argoexec")"
-  echo "export WORKFLOW_CONTROLLER=$(q "$STACK_BIN/workflow-controller")"
+  echo "export REFERENCE_ARGOEXEC=$(q "$ARGO_BIN/argoexec")"
+  echo "export WORKFLOW_CONTROLLER=$(q "$ARGO_BIN/workflow-controller")"
 } > "$env_tmp"
 mv "$env_tmp" "$STACK_DIR/env"
 slog "stack is up in $((SECONDS - t0)) s; environment: $STACK_DIR/env (. .stack/env)"

@@ -7,11 +7,15 @@
 
 ETCD_VERSION=v3.6.16                      # go.etcd.io/etcd/server/v3 (throwaway go.mod)
 K8S_VERSION=v1.36.3                       # k8s.io/kubernetes (throwaway go.mod + 33 staging replaces)
-# The Go module proxy reachable here answers 403 "This module version is not available"
-# for github.com/argoproj/argo-workflows/v4@v4.1.2 (also v4.1.0, v4.1.1); v4.0.5 is the newest
-# it serves. Override with ARGO_VERSION=v4.1.2 where the proxy has it.
-: "${ARGO_VERSION:=v4.0.5}"
+# The reference argoexec and workflow-controller. v4.1.2 (default) is built from the source tarball in
+# ../shared/argo-v4.1.2/src (the Go module proxy answers 403 for argo-workflows/v4@v4.1.x; every
+# dependency is served). Any other version (ARGO_VERSION=v4.0.5, the optional second reference)
+# comes from the Go module proxy. Each version has its own directory, so both can stay built.
+: "${ARGO_VERSION:=v4.1.2}"
 ARGO_MODULE=github.com/argoproj/argo-workflows/v4
+ARGO_SRC_VERSION=v4.1.2                   # the version the shared tarball holds
+ARGO_SRC_COMMIT=f016ad89eb                # its commit (../shared/argo-v4.1.2/README.md)
+ARGO_BIN=$STACK_CACHE/bin/argo-$ARGO_VERSION
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c   # last commit of the archived repo (= @latest)
 VERSITYGW_VERSION=v1.8.0
 FAKE_GCS_VERSION=v1.56.1

@@ -101,10 +101,10 @@ img_python() {
     --name docker.io/library/debian:latest --name docker.io/library/debian:bookworm --name docker.io/library/ubuntu:latest
 }
 img_argoexec-go() {
-  [[ -x $STACK_CACHE/bin/argoexec ]] || { log "missing $STACK_CACHE/bin/argoexec: run stack/build.sh argo"; exit 1; }
+  [[ -x $ARGO_BIN/argoexec ]] || { log "missing $ARGO_BIN/argoexec: run stack/build.sh argo"; exit 1; }
   local r; r=$(fresh_root argoexec-go)
   etc_files "$r"; mkdir -p "$r/bin" "$r/etc/ssl/certs"
-  cp "$STACK_CACHE/bin/argoexec" "$r/bin/argoexec"; chmod 755 "$r/bin/argoexec"
+  cp "$ARGO_BIN/argoexec" "$r/bin/argoexec"; chmod 755 "$r/bin/argoexec"
   cp /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/certs/" 2>/dev/null || true
   [[ -f /etc/mime.types ]] && cp /etc/mime.types "$r/etc/"
   oci argoexec-go "$r" --chown 0:0 --entrypoint '["argoexec"]' --user 8737 --workdir / --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \

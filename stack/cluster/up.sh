@@ -175,7 +175,7 @@ echo "$EXECUTOR_IMAGE" > "$CL/executor"
 start_service workflow-controller 90 ctl_health "" -- "$CLUSTER_LIB_DIR/netns-run.sh" "$CL/bridge/apiserver.sock" "$APISERVER_PORT" "$CL/controller.pid" -- \
   env LEADER_ELECTION_DISABLE=true DEFAULT_REQUEUE_TIME=1s ARGO_REMOVE_PVC_PROTECTION_FINALIZER=true \
   ALWAYS_OFFLOAD_NODE_STATUS=false ARGO_PROGRESS_PATCH_TICK_DURATION=7s WORKFLOW_GC_PERIOD=30s \
-  "$STACK_BIN/workflow-controller" --kubeconfig="$KUBE/admin.kubeconfig" --namespaced --managed-namespace=argo \
+  "$ARGO_BIN/workflow-controller" --kubeconfig="$KUBE/admin.kubeconfig" --namespaced --managed-namespace=argo \
   --configmap=workflow-controller-configmap --executor-image="$EXECUTOR_IMAGE" --executor-image-pull-policy=Never \
   --loglevel=info --log-format=text --workflow-workers=4 --pod-cleanup-workers=2
 
