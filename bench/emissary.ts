@@ -1,6 +1,6 @@
 /**
- * Benchmark (not a test): the emissary of argoexec-ts next to the Go reference argoexec (the newest the
- * Go module proxy serves: v4.0.5; see docs/test-stack.md), same
+ * Benchmark (not a test): the emissary of argoexec-ts next to the Go reference argoexec (v4.1.2, built
+ * from the shared source; see docs/test-stack.md), same
  * machine, same run, same test pod. Measures `emissary -- true` (wall time, peak RSS) and the capture
  * throughput of a command writing 100 MB to stdout with ARGO_INCLUDE_SCRIPT_OUTPUT=true.
  * Writes the figures into docs/performance.md between the `bench:emissary` markers.
@@ -16,7 +16,7 @@ import { readStackEnv } from './stack-env.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const stack = readStackEnv();
-const reference = stack.REFERENCE_ARGOEXEC ?? '/var/cache/argoexec-ts/bin/argoexec';
+const reference = stack.REFERENCE_ARGOEXEC ?? '/var/cache/argoexec-ts/bin/argo-v4.1.2/argoexec';
 if (!existsSync(reference)) throw new Error(`Go reference argoexec not found at ${reference}: run make stack-up`);
 const referenceVersion = execFileSync(reference, ['version', '--short'], { encoding: 'utf8' }).trim().replace(/^argoexec: /, '');
 

@@ -6,7 +6,7 @@
 # the throwaway go.mod files for etcd and Kubernetes are generated under $STACK_CACHE/build/.
 #
 # Usage: stack/build.sh [component...]   (default: all; components: etcd k8s httpbin fakegcs
-#        versitygw azurite argo minio)
+#        versitygw azurite argo argoparse minio)
 # Env:   STACK_BUILD_LANES=1 builds strictly one thing at a time (default 2 lanes, see below).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -175,6 +175,103 @@ build_argo() {
   echo "$ARGO_VERSION" > "$STAMPS/argo-$ARGO_VERSION"
 }
 
+# ---------------------------------------------------------------- Argo's manifest parser (for the e2e runner)
+# argo-parse-manifests: splits and parses manifest files with Argo's own code, exactly as Argo's examples
+# test does (common.ParseObjects with strict decoding: sigs.k8s.io/yaml, `\n---` separators), and prints
+# one JSON line per file: {"file", "docs": [{"kind", "name", "json", "error"}]}. The e2e runner uses it so
+# that an example Go cannot parse fails loudly and one Go can parse is never dropped. Built from the
+# shared v4.1.2 tarball (the main module there); the 30-line program is written into the build dir.
+build_argoparse() {
+  local key="$ARGO_SRC_VERSION parse-2"
+  stamp_ok argoparse "$key" "$BIN/argo-parse-manifests" && return 0
+  local tarball=$ARGO_SHARED/src/argo-workflows-$ARGO_SRC_VERSION-src.tar.gz
+  [[ -f $tarball ]] || { log "missing $tarball (set ARGO_SHARED to the shared argo-$ARGO_SRC_VERSION folder)"; return 1; }
+  step argoparse bash -euo pipefail -c '
+    d=$1; tarball=$2; v=$3; bin=$4
+    rm -rf "$d"; mkdir -p "$d"; tar -xzf "$tarball" -C "$d"; cd "$d/argo-workflows-$v"
+    mkdir -p cmd/argo-parse-manifests
+    cat > cmd/argo-parse-manifests/main.go <<EOG
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/argoproj/argo-workflows/v4/util/logging"
+	"github.com/argoproj/argo-workflows/v4/workflow/common"
+	"sigs.k8s.io/yaml"
+)
+
+type doc struct {
+	Kind  string          \`json:"kind"\`
+	Name  string          \`json:"name,omitempty"\`
+	JSON  json.RawMessage \`json:"json,omitempty"\`
+	Error string          \`json:"error,omitempty"\`
+}
+
+var sep = regexp.MustCompile("\\n---")
+var kindRe = regexp.MustCompile("(?m)^kind:[ \t]*([A-Za-z]+)")
+
+func main() {
+	ctx := logging.WithLogger(context.Background(), logging.NewSlogLogger(logging.Error, logging.JSON))
+	out := json.NewEncoder(os.Stdout)
+	for _, path := range os.Args[1:] {
+		body, err := os.ReadFile(path)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		var docs []doc
+		// Each document as the examples test of Argo reads it: split on `\\n---`, then common.ParseObjects
+		// (strict). The raw JSON (non-strict sigs.k8s.io/yaml) is what the runner submits.
+		for _, text := range sep.Split(string(body), -1) {
+			if strings.TrimSpace(text) == "" {
+				continue
+			}
+			d := doc{}
+			if m := kindRe.FindStringSubmatch(text); m != nil {
+				d.Kind = m[1]
+			}
+			raw, err := yaml.YAMLToJSON([]byte(text))
+			if err != nil {
+				d.Error = err.Error()
+				docs = append(docs, d)
+				continue
+			}
+			var meta struct{ Kind string \`json:"kind"\` }
+			if json.Unmarshal(raw, &meta) == nil && meta.Kind != "" {
+				d.Kind = meta.Kind
+			}
+			d.JSON = raw
+			res := common.ParseObjects(ctx, []byte(text), true)
+			switch {
+			case len(res) == 0:
+				_, serr := yaml.YAMLToJSONStrict([]byte(text))
+				d.Error = fmt.Sprintf("dropped by the Argo parser: %v", serr)
+			case res[0].Err != nil:
+				d.Error = res[0].Err.Error()
+			}
+			if len(res) > 0 && res[0].Object != nil {
+				d.Name = res[0].Object.GetName()
+				if d.Name == "" {
+					d.Name = res[0].Object.GetGenerateName()
+				}
+			}
+			docs = append(docs, d)
+		}
+		_ = out.Encode(map[string]any{"file": path, "docs": docs})
+	}
+}
+EOG
+    GOFLAGS="$GOFLAGS -mod=mod" go build -tags kubernetes_protomessage_one_more_release -ldflags "-s -w" -o "$bin/argo-parse-manifests" ./cmd/argo-parse-manifests
+  ' _ "$BUILD/argoparse-$ARGO_SRC_VERSION" "$tarball" "$ARGO_SRC_VERSION" "$BIN" || return 1
+  echo "$key" > "$STAMPS/argoparse"
+}
+
 # ---------------------------------------------------------------- Azurite (npm)
 build_azurite() {
   local d=$STACK_CACHE/azurite
@@ -184,7 +281,7 @@ build_azurite() {
 }
 
 # ---------------------------------------------------------------- driver
-ALL=(etcd k8s httpbin fakegcs versitygw azurite argo minio)
+ALL=(etcd k8s httpbin fakegcs versitygw azurite argo argoparse minio)
 want=("$@"); [[ ${#want[@]} -gt 0 ]] || want=("${ALL[@]}")
 
 # Warm path: nothing to do -> return immediately, without taking the lock.
@@ -198,6 +295,7 @@ for c in "${want[@]}"; do
     versitygw) stamp_ok versitygw "$VERSITYGW_VERSION" "$BIN/versitygw" || need+=(versitygw) ;;
     minio) stamp_ok minio "$MINIO_VERSION" "$BIN/minio" || need+=(minio) ;;
     argo) stamp_ok argo-$ARGO_VERSION "$ARGO_VERSION" "$ARGO_BIN/argoexec" "$ARGO_BIN/workflow-controller" || need+=(argo) ;;
+    argoparse) stamp_ok argoparse "$ARGO_SRC_VERSION parse-2" "$BIN/argo-parse-manifests" || need+=(argoparse) ;;
     azurite) stamp_ok azurite "$AZURITE_VERSION" "$STACK_CACHE/azurite/node_modules/.bin/azurite-blob" || need+=(azurite) ;;
     *) log "unknown component: $c (known: ${ALL[*]})"; exit 2 ;;
   esac

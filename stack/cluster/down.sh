@@ -29,6 +29,10 @@ fi
 if [[ -f $KUBE/admin.kubeconfig ]] && k get node "$NODE_NAME" >/dev/null 2>&1; then
   k delete node "$NODE_NAME" --wait=false >/dev/null 2>&1 || true
 fi
+# The quick-start bindings cluster-up adds for the examples (the executor tests run without them).
+if [[ -f $KUBE/admin.kubeconfig ]]; then
+  k delete rolebinding -n argo pod-manager-default workflow-manager-default memoizer-default --ignore-not-found >/dev/null 2>&1 || true
+fi
 if [[ -f $CL/sysctl.orig ]]; then
   while IFS= read -r kv; do sysctl -q -w "$kv" >/dev/null 2>&1 || true; done < "$CL/sysctl.orig"
   rm -f "$CL/sysctl.orig"

@@ -67,7 +67,8 @@ kubeconfig "$KUBE/kubelet.kubeconfig" "$PKI/kubelet-client.crt" "$PKI/kubelet-cl
 subst() { # FILE.in -> stdout, @VAR@ replaced
   sed -e "s|@CTRD_ROOT@|$CTRD_ROOT|g; s|@CTRD_DIR@|$CTRD_DIR|g; s|@CTRD_SOCK@|$CTRD_SOCK|g; s|@CL@|$CL|g" \
       -e "s|@STACK_CACHE@|$STACK_CACHE|g; s|@PKI@|$PKI|g; s|@KUBELET_PORT@|$KUBELET_PORT|g" \
-      -e "s|@KUBELET_HEALTHZ_PORT@|$KUBELET_HEALTHZ_PORT|g; s|@APISERVER_PORT@|$APISERVER_PORT|g; s|@MINIO_PORT@|$MINIO_PORT|g" "$1"
+      -e "s|@KUBELET_HEALTHZ_PORT@|$KUBELET_HEALTHZ_PORT|g; s|@APISERVER_PORT@|$APISERVER_PORT|g; s|@MINIO_PORT@|$MINIO_PORT|g" \
+      -e "s|@FAKE_GCS_PORT@|$FAKE_GCS_PORT|g" "$1"
 }
 
 # ------------------------------------------------------------------------------------- containerd
@@ -157,6 +158,15 @@ k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -f "
 # ------------------------------------------------------------------------- admission policy, config
 subst "$CLUSTER_LIB_DIR/local-pods-policy.yaml" | k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -f - >/dev/null
 subst "$CLUSTER_LIB_DIR/controller-configmap.yaml.in" | k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -f - >/dev/null
+# The rest of the quick-start's RBAC, as in Argo's own e2e environment (test/e2e/manifests/minimal builds
+# on quick-start/base): the default ServiceAccount may also manage pods (pod-manager) and workflows
+# (workflow-manager) from resource templates, and memoize into ConfigMaps (memoizer). cluster-down deletes
+# these bindings again: the executor tests of `make test` run with the executor role alone.
+QS=${ARGO_MANIFESTS:-$(cd "$STACK_ROOT/.." && pwd)/shared/argo-v4.1.2/manifests}/quick-start/base
+for f in pod-manager-role.yaml pod-manager-default-rolebinding.yaml workflow-manager-role.yaml \
+         workflow-manager-default-rolebinding.yaml memoizer-role.yaml memoizer-default-rolebinding.yaml; do
+  k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -n argo -f "$QS/$f" >/dev/null
+done
 
 # -------------------------------------------------------------------------------- workflow-controller
 # The API server, reachable from the controller's private network namespace through a unix socket.

@@ -42,7 +42,8 @@ function buildTree(root: string): void {
   chownSync(join(root, 'big-uid'), 3_000_000, 3_000_001); // does not fit 7 octal digits → PAX uid/gid
 }
 
-test('tar stream is byte-identical to the Go argoexec emissary output', { skip: !canRun && 'needs root, unshare and REFERENCE_ARGOEXEC' }, async () => {
+test('tar stream is byte-identical to the Go argoexec emissary output', async () => {
+  assert.ok(canRun, `needs root, unshare and the Go reference (REFERENCE_ARGOEXEC=${reference || 'unset'}): run make stack-up as root`);
   const base = tmp('parity-');
   const out = join(base, 'out');
   buildTree(out);

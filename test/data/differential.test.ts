@@ -49,7 +49,7 @@ const EXPRESSIONS = [
 ];
 
 for (const expression of EXPRESSIONS) {
-  test(`10.3 vs Go: ${JSON.stringify(expression)}`, { skip: !haveGo && 'REFERENCE_ARGOEXEC not built' }, async () => {
+  test(`10.3 vs Go: ${JSON.stringify(expression)}`, async () => {
     const template = {
       data: { source: { artifactPaths: { name: 'files', s3: { bucket: 'my-bucket', key: prefix } } }, transformation: [{ expression }] },
       archiveLocation: archiveLocation('unused'),

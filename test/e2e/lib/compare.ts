@@ -1,0 +1,61 @@
+/**
+ * The deep comparison of two snapshots of one workflow (Go executor vs ours). Every difference is a
+ * path and both values; a difference that docs/compatibility.md lists as intended is matched by
+ * INTENDED below and reported as such, never silently dropped. A workflow that draws random numbers
+ * is compared by structure and types (same phase, and for what both runs have: the same keys and the
+ * same kind of value at each path) instead of by value.
+ */
+import type { Snapshot } from './snapshot.ts';
+
+export interface Difference { path: string; go: string; ts: string; intended?: string }
+
+/** Differences docs/compatibility.md explains: a path pattern and the reason (its row there). */
+export const INTENDED: { path: RegExp; reason: string }[] = [];
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v)) ?? 'undefined';
+}
+
+/** The structure of a value: keys and the type of each scalar. */
+export function shape(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(shape);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shape(v)]));
+  return value === null ? 'null' : typeof value;
+}
+
+function walk(a: unknown, b: unknown, path: string, out: Difference[]): void {
+  if (canonical(a) === canonical(b)) return;
+  const objA = a && typeof a === 'object' && !Array.isArray(a), objB = b && typeof b === 'object' && !Array.isArray(b);
+  if (objA && objB) {
+    const keys = [...new Set([...Object.keys(a as object), ...Object.keys(b as object)])].sort();
+    for (const k of keys) walk((a as any)[k], (b as any)[k], `${path}.${k}`, out);
+    return;
+  }
+  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
+    a.forEach((x, i) => walk(x, b[i], `${path}[${i}]`, out));
+    return;
+  }
+  out.push({ path, go: canonical(a).slice(0, 300), ts: canonical(b).slice(0, 300) });
+}
+
+/** Only the keys both sides have (random workflows may run other nodes). */
+function common<T>(a: Record<string, T>, b: Record<string, T>): [Record<string, T>, Record<string, T>] {
+  const keys = Object.keys(a).filter((k) => k in b);
+  return [Object.fromEntries(keys.map((k) => [k, a[k] as T])), Object.fromEntries(keys.map((k) => [k, b[k] as T]))];
+}
+
+export function compareSnapshots(go: Snapshot, ts: Snapshot, random: boolean): Difference[] {
+  const out: Difference[] = [];
+  walk(go.phase, ts.phase, 'phase', out);
+  if (!random) {
+    walk(go.message, ts.message, 'message', out);
+    for (const section of ['nodes', 'artifacts', 'taskResults', 'containers', 'gc'] as const) walk(go[section], ts[section], section, out);
+  } else {
+    for (const section of ['nodes', 'artifacts', 'taskResults', 'containers'] as const) {
+      const [a, b] = common(go[section] as Record<string, unknown>, ts[section] as Record<string, unknown>);
+      walk(shape(a), shape(b), `${section}(shape)`, out);
+    }
+  }
+  for (const d of out) d.intended = INTENDED.find((i) => i.path.test(d.path))?.reason;
+  return out;
+}

@@ -1,0 +1,188 @@
+/**
+ * Which workflows the e2e runner runs: every `Workflow` document of Argo's examples (as Argo's own
+ * examples test, test/e2e/examples_test.go) and of our scenarios (test/e2e/scenarios, ids `scenario/…`),
+ * parsed by Argo's own code (`argo-parse-manifests`, built from the v4.1.2 source by stack/build.sh):
+ * a document Go cannot parse becomes a failing row, never a silent omission.
+ *
+ * Edited variants (test/e2e/variants, ids `variant/…`) point examples that need the internet at the
+ * stack's peers; their placeholders (`@HTTPBIN@`, …) are filled in from .stack/env.
+ *
+ * Each example carries what is expected of it: Argo's examples test requires `Succeeded`; examples
+ * labelled `workflows.argoproj.io/no-test: expected-failure` must fail; a scenario states its phase in
+ * the annotation `argoexec-ts.e2e/expect-phase`.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { ROOT, stackEnv } from './env.ts';
+
+export type Doc = Record<string, any>;
+export interface Example {
+  file: string; // id of the file: relative to the examples dir, or scenario/…
+  index: number; // index among the file's Workflow documents
+  doc: Doc;
+  id: string; // file (+ #index when a file holds several workflows)
+  skip?: string;
+  parseError?: string; // Argo's parser refused the document: the row fails
+  expect: string[]; // acceptable final phases
+  random: boolean; // draws random numbers: compared by structure and types
+}
+
+/** Images the local cluster has (images/build/build.sh), as examples name them. */
+export const LOCAL_IMAGES = new Set([
+  'busybox', 'busybox:latest', 'busybox:1.36', 'alpine', 'alpine:latest', 'alpine:3.23', 'alpine:3.7',
+  'python:alpine3.23', 'python:3', 'debian', 'debian:latest', 'debian:bookworm',
+  'argoproj/argosay:v2', 'argoproj/argosay:v1', 'docker/whalesay', 'docker/whalesay:latest',
+]);
+
+function walk(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...walk(p));
+    else if (/\.(ya?ml|json)$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+interface ParsedDoc { kind: string; name?: string; json?: Doc; error?: string }
+
+/** Parse files with Argo's own parser (one process for all of them). */
+export function parseManifests(files: string[]): Map<string, ParsedDoc[]> {
+  const tool = join(stackEnv().STACK_BIN ?? '/var/cache/argoexec-ts/bin', 'argo-parse-manifests');
+  const out = execFileSync(tool, files, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const byFile = new Map<string, ParsedDoc[]>();
+  for (const line of out.split('\n')) {
+    if (!line.trim()) continue;
+    const r = JSON.parse(line) as { file: string; docs: ParsedDoc[] | null };
+    byFile.set(r.file, r.docs ?? []);
+  }
+  for (const f of files) if (!byFile.has(f)) throw new Error(`argo-parse-manifests printed nothing for ${f}`);
+  return byFile;
+}
+
+function imagesOf(doc: unknown, acc = new Set<string>()): Set<string> {
+  if (Array.isArray(doc)) for (const x of doc) imagesOf(x, acc);
+  else if (doc && typeof doc === 'object') {
+    for (const [k, v] of Object.entries(doc)) {
+      if (k === 'image' && typeof v === 'string') acc.add(v);
+      else imagesOf(v, acc);
+    }
+  }
+  return acc;
+}
+
+function refs(doc: unknown, acc: { kind: string; name: string }[] = []): { kind: string; name: string }[] {
+  if (Array.isArray(doc)) for (const x of doc) refs(x, acc);
+  else if (doc && typeof doc === 'object') {
+    const o = doc as Record<string, any>;
+    if (o.workflowTemplateRef?.name) acc.push({ kind: o.workflowTemplateRef.clusterScope ? 'ClusterWorkflowTemplate' : 'WorkflowTemplate', name: o.workflowTemplateRef.name });
+    if (o.templateRef?.name) acc.push({ kind: o.templateRef.clusterScope ? 'ClusterWorkflowTemplate' : 'WorkflowTemplate', name: o.templateRef.name });
+    for (const v of Object.values(o)) refs(v, acc);
+  }
+  return acc;
+}
+
+/** http(s) hosts a workflow's HTTP templates / artifacts fetch that are not on this machine. */
+function externalUrls(doc: unknown, acc: string[] = []): string[] {
+  if (Array.isArray(doc)) for (const x of doc) externalUrls(x, acc);
+  else if (doc && typeof doc === 'object') {
+    for (const [k, v] of Object.entries(doc)) {
+      if ((k === 'url' || k === 'value' || k === 'default') && typeof v === 'string' && /^https?:\/\//.test(v) && !/^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(v)) acc.push(v.replace(/^(https?:\/\/[^/]+).*/, '$1'));
+      else externalUrls(v, acc);
+    }
+  }
+  return [...new Set(acc)];
+}
+
+export interface Selection {
+  examples: Example[];
+  support: Doc[]; // ConfigMaps, PVCs and WorkflowTemplates of the examples, applied before submitting
+  missing: string[]; // listed ids that exist nowhere
+}
+
+export interface SelectOptions {
+  examplesDir: string;
+  list?: Set<string>; // ids (file paths) to keep
+  filter?: RegExp;
+  include: Set<string>; // no-test label values that run anyway
+}
+
+/** The values of the variants' placeholders, from .stack/env. */
+function placeholders(): Record<string, string> {
+  const env = stackEnv();
+  const hostPort = (url?: string) => (url ?? '').replace(/^https?:\/\//, '');
+  return {
+    MINIO: hostPort(env.S3_MINIO_ENDPOINT), VERSITY: hostPort(env.S3_VERSITY_ENDPOINT),
+    S3_ACCESS_KEY: env.S3_MINIO_ACCESS_KEY ?? '', S3_SECRET_KEY: env.S3_MINIO_SECRET_KEY ?? '',
+    AZURITE_ENDPOINT: env.AZURITE_BLOB_ENDPOINT ?? '', AZURITE_KEY: env.AZURITE_ACCOUNT_KEY ?? '',
+    HTTPBIN: env.HTTPBIN_URL ?? '', GIT_URL: env.GIT_URL ?? '', GIT_HTTP_URL: env.GIT_HTTP_URL ?? '', GIT_HTTP_AUTH_URL: env.GIT_HTTP_AUTH_URL ?? '',
+  };
+}
+
+/** A variant's document with its placeholders filled in; an unknown or empty one is an error. */
+export function fill(doc: Doc, values: Record<string, string>): Doc {
+  const text = JSON.stringify(doc).replace(/@([A-Z_]+)@/g, (m, k: string) => {
+    const v = values[k];
+    if (!v) throw new Error(`placeholder ${m} has no value (is the stack up?)`);
+    return JSON.stringify(v).slice(1, -1);
+  });
+  return JSON.parse(text) as Doc;
+}
+
+export function selectExamples(o: SelectOptions): Selection {
+  const scenarios = join(ROOT, 'test/e2e/scenarios');
+  const variants = join(ROOT, 'test/e2e/variants');
+  const files = [...walk(o.examplesDir), ...walk(scenarios), ...walk(variants)];
+  const parsed = parseManifests(files);
+  const values = placeholders();
+  for (const path of files) {
+    if (!path.startsWith(variants)) continue;
+    for (const d of parsed.get(path) ?? []) if (d.json) d.json = fill(d.json, values);
+  }
+  const idOf = (path: string) => (path.startsWith(scenarios) ? `scenario/${relative(scenarios, path)}` : path.startsWith(variants) ? `variant/${relative(variants, path)}` : relative(o.examplesDir, path));
+  const templates = new Map<string, Doc>();
+  const support: Doc[] = [];
+  for (const path of files) {
+    for (const d of parsed.get(path) ?? []) {
+      if (!d.json) continue;
+      if (d.kind === 'WorkflowTemplate' || d.kind === 'ClusterWorkflowTemplate') templates.set(`${d.kind}/${d.json.metadata?.name}`, d.json);
+      if (d.kind === 'ConfigMap' || d.kind === 'WorkflowTemplate' || d.kind === 'PersistentVolumeClaim' || (d.kind === 'Secret' && path.startsWith(variants))) support.push(d.json);
+    }
+  }
+  const examples: Example[] = [];
+  const seen = new Set<string>();
+  for (const path of files) {
+    const file = idOf(path);
+    if (o.list && !o.list.has(file)) continue;
+    if (o.filter && !o.filter.test(file)) continue;
+    seen.add(file);
+    const wfs = (parsed.get(path) ?? []).filter((d) => d.kind === 'Workflow');
+    wfs.forEach((d, index) => {
+      const doc = d.json ?? {};
+      const id = wfs.length > 1 ? `${file}#${index}` : file;
+      const noTest = doc.metadata?.labels?.['workflows.argoproj.io/no-test'];
+      const expectAnn = doc.metadata?.annotations?.['argoexec-ts.e2e/expect-phase'];
+      const expect = expectAnn ? String(expectAnn).split('|') : noTest === 'expected-failure' ? ['Failed', 'Error'] : ['Succeeded'];
+      const ex: Example = { file, index, doc, id, expect, random: /random|RANDOM/.test(JSON.stringify(doc)) };
+      if (d.error) ex.parseError = d.error;
+      const all = new Set(imagesOf(doc));
+      for (const r of refs(doc)) {
+        const t = templates.get(`${r.kind}/${r.name}`);
+        if (t) imagesOf(t, all);
+        if (r.kind === 'ClusterWorkflowTemplate') ex.skip ??= 'needs a ClusterWorkflowTemplate (the controller is namespaced)';
+        else if (!t) ex.skip ??= `references WorkflowTemplate ${r.name}, not in the examples`;
+      }
+      const missing = [...all].filter((i) => !LOCAL_IMAGES.has(i) && !i.includes('{{'));
+      if (noTest && !o.include.has(noTest)) ex.skip = `labelled no-test: ${noTest}`;
+      else if (missing.length) ex.skip ??= `image not available locally: ${missing.join(', ')}`;
+      else if (externalUrls(doc).length) ex.skip ??= `needs the internet: ${externalUrls(doc).join(', ')}`;
+      else if (/"(daemon":true|readinessProbe"|ports")/.test(JSON.stringify(doc))) ex.skip ??= 'serves on a port (daemon/server): pods use the host network here, it would listen beyond loopback';
+      if (ex.parseError) delete ex.skip; // a parse error is a failure, never a skip
+      examples.push(ex);
+    });
+    if (wfs.length === 0 && o.list) examples.push({ file, index: 0, doc: {}, id: file, expect: ['Succeeded'], random: false, parseError: 'no Workflow document in the file' });
+  }
+  const missing = o.list ? [...o.list].filter((id) => !seen.has(id)) : [];
+  return { examples, support, missing };
+}

@@ -1,0 +1,159 @@
+/**
+ * Everything the deep comparison looks at for one finished workflow, with the names that differ by
+ * design normalised away (the generated workflow name → `$WF`, pod-name and node-id hashes → `#`,
+ * times → `<time>`, uids → `<uid>`):
+ * - the workflow's phase and status.message;
+ * - each node's phase, message and outputs (parameters, result, exitCode, artifact metadata);
+ * - the content of every output artifact in the store, archived logs (`main.log`) included;
+ * - the WorkflowTaskResults (labels, annotations, outputs, progress);
+ * - the pods' container statuses (exit codes, reasons, termination messages).
+ */
+import { azureBucket, digestAt, gcsBucket, s3Bucket, s3Client, type ArtifactDigest, type Bucket } from './artifact-digest.ts';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { kubectlJson, stackEnv } from './env.ts';
+import type { Doc } from './examples.ts';
+
+export interface NodeSummary { phase: string; message?: string; outputs?: unknown }
+export interface ContainerSummary { state: string; exitCode?: number; reason?: string; message?: string }
+export interface Snapshot {
+  phase: string;
+  message: string;
+  nodes: Record<string, NodeSummary>;
+  artifacts: Record<string, ArtifactDigest>;
+  /** After the workflow is deleted: each artifact under artifact GC, deleted from its store or not. */
+  gc?: Record<string, string>;
+  taskResults: Record<string, unknown>;
+  containers: Record<string, Record<string, ContainerSummary>> | { skipped: string };
+}
+
+/** Replace what differs by design between two runs of one workflow. */
+export function normalise<T>(value: T, wfName: string): T {
+  const text = JSON.stringify(value ?? null)
+    .split(wfName).join('$WF')
+    .replace(/(\$WF(?:-[a-z0-9-]*?)?)-\d{5,10}\b/g, '$1-#')
+    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uid>');
+  return JSON.parse(text) as T;
+}
+
+const GROUPS = new Set(['StepGroup', 'TaskGroup']);
+
+function nodeKey(n: Doc, wfName: string): string {
+  return `${normalise(String(n.name), wfName)} [${n.type}]`;
+}
+
+const DRIVERS = ['s3', 'gcs', 'azure', 'git', 'http', 'artifactory', 'hdfs', 'oss', 'raw', 'plugin'];
+
+/** Where an artifact lives, resolved against the workflow's artifact repository; the stack's stores only. */
+export class Stores {
+  private readonly env = stackEnv();
+  private readonly s3 = new Map<string, S3Client>();
+
+  private s3For(endpoint: string): S3Client | null {
+    const env = this.env;
+    const hostPort = (u?: string) => (u ?? '').replace(/^https?:\/\//, '');
+    const which = endpoint === hostPort(env.S3_MINIO_ENDPOINT) ? 'S3_MINIO' : endpoint === hostPort(env.S3_VERSITY_ENDPOINT) ? 'S3_VERSITY' : null;
+    if (!which) return null;
+    let c = this.s3.get(which);
+    if (!c) {
+      c = s3Client(env[`${which}_ENDPOINT`]!, env[`${which}_ACCESS_KEY`]!, env[`${which}_SECRET_KEY`]!, env[`${which}_REGION`] ?? 'us-east-1');
+      this.s3.set(which, c);
+    }
+    return c;
+  }
+
+  /** The bucket and key of an artifact, or why the runner cannot read it. */
+  async locate(a: Doc, wf: Doc): Promise<{ bucket: Bucket; key: string; where: string } | { reason: string }> {
+    const repo = (wf.status?.artifactRepositoryRef?.artifactRepository ?? {}) as Doc;
+    const driver = DRIVERS.find((d) => a[d]) ?? DRIVERS.find((d) => repo[d]);
+    const loc = { ...(repo[driver ?? ''] ?? {}), ...(a[driver ?? ''] ?? {}) } as Doc;
+    switch (driver) {
+      case 's3': {
+        const c = loc.key ? this.s3For(String(loc.endpoint)) : null;
+        if (!c) return { reason: loc.key ? `s3 endpoint ${loc.endpoint} is not one of the stack's` : 'no key' };
+        return { bucket: s3Bucket(c, loc.bucket), key: loc.key, where: `s3://${loc.endpoint}/${loc.bucket}` };
+      }
+      case 'gcs':
+        if (!loc.key) return { reason: 'no key' };
+        return { bucket: gcsBucket(this.env.GCS_ENDPOINT!, loc.bucket), key: loc.key, where: `gs://${loc.bucket}` };
+      case 'azure':
+        if (!loc.blob || loc.endpoint !== this.env.AZURITE_BLOB_ENDPOINT) return { reason: `azure endpoint ${loc.endpoint} is not the stack's Azurite` };
+        return { bucket: await azureBucket(this.env.AZURITE_BLOB_ENDPOINT!, this.env.AZURITE_ACCOUNT!, this.env.AZURITE_ACCOUNT_KEY!, loc.container), key: loc.blob, where: `azure ${loc.container}` };
+      default:
+        return { reason: `driver ${driver ?? 'none'} is not read back by the runner` };
+    }
+  }
+
+  destroy(): void {
+    for (const c of this.s3.values()) c.destroy();
+  }
+}
+
+/** The artifact GC strategy in force for an output artifact (its own, else the workflow's). */
+export function gcStrategy(a: Doc, wf: Doc): string {
+  return a.artifactGC?.strategy || wf.spec?.artifactGC?.strategy || '';
+}
+
+export async function takeSnapshot(wf: Doc, stores: Stores): Promise<Snapshot> {
+  const name = wf.metadata.name as string;
+  const nodes = (wf.status?.nodes ?? {}) as Record<string, Doc>;
+  const out: Snapshot = { phase: wf.status?.phase ?? '', message: normalise(wf.status?.message ?? '', name), nodes: {}, artifacts: {}, taskResults: {}, containers: {} };
+  for (const n of Object.values(nodes)) {
+    if (GROUPS.has(n.type)) continue;
+    const key = nodeKey(n, name);
+    out.nodes[key] = { phase: n.phase, ...(n.message ? { message: normalise(String(n.message), name) } : {}), ...(n.outputs ? { outputs: normalise(n.outputs, name) } : {}) };
+    for (const a of (n.outputs?.artifacts ?? []) as Doc[]) {
+      const akey = `${key} ${a.name}`;
+      if (gcStrategy(a, wf) === 'OnWorkflowCompletion') {
+        // Artifact GC may already have deleted it: read after deletion instead (Result.gc).
+        out.artifacts[akey] = { kind: 'not-fetched', reason: 'deleted by artifact GC on completion' };
+        continue;
+      }
+      const loc = await stores.locate(a, wf);
+      out.artifacts[akey] = 'reason' in loc ? { kind: 'not-fetched', reason: loc.reason } : normalise(await digestAt(loc.bucket, loc.key, loc.where), name);
+    }
+  }
+  const byId = new Map(Object.entries(nodes).map(([id, n]) => [id, nodeKey(n, name)]));
+  const results = kubectlJson<Doc>(['get', 'workflowtaskresults', '-l', `workflows.argoproj.io/workflow=${name}`]);
+  for (const r of (results?.items ?? []) as Doc[]) {
+    const key = byId.get(r.metadata.name) ?? normalise(r.metadata.name, name);
+    out.taskResults[key] = normalise({ labels: r.metadata.labels, annotations: r.metadata.annotations ?? {}, outputs: r.outputs, progress: r.progress }, name);
+  }
+  if (wf.spec?.podGC) {
+    out.containers = { skipped: `podGC ${JSON.stringify(wf.spec.podGC)}: pods may be gone before they are read` };
+  } else {
+    const pods = kubectlJson<Doc>(['get', 'pods', '-l', `workflows.argoproj.io/workflow=${name}`]);
+    const containers: Record<string, Record<string, ContainerSummary>> = {};
+    for (const p of (pods?.items ?? []) as Doc[]) {
+      const node = normalise(p.metadata.annotations?.['workflows.argoproj.io/node-name'] ?? p.metadata.name, name);
+      const statuses: Record<string, ContainerSummary> = {};
+      for (const c of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])] as Doc[]) {
+        const t = c.state?.terminated;
+        statuses[c.name] = t
+          ? { state: 'terminated', exitCode: t.exitCode, ...(t.reason ? { reason: t.reason } : {}), ...(t.message ? { message: normalise(String(t.message), name) } : {}) }
+          : { state: Object.keys(c.state ?? {})[0] ?? 'unknown' };
+      }
+      containers[node] = statuses;
+    }
+    out.containers = containers;
+  }
+  return out;
+}
+
+/** Once the workflow is gone: whether each artifact that artifact GC owns was deleted from its store. */
+export async function gcOutcome(wf: Doc, stores: Stores): Promise<Record<string, string>> {
+  const name = wf.metadata.name as string;
+  const out: Record<string, string> = {};
+  for (const n of Object.values((wf.status?.nodes ?? {}) as Record<string, Doc>)) {
+    for (const a of (n.outputs?.artifacts ?? []) as Doc[]) {
+      const strategy = gcStrategy(a, wf);
+      if (!strategy || strategy === 'Never') continue;
+      const loc = await stores.locate(a, wf);
+      const akey = `${nodeKey(n, name)} ${a.name}`;
+      if ('reason' in loc) { out[akey] = `not checked: ${loc.reason}`; continue; }
+      const d = await digestAt(loc.bucket, loc.key, loc.where);
+      out[akey] = d.kind === 'missing' ? `deleted (${strategy})` : `PRESENT after ${strategy}`;
+    }
+  }
+  return out;
+}
