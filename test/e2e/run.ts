@@ -203,7 +203,7 @@ function verdict(ex: Example, g: Result | undefined, t: Result | undefined): Ver
     for (const [k, v] of Object.entries(r.snapshot?.gc ?? {})) if (!v.startsWith('deleted')) notes.push(`${who}: artifact GC: ${k} ${v}`);
   }
   if (notes.length > 0) return { id, pass: false, label: 'FAIL: artifact GC', notes, differences: [] };
-  const differences = compareSnapshots(g.snapshot!, t.snapshot!, ex.random);
+  const differences = compareSnapshots(g.snapshot!, t.snapshot!, ex.random, ex.id);
   const real = differences.filter((d) => !d.intended);
   if (real.length > 0) return { id, pass: false, label: `FAIL: ${real.length} difference(s)`, notes: real.slice(0, 3).map((d) => `${d.path}: go ${d.go} vs ts ${d.ts}`), differences };
   const intended = differences.filter((d) => d.intended);

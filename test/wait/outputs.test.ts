@@ -279,7 +279,8 @@ test('80: ARGO_ARTIFACT_PLUGIN_NAMES: wait writes 15 to each plugin sidecar\'s s
   const main = pod.startMain(['true']);
   const signal = pod.path('var-run-argo', 'ctr/artifact-plugin-x/signal');
   const end = Date.now() + 20_000;
-  while (!existsSync(signal) && Date.now() < end) await sleep(50);
+  // The signal file may exist before its content is written: wait for the content, not the name.
+  while (!(existsSync(signal) && readFileSync(signal, 'utf8') !== '') && Date.now() < end) await sleep(50);
   assert.equal(readFileSync(signal, 'utf8'), '15');
   const tr = await getTaskResult(pod.nodeId);
   assert.equal(tr.metadata.labels['workflows.argoproj.io/report-outputs-completed'], 'false', 'not finalized before the sidecar is killed');

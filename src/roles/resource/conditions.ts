@@ -13,7 +13,6 @@ export interface Requirement {
   values: string[];
 }
 
-const VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** labels.Requirement.String(). */
 export function requirementString(r: Requirement): string {
@@ -47,32 +46,54 @@ function lex(s: string): Tok[] {
   return out;
 }
 
-const NAME_RE = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const DNS1123_SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const LABEL_KEY_FMT = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
+const NAME_RE = new RegExp(`^${LABEL_KEY_FMT}$`);
+const VALUE_RE = new RegExp(`^(${LABEL_KEY_FMT})?$`);
+const DNS1123_SUBDOMAIN_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*';
+const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_SUBDOMAIN_FMT}$`);
+const LABEL_KEY_ERR = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 
-/** validation.IsQualifiedName as labels.NewRequirement reports it (field path <nil>). */
-function validateKey(key: string): void {
-  const fail = (msg: string): never => { throw new Error(`<nil>: Invalid value: ${JSON.stringify(key)}: ${msg}`); };
-  const parts = key.split('/');
-  let name = key;
-  if (parts.length === 2) {
-    const [prefix, n] = parts as [string, string];
-    name = n;
-    if (prefix.length === 0) fail('prefix part must be non-empty');
-    else if (prefix.length > 253) fail('prefix part must be no more than 253 characters');
-    else if (!DNS1123_SUBDOMAIN_RE.test(prefix)) fail("prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
-  } else if (parts.length > 2) {
-    fail("a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')");
-  }
-  if (name.length === 0) fail('name part must be non-empty');
-  if (name.length > 63) fail('name part must be no more than 63 characters');
-  if (!NAME_RE.test(name)) fail("name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')");
+/** content.RegexError of k8s.io/apimachinery v0.35 (what argoexec v4.1.2 links). */
+function regexError(msg: string, re: string, ...examples: string[]): string {
+  return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join(' or ')}regex used for validation is '${re}')`;
 }
 
+/** content.IsLabelKey: every problem, as Go collects them. */
+function labelKeyErrors(key: string): string[] {
+  const errs: string[] = [];
+  const parts = key.split('/');
+  let name: string;
+  if (parts.length === 1) {
+    name = key;
+  } else if (parts.length === 2) {
+    const [prefix, n] = parts as [string, string];
+    name = n;
+    if (prefix.length === 0) errs.push('prefix part must be non-empty');
+    else {
+      if (prefix.length > 253) errs.push('prefix part must be no more than 253 bytes');
+      if (!DNS1123_SUBDOMAIN_RE.test(prefix)) errs.push(`prefix part ${regexError("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character", DNS1123_SUBDOMAIN_FMT, 'example.com')}`);
+    }
+  } else {
+    return [`a valid label key ${regexError(LABEL_KEY_ERR, LABEL_KEY_FMT, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
+  }
+  if (name.length === 0) errs.push('name part must be non-empty');
+  else if (name.length > 63) errs.push('name part must be no more than 63 bytes');
+  if (!NAME_RE.test(name)) errs.push(`name part ${regexError(LABEL_KEY_ERR, LABEL_KEY_FMT, 'MyName', 'my.name', '123-abc')}`);
+  return errs;
+}
+
+/** labels.validateLabelKey: field.Invalid with the problems joined by "; " (field path <nil>). */
+function validateKey(key: string): void {
+  const errs = labelKeyErrors(key);
+  if (errs.length > 0) throw new Error(`<nil>: Invalid value: ${JSON.stringify(key)}: ${errs.join('; ')}`);
+}
+
+/** labels.validateLabelValue (content.IsLabelValue). */
 function validateValue(key: string, i: number, v: string): void {
-  const fail = (msg: string): never => { throw new Error(`values[${i}][${key}]: Invalid value: ${JSON.stringify(v)}: ${msg}`); };
-  if (v.length > 63) fail('must be no more than 63 characters');
-  if (!VALUE_RE.test(v)) fail("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')");
+  const errs: string[] = [];
+  if (v.length > 63) errs.push('must be no more than 63 bytes');
+  if (!VALUE_RE.test(v)) errs.push(regexError("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character", `(${LABEL_KEY_FMT})?`, 'MyValue', 'my_value', '12345'));
+  if (errs.length > 0) throw new Error(`values[${i}][${key}]: Invalid value: ${JSON.stringify(v)}: ${errs.join('; ')}`);
 }
 
 /** The requirement as Go's `%s` prints a labels.Requirement value: `{key op [sorted values]}`. */

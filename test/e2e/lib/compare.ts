@@ -9,8 +9,11 @@ import type { Snapshot } from './snapshot.ts';
 
 export interface Difference { path: string; go: string; ts: string; intended?: string }
 
-/** Differences docs/compatibility.md explains: a path pattern and the reason (its row there). */
-export const INTENDED: { path: RegExp; reason: string }[] = [];
+/**
+ * Differences docs/compatibility.md explains: for one workflow (id) or all, a path pattern and the
+ * reason (its row there).
+ */
+export const INTENDED: { id?: string; path: RegExp; reason: string }[] = [];
 
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v)) ?? 'undefined';
@@ -44,7 +47,7 @@ function common<T>(a: Record<string, T>, b: Record<string, T>): [Record<string, 
   return [Object.fromEntries(keys.map((k) => [k, a[k] as T])), Object.fromEntries(keys.map((k) => [k, b[k] as T]))];
 }
 
-export function compareSnapshots(go: Snapshot, ts: Snapshot, random: boolean): Difference[] {
+export function compareSnapshots(go: Snapshot, ts: Snapshot, random: boolean, id = ''): Difference[] {
   const out: Difference[] = [];
   walk(go.phase, ts.phase, 'phase', out);
   if (!random) {
@@ -56,6 +59,6 @@ export function compareSnapshots(go: Snapshot, ts: Snapshot, random: boolean): D
       walk(shape(a), shape(b), `${section}(shape)`, out);
     }
   }
-  for (const d of out) d.intended = INTENDED.find((i) => i.path.test(d.path))?.reason;
+  for (const d of out) d.intended = INTENDED.find((i) => (i.id === undefined || i.id === id) && i.path.test(d.path))?.reason;
   return out;
 }
