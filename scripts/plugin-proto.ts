@@ -2,7 +2,8 @@
  * The artifact plugin service's descriptor (pkg/apiclient/artifact/artifact.proto of Argo v4.1.2), generated
  * from the shared source tarball into build/artifact-service.json — no upstream file enters the repository
  * (docs/decisions.md D13). protobufjs parses the .proto; only messages, fields and methods are kept (the
- * HTTP-gateway options and the google/api import are of no use over a unix socket).
+ * HTTP-gateway options and the google/api import are of no use over a unix socket). Field names are camelCase
+ * (protobufjs's parse without keepCase): proto-loader takes a JSON descriptor's names as they are.
  *
  *   node scripts/plugin-proto.ts        (scripts/build.ts and `make typecheck` run it; skipped when up to date)
  *
@@ -44,7 +45,7 @@ export function generatePluginDescriptor(): string {
     throw new Error(`missing ${src} (set ARGO_SHARED to the shared argo-${ARGO_VERSION} folder): the artifact plugin descriptor is generated from it`);
   }
   const text = execFileSync('tar', ['-xzOf', src, PROTO_IN_TARBALL], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  const parsed = protobuf.parse(text, { keepCase: true, alternateCommentMode: false });
+  const parsed = protobuf.parse(text, { keepCase: false, alternateCommentMode: false });
   const json = strip(parsed.root.toJSON() as Json);
   mkdirSync(dirname(DESCRIPTOR_FILE), { recursive: true });
   writeFileSync(DESCRIPTOR_FILE, `${JSON.stringify(json, null, 1)}\n`);
