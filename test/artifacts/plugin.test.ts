@@ -9,6 +9,7 @@
  * 4. a plugin refusing: `plugin <name> <op> failed: <error>`
  * 5. the socket path is not a socket: creation fails with Go's READY timeout text naming plugin and socket
  * 6. the plugin dies during Save: `plugin <name> save failed: rpc error: code = Unavailable desc = …`
+ * 7. the test plugin's S3 store (MinIO of the stack): file and directory round trip
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +22,7 @@ import { Readable } from 'node:stream';
 import { once } from 'node:events';
 import { PluginArtifactDriver } from '../../src/artifacts/plugin/driver.ts';
 import { createLogger } from '../../src/core/log.ts';
+import { STACK } from '../support/pod-sim.ts';
 
 const SERVER = resolve(import.meta.dirname, '../support/artifact-plugin/server.ts');
 const log = createLogger('error', 'text');
@@ -140,4 +142,26 @@ test('6: the plugin dies in the middle of a Save: the error names the plugin and
     return true;
   });
   assert.equal(existsSync(join(p.store, 'objects/wf/big')), false);
+});
+
+test('7: the test plugin stores in MinIO when the configuration names a bucket', async (t) => {
+  assert.ok(STACK.S3_MINIO_ENDPOINT, 'make stack-up');
+  const p = await startPlugin(t);
+  const d = new PluginArtifactDriver({ name: 'test' }, log, p.socket);
+  t.after(() => d.close());
+  const s3 = { endpoint: STACK.S3_MINIO_ENDPOINT, bucket: 'plugin-bucket', accessKey: STACK.S3_MINIO_ACCESS_KEY ?? 'admin', secretKey: STACK.S3_MINIO_SECRET_KEY ?? 'password', region: STACK.S3_MINIO_REGION };
+  const conf = JSON.stringify({ s3 });
+  const key = `plugin-tests/${Date.now()}`;
+  const dir = join(p.dir, 'tree');
+  mkdirSync(join(dir, 'sub'), { recursive: true });
+  writeFileSync(join(dir, 'a'), 'A');
+  writeFileSync(join(dir, 'sub/b'), 'B');
+  await d.save(dir, art('t', `${key}/tree`, {}, conf));
+  assert.deepEqual(await d.listObjects(art('t', `${key}/tree`, {}, conf)), [`${key}/tree/a`, `${key}/tree/sub/b`]);
+  assert.equal(await d.isDirectory(art('t', `${key}/tree`, {}, conf)), true);
+  await d.load(art('t', `${key}/tree`, {}, conf), join(p.dir, 'back'));
+  assert.equal(readFileSync(join(p.dir, 'back/sub/b'), 'utf8'), 'B');
+  await d.delete(art('t', `${key}/tree`, {}, conf));
+  assert.deepEqual(await d.listObjects(art('t', `${key}/tree`, {}, conf)), []);
+  assert.doesNotMatch(readFileSync(join(p.store, 'requests.jsonl'), 'utf8'), new RegExp(s3.secretKey));
 });

@@ -14,13 +14,14 @@
  * The artifact's `configuration` may be JSON with test switches: `{"fail": "text"}` answers every call with
  * success=false and that error; `{"crash": "save"}` (or "load") exits the process with status 3 in the middle of
  * that operation, after part of the file was copied into a temporary file (nothing half-written is ever visible
- * under `objects/`).
+ * under `objects/`); `{"s3": {...}}` stores in an S3 bucket instead (s3-store.ts; MinIO in the test stack).
  */
 import { createHash } from 'node:crypto';
 import { appendFileSync, cpSync, createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { artifactService, type GrpcArtifact } from '../../../src/artifacts/plugin/proto.ts';
+import { S3Store, type S3Config } from './s3-store.ts';
 
 const socket = process.argv[process.argv.length - 1] ?? '';
 const store = process.env.TEST_PLUGIN_STORE ?? '/store';
@@ -30,13 +31,20 @@ mkdirSync(objects, { recursive: true });
 
 type Json = Record<string, unknown>;
 function record(method: string, request: unknown, extra: Json = {}): void {
-  const req = JSON.parse(JSON.stringify(request, (_k, v: unknown) => (v && (v as { type?: string }).type === 'Buffer' ? `<${(v as { data: number[] }).data.length} bytes>` : v))) as Json;
+  // Chunks by size; an S3 secret key in a configuration is redacted.
+  const req = JSON.parse(JSON.stringify(request, (k, v: unknown) => {
+    if (v && (v as { type?: string }).type === 'Buffer') return `<${(v as { data: number[] }).data.length} bytes>`;
+    if (k === 'configuration' && typeof v === 'string') return v.replace(/("secretKey"\s*:\s*)"[^"]*"/, '$1"(redacted)"');
+    return v;
+  })) as Json;
   appendFileSync(join(store, 'requests.jsonl'), `${JSON.stringify({ method, request: req, ...extra })}\n`);
 }
 
-function options(a: GrpcArtifact | undefined): { fail?: string; crash?: string } {
-  try { return JSON.parse(a?.plugin?.configuration ?? '') as { fail?: string; crash?: string }; } catch { return {}; }
+interface Options { fail?: string; crash?: string; s3?: S3Config }
+function options(a: GrpcArtifact | undefined): Options {
+  try { return JSON.parse(a?.plugin?.configuration ?? '') as Options; } catch { return {}; }
 }
+const keyOf = (a: GrpcArtifact | undefined): string => a?.plugin?.key ?? '';
 
 function objectPath(a: GrpcArtifact | undefined): string {
   const key = a?.plugin?.key ?? '';
@@ -105,6 +113,7 @@ const handlers: grpc.UntypedServiceImplementation = {
   Load: unary('Load', async (req: { inputArtifact?: GrpcArtifact; path: string }) => {
     const o = options(req.inputArtifact);
     if (o.fail) throw new Error(o.fail);
+    if (o.s3) { await new S3Store(o.s3).get(keyOf(req.inputArtifact), req.path); return ok; }
     const src = objectPath(req.inputArtifact);
     if (!existsSync(src)) throw new Error(`object ${req.inputArtifact?.plugin?.key} not found`);
     await copyInto(src, req.path, o.crash === 'load');
@@ -118,17 +127,22 @@ const handlers: grpc.UntypedServiceImplementation = {
     const o = options(req.outputArtifact);
     const run = async (): Promise<void> => {
       if (o.fail) throw new Error(o.fail);
-      await copyInto(req.path, objectPath(req.outputArtifact), o.crash === 'save');
+      if (o.crash === 'save' && o.s3) process.exit(3);
+      if (o.s3) await new S3Store(o.s3).put(req.path, keyOf(req.outputArtifact));
+      else await copyInto(req.path, objectPath(req.outputArtifact), o.crash === 'save');
     };
     run().then(() => cb(null, ok), (err: unknown) => cb(null, failed(req, (err as Error).message)));
   },
   Delete: unary('Delete', async (req: { artifact?: GrpcArtifact }) => {
     const o = options(req.artifact);
     if (o.fail) throw new Error(o.fail);
-    rmSync(objectPath(req.artifact), { recursive: true, force: true });
+    if (o.s3) await new S3Store(o.s3).delete(keyOf(req.artifact));
+    else rmSync(objectPath(req.artifact), { recursive: true, force: true });
     return ok;
   }, failed),
   ListObjects: unary('ListObjects', async (req: { artifact?: GrpcArtifact }) => {
+    const s3 = options(req.artifact).s3;
+    if (s3) return { objects: await new S3Store(s3).list(keyOf(req.artifact)), error: '' };
     const root = objectPath(req.artifact);
     const key = req.artifact?.plugin?.key ?? '';
     const out: string[] = [];
@@ -140,6 +154,8 @@ const handlers: grpc.UntypedServiceImplementation = {
     return { objects: out, error: '' };
   }, (_r, error) => ({ objects: [], error })),
   IsDirectory: unary('IsDirectory', async (req: { artifact?: GrpcArtifact }) => {
+    const s3 = options(req.artifact).s3;
+    if (s3) return { isDirectory: await new S3Store(s3).isDirectory(keyOf(req.artifact)), error: '' };
     const p = objectPath(req.artifact);
     return { isDirectory: existsSync(p) && statSync(p).isDirectory(), error: '' };
   }, (_r, error) => ({ isDirectory: false, error })),
