@@ -86,7 +86,7 @@ async function runWith(executor: Executor): Promise<Outcome> {
       // Ours asks GetCapabilities before streaming a tar (the test plugin without streaming lets grpc-js answer
       // Unimplemented, unrecorded); gzip bytes of a `.tgz` differ between implementations.
       .map((q) => (String((q.request as { path?: string }).path ?? '').endsWith('.tgz') ? { ...q, bytes: '(gzip)', sha256: '(gzip)' } : q));
-    return { requests, objects: await storeObjects(pod.store), outputs: tr.status?.outputs, inputMode: statSync(pod.path('input-artifacts', 'in')).mode & 0o777 };
+    return { requests, objects: await storeObjects(pod.store), outputs: tr.outputs, inputMode: statSync(pod.path('input-artifacts', 'in')).mode & 0o777 };
   } finally {
     pod.cleanup();
   }
