@@ -23,7 +23,7 @@ const SCRIPT = [
   'set -e',
   'tr a-z A-Z < /in/data.txt > /tmp/out.txt',
   'mkdir -p /tmp/d/sub; cp /in/dir/a.txt /tmp/d/a; cp /in/dir/sub/b.txt /tmp/d/sub/b; chmod 0600 /tmp/d/a',
-  'echo stdout-line; echo stderr-line >&2',
+  'echo stdout-line; echo second-line', // one stream: the order of stdout vs stderr lines in Go's combined log is not deterministic
 ].join('\n');
 
 function template(): Record<string, unknown> {
