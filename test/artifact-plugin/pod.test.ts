@@ -74,6 +74,8 @@ test('1: plugin inputs through init-artifact-test, outputs through the artifact-
   assert.equal(r.main?.code, 0, r.main?.stderr);
   assert.equal(r.wait?.code, 0, r.wait?.stderr);
   assert.equal(r.sidecar?.code, 0, r.sidecar?.stderr);
+  // The plugin driver's bundle (grpc-js) starts from its code cache in init-artifact-test and wait.
+  assert.doesNotMatch(`${r.pluginInit?.stderr}${r.wait?.stderr}${r.sidecar?.stderr}`, /Warning|rejected/);
   await t.test('inputs: bytes in place; a plugin input without mode is 0666 (executor.go loadArtifact)', () => {
     assert.equal(readFileSync(pod.path('input-artifacts', 'in'), 'utf8'), 'plugin input\n');
     assert.equal(statSync(pod.path('input-artifacts', 'in')).mode & 0o777, 0o666);

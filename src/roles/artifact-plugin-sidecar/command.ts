@@ -14,11 +14,12 @@ import { ctrDir, ctrFile } from '../../core/paths.ts';
 import { startOrphanReaper } from '../../core/runtime/reaper.ts';
 import { openCapture } from '../emissary/capture.ts';
 import { watchSignalFile } from '../emissary/file-signal.ts';
-import { startPluginProcess } from './plugin-process.ts';
+import { splitCommand, startPluginProcess } from './plugin-process.ts';
 
 export async function runArtifactPluginSidecarCommand(ctx: CommandContext): Promise<void> {
   const { env, log } = ctx;
   const container = env.ARGO_CONTAINER_NAME ?? '';
+  splitCommand(ctx.args.positional, 'artifact-plugin-sidecar'); // Go panics on a missing command (index out of range)
   process.umask(0);
   try {
     mkdirSync(ctrDir(container), { recursive: true, mode: 0o777 });
