@@ -12,6 +12,7 @@
  *    saved and reported
  * 4. `artifact delete` deletes plugin artifacts through an emissary-wrapped plugin sidecar (artifact-GC pod)
  * 5. `artifact-plugin-sidecar` ignores SIGTERM, honours `15` in its signal file
+ * 6. a plugin advertising SaveStream: wait streams the gzip of a tar output (GetCapabilities, SaveStream)
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -214,4 +215,28 @@ test('5 (item 92): artifact-plugin-sidecar ignores SIGTERM and ends on 15 in its
   const r = await sidecar.done;
   assert.equal(r.code, 0, r.stderr);
   assert.equal(readFileSync(pod.path('var-run-argo', 'ctr/artifact-plugin-test/exitcode'), 'utf8'), '143');
+});
+
+test('6: a plugin that advertises SaveStream gets the wait\'s tar output streamed (no .tgz staged), other outputs by Save', async (t) => {
+  assert.ok(STACK.KUBECONFIG, 'make stack-up');
+  const run = `plugin-tests/${rand()}`;
+  const template = {
+    name: 'stream', container: { image: 'x' },
+    outputs: { artifacts: [
+      { name: 'big', path: '/tmp/big', plugin: plugin(`${run}/big.tgz`) },
+      { name: 'raw', path: '/tmp/big/one', archive: { none: {} }, plugin: plugin(`${run}/one`) },
+    ] },
+  };
+  const pod = new PluginPod({ template, pluginEnv: { TEST_PLUGIN_STREAMING: 'true' } });
+  t.after(() => pod.cleanup());
+  const r = await pod.run(['sh', '-c', 'mkdir /tmp/big; head -c 5000000 /dev/urandom > /tmp/big/one; echo two > /tmp/big/two']);
+  assert.equal(r.wait?.code, 0, r.wait?.stderr);
+  const reqs = readFileSync(join(pod.store, 'requests.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(reqs.map((q) => q.method), ['GetCapabilities', 'SaveStream', 'Save']);
+  assert.equal(reqs[1].request.outputArtifact.plugin.key, `${run}/big.tgz`);
+  assert.equal(existsSync(pod.path('tmp-wait', 'argo/outputs/artifacts/big.tgz')), false, 'nothing staged on disk');
+  const entries = await tarEntries(gunzipSync(readFileSync(pod.object(`${run}/big.tgz`))));
+  assert.deepEqual(entries.map((e) => e.name), ['big', 'big/one', 'big/two']);
+  assert.ok(readFileSync(pod.object(`${run}/one`)).equals(readFileSync(pod.path('tmp-wait', 'argo/outputs/artifacts/one'))));
+  await deleteTaskResult(pod.nodeId);
 });
