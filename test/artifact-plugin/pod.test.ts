@@ -13,17 +13,20 @@
  * 4. `artifact delete` deletes plugin artifacts through an emissary-wrapped plugin sidecar (artifact-GC pod)
  * 5. `artifact-plugin-sidecar` ignores SIGTERM, honours `15` in its signal file
  * 6. a plugin advertising SaveStream: wait streams the gzip of a tar output (GetCapabilities, SaveStream)
+ * 7. init-less pod: the supervisor loads plugin inputs through the plugin sidecar (ARGO_INPUT_ARTIFACT_PLUGIN_NAMES)
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { NAMESPACE, STACK } from '../support/pod-sim.ts';
-import { PluginPod } from '../support/plugin-pod.ts';
+import { PLUGIN_SERVER, PluginPod } from '../support/plugin-pod.ts';
+import { PROJECT } from '../support/sandbox.ts';
+import { IMAGE_ROOT, InitlessPod } from '../supervisor/helpers.ts';
 import { admin, deleteTaskResult, getTaskResult, tarEntries } from '../wait/helpers.ts';
 
 const rand = (): string => `${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
@@ -238,5 +241,48 @@ test('6: a plugin that advertises SaveStream gets the wait\'s tar output streame
   const entries = await tarEntries(gunzipSync(readFileSync(pod.object(`${run}/big.tgz`))));
   assert.deepEqual(entries.map((e) => e.name), ['big', 'big/one', 'big/two']);
   assert.ok(readFileSync(pod.object(`${run}/one`)).equals(readFileSync(pod.path('tmp-wait', 'argo/outputs/artifacts/one'))));
+  await deleteTaskResult(pod.nodeId);
+});
+
+test('7: init-less pod: the supervisor loads plugin inputs through the artifact-plugin-test sidecar, then ends it', async (t) => {
+  assert.ok(STACK.KUBECONFIG, 'make stack-up');
+  const run = `plugin-tests/${rand()}`;
+  const store = mkdtempSync(join(tmpdir(), 'argoexec-plugin-store-'));
+  seed(store, `${run}/in.txt`, 'through the supervisor\n');
+  const template = { name: 'initless', container: { image: 'x' }, inputs: { artifacts: [
+    { name: 'in', path: '/in/x.txt', plugin: plugin(`${run}/in.txt`) },
+  ] } };
+  const pod = new InitlessPod({ template });
+  const socketDir = pod.path('artifact-plugin-test');
+  mkdirSync(socketDir, { mode: 0o777 });
+  mkdirSync(pod.path('tmp-artifact-plugin-test'), { mode: 0o777 });
+  writeFileSync(pod.path('termination-log-artifact-plugin-test'), '');
+  pod.sim.spec.extraMounts = { wait: [[socketDir, '/tmp/artifact-plugins/test', 'rw']] };
+  t.after(() => pod.cleanup());
+  // workflowpod_layout.go buildPluginSidecars: the plugin image with argoexec from the argoexec-bin image volume,
+  // the input-artifacts volume and the socket volume.
+  const sidecar = pod.sim.start('artifact-plugin-test', ['/argo-bin/bin/argoexec', 'artifact-plugin-sidecar', '--loglevel', 'info', '--log-format', 'text', '--gloglevel', '0', '--',
+    process.execPath, PLUGIN_SERVER, '/tmp/artifact-plugins/test/socket'],
+  { ...pod.sim.executorEnv('artifact-plugin-test'), TEST_PLUGIN_STORE: '/store' }, 120_000, [
+    [pod.path('var-run-argo'), '/var/run/argo', 'rw'],
+    [pod.path('tmp-artifact-plugin-test'), '/tmp', 'rw'],
+    [pod.path('termination-log-artifact-plugin-test'), '/dev/termination-log', 'rw'],
+    [pod.path('input-artifacts'), '/argo/inputs/artifacts', 'rw'],
+    [socketDir, '/tmp/artifact-plugins/test', 'rw'],
+    [IMAGE_ROOT, '/argo-bin', 'ro'],
+    [PROJECT, PROJECT, 'ro'],
+    [store, '/store', 'rw'],
+  ]);
+  t.after(() => rmSync(store, { recursive: true, force: true }));
+  const main = pod.startMain(['cat', '/in/x.txt']);
+  const sup = pod.startSupervisor({ ARGO_INPUT_ARTIFACT_PLUGIN_NAMES: 'test', ARGO_ARTIFACT_PLUGIN_NAMES: 'artifact-plugin-test' });
+  const [m, s, sc] = await Promise.all([main.done, sup.done, sidecar.done]);
+  assert.equal(s.code, 0, s.stderr);
+  assert.equal(m.code, 0, m.stderr);
+  assert.equal(m.stdout, 'through the supervisor\n');
+  assert.equal(readFileSync(pod.path('var-run-argo', 'status'), 'utf8'), 'READY\n');
+  assert.equal(statSync(pod.path('input-artifacts', 'in')).mode & 0o777, 0o666);
+  assert.equal(sc.code, 0, sc.stderr);
+  assert.equal(readFileSync(pod.path('var-run-argo', 'ctr/artifact-plugin-test/exitcode'), 'utf8'), '143');
   await deleteTaskResult(pod.nodeId);
 });
