@@ -13,6 +13,7 @@ import { basename, join, resolve } from 'node:path';
 import { RESERVED_PATH_BYTES, writeElfPaths } from '../src/core/runtime/elf-paths.ts';
 import { ROLES_CHUNK } from '../src/cli/sea-chunk-source.ts';
 import { elfPathsFor, IMAGE_RUNTIME_DIR, LOADER_NAME, runtimeDirFor } from '../src/core/runtime/layout.ts';
+import { generatePluginDescriptor } from './plugin-proto.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const buildDir = join(root, 'build');
@@ -20,6 +21,8 @@ const distDir = join(root, 'dist');
 const exe = join(distDir, 'argoexec');
 mkdirSync(buildDir, { recursive: true });
 mkdirSync(distDir, { recursive: true });
+// The artifact plugin service descriptor (build/artifact-service.json), from the shared Argo source tarball.
+generatePluginDescriptor();
 
 function git(args: string[], fallback: string): string {
   try { return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(); } catch { return fallback; }
@@ -53,7 +56,8 @@ const common = {
  * same flags (V8 rejects a cache made under flags that differ). Not --expose-gc: it costs every emissary ~25 ms.
  */
 const V8_FLAGS = ['--max-semi-space-size=1'];
-const IN_MAIN = new Set(['emissary']);
+/** Roles in the main bundle: the emissary, and the plugin sidecar (a minimal emissary in the plugin's image). */
+const IN_MAIN = new Set(['emissary', 'artifact-plugin-sidecar']);
 /**
  * Modules reached only through a dynamic import that get a chunk of their own: the storage SDKs most pods never
  * use (a wait saving to S3 does not load Azure's or Google's SDK). Chunk name → module.
@@ -62,6 +66,7 @@ const MODULE_CHUNKS: Record<string, string> = {
   'artifacts-gcs': 'src/artifacts/gcs/driver.ts',
   'artifacts-azure': 'src/artifacts/azure/driver.ts',
   'artifacts-git': 'src/artifacts/git/driver.ts',
+  'artifacts-plugin': 'src/artifacts/plugin/driver.ts',
 };
 const chunkByModule = new Map(Object.entries(MODULE_CHUNKS).map(([name, file]) => [join(root, file), name]));
 const chunked = new Map<string, string>(); // role name -> entry file

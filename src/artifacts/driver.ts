@@ -26,6 +26,11 @@ export interface TransferProgress {
 }
 
 export interface ArtifactDriver {
+  /**
+   * Optional: connect before the first operation (plugins: wait for the socket, then a READY connection). Its
+   * errors are driver-creation errors, reported unwrapped as Go's InitDriver does; `openDriver` calls it.
+   */
+  open?(): Promise<void>;
   /** Download `artifact` to `path` (a file, or a directory for directory keys). */
   load(artifact: Artifact, path: string, progress?: TransferProgress): Promise<void>;
   /** Upload the local file or directory at `path` to `artifact`'s location. */
@@ -48,6 +53,8 @@ export interface SaveStreamOptions {
   fileName?: string;
   /** Upper bound of the stream's length, if known (lets S3 pick a part size that fits 10,000 parts). */
   sizeHint?: number;
+  /** Where a driver that spools keeps its copy: Go's staging directory (/tmp/argo/outputs/artifacts) in `wait`. */
+  tmpDir?: string;
 }
 
 /**
@@ -60,19 +67,24 @@ export async function saveStreamWith(
   source: Readable | PullSource,
   artifact: Artifact,
   progress?: TransferProgress,
-  opts: SaveStreamOptions & { tmpDir?: string } = {},
+  opts: SaveStreamOptions = {},
 ): Promise<void> {
   if (driver.saveStream) return driver.saveStream(source, artifact, progress, opts);
   const dir = await mkdtemp(join(opts.tmpDir ?? tmpdir(), 'spool-'));
   try {
     const file = join(dir, opts.fileName ?? 'artifact');
-    const out = createWriteStream(file, { mode: 0o600 });
-    if (isPullSource(source)) await pumpTo(source.fill, out);
-    else await pipeline(source, out);
+    await spoolTo(file, source);
     await driver.save(file, artifact, progress);
   } finally {
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/** Write all of `source` to a new file at `file` (mode 0644: a plugin sidecar may run as another user). */
+export async function spoolTo(file: string, source: Readable | PullSource): Promise<void> {
+  const out = createWriteStream(file, { mode: 0o644 });
+  if (isPullSource(source)) await pumpTo(source.fill, out);
+  else await pipeline(source, out);
 }
 
 export interface DriverContext {

@@ -3,7 +3,7 @@
  * Kinds without an implementation fail with a clear error. Secrets are read when the driver is created.
  */
 import type { Artifact } from '../core/template.ts';
-import { locationKind, type ArtifactDriver, type DriverContext, type LocationKind } from './driver.ts';
+import { locationKind, saveStreamWith, type ArtifactDriver, type DriverContext, type LocationKind } from './driver.ts';
 import { newS3Driver } from './s3/driver.ts';
 import { HttpArtifactDriver } from './http/driver.ts';
 import { newArtifactoryDriver } from './artifactory/driver.ts';
@@ -15,13 +15,15 @@ type Factory = (artifact: Artifact, ctx: DriverContext) => ArtifactDriver;
 
 /**
  * A driver whose module is imported on first use (dynamic import), so roles that never meet the kind never load
- * its SDK. Construction errors (e.g. a missing secret) surface on the first operation.
+ * its SDK. Construction errors (e.g. a missing secret) surface on `open` or the first operation.
  */
 function lazy(load: () => Promise<Factory>): Factory {
   return (artifact, ctx) => {
     let drv: Promise<ArtifactDriver> | undefined;
     const get = (): Promise<ArtifactDriver> => (drv ??= load().then((f) => f(artifact, ctx)));
     return {
+      open: async () => { await (await get()).open?.(); },
+      saveStream: async (source, a, progress, opts) => saveStreamWith(await get(), source, a, progress, opts),
       load: async (a, path, progress) => (await get()).load(a, path, progress),
       save: async (path, a, progress) => (await get()).save(path, a, progress),
       listObjects: async (a) => (await get()).listObjects(a),
@@ -36,6 +38,7 @@ const factories: Partial<Record<LocationKind | string, Factory>> = {
   gcs: lazy(async () => (await import('./gcs/driver.ts')).newGcsDriver),
   azure: lazy(async () => (await import('./azure/driver.ts')).newAzureDriver),
   git: lazy(async () => (await import('./git/driver.ts')).newGitDriver),
+  plugin: lazy(async () => (await import('./plugin/driver.ts')).newPluginDriver),
   http: (a, ctx) => new HttpArtifactDriver(a, ctx, 'http'),
   artifactory: newArtifactoryDriver,
   raw: () => new RawArtifactDriver(),
@@ -54,4 +57,14 @@ export function driverFor(artifact: Artifact, ctx: DriverContext): ArtifactDrive
   const factory = factories[kind];
   if (!factory) throw new UnsupportedArtifactError(`artifact '${artifact.name}': the ${kind} artifact driver is not implemented`);
   return factory(artifact, ctx);
+}
+
+/**
+ * InitDriver: the driver, connected when it connects (plugins). Creation errors are thrown as they are, before any
+ * operation, so callers report them unwrapped like Go (`failed to create plugin driver for <name>: …`).
+ */
+export async function openDriver(artifact: Artifact, ctx: DriverContext): Promise<ArtifactDriver> {
+  const driver = driverFor(artifact, ctx);
+  await driver.open?.();
+  return driver;
 }

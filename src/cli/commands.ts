@@ -24,6 +24,11 @@ export const COMMANDS: Record<string, CommandEntry> = {
   'agent main': { load: async () => (await import('../roles/agent/command.ts')).runAgentMainCommand },
   'artifact delete': { load: async () => (await import('../roles/artifact-delete/command.ts')).runArtifactDeleteCommand },
   data: { load: async () => (await import('../roles/data/command.ts')).runDataCommand },
+  'artifact-plugin-init': {
+    flags: [{ name: 'plugin-name', kind: 'string' }],
+    load: async () => (await import('../roles/artifact-plugin-init/command.ts')).runArtifactPluginInitCommand,
+  },
+  'artifact-plugin-sidecar': { load: async () => (await import('../roles/artifact-plugin-sidecar/command.ts')).runArtifactPluginSidecarCommand },
   resource: { load: async () => (await import('../roles/resource/command.ts')).runResourceCommand },
 };
 

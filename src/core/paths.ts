@@ -20,3 +20,12 @@ export function ctrDir(container: string): string {
 export function ctrFile(container: string, file: 'exitcode' | 'stdout' | 'combined' | 'signal' | 'before' | 'after'): string {
   return `${ctrDir(container)}/${file}`;
 }
+
+/** Artifact plugin sockets (ArtifactPluginName.SocketDir/SocketPath): the `artifact-plugin-<name>` volume. */
+export const ARTIFACT_PLUGINS_DIR = '/tmp/artifact-plugins';
+export function pluginSocketDir(plugin: string): string {
+  return `${ARTIFACT_PLUGINS_DIR}/${plugin}`;
+}
+export function pluginSocketPath(plugin: string): string {
+  return `${pluginSocketDir(plugin)}/socket`;
+}

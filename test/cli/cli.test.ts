@@ -86,7 +86,8 @@ test('log formats: text is slog-like key=value with argo=true; json is one objec
 
 test('every embedded bundle starts from its V8 code cache: no role warns that a cache was rejected', () => {
   // Each role fails its bootstrap here (no pod environment), after its bundle was evaluated.
-  for (const role of [['wait'], ['init'], ['data'], ['resource', 'get'], ['agent', 'main'], ['artifact', 'delete'], ['kill', '1', '1']]) {
+  for (const role of [['wait'], ['init'], ['data'], ['resource', 'get'], ['agent', 'main'], ['artifact', 'delete'], ['kill', '1', '1'],
+    ['artifact-plugin-init', '--plugin-name', 'x'], ['artifact-plugin-sidecar']]) {
     const r = run(role);
     assert.doesNotMatch(r.stderr, /Warning|rejected/, `${role.join(' ')}: ${r.stderr}`);
   }

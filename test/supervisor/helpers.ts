@@ -59,6 +59,7 @@ export class InitlessPod {
     if (this.isScript) m.push([join(d, 'argo-staging'), '/argo/staging', 'rw'], [join(d, 'argo-staging'), '/mainctrfs/argo/staging', 'rw']);
     for (const v of volumeMountsOf(this.template)) m.push([join(d, `vol-${v.name}`), `/mainctrfs${v.mountPath}`, 'rw']);
     for (const n of Object.keys(this.sim.spec.secrets ?? {})) m.push([join(d, 'secrets', n), `/argo/secret/${n}`, 'ro']);
+    m.push(...(this.sim.spec.extraMounts?.wait ?? [])); // e.g. an artifact plugin's socket volume
     return byDepth(m);
   }
 

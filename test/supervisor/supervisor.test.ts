@@ -155,12 +155,18 @@ test('9: pre-main errors carry their step prefix: failed to write template / fai
   }
 });
 
-test('9: ARGO_INPUT_ARTIFACT_PLUGIN_NAMES: plugin inputs are not supported → FAILED with the plugin prefix', async () => {
-  const pod = new InitlessPod({ template: { name: 'x', container: { image: 'x' } } });
+test('9: ARGO_INPUT_ARTIFACT_PLUGIN_NAMES: a plugin input whose socket cannot be stat-ed → FAILED with the plugin prefix and Go\'s driver error', async () => {
+  const plugin = { name: 'my-plugin', configuration: '{}', key: 'k' };
+  const pod = new InitlessPod({ template: { name: 'x', container: { image: 'x' }, inputs: { artifacts: [{ name: 'in', path: '/in/x', plugin }] } } });
+  // /tmp/artifact-plugins/my-plugin is a file: stat of …/socket fails with ENOTDIR at once (NewDriver: any error but
+  // "does not exist" is fatal), instead of the 120 s wait for a socket that never appears.
+  mkdirSync(pod.path('tmp-supervisor', 'artifact-plugins'));
+  writeFileSync(pod.path('tmp-supervisor', 'artifact-plugins/my-plugin'), '');
   const sup = pod.startSupervisor({ ARGO_INPUT_ARTIFACT_PLUGIN_NAMES: ' my-plugin ,' });
   const main = pod.startMain(['true']);
   const [s, m] = await Promise.all([sup.done, main.done]);
-  const msg = 'failed to load input artifacts from plugin "my-plugin": artifact plugin "my-plugin": artifact plugins are not implemented by argoexec-ts';
+  const socket = '/tmp/artifact-plugins/my-plugin/socket';
+  const msg = `failed to load input artifacts from plugin "my-plugin": failed to create plugin driver for my-plugin: plugin my-plugin cannot stat unix socket at "${socket}": stat ${socket}: not a directory`;
   assert.equal(readFileSync(pod.path('var-run-argo', 'status'), 'utf8'), `FAILED\n${msg}`);
   assert.equal(m.code, 65, m.stderr);
   assert.equal(s.code, 64, s.stderr);

@@ -44,6 +44,8 @@ export interface PodSpec {
   waitEnv?: Record<string, string>;
   mainEnv?: Record<string, string>;
   executor?: Executor;
+  /** Extra mounts of the legacy containers (e.g. an artifact plugin's socket volume on `wait`). */
+  extraMounts?: Partial<Record<'init' | 'main' | 'wait', Mount[]>>;
   /** Kubernetes service address the executor sees (a fault-injecting proxy in some tests). */
   kubeHost?: string;
   kubePort?: string;
@@ -128,7 +130,7 @@ export class PodSim {
     return join(this.dir, volume, rel);
   }
 
-  terminationMessage(container: 'init' | 'main' | 'wait' | 'supervisor'): string {
+  terminationMessage(container: string): string {
     return readFileSync(join(this.dir, `termination-log-${container}`), 'utf8');
   }
 
@@ -142,7 +144,7 @@ export class PodSim {
     };
   }
 
-  private executorEnv(container: string): Record<string, string> {
+  executorEnv(container: string): Record<string, string> {
     return {
       ARGO_POD_NAME: `${this.nodeId}-pod`,
       ARGO_POD_UID: '11111111-2222-4333-8444-555555555555',
@@ -180,7 +182,7 @@ export class PodSim {
     return out.map(([s, d, m]) => [s, `${prefix}${d}`, m]);
   }
 
-  private mounts(container: 'init' | 'main' | 'wait'): Mount[] {
+  mounts(container: 'init' | 'main' | 'wait'): Mount[] {
     const m: Mount[] = [
       [join(this.dir, 'var-run-argo'), '/var/run/argo', 'rw'],
       [join(this.dir, `tmp-${container}`), '/tmp', 'rw'],
@@ -207,6 +209,7 @@ export class PodSim {
       m.push([this.executor.binDir, this.executor.binDir, 'ro']);
       m.push(...this.secretMounts());
     }
+    m.push(...(this.spec.extraMounts?.[container] ?? []));
     return m.sort((a, b) => a[1].split('/').length - b[1].split('/').length);
   }
 
@@ -214,8 +217,9 @@ export class PodSim {
    * Start one container: `cmd` runs as PID 1 of its own namespaces. `mounts` replaces the legacy
    * layout's mounts of `container` (other layouts, e.g. init-less `supervisor`, pass their own).
    */
-  start(container: 'init' | 'main' | 'wait' | 'supervisor', cmd: string[], env: Record<string, string>, timeoutMs = 120_000, mounts?: Mount[]): Running {
-    const list = mounts ?? this.mounts(container === 'supervisor' ? 'wait' : container);
+  start(container: string, cmd: string[], env: Record<string, string>, timeoutMs = 120_000, mounts?: Mount[]): Running {
+    const legacy = container === 'init' || container === 'main' ? container : 'wait';
+    const list = mounts ?? this.mounts(legacy);
     writeFileSync(join(this.dir, `${container}.mounts`), list.map((x) => x.join('\t')).join('\n') + '\n');
     writeFileSync(join(this.dir, `${container}.env`), Object.entries(env).map(([k, v]) => `${k}=${v}\0`).join(''));
     const child = spawn('/usr/bin/unshare', ['--mount', '--pid', '--fork', '--kill-child', '--', 'bash', join(this.dir, 'enter-container.sh'), this.dir, container, '-', '--', ...cmd], {

@@ -17,15 +17,18 @@ import { statusPatchBody, type ArtifactResult, type ResultsByNode } from './stat
 /** Go has a driver for every kind; those it cannot delete with say so. Kinds we lack a driver for fail the same way per artifact. */
 const NO_DELETE_KINDS = ['git', 'hdfs'];
 
-function makeDriver(art: Artifact, ctx: DriverContext): ArtifactDriver {
+async function makeDriver(art: Artifact, ctx: DriverContext): Promise<ArtifactDriver> {
+  let driver: ArtifactDriver;
   try {
-    return driverFor(art, ctx);
+    driver = driverFor(art, ctx);
   } catch (err) {
     if (!(err instanceof UnsupportedArtifactError)) throw err;
     const message = NO_DELETE_KINDS.some((k) => art[k] !== undefined && art[k] !== null) ? DELETE_NOT_SUPPORTED : err.message;
     const fail = async (): Promise<never> => { throw new NotSupportedError(message); };
     return { load: fail, save: fail, listObjects: fail, delete: fail, isDirectory: fail };
   }
+  await driver.open?.(); // plugins: a socket that never appears is a creation error and aborts, as in Go
+  return driver;
 }
 
 async function deleteOne(art: Artifact, driver: ArtifactDriver, retry: SimpleBackoff): Promise<ArtifactResult> {
@@ -51,7 +54,7 @@ export async function deleteTaskArtifacts(task: WorkflowArtifactGCTask, ctx: Dri
     const nodeResults = new Map<string, ArtifactResult>();
     for (const original of Object.values(spec?.artifacts ?? {})) {
       const art = archiveLocation ? relocate(original as Location, archiveLocation) as Artifact : structuredClone(original);
-      const driver = makeDriver(art, ctx);
+      const driver = await makeDriver(art, ctx);
       const r = await deleteOne(art, driver, retry);
       ctx.log.info(r.success ? 'deleted artifact' : 'failed to delete artifact', { task: task.metadata.name, node, artifact: r.name, ...(r.error !== undefined ? { error: r.error } : {}) });
       nodeResults.set(r.name, r);

@@ -9,7 +9,7 @@
  *   v4.1 has no InitializeOutput here.
  */
 import type { CommandContext } from '../../cli/context.ts';
-import { driverFor } from '../../artifacts/registry.ts';
+import { openDriver } from '../../artifacts/registry.ts';
 import { bootstrap } from '../../core/bootstrap.ts';
 import { kubeTaskResultApi } from '../../core/task-result/api.ts';
 import { TaskResultReporter } from '../../core/task-result/reporter.ts';
@@ -37,7 +37,7 @@ async function processArtifactPaths(state: ExecutorState, art: Artifact): Promis
     const t = target[kind] as Record<string, unknown>;
     for (const k of ['bucket', 'container', 'key', 'blob']) if (typeof own[k] === 'string' && own[k] !== '') t[k] = own[k];
   }
-  const driver = driverFor(target, state.driverCtx);
+  const driver = await openDriver(target, state.driverCtx);
   return driver.listObjects(target);
 }
 

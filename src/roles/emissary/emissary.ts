@@ -2,7 +2,7 @@
  * `argoexec emissary -- CMD ARGS…` — PID 1 of every user container (lifecycle §6.1). Runs the command
  * as a child, relays signals, writes ctr/<name>/exitcode when it returns, stages main's outputs.
  */
-import { existsSync, mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, closeSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExitCodeError, ExitCodeWithCauseError, errorText, pathError, strerror } from '../../core/errors.ts';
 import { ctrDir, ctrFile } from '../../core/paths.ts';
@@ -19,6 +19,7 @@ import { awaitDependencies } from './dependencies.ts';
 import { retryAttempts } from './retry-strategy.ts';
 import { startChild, type CaptureFds } from './child.ts';
 import { watchSignalFile } from './file-signal.ts';
+import { openCapture } from './capture.ts';
 import { stageOutputs } from './stage-outputs.ts';
 import { startOrphanReaper } from '../../core/runtime/reaper.ts';
 
@@ -149,23 +150,6 @@ async function debugPause(container: string, which: 'before' | 'after', terminat
     await waitForFile(marker, () => (existsSync(marker) ? true : undefined), terminated);
   } catch (err) {
     throw new Error(`failed waiting for debug-pause-${which} marker: ${errorText(err)}`);
-  }
-}
-
-function openCapture(container: string): CaptureFds {
-  const open = (file: 'stdout' | 'combined'): number => {
-    try {
-      return openSync(ctrFile(container, file), 'a', 0o666);
-    } catch (err) {
-      throw new Error(`failed to open ${file}: open ${ctrFile(container, file)}: ${strerror(err)}`);
-    }
-  };
-  const stdout = open('stdout');
-  try {
-    return { stdout, combined: open('combined') };
-  } catch (err) {
-    closeSync(stdout);
-    throw err;
   }
 }
 

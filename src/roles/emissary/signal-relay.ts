@@ -13,9 +13,16 @@ export class SignalRelay {
   private readonly listeners = new Map<NodeJS.Signals, () => void>();
   private readonly log: Logger;
 
-  constructor(log: Logger) {
+  /** `ignore`: signals received but never forwarded (artifact plugin sidecars: SIGTERM, lifecycle §10.7). */
+  constructor(log: Logger, ignore: ReadonlySet<NodeJS.Signals> = new Set()) {
     this.log = log;
     for (const sig of forwardableSignals()) {
+      if (ignore.has(sig)) {
+        const listener = (): void => this.log.debug('ignore signal', { signal: sig });
+        process.on(sig, listener);
+        this.listeners.set(sig, listener);
+        continue;
+      }
       const listener = (): void => this.receive(sig);
       try {
         process.on(sig, listener);

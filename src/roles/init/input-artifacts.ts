@@ -1,11 +1,12 @@
 /**
- * LoadArtifactsWithoutPlugins (lifecycle §5 step 4, artifacts spec §3.2–§3.7): every input artifact in
- * template order, stopping at the first error. Download to `<dest>.tmp`, unpack into place
- * (`<dest>.tmpdir` + single-entry rule), chmod when asked.
+ * LoadArtifactsWithoutPlugins / LoadArtifactsFromPlugin (lifecycle §5 step 4, §10.6, artifacts spec §3.1–§3.7):
+ * every input artifact in template order, stopping at the first error — without a plugin name only the
+ * non-plugin ones, with one only that plugin's. Download to `<dest>.tmp`, unpack into place (`<dest>.tmpdir` +
+ * single-entry rule), chmod when asked (plugin artifacts without a mode: 0666).
  */
 import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
-import { driverFor } from '../../artifacts/registry.ts';
+import { openDriver } from '../../artifacts/registry.ts';
 import { progressLog } from '../../artifacts/progress-log.ts';
 import type { DriverContext } from '../../artifacts/driver.ts';
 import { unarchiveArtifact } from '../../core/archive/index.ts';
@@ -37,7 +38,7 @@ export function inputDestination(t: Template, art: Artifact, path: string, log: 
   return posix.join(MAIN_CTR_FS, path);
 }
 
-async function loadArtifact(t: Template, original: Artifact, ctx: DriverContext): Promise<void> {
+async function loadArtifact(t: Template, original: Artifact, ctx: DriverContext, pluginName: string): Promise<void> {
   const { log } = ctx;
   log.info('Downloading artifact', { name: original.name });
   const art = structuredClone(original);
@@ -56,11 +57,17 @@ async function loadArtifact(t: Template, original: Artifact, ctx: DriverContext)
   } catch (err) {
     throw new Error(`failed to load artifact '${art.name}': ${(err as Error).message}`);
   }
-  if (driverArt.plugin) {
-    log.info('Skipping artifact that is from a plugin');
+  const plugin = (driverArt.plugin ?? undefined) as { name?: string } | undefined;
+  if (pluginName === '') {
+    if (plugin) {
+      log.info('Skipping artifact that is from a plugin');
+      return;
+    }
+  } else if (!plugin || plugin.name !== pluginName) {
+    log.info('Skipping artifact that is not from the specified plugin', { name: driverArt.name, plugin: plugin ?? null });
     return;
   }
-  const driver = driverFor(driverArt, ctx);
+  const driver = await openDriver(driverArt, ctx);
   const dest = inputDestination(t, art, path, log);
   const tmp = `${dest}.tmp`;
   try {
@@ -82,13 +89,23 @@ async function loadArtifact(t: Template, original: Artifact, ctx: DriverContext)
   await unarchiveArtifact(art.archive, tmp, dest);
   log.info('Successfully download file', { path: dest });
   if (art.mode !== undefined && art.mode !== null) chmodArtifact(dest, art.mode, art.recurseMode === true);
+  else if (plugin) {
+    // Go: so that the main container can read and write what the plugin (another user, maybe) wrote.
+    try {
+      chmodArtifact(dest, 0o666, art.recurseMode === true);
+    } catch (err) {
+      log.error('Failed to chmod plugin artifact', { error: (err as Error).message });
+      throw err;
+    }
+  }
 }
 
-export async function loadInputArtifacts(t: Template, ctx: DriverContext): Promise<void> {
-  ctx.log.info('Start loading input artifacts...', { pluginName: '' });
+/** Load the template's inputs: the non-plugin ones (`pluginName` empty) or those of one artifact plugin. */
+export async function loadInputArtifacts(t: Template, ctx: DriverContext, pluginName = ''): Promise<void> {
+  ctx.log.info('Start loading input artifacts...', { pluginName });
   const stopCollecting = collectWhileTransferring();
   try {
-    for (const art of t.inputs?.artifacts ?? []) await loadArtifact(t, art, ctx);
+    for (const art of t.inputs?.artifacts ?? []) await loadArtifact(t, art, ctx, pluginName);
   } finally {
     stopCollecting();
   }

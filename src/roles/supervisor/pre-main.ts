@@ -1,7 +1,8 @@
 /**
  * Supervisor pre-main (lifecycle §9 step 2; supervisor.go supervisorPreMain/runSupervisorPreMain):
  * umask 0, the template file, StageFiles, then the input artifacts — non-plugin ones and, per name in
- * ARGO_INPUT_ARTIFACT_PLUGIN_NAMES, plugin ones, concurrently; the first failure wins. The executable
+ * ARGO_INPUT_ARTIFACT_PLUGIN_NAMES, that plugin's (through its `artifact-plugin-<p>` sidecar's socket), concurrently;
+ * the first failure wins. The executable
  * is not copied: main runs it from the argoexec-bin image volume.
  */
 import type { DriverContext } from '../../artifacts/driver.ts';
@@ -17,18 +18,13 @@ export function inputArtifactPluginNames(env: NodeJS.ProcessEnv): string[] {
 
 const prefixed = (prefix: string, err: unknown): Error => new Error(`${prefix}${err instanceof Error ? err.message : String(err)}`);
 
-/** Artifact plugins (gRPC sidecars) are not implemented here: loading from one fails like a plugin error. */
-async function loadFromPlugin(name: string): Promise<void> {
-  throw new Error(`artifact plugin ${JSON.stringify(name)}: artifact plugins are not implemented by argoexec-ts`);
-}
-
 export async function runPreMain(template: Template, driverCtx: DriverContext, pluginNames: string[]): Promise<void> {
   process.umask(0);
   try { writeTemplate(template); } catch (err) { throw prefixed('failed to write template: ', err); }
   try { stageFiles(template); } catch (err) { throw prefixed('failed to stage files: ', err); }
   const loads: Promise<void>[] = [
     loadInputArtifacts(template, driverCtx).catch((err: unknown) => { throw prefixed('failed to load non-plugin input artifacts: ', err); }),
-    ...pluginNames.map((p) => loadFromPlugin(p).catch((err: unknown) => { throw prefixed(`failed to load input artifacts from plugin ${JSON.stringify(p)}: `, err); })),
+    ...pluginNames.map((p) => loadInputArtifacts(template, driverCtx, p).catch((err: unknown) => { throw prefixed(`failed to load input artifacts from plugin ${JSON.stringify(p)}: `, err); })),
   ];
   // errgroup: the first error is returned as soon as it happens.
   await Promise.all(loads);

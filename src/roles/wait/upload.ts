@@ -10,7 +10,7 @@ import { rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { saveStreamWith, type ArtifactDriver, type TransferProgress } from '../../artifacts/driver.ts';
-import { driverFor } from '../../artifacts/registry.ts';
+import { openDriver } from '../../artifacts/registry.ts';
 import { progressLog } from '../../artifacts/progress-log.ts';
 import { ParallelGzip } from '../../core/archive/index.ts';
 import { fileFiller } from '../../core/io/fill.ts';
@@ -53,9 +53,9 @@ export async function saveArtifactFromFile(state: ExecutorState, art: Artifact, 
   const driverArt = relocate(loc, archive) as Artifact;
   const progress = progressLog(state.log, 'Uploading artifact', { name: art.name });
   if (opts.gzipLevel !== undefined) {
-    await uploadGzipped(driverFor(driverArt, state.driverCtx), driverArt, fileName, localPath, opts.gzipLevel, progress.report);
+    await uploadGzipped(await openDriver(driverArt, state.driverCtx), driverArt, fileName, localPath, opts.gzipLevel, progress.report);
   } else {
-    const driver = driverFor(driverArt, state.driverCtx);
+    const driver = await openDriver(driverArt, state.driverCtx);
     await driver.save(localPath, driverArt, progress.report);
   }
   progress.done();
