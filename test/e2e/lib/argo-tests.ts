@@ -13,8 +13,9 @@
  * - `checkAssertions` checks one finished workflow object against a ported expectation and returns
  *   the failures (empty when it passes). It is pure: no cluster, no store.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { load } from 'js-yaml';
 import { functions, packageStrings, tokenize, type GoToken } from './go-source.ts';
 
@@ -50,6 +51,7 @@ export interface ArgoTestWorkflow {
   templates: SupportDoc[]; // (Cluster)WorkflowTemplates the test creates before submitting
   defaultExpect: string[]; // phases expected when argo-tests.yaml has no entry
   submissions: number; // how often the test submits this same workflow
+  noTest?: string; // a fixture's `workflows.argoproj.io/no-test` label (examples' convention)
 }
 
 /**
@@ -131,6 +133,21 @@ function sprintf(format: string, args: string[], aliases: Set<string>): string {
   return text;
 }
 
+/**
+ * Argo's Given decodes a test's text into a typed object (wfv1.Workflow, WorkflowTemplate, …), so an
+ * inline document may leave out apiVersion and kind; the API client adds them on Create. Add them.
+ */
+export function withKind(text: string, kind: string): string {
+  if (/^kind:\s*\S/m.test(text)) return text;
+  const head = /^apiVersion:\s*\S/m.test(text) ? '' : 'apiVersion: argoproj.io/v1alpha1\n';
+  return `${head}kind: ${kind}\n${text.replace(/^\s*\n/, '')}`;
+}
+
+/** Whether a fixture file holds a Workflow document (functional/ also has a PersistentVolumeClaim). */
+function hasWorkflow(text: string): boolean {
+  return /^kind:\s*['"]?Workflow['"]?\s*$/m.test(text) || /"kind"\s*:\s*"Workflow"/.test(text);
+}
+
 function yamlName(text: string): string | undefined {
   return /^\s*name:\s*['"]?([\w.-]+)['"]?\s*$/m.exec(/metadata:\s*\n((?:[ \t]+.*\n?)*)/.exec(text)?.[1] ?? '')?.[1];
 }
@@ -175,11 +192,11 @@ export function extractArgoTests(dir: string, files: readonly string[] = ARGO_TE
         const text = c.format ? sprintf(c.literal, c.format, auxAliases) : c.literal;
         if (c.method === 'Workflow') {
           if (text.startsWith('@')) add({ from: 'file', ref: text, ...(() => { const r = fileRef(text); return { yaml: r.text, path: r.path }; })() });
-          else add({ from: 'inline', yaml: text });
+          else add({ from: 'inline', yaml: withKind(text, 'Workflow') });
         } else {
           const kind = c.method;
-          if (text.startsWith('@')) { const r = readFixture(join(dir, text.slice(1))); templates.push({ kind, yaml: r.text, ref: text }); }
-          else templates.push({ kind, yaml: text });
+          if (text.startsWith('@')) { const r = fileRef(text); templates.push({ kind, yaml: r.text, ref: text }); }
+          else templates.push({ kind, yaml: withKind(text, kind) });
         }
       }
       if (cs.some((c) => c.method === 'Workflow' && c.literal === undefined)) {
@@ -189,7 +206,7 @@ export function extractArgoTests(dir: string, files: readonly string[] = ARGO_TE
           const r = fileRef(tok.value);
           add({ from: 'file', ref: tok.value, yaml: r.text, path: r.path });
         }
-        for (const [name, value] of vars) if (new RegExp(`\\b${name}\\b`).test(bodyCode)) add({ from: 'package-var', yaml: value });
+        for (const [name, value] of vars) if (new RegExp(`\\b${name}\\b`).test(bodyCode)) add({ from: 'package-var', yaml: withKind(value, 'Workflow') });
       }
       for (const [method, kind, from] of [['SubmitWorkflowsFromWorkflowTemplates', 'WorkflowTemplate', 'workflow-template'], ['SubmitWorkflowsFromClusterWorkflowTemplates', 'ClusterWorkflowTemplate', 'cluster-workflow-template']] as const) {
         if (!new RegExp(`\\.\\s*${method}\\s*\\(`).test(bodyCode)) continue;
@@ -210,8 +227,12 @@ export function extractArgoTests(dir: string, files: readonly string[] = ARGO_TE
       const rel = relative(dir, path);
       if (referenced.has(rel)) continue;
       const r = readFixture(path);
-      const noTest = /workflows\.argoproj\.io\/no-test:\s*['"]?expected-failure/.test(r.text);
-      out.push({ id: `e2e/${rel}`, yaml: r.text, source: rel, ref: `@${rel}`, path: r.path, from: 'file', templates: [], defaultExpect: noTest ? ['Failed', 'Error'] : [...expect], submissions: 1 });
+      if (!hasWorkflow(r.text)) continue; // a support object (functional/testvolume.yaml: a PVC the examples runner applies)
+      const noTest = /workflows\.argoproj\.io\/no-test:\s*['"]?([\w-]+)/.exec(r.text)?.[1];
+      out.push({
+        id: `e2e/${rel}`, yaml: r.text, source: rel, ref: `@${rel}`, path: r.path, from: 'file', templates: [],
+        defaultExpect: noTest === 'expected-failure' ? ['Failed', 'Error'] : [...expect], submissions: 1, ...(noTest ? { noTest } : {}),
+      });
     }
   }
   return out;
@@ -239,8 +260,13 @@ export interface NodeCheck {
   name?: string; // `$WF` = the workflow's name
   nameContains?: string;
   where?: { type?: string; phase?: string; templateName?: string; exitNode?: boolean };
-  /** all: every selected node must pass (default for name/displayName); any: at least one (default for nameContains/where). */
+  /**
+   * all: every selected node must pass (default for name, displayName and nameContains: Go's
+   * `Nodes.Find` returns an arbitrary match, so a stable Go test holds for each); any: at least one
+   * (default for `where`, the `wfv1.SucceededPodNode`-style selectors).
+   */
   match?: 'all' | 'any';
+  childOf?: string; // the node is among the children of the node with this name (`$WF` = workflow name)
   absent?: boolean; // no node is selected
   // what must hold of it
   phase?: string | string[];
@@ -265,6 +291,37 @@ export interface NodeCheck {
     artifactKeys?: Record<string, TextMatch>; // name → key (s3, plugin, gcs, …)
     equals?: unknown; // deep equality of node.outputs ($WF substituted)
   };
+  fields?: Record<string, TextMatch>; // dotted paths into the node (`inputs.artifacts.0.s3.bucket`)
+}
+
+/** A container's log, read by the runner (`kubectl logs`); Argo's ExpectContainerLogs. */
+export interface LogCheck {
+  pod?: string; // the pod's name; `$WF` (default) is the single pod of a one-node workflow
+  node?: string; // or: the pod of the node with this display name
+  container: string; // main, wait, or a containerSet container
+  contains?: string[];
+  notContains?: string[];
+  count?: Record<string, number>; // text → number of occurrences
+}
+
+/** An object in the artifact store, read by the runner; Argo's ExpectArtifact / checkArtifactContent. */
+export interface StoreCheck {
+  node?: string; // node name whose output artifact gives the key (`$WF` = the workflow's node)
+  artifact?: string; // its output artifact's name
+  key?: string; // or the key itself
+  bucket: string;
+  contains?: string; // after gunzip when gzip-compressed
+  equals?: string;
+}
+
+/** Artifact GC as Argo's TestArtifactGC checks it: each object gone (or kept) at completion and at deletion. */
+export interface GcCheck {
+  bucket: string;
+  key?: string;
+  templateName?: string; // or: the key of this template's node's output artifact `artifact`
+  artifact?: string;
+  deletedOnCompletion: boolean;
+  deletedOnDeletion: boolean;
 }
 
 export interface Expectation {
@@ -282,6 +339,10 @@ export interface Expectation {
   taskResultsComplete?: boolean; // every status.taskResultsCompletionStatus value is true
   finished?: boolean; // status.finishedAt is set
   anyOutputParameter?: string; // some node has an output parameter with this value
+  fields?: Record<string, TextMatch>; // dotted paths into the workflow (`status.progress`, `metadata.labels.x`)
+  containerLogs?: LogCheck[]; // checked by the runner with checkLogs
+  storeArtifacts?: StoreCheck[]; // checked by the runner with checkStoreContent
+  gc?: GcCheck[]; // checked by the runner around completion and deletion
   unported?: string[]; // Argo's assertions that need more than the workflow object (pods, logs, events, store)
   note?: string;
 }
@@ -344,7 +405,9 @@ function subDeep(v: unknown, wf: string): unknown {
   return JSON.parse(sub(JSON.stringify(v), wf));
 }
 
+/** Go's omitempty: an absent field is its zero value. */
 function isSubset(want: unknown, got: unknown): boolean {
+  if (got === undefined && (want === false || want === '' || want === 0)) return true;
   if (want && typeof want === 'object' && !Array.isArray(want)) {
     if (!got || typeof got !== 'object') return false;
     return Object.entries(want).every(([k, v]) => isSubset(v, (got as Doc)[k]));
@@ -359,6 +422,16 @@ function describe(c: NodeCheck): string {
   return `node where ${JSON.stringify(c.where ?? {})}`;
 }
 
+/** `a.b.0.c` of an object. */
+export function pathGet(obj: unknown, path: string): unknown {
+  let v: unknown = obj;
+  for (const k of path.split('.')) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Doc)[k];
+  }
+  return v;
+}
+
 function selectNodes(nodes: Doc[], c: NodeCheck, wf: string): Doc[] {
   if (c.displayName !== undefined) return nodes.filter((n) => n.displayName === sub(c.displayName!, wf));
   if (c.name !== undefined) return nodes.filter((n) => n.name === sub(c.name!, wf));
@@ -371,7 +444,7 @@ function selectNodes(nodes: Doc[], c: NodeCheck, wf: string): Doc[] {
 }
 
 /** The failures of one node against the checks (selectors aside). */
-function checkNode(n: Doc, c: NodeCheck, wf: string): string[] {
+function checkNode(n: Doc, c: NodeCheck, wf: string, all: Doc[]): string[] {
   const f: string[] = [];
   const phases = c.phase === undefined ? undefined : Array.isArray(c.phase) ? c.phase : [c.phase];
   if (phases && !phases.includes(n.phase)) f.push(`phase: want ${phases.join('|')}, got ${n.phase ?? 'none'}`);
@@ -389,6 +462,12 @@ function checkNode(n: Doc, c: NodeCheck, wf: string): string[] {
   }
   if (c.memoizationHit !== undefined && Boolean(n.memoizationStatus?.hit) !== c.memoizationHit) f.push(`memoizationStatus.hit: want ${c.memoizationHit}`);
   if (c.failedPodRestarts !== undefined && (n.failedPodRestarts ?? 0) !== c.failedPodRestarts) f.push(`failedPodRestarts: want ${c.failedPodRestarts}, got ${n.failedPodRestarts ?? 0}`);
+  if (c.childOf !== undefined) {
+    const parent = all.find((p) => p.name === sub(c.childOf!, wf));
+    if (!parent) f.push(`parent ${sub(c.childOf, wf)}: not found`);
+    else if (!(parent.children ?? []).includes(n.id)) f.push(`not a child of ${sub(c.childOf, wf)}`);
+  }
+  for (const [path, want] of Object.entries(c.fields ?? {})) f.push(...matchText(path, pathGet(n, path), want, wf));
   if (c.inputs?.parameters) f.push(...matchParams('inputs.parameters', n.inputs?.parameters, c.inputs.parameters, wf));
   if (c.inputs?.parameterCount !== undefined && (n.inputs?.parameters ?? []).length !== c.inputs.parameterCount) f.push(`inputs.parameters: want ${c.inputs.parameterCount}, got ${(n.inputs?.parameters ?? []).length}`);
   const o = c.outputs;
@@ -435,14 +514,15 @@ export function checkAssertions(e: Expectation, wf: Doc): string[] {
   if (e.artifactRepositoryRef && !isSubset(e.artifactRepositoryRef, status.artifactRepositoryRef)) f.push(`artifactRepositoryRef: want ${JSON.stringify(e.artifactRepositoryRef)} within ${JSON.stringify(status.artifactRepositoryRef ?? null)}`);
   if (e.taskResultsComplete) for (const [k, v] of Object.entries(status.taskResultsCompletionStatus ?? {})) if (v !== true) f.push(`taskResultsCompletionStatus.${k}: want true, got ${v}`);
   if (e.finished && !status.finishedAt) f.push('finishedAt: want set');
+  for (const [path, want] of Object.entries(e.fields ?? {})) f.push(...matchText(path, pathGet(wf, path), want, name));
   if (e.anyOutputParameter !== undefined && !nodes.some((n) => ((n.outputs?.parameters ?? []) as Doc[]).some((p) => p.value === e.anyOutputParameter))) f.push(`no node has an output parameter ${JSON.stringify(e.anyOutputParameter)}`);
   for (const c of e.nodes ?? []) {
     const selected = selectNodes(nodes, c, name);
     const what = describe(c);
     if (c.absent) { if (selected.length) f.push(`${what}: want none, found ${selected.length}`); continue; }
     if (!selected.length) { f.push(`${what}: not found`); continue; }
-    const mode = c.match ?? (c.displayName !== undefined || c.name !== undefined ? 'all' : 'any');
-    const results = selected.map((n) => checkNode(n, c, name));
+    const mode = c.match ?? (c.where ? 'any' : 'all');
+    const results = selected.map((n) => checkNode(n, c, name, nodes));
     if (mode === 'any') {
       if (!results.some((r) => r.length === 0)) f.push(`${what}: none of ${selected.length} passes: ${results[0]!.join('; ')}`);
     } else {
@@ -467,4 +547,59 @@ export function expectationFor(w: ArgoTestWorkflow, all: Record<string, Expectat
   const e = all[w.id];
   if (!e) return { phase: w.defaultExpect };
   return e.phase || e.skip ? e : { ...e, phase: w.defaultExpect };
+}
+
+/** The failures of one container's log against Argo's ExpectContainerLogs checks. */
+export function checkLogs(c: LogCheck, log: string): string[] {
+  const f: string[] = [];
+  const where = `${c.node ?? c.pod ?? '$WF'}/${c.container} log`;
+  for (const t of c.contains ?? []) if (!log.includes(t)) f.push(`${where}: want ${JSON.stringify(t)}`);
+  for (const t of c.notContains ?? []) if (log.includes(t)) f.push(`${where}: want no ${JSON.stringify(t)}`);
+  for (const [t, n] of Object.entries(c.count ?? {})) {
+    const got = t ? log.split(t).length - 1 : 0;
+    if (got !== n) f.push(`${where}: want ${JSON.stringify(t)} ${n} time(s), got ${got}`);
+  }
+  return f;
+}
+
+/** The failures of a stored object's content (null: absent) against Argo's checkArtifactContent. */
+export function checkStoreContent(c: StoreCheck, content: Buffer | null): string[] {
+  const where = `${c.bucket}/${c.key ?? `${c.node}:${c.artifact}`}`;
+  if (content === null) return [`${where}: absent from the store`];
+  const text = (content.length > 2 && content[0] === 0x1f && content[1] === 0x8b ? gunzipSync(content) : content).toString('utf8');
+  const f: string[] = [];
+  if (c.contains !== undefined && !text.includes(c.contains)) f.push(`${where}: want it to contain ${JSON.stringify(c.contains)}`);
+  if (c.equals !== undefined && text !== c.equals) f.push(`${where}: want ${JSON.stringify(c.equals)}, got ${JSON.stringify(text.slice(0, 200))}`);
+  return f;
+}
+
+/** Entries of argo-tests.yaml that match no extracted workflow, and Go tests without an entry. */
+export function coverage(workflows: ArgoTestWorkflow[], all: Record<string, Expectation>): { unknown: string[]; missing: string[] } {
+  const ids = new Set(workflows.map((w) => w.id));
+  return {
+    unknown: Object.keys(all).filter((id) => !ids.has(id)),
+    missing: workflows.filter((w) => w.test && !all[w.id]).map((w) => w.id),
+  };
+}
+
+/**
+ * Write each workflow (and each test's templates) to a file under dir, for Argo's parser
+ * (parseManifests in examples.ts takes file paths). Returns file → workflow, file → its templates' files.
+ */
+export function writeManifests(workflows: ArgoTestWorkflow[], dir: string): { files: Map<string, ArgoTestWorkflow>; templates: Map<string, string[]> } {
+  mkdirSync(dir, { recursive: true });
+  const files = new Map<string, ArgoTestWorkflow>();
+  const templates = new Map<string, string[]>();
+  workflows.forEach((w, i) => {
+    const base = join(dir, `${String(i).padStart(3, '0')}-${w.id.replace(/[^\w.-]+/g, '_')}`);
+    const file = `${base}.yaml`;
+    writeFileSync(file, w.yaml);
+    files.set(file, w);
+    templates.set(file, w.templates.map((t, j) => {
+      const tf = `${base}.template-${j}.yaml`;
+      writeFileSync(tf, t.yaml);
+      return tf;
+    }));
+  });
+  return { files, templates };
 }
