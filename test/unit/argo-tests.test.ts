@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { functions, packageStrings, tokenize } from '../e2e/lib/go-source.ts';
 import {
   ARGO_TEST_FILES, checkAssertions, checkLogs, checkStoreContent, coverage, expectationFor, extractArgoTests,
-  loadExpectations, withKind, type Doc, type Expectation,
+  loadExpectations, rewriteForStack, withKind, type Doc, type Expectation,
 } from '../e2e/lib/argo-tests.ts';
 import { ROOT, SHARED } from '../e2e/lib/env.ts';
 
@@ -330,4 +330,13 @@ test('withKind adds apiVersion and kind only when missing', () => {
   assert.equal(withKind('apiVersion: argoproj.io/v1alpha1\nmetadata: {}\n', 'Workflow'), 'kind: Workflow\napiVersion: argoproj.io/v1alpha1\nmetadata: {}\n');
   const full = 'apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {}\n';
   assert.equal(withKind(full, 'Workflow'), full);
+});
+
+test('rewriteForStack points minio:9000 and httpbin:9100 at the stack', () => {
+  const text = byId.get('e2e/artifacts_test.go:TestGlobalArtifactPassing#0')!.yaml + byId.get('e2e/http_artifacts_test.go:TestBasicAuthArtifactHttp')!.yaml;
+  const out = rewriteForStack(text, { minio: 'http://127.0.0.1:9100', httpbin: 'http://127.0.0.1:8088/' });
+  assert.match(out, /endpoint: 127\.0\.0\.1:9100\n/);
+  assert.match(out, /url: http:\/\/127\.0\.0\.1:8088\/basic-auth\/admin\/password\n/);
+  assert.doesNotMatch(out, /minio:9000|httpbin:9100/);
+  assert.equal(rewriteForStack(text, {}), text);
 });
