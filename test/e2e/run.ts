@@ -20,6 +20,7 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareSnapshots, type Difference } from './lib/compare.ts';
 import { kubectl, kubectlJson, log, NS, ROOT, SHARED, sleep, stackEnv, STATE } from './lib/env.ts';
+import { selectArgoTests } from './lib/argo-tests-select.ts';
 import { selectExamples, type Doc, type Example } from './lib/examples.ts';
 import { gcOutcome, gcStrategy, normalise, Stores, takeSnapshot, type Snapshot } from './lib/snapshot.ts';
 
@@ -36,6 +37,8 @@ const { values: opts } = parseArgs({
     check: { type: 'boolean', default: process.env.E2E_CHECK === '1' },
     // no-test labels whose workflows run anyway (expected failures must fail the same way with both)
     include: { type: 'string', default: process.env.E2E_INCLUDE ?? 'expected-failure' },
+    // examples (Argo's examples/, our scenarios and variants) and argo (Argo's own e2e suites, test/e2e/argo-tests.yaml)
+    suites: { type: 'string', default: process.env.E2E_SUITES ?? 'examples,argo' },
   },
 });
 const EXECUTORS = opts.executors!.split(',').map((s) => s.trim()).filter(Boolean) as ('go' | 'ts')[];
@@ -47,6 +50,7 @@ mkdirSync(STATE, { recursive: true });
 
 interface Result {
   id: string;
+  assertions?: string[]; // Argo's own assertions that failed (rows of its e2e suites)
   phase: string; // Succeeded, Failed, Error, or Timeout (…), SubmitError, WrongExecutor
   message: string;
   seconds: number | null;
@@ -90,6 +94,12 @@ async function runOne(ex: Example, executor: string, stores: Stores): Promise<Re
   const doc = JSON.parse(JSON.stringify(ex.doc));
   doc.metadata = { ...doc.metadata, namespace: NS };
   doc.metadata.labels = { ...doc.metadata.labels, 'argoexec-ts/e2e': 'true' };
+  if (doc.metadata.name && !doc.metadata.generateName) {
+    // A fixed name (Argo's tests use `example`, …): generated instead, so that runs never collide; the
+    // name is normalised to $WF in the comparison and the assertions anyway.
+    doc.metadata.generateName = `${doc.metadata.name}-`;
+    delete doc.metadata.name;
+  }
   let name: string;
   const t0 = Date.now();
   try {
@@ -127,6 +137,7 @@ async function runOne(ex: Example, executor: string, stores: Stores): Promise<Re
   };
   if (terminal && wf) {
     try {
+      if (ex.check) result.assertions = await ex.check(wf);
       result.snapshot = await takeSnapshot(wf, stores);
     } catch (e) {
       result.phase = 'SnapshotError';
@@ -199,6 +210,8 @@ function verdict(ex: Example, g: Result | undefined, t: Result | undefined): Ver
     else if (!ex.expect.includes(r.phase)) notes.push(`${who}: ${r.phase}, expected ${ex.expect.join(' or ')}${r.message ? ` — ${r.message}` : ''}`);
   }
   if (notes.length > 0) return { id, pass: false, label: 'FAIL: unexpected phase', notes, differences: [] };
+  for (const [who, r] of [['go', g], ['ts', t]] as const) for (const a of r.assertions ?? []) notes.push(`${who}: ${a}`);
+  if (notes.length > 0) return { id, pass: false, label: "FAIL: Argo's assertions", notes, differences: [] };
   for (const [who, r] of [['go', g], ['ts', t]] as const) {
     for (const [k, v] of Object.entries(r.snapshot?.gc ?? {})) if (!v.startsWith('deleted')) notes.push(`${who}: artifact GC: ${k} ${v}`);
   }
@@ -263,11 +276,15 @@ ${SUBSET ? `a subset (${opts.list ? `list ${relative(ROOT, resolve(opts.list))}`
 Our commit: \`${commit}\`. Go executor: \`${goVersion}\` (\`localhost/argoexec-go\`); ours: \`${tsVersion}\`
 (\`localhost/argoexec-ts:e2e\`); workflow-controller ${env.ARGO_REFERENCE_VERSION ?? '?'}; kube-apiserver/kubelet v1.36.3. See docs/e2e.md.
 
+Suites: ${[...suites].join(', ')} — Argo's \`examples/\` with our scenarios and variants, and Argo's own e2e suites
+(\`test/e2e\` of v4.1.2: functional/, expectedfailures/ and the workflows of the executor-relevant Go tests,
+with their assertions ported in test/e2e/argo-tests.yaml, ids \`e2e/…\`).
 Workflows: ${examples.length + missing.length} (${ran} run with both executors, ${skipped} skipped with a reason). **Passed: ${passed}/${ran + missing.length}**
 (${random} of them draw random numbers and are compared by structure and types).
 
 A row passes when both executors ended the workflow in a phase it expects (Argo's examples test: \`Succeeded\`;
-\`no-test: expected-failure\`: \`Failed\`/\`Error\`; a scenario: its \`argoexec-ts.e2e/expect-phase\`) and the deep
+\`no-test: expected-failure\`: \`Failed\`/\`Error\`; a scenario: its \`argoexec-ts.e2e/expect-phase\`; a row of Argo's
+e2e suites: its test's expectations, all of whose ported assertions must hold with each executor) and the deep
 comparison finds nothing: workflow phase and message; each node's phase, message and outputs; every output
 artifact's content fetched from the store (tar entries: name, type, mode, owner, link target, size, sha256;
 zip entries; raw bytes), archived logs included; the WorkflowTaskResults (labels, annotations, outputs,
@@ -291,7 +308,19 @@ ${rows.join('\n')}
 const t0 = Date.now();
 const list = opts.list ? new Set(readFileSync(opts.list, 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean)) : undefined;
 const include = new Set(opts.include!.split(',').map((x) => x.trim()));
-const { examples, support, missing } = selectExamples({ examplesDir: opts.examples!, list, filter: opts.filter ? new RegExp(opts.filter) : undefined, include });
+const suites = new Set(opts.suites!.split(',').map((x) => x.trim()));
+const selection = selectExamples({ examplesDir: opts.examples!, list, filter: opts.filter ? new RegExp(opts.filter) : undefined, include });
+const examples = suites.has('examples') ? selection.examples : [];
+const support = [...selection.support];
+let missing = selection.missing;
+if (suites.has('argo')) {
+  const argo = selectArgoTests(undefined, undefined, include);
+  const filter = opts.filter ? new RegExp(opts.filter) : undefined;
+  const rows = argo.rows.filter((r) => (!list || list.has(r.file) || list.has(r.id)) && (!filter || filter.test(r.id)));
+  examples.push(...rows);
+  support.push(...argo.templates);
+  missing = missing.filter((m) => !argo.rows.some((r) => r.file === m || r.id === m));
+}
 log(`${examples.length} workflows (${examples.filter((e) => !e.skip && !e.parseError).length} to run), executors: ${EXECUTORS.join(', ')}, parallel ${PARALLEL}`);
 const byExec: Record<string, Map<string, Result>> = {};
 for (const executor of EXECUTORS) byExec[executor] = await runAll(executor, examples, support);

@@ -1,15 +1,17 @@
 /**
- * Argo's e2e suites as rows for the runner (an integration aid, not yet called by run.ts): each
- * extracted workflow parsed by `argo-parse-manifests` (it takes file paths, so the texts go to temp
- * files), with the expectation of argo-tests.yaml, its skip reason or its unmet needs, and the
- * WorkflowTemplates its test creates first.
+ * Argo's e2e suites as rows for the runner: each extracted workflow, its CI hosts pointed at the stack
+ * (rewriteForStack), parsed by `argo-parse-manifests` (it takes file paths, so the texts go to temp
+ * files), with the expectation of argo-tests.yaml as the row's phases and check, its skip reason (from
+ * argo-tests.yaml, the environment, or a need the runner cannot meet yet), and the WorkflowTemplates its
+ * test creates first.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, SHARED } from './env.ts';
-import { parseManifests, type Doc, type Example } from './examples.ts';
-import { expectationFor, extractArgoTests, loadExpectations, writeManifests, type ArgoTestWorkflow, type Expectation } from './argo-tests.ts';
+import { kubectl, kubectlJson, ROOT, SHARED, stackEnv } from './env.ts';
+import { s3Bucket, s3Client } from './artifact-digest.ts';
+import { environmentSkip, parseManifests, type Doc, type Example } from './examples.ts';
+import { checkAssertions, checkLogs, checkStoreContent, expectationFor, extractArgoTests, loadExpectations, rewriteForStack, writeManifests, type ArgoTestWorkflow, type Expectation } from './argo-tests.ts';
 
 export interface ArgoTestRow extends Example {
   test: ArgoTestWorkflow;
@@ -22,11 +24,71 @@ export interface ArgoTestSelection {
   templates: Doc[]; // distinct (Cluster)WorkflowTemplates of the tests, to apply before submitting
 }
 
-export function selectArgoTests(dir = join(SHARED, 'argo-v4.1.2/test-e2e'), expectationsFile = join(ROOT, 'test/e2e/argo-tests.yaml')): ArgoTestSelection {
+/** The pod of a node (by display name), or the workflow's only pod. */
+function podOf(wf: Doc, c: { pod?: string; node?: string }): string | undefined {
+  const name = wf.metadata.name as string;
+  if (c.pod) return c.pod.split('$WF').join(name);
+  const pods = kubectlJson<Doc>(['get', 'pods', '-l', `workflows.argoproj.io/workflow=${name}`])?.items ?? [];
+  if (!c.node) return pods.length === 1 ? pods[0].metadata.name : name;
+  const node = Object.values((wf.status?.nodes ?? {}) as Record<string, Doc>).find((n) => n.displayName === c.node && n.type === 'Pod');
+  return pods.find((p: Doc) => p.metadata.annotations?.['workflows.argoproj.io/node-name'] === node?.name)?.metadata.name;
+}
+
+/** Argo's assertions on the finished workflow, its containers' logs and the objects it stored. */
+async function checkAll(e: Expectation, wf: Doc): Promise<string[]> {
+  const failures = checkAssertions(e, wf);
+  for (const c of e.containerLogs ?? []) {
+    const pod = podOf(wf, c);
+    let log = '';
+    try {
+      log = pod ? kubectl(['logs', pod, '-c', c.container]) : '';
+    } catch (err) {
+      failures.push(`logs of ${pod}/${c.container}: ${String((err as { stderr?: string }).stderr ?? err).trim().split('\n')[0]}`);
+      continue;
+    }
+    failures.push(...checkLogs(c, log));
+  }
+  if (e.storeArtifacts?.length) {
+    const env = stackEnv();
+    const s3 = s3Client(env.S3_MINIO_ENDPOINT!, env.S3_MINIO_ACCESS_KEY!, env.S3_MINIO_SECRET_KEY!, env.S3_MINIO_REGION ?? 'us-east-1');
+    try {
+      for (const c of e.storeArtifacts) {
+        const name = wf.metadata.name as string;
+        let key = c.key?.split('$WF').join(name);
+        if (!key) {
+          const node = Object.values((wf.status?.nodes ?? {}) as Record<string, Doc>).find((n) => n.name === (c.node ?? '$WF').split('$WF').join(name));
+          key = (node?.outputs?.artifacts ?? []).find((a: Doc) => a.name === c.artifact)?.s3?.key;
+        }
+        if (!key) { failures.push(`${c.bucket}: no key for ${c.node ?? '$WF'}:${c.artifact}`); continue; }
+        failures.push(...checkStoreContent(c, await s3Bucket(s3, c.bucket).get(key)));
+      }
+    } finally {
+      s3.destroy();
+    }
+  }
+  return failures;
+}
+
+/** The first need of a row that the runner cannot meet yet, or undefined. */
+function unmetNeed(needs: string[], buckets: Set<string>): string | undefined {
+  for (const n of needs) {
+    if (n.startsWith('stack:')) continue; // rewriteForStack points minio/httpbin at the stack's peers
+    const bucket = /^bucket:\s*(\S+)/.exec(n)?.[1];
+    if (bucket && buckets.has(bucket)) continue;
+    return n;
+  }
+  return undefined;
+}
+
+export function selectArgoTests(dir = join(SHARED, 'argo-v4.1.2/test-e2e'), expectationsFile = join(ROOT, 'test/e2e/argo-tests.yaml'), include = new Set<string>()): ArgoTestSelection {
   const all = loadExpectations(expectationsFile);
+  const env = stackEnv();
+  const buckets = new Set((env.S3_BUCKETS ?? '').split(' ').filter(Boolean));
   const tmp = mkdtempSync(join(tmpdir(), 'argo-tests-'));
   try {
-    const { files, templates } = writeManifests(extractArgoTests(dir), tmp);
+    const peers = { minio: env.S3_MINIO_ENDPOINT, httpbin: env.HTTPBIN_URL };
+    const workflows = extractArgoTests(dir).map((w) => ({ ...w, yaml: rewriteForStack(w.yaml, peers), templates: w.templates.map((t) => ({ ...t, yaml: rewriteForStack(t.yaml, peers) })) }));
+    const { files, templates } = writeManifests(workflows, tmp);
     const parsed = parseManifests([...files.keys(), ...[...templates.values()].flat()]);
     const rows: ArgoTestRow[] = [];
     const support = new Map<string, Doc>();
@@ -47,7 +109,13 @@ export function selectArgoTests(dir = join(SHARED, 'argo-v4.1.2/test-e2e'), expe
           file: w.id, index, doc: d.json ?? {}, id, expect: expectation.phase ?? [], random: /random|RANDOM/.test(w.yaml),
           test: w, expectation, needs: expectation.needs ?? [],
         };
+        row.check = (wf: Doc) => checkAll(expectation, wf);
+        const templatesByName = new Map<string, Doc>();
+        for (const tf of templates.get(file) ?? []) for (const t of parsed.get(tf) ?? []) if (t.json) templatesByName.set(`${t.kind}/${t.json.metadata?.name}`, t.json);
+        const need = unmetNeed(row.needs, buckets);
         if (expectation.skip) row.skip = expectation.skip;
+        else if (need) row.skip = `needs ${need} (not provided by the runner yet)`;
+        else row.skip = environmentSkip(row.doc, templatesByName, include);
         // Argo's Given decodes non-strictly: for those rows a strict parse error is a need, not a failure
         if (d.error && !row.needs.some((n) => n.startsWith('decode: '))) row.parseError = d.error;
         rows.push(row);

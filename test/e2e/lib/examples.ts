@@ -26,6 +26,8 @@ export interface Example {
   parseError?: string; // Argo's parser refused the document: the row fails
   expect: string[]; // acceptable final phases
   random: boolean; // draws random numbers: compared by structure and types
+  /** Assertions of Argo's own tests on the finished workflow (failures; empty = all hold). */
+  check?: (wf: Doc) => Promise<string[]>;
 }
 
 /** Images the local cluster has (images/build/build.sh), as examples name them. */
@@ -93,6 +95,29 @@ function externalUrls(doc: unknown, acc: string[] = []): string[] {
     }
   }
   return [...new Set(acc)];
+}
+
+/**
+ * Why a workflow cannot run on the local cluster, or undefined: its no-test label (unless included), an
+ * image without a local stand-in, a URL off this machine, a port to serve, a ClusterWorkflowTemplate, a
+ * WorkflowTemplate that does not exist.
+ */
+export function environmentSkip(doc: Doc, templates: Map<string, Doc>, include: Set<string>): string | undefined {
+  let skip: string | undefined;
+  const noTest = doc.metadata?.labels?.['workflows.argoproj.io/no-test'];
+  const all = new Set(imagesOf(doc));
+  for (const r of refs(doc)) {
+    const t = templates.get(`${r.kind}/${r.name}`);
+    if (t) imagesOf(t, all);
+    if (r.kind === 'ClusterWorkflowTemplate') skip ??= 'needs a ClusterWorkflowTemplate (the controller is namespaced)';
+    else if (!t) skip ??= `references WorkflowTemplate ${r.name}, which is not defined`;
+  }
+  const missing = [...all].filter((i) => !LOCAL_IMAGES.has(i) && !i.includes('{{'));
+  if (noTest && !include.has(noTest)) skip = `labelled no-test: ${noTest}`;
+  else if (missing.length) skip ??= `image not available locally: ${missing.join(', ')}`;
+  else if (externalUrls(doc).length) skip ??= `needs the internet: ${externalUrls(doc).join(', ')}`;
+  else if (/"(daemon":true|readinessProbe"|ports")/.test(JSON.stringify(doc))) skip ??= 'serves on a port (daemon/server): pods use the host network here, it would listen beyond loopback';
+  return skip;
 }
 
 export interface Selection {
@@ -166,18 +191,7 @@ export function selectExamples(o: SelectOptions): Selection {
       const expect = expectAnn ? String(expectAnn).split('|') : noTest === 'expected-failure' ? ['Failed', 'Error'] : ['Succeeded'];
       const ex: Example = { file, index, doc, id, expect, random: /random|RANDOM/.test(JSON.stringify(doc)) };
       if (d.error) ex.parseError = d.error;
-      const all = new Set(imagesOf(doc));
-      for (const r of refs(doc)) {
-        const t = templates.get(`${r.kind}/${r.name}`);
-        if (t) imagesOf(t, all);
-        if (r.kind === 'ClusterWorkflowTemplate') ex.skip ??= 'needs a ClusterWorkflowTemplate (the controller is namespaced)';
-        else if (!t) ex.skip ??= `references WorkflowTemplate ${r.name}, not in the examples`;
-      }
-      const missing = [...all].filter((i) => !LOCAL_IMAGES.has(i) && !i.includes('{{'));
-      if (noTest && !o.include.has(noTest)) ex.skip = `labelled no-test: ${noTest}`;
-      else if (missing.length) ex.skip ??= `image not available locally: ${missing.join(', ')}`;
-      else if (externalUrls(doc).length) ex.skip ??= `needs the internet: ${externalUrls(doc).join(', ')}`;
-      else if (/"(daemon":true|readinessProbe"|ports")/.test(JSON.stringify(doc))) ex.skip ??= 'serves on a port (daemon/server): pods use the host network here, it would listen beyond loopback';
+      ex.skip = environmentSkip(doc, templates, o.include);
       if (ex.parseError) delete ex.skip; // a parse error is a failure, never a skip
       examples.push(ex);
     });
