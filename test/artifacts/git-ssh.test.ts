@@ -45,7 +45,8 @@ const UNKNOWN_KNOWN_HOSTS = `[127.0.0.2]:${PORT} ${KNOWN_HOSTS.split(' ').slice(
 
 interface Case {
   git: Record<string, unknown>;
-  key?: string;
+  /** The private key in /argo/secret/ssh/key; `null`: no sshPrivateKeySecret. */
+  key?: string | null;
   knownHosts?: string;
   /** How known_hosts reaches the executor. */
   via?: 'SSH_KNOWN_HOSTS' | 'HOME' | 'none';
@@ -83,7 +84,8 @@ function treeOf(root: string): Record<string, string> {
 }
 
 async function load(executor: Executor, c: Case): Promise<Outcome> {
-  const secrets: Record<string, Record<string, string>> = { ssh: { key: c.key ?? KEY } };
+  const secrets: Record<string, Record<string, string>> = { ssh: { key: c.key ?? KEY }, basic: { user: 'admin', pass: 'password' } };
+  const keySel = c.key === null ? {} : { sshPrivateKeySecret: { name: 'ssh', key: 'key' } };
   const env: Record<string, string> = {};
   const via = c.via ?? 'SSH_KNOWN_HOSTS';
   if (via === 'SSH_KNOWN_HOSTS') {
@@ -94,7 +96,7 @@ async function load(executor: Executor, c: Case): Promise<Outcome> {
   const pod = new PodSim({
     template: {
       name: 'git-ssh', container: { image: 'x' },
-      inputs: { artifacts: [{ name: 'repo', path: '/in/repo', git: { sshPrivateKeySecret: { name: 'ssh', key: 'key' }, ...c.git } }] },
+      inputs: { artifacts: [{ name: 'repo', path: '/in/repo', git: { ...keySel, ...c.git } }] },
     },
     secrets, env, executor,
   });
@@ -195,6 +197,17 @@ describe('git over SSH, ours vs the Go executor', () => {
     assert.equal(missing.message, `artifact repo failed to load: failed to clone "${URL_.replace('argo-test.git', 'no-such-repo.git')}": repository not found`);
     const garbage = await both({ git: { repo: URL_ }, key: 'not a private key\n' });
     assert.equal(garbage.message, 'artifact repo failed to load: ssh: no key found');
+  });
+
+  test('credentials the transport cannot use, as go-git: no key (SSH agent), SSH key over HTTP, basic auth over SSH', async () => {
+    const agent = await both({ git: { repo: URL_ }, key: null });
+    assert.equal(agent.message, `artifact repo failed to load: failed to clone "${URL_}": error creating SSH agent: "SSH agent requested but SSH_AUTH_SOCK not-specified"`);
+    const http = STACK.GIT_HTTP_URL ?? '';
+    assert.ok(http, 'GIT_HTTP_URL');
+    const keyOverHttp = await both({ git: { repo: http } });
+    assert.equal(keyOverHttp.message, `artifact repo failed to load: failed to clone "${http}": invalid auth method`);
+    const basicOverSsh = await both({ git: { repo: URL_, usernameSecret: { name: 'basic', key: 'user' }, passwordSecret: { name: 'basic', key: 'pass' } }, key: null });
+    assert.equal(basicOverSsh.message, `artifact repo failed to load: failed to clone "${URL_}": invalid auth method`);
   });
 
   describe('with repositories of its own (served by the same sshd)', () => {
