@@ -11,7 +11,7 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +42,15 @@ const WRONG_KEY = keygen('wrong-user-key', 'ed25519').priv;
 const OTHER_HOST_KEY = keygen('other-host-key', 'ed25519').pub.split(' ').slice(0, 2).join(' ');
 const MISMATCH_KNOWN_HOSTS = `[127.0.0.1]:${PORT} ${OTHER_HOST_KEY}\n`;
 const UNKNOWN_KNOWN_HOSTS = `[127.0.0.2]:${PORT} ${KNOWN_HOSTS.split(' ').slice(1, 3).join(' ')}\n`;
+/** The stack's known_hosts with the host name hashed (`ssh-keygen -H`), behind a comment and another host's line. */
+const HASHED_KNOWN_HOSTS = ((): string => {
+  const f = join(scratch, 'hashed_known_hosts');
+  writeFileSync(f, `# other hosts first\nexample.com ${OTHER_HOST_KEY}\n${KNOWN_HOSTS}`);
+  execFileSync('ssh-keygen', ['-q', '-H', '-f', f], { stdio: 'ignore' });
+  const text = readFileSync(f, 'utf8');
+  assert.ok(!text.includes('127.0.0.1'), 'hashed');
+  return text;
+})();
 
 interface Case {
   git: Record<string, unknown>;
@@ -109,8 +118,9 @@ async function load(executor: Executor, c: Case): Promise<Outcome> {
     const out: Outcome = { code: r.code, message: pod.terminationMessage('init'), output: r.stdout + r.stderr + pod.terminationMessage('init') };
     const dir = pod.path('input-artifacts', 'repo');
     if (r.code === 0) {
-      out.head = git(dir, 'rev-parse', 'HEAD');
-      out.detached = git(dir, 'rev-parse', '--symbolic-full-name', 'HEAD') === 'HEAD';
+      const unborn = spawnSync('git', ['-C', dir, 'rev-parse', '--verify', '-q', 'HEAD']).status !== 0;
+      out.head = unborn ? `unborn ${git(dir, 'symbolic-ref', 'HEAD')}` : git(dir, 'rev-parse', 'HEAD');
+      out.detached = !unborn && git(dir, 'rev-parse', '--symbolic-full-name', 'HEAD') === 'HEAD';
       out.tree = treeOf(dir);
       out.shallow = existsSync(join(dir, '.git/shallow')) ? readFileSync(join(dir, '.git/shallow'), 'utf8').split('\n').filter(Boolean).sort().join(',') : '';
       out.remoteUrl = git(dir, 'config', 'remote.origin.url');
@@ -153,6 +163,13 @@ describe('git over SSH, ours vs the Go executor', () => {
     const o = await both({ git: { repo: SCP_URL }, key: RSA_PEM_KEY, via: 'HOME' });
     assert.equal(o.code, 0, o.message);
     assert.equal(o.head, MAIN);
+  });
+
+  test('a hashed known_hosts entry', async () => {
+    const o = await both({ git: { repo: URL_, depth: 1 }, knownHosts: HASHED_KNOWN_HOSTS });
+    assert.equal(o.code, 0, o.message);
+    assert.equal(o.head, MAIN);
+    assert.equal(o.shallow, [MAIN, DEV].sort().join(','), 'depth 1 of every branch (no singleBranch)');
   });
 
   test('depth 1 + singleBranch dev: shallow clone of that branch', async () => {
@@ -244,6 +261,16 @@ describe('git over SSH, ours vs the Go executor', () => {
         sh(d, 'add', '-A'); sh(d, 'commit', '-qm', 'with submodule');
       });
       sh(join(base, 'super.git'), 'update-ref', 'refs/pull/7/head', sh(join(base, 'super.git'), 'rev-parse', 'main~1'));
+      mkdirSync(join(base, 'empty.git'));
+      sh(join(base, 'empty.git'), 'init', '-q', '--bare');
+    });
+
+    test('an empty repository: an initialised repository with remote origin, as Go', async () => {
+      const repo = `ssh://root@127.0.0.1:${PORT}${base}/empty.git`;
+      const o = await both({ git: { repo } });
+      assert.equal(o.code, 0, o.message);
+      assert.equal(o.remoteUrl, repo);
+      assert.deepEqual(o.tree, {});
     });
 
     test('submodules over SSH, recursively (relative URLs resolved against the ssh:// URL), or not at all', async () => {

@@ -271,7 +271,7 @@ export class SshConnections {
         resolve(client);
       });
       client.on('error', fail);
-      client.on('close', () => fail(new Error('ssh: handshake failed: EOF')));
+      client.on('close', () => fail(new Error('EOF')));
       client.connect({
         host: ep.host,
         port: ep.port,
