@@ -70,6 +70,9 @@ interface Outcome {
   tree?: Record<string, string>;
   shallow?: string;
   remoteUrl?: string;
+  /** `git for-each-ref` */
+  refs?: string;
+  fetchSpec?: string;
 }
 
 const git = (dir: string, ...args: string[]): string =>
@@ -124,6 +127,8 @@ async function load(executor: Executor, c: Case): Promise<Outcome> {
       out.tree = treeOf(dir);
       out.shallow = existsSync(join(dir, '.git/shallow')) ? readFileSync(join(dir, '.git/shallow'), 'utf8').split('\n').filter(Boolean).sort().join(',') : '';
       out.remoteUrl = git(dir, 'config', 'remote.origin.url');
+      out.refs = git(dir, 'for-each-ref', '--format=%(objectname) %(refname)');
+      out.fetchSpec = spawnSync('git', ['-C', dir, 'config', '--get-all', 'remote.origin.fetch'], { encoding: 'utf8' }).stdout.trim();
       execFileSync('git', ['-C', dir, 'fsck', '--no-dangling'], { stdio: 'pipe', env: { ...process.env, HOME: scratch } });
     }
     return out;

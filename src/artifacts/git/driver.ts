@@ -263,6 +263,8 @@ export class GitArtifactDriver implements ArtifactDriver {
     }
     // isomorphic-git writes Windows-style core defaults; a Linux work tree wants git's own.
     const g0 = { fs, dir, ...(gitdir ? { gitdir } : {}) };
+    // A single-branch clone fetches only that branch later too (go-git and git write the same refspec).
+    if (a.singleBranch) await git.setConfig({ ...g0, path: 'remote.origin.fetch', value: `+refs/heads/${a.branch}:refs/remotes/origin/${a.branch}` });
     await git.setConfig({ ...g0, path: 'core.filemode', value: true });
     await git.setConfig({ ...g0, path: 'core.symlinks', value: undefined });
     await git.setConfig({ ...g0, path: 'core.ignorecase', value: undefined });
@@ -289,7 +291,10 @@ export class GitArtifactDriver implements ArtifactDriver {
         // Go: fetch refs/heads/*:refs/heads/* (or the single branch) without depth.
         await git.fetch({ ...base, url, singleBranch: a.singleBranch === true, ...(a.singleBranch ? { ref: a.branch } : {}), tags: true });
         const current = await git.currentBranch({ fs, dir, ...(gitdir ? { gitdir } : {}), fullname: false }).catch(() => undefined);
-        const branches = a.singleBranch ? [a.branch as string] : await git.listBranches({ fs, dir, ...(gitdir ? { gitdir } : {}), remote: 'origin' });
+        // The remote's branches (not every local remote-tracking ref: `fetch` refspecs may have added others).
+        const branches = a.singleBranch
+          ? [a.branch as string]
+          : (await git.listServerRefs({ http, url, headers, protocolVersion: 1, prefix: 'refs/heads/' })).map((r) => r.ref.slice('refs/heads/'.length));
         for (const b of branches) {
           if (b === 'HEAD' || b === current) continue;
           const oid = await git.resolveRef({ fs, dir, ...(gitdir ? { gitdir } : {}), ref: `refs/remotes/origin/${b}` }).catch(() => undefined);
@@ -311,6 +316,8 @@ export class GitArtifactDriver implements ArtifactDriver {
       }
     }
 
+    // go-git's clone has no remote HEAD ref (isomorphic-git writes one).
+    await git.deleteRef({ ...g0, ref: 'refs/remotes/origin/HEAD' }).catch(() => undefined);
     if (!a.disableSubmodules) await this.#submodules(repo, dir, gd, level);
     // The placeholder URL of tunnelled transports must not stay in .git/config.
     if (url !== repo) await git.setConfig({ fs, dir, ...(gitdir ? { gitdir } : {}), path: 'remote.origin.url', value: repo });
