@@ -10,7 +10,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { checkHostKey, isScpLike, knownHostsFiles, parseKnownHosts, parsePrivateKey, resolveScpLike, shellQuote, sshEndpoint } from '../../src/artifacts/git/ssh.ts';
+import { checkHostKey, knownHostsFiles, parseKnownHosts } from '../../src/artifacts/git/known-hosts.ts';
+import { parsePrivateKey } from '../../src/artifacts/git/ssh-key.ts';
+import { isScpLike, resolveScpLike, shellQuote, sshEndpoint } from '../../src/artifacts/git/ssh-url.ts';
 import { sshUser } from '../../src/artifacts/git/driver.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'git-ssh-parts-'));

@@ -25,7 +25,9 @@ import type { ArtifactDriver, DriverContext } from '../driver.ts';
 import { DELETE_NOT_SUPPORTED, NotImplementedError, NotSupportedError } from '../common.ts';
 import { hasSecret, readSecret, type SecretKeySelector } from '../secrets.ts';
 import { gitDaemonOpener, makeHttpClient, tunnelUrl, type StreamOpener } from './transport.ts';
-import { isScpLike, isSshRemote, parsePrivateKey, resolveScpLike, sshEndpoint, SshConnections } from './ssh.ts';
+import { SshConnections } from './ssh.ts';
+import { parsePrivateKey } from './ssh-key.ts';
+import { isScpLike, isSshRemote, resolveScpLike, sshEndpoint } from './ssh-url.ts';
 
 export interface GitLocation {
   repo?: string;
