@@ -7,7 +7,10 @@
  *   …/info/refs?service=git-upload-pack` = connect, send the `git-upload-pack` request line and return the ref
  *   advertisement behind the smart-HTTP `# service=` header; `POST …/git-upload-pack` = a fresh connection, skip the
  *   advertisement, send the request body and stream the rest of the connection as the response. The upload-pack
- *   request isomorphic-git writes (wants, deepen, flush, haves, `done`) is valid for a stateful connection too.
+ *   request isomorphic-git writes (wants, deepen, flush, haves, `done`) is valid for a stateful connection too;
+ * - SSH remotes (`ssh://…`, scp-like `user@host:path`) the same way, each connection being an exec channel running
+ *   `git-upload-pack '<path>'` (the `ssh` opener, ssh.ts); when the remote answers nothing, the opener's `failure()`
+ *   says why (go-git reads the command's stderr: "repository not found", …).
  *
  * Non-HTTP remotes are addressed through a placeholder URL (`tunnelUrl`) because isomorphic-git refuses other schemes.
  */
