@@ -211,9 +211,22 @@ describe('git over SSH, ours vs the Go executor', () => {
     assert.equal(o.head, MAIN);
   });
 
-  test('a user key the server does not accept: handshake error', async () => {
+  test('a user key the server does not accept; a URL without user logs in as `git` (not allowed here): handshake error', async () => {
+    const refused = (url: string): string => `artifact repo failed to load: failed to clone "${url}": ssh: handshake failed: ssh: unable to authenticate, attempted methods [none publickey], no supported methods remain`;
     const o = await both({ git: { repo: URL_ }, key: WRONG_KEY });
-    assert.equal(o.message, `artifact repo failed to load: failed to clone "${URL_}": ssh: handshake failed: ssh: unable to authenticate, attempted methods [none publickey], no supported methods remain`);
+    assert.equal(o.message, refused(URL_));
+    const noUser = URL_.replace('ssh://root@', 'ssh://');
+    const sshdLog = join(STACK.STACK_DIR ?? '', 'logs/git-sshd.log');
+    const before = readFileSync(sshdLog, 'utf8').split('Invalid user git from').length;
+    const d = await both({ git: { repo: noUser } });
+    assert.equal(d.message, refused(noUser));
+    assert.equal(readFileSync(sshdLog, 'utf8').split('Invalid user git from').length - before, 2, 'each executor tried user git');
+  });
+
+  test('nothing listening on the port: the dial error', async () => {
+    const closed = URL_.replace(`:${PORT}/`, ':1/');
+    const o = await both({ git: { repo: closed } });
+    assert.equal(o.message, `artifact repo failed to load: failed to clone "${closed}": dial tcp 127.0.0.1:1: connect: connection refused`);
   });
 
   test('host key checking: unknown host, mismatching key, no known_hosts file', async () => {
