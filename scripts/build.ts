@@ -101,6 +101,20 @@ const modulesPlugin: Plugin = {
     }));
   },
 };
+/**
+ * ssh2 (git over SSH) tries optional native add-ons in `try` blocks — its crypto binding and `cpu-features` — and
+ * falls back to pure JS without them. The executable ships none: both resolve to a module that throws on load, so
+ * the build does not depend on whether npm happened to compile them.
+ */
+const noNativeAddonsPlugin: Plugin = {
+  name: 'no-native-addons',
+  setup(b) {
+    b.onResolve({ filter: /(\.node$|^cpu-features$)/ }, (args) => ({ path: args.path, namespace: 'no-native-addon' }));
+    b.onLoad({ filter: /.*/, namespace: 'no-native-addon' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`native add-on ${args.path} is not part of this executable`)});`, loader: 'js',
+    }));
+  },
+};
 const bundle = join(buildDir, 'argoexec.cjs');
 await build({ ...common, entryPoints: [join(root, 'src/main.ts')], outfile: bundle, plugins: [rolesPlugin] });
 // One bundle for all other roles (shared modules once); each role is initialised only when asked for.
@@ -120,7 +134,7 @@ await build({
 });
 for (const [name, file] of Object.entries(MODULE_CHUNKS)) {
   chunkFiles[name] = join(buildDir, 'chunks', `${name}.cjs`);
-  await build({ ...common, entryPoints: [join(root, file)], outfile: chunkFiles[name] });
+  await build({ ...common, entryPoints: [join(root, file)], outfile: chunkFiles[name], plugins: [noNativeAddonsPlugin] });
 }
 // A V8 code cache for each chunk, made by this very Node with the executable's V8 flags (V8 rejects a cache made
 // under other flags; the runtime then warns and compiles from source).

@@ -7,6 +7,7 @@ PACKAGES=(
   busybox-static  # portability tests: busybox-only root
   musl musl-tools # portability tests: musl root
   debootstrap     # portability tests: Debian root
+  openssh-server  # the stack's sshd peer for git artifacts over SSH (only the binary: stack/up.sh runs its own on 127.0.0.1)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -16,4 +17,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # Where an init system would start the package's own sshd on every address, stop it: we only need the binary.
+  if printf '%s\n' "${missing[@]}" | grep -qx openssh-server && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    systemctl disable --now ssh.service ssh.socket 2>/dev/null || true
+  fi
 fi

@@ -7,6 +7,7 @@
 #   run/NAME.cmd   the executable it was started as (guards against pid reuse)
 #   logs/NAME.log  each service's stdout+stderr
 #   data/NAME/     each service's data (wiped when that service is (re)started)
+#   ssh/           the git sshd's host key, sshd_config, authorized user keys and a known_hosts for clients
 
 STACK_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$STACK_LIB_DIR/versions.sh"
@@ -34,6 +35,7 @@ HOST=127.0.0.1
 : "${HTTPBIN_PORT:=9100}"
 : "${GIT_DAEMON_PORT:=9418}"
 : "${GIT_HTTP_PORT:=9419}"
+: "${GIT_SSH_PORT:=9422}"
 
 S3_ACCESS_KEY=admin          # as Argo's quick-start (manifests/quick-start/base/minio)
 S3_SECRET_KEY=password

@@ -14,7 +14,7 @@ done
 AZURITE_BLOB_JS=$STACK_CACHE/azurite/node_modules/azurite/dist/src/blob/main.js
 [[ -f $AZURITE_BLOB_JS ]] || { slog "ERROR: $AZURITE_BLOB_JS is missing: run stack/build.sh azurite"; exit 1; }
 [[ -x $NODE ]] || { slog "ERROR: Node 24 not found at $NODE (run npm ci in the repo)"; exit 1; }
-for t in curl openssl git setsid flock ss base64; do command -v $t >/dev/null || { slog "ERROR: $t not found"; exit 1; }; done
+for t in curl openssl git setsid flock ss base64 ssh ssh-keygen; do command -v $t >/dev/null || { slog "ERROR: $t not found"; exit 1; }; done
 
 mkdir -p "$RUN" "$SLOGS" "$DATA" "$KUBE"
 "$STACK_LIB_DIR/pki.sh"
@@ -229,6 +229,52 @@ git_http_health() { git ls-remote "http://$HOST:$GIT_HTTP_PORT/$GIT_REPO" HEAD; 
 start_service git-http 30 git_http_health "$GIT_HTTP_PORT" -- env GIT_PROJECT_ROOT="$GITROOT" GIT_HTTP_USER=admin GIT_HTTP_PASSWORD=password \
   "$NODE" "$STACK_LIB_DIR/git-http.mjs" $HOST "$GIT_HTTP_PORT"
 
+# ---------------------------------------------------------------------------------------- git over SSH
+# OpenSSH's sshd on loopback serving the same repositories over SSH (git artifacts' sshPrivateKeySecret). Keys are
+# made once under .stack/ssh: an ed25519 host key, an ed25519 user key (OpenSSH format) and an RSA user key (PEM),
+# both authorized for user root, whose sessions can only run git-shell (git-upload-pack/receive-pack). Clients
+# verify the host with .stack/ssh/known_hosts ("[127.0.0.1]:PORT <key>").
+SSHD=/usr/sbin/sshd
+SSHD_DIR=$STACK_DIR/ssh
+[[ -x $SSHD ]] || { slog "ERROR: $SSHD not found (make system-deps installs openssh-server)"; exit 1; }
+if [[ ! -f $SSHD_DIR/host_ed25519_key || ! -f $SSHD_DIR/user_ed25519 || ! -f $SSHD_DIR/user_rsa.pem ]]; then
+  stop_service git-sshd
+  rm -rf "${SSHD_DIR:?}"; mkdir -p "$SSHD_DIR"; chmod 700 "$SSHD_DIR"
+  ssh-keygen -q -t ed25519 -N '' -C argoexec-ts-stack-host -f "$SSHD_DIR/host_ed25519_key"
+  ssh-keygen -q -t ed25519 -N '' -C argoexec-ts-stack-user -f "$SSHD_DIR/user_ed25519"
+  ssh-keygen -q -t rsa -b 3072 -m PEM -N '' -C argoexec-ts-stack-user-rsa -f "$SSHD_DIR/user_rsa.pem"
+fi
+cat "$SSHD_DIR/user_ed25519.pub" "$SSHD_DIR/user_rsa.pem.pub" > "$SSHD_DIR/authorized_keys"
+printf '[%s]:%s %s\n' "$HOST" "$GIT_SSH_PORT" "$(cut -d' ' -f1,2 "$SSHD_DIR/host_ed25519_key.pub")" > "$SSHD_DIR/known_hosts"
+cat > "$SSHD_DIR/sshd_config" <<EOF
+# Written by stack/up.sh
+ListenAddress $HOST:$GIT_SSH_PORT
+HostKey $SSHD_DIR/host_ed25519_key
+PidFile none
+AuthorizedKeysFile $SSHD_DIR/authorized_keys
+StrictModes no
+AllowUsers root
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+DisableForwarding yes
+PermitTTY no
+PermitUserRC no
+PermitUserEnvironment no
+PrintMotd no
+ForceCommand /usr/bin/git-shell -c "\$SSH_ORIGINAL_COMMAND"
+LogLevel VERBOSE
+EOF
+mkdir -p /run/sshd   # sshd's privilege-separation directory
+GIT_SSH_URL=ssh://root@$HOST:$GIT_SSH_PORT$GITROOT/$GIT_REPO
+git_ssh() {
+  GIT_SSH_COMMAND="ssh -F /dev/null -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=$SSHD_DIR/known_hosts -o GlobalKnownHostsFile=/dev/null -i $SSHD_DIR/user_ed25519" git "$@"
+}
+git_sshd_health() { git_ssh ls-remote "$GIT_SSH_URL" HEAD; }
+start_service git-sshd 30 git_sshd_health "$GIT_SSH_PORT" -- "$SSHD" -D -e -f "$SSHD_DIR/sshd_config"
+
 check_loopback || { slog "stopping: everything must listen on 127.0.0.1 only"; exit 1; }
 
 # ------------------------------------------------------------------------------------------ .stack/env
@@ -278,6 +324,14 @@ q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
   echo "export GIT_HTTP_AUTH_URL=$(q "http://$HOST:$GIT_HTTP_PORT/auth/$GIT_REPO")"
   echo "export GIT_HTTP_USER=admin"
   echo "export GIT_HTTP_PASSWORD=password"
+  echo "# git over SSH (OpenSSH sshd; user root, git-shell only; host key in GIT_SSH_KNOWN_HOSTS)"
+  echo "export GIT_SSH_URL=$(q "$GIT_SSH_URL")"
+  echo "export GIT_SSH_SCP_URL=$(q "root@$HOST:$GIT_SSH_PORT:$GITROOT/$GIT_REPO")"
+  echo "export GIT_SSH_PORT=$(q "$GIT_SSH_PORT")"
+  echo "export GIT_SSH_USER=root"
+  echo "export GIT_SSH_KEY_FILE=$(q "$SSHD_DIR/user_ed25519")"
+  echo "export GIT_SSH_RSA_KEY_FILE=$(q "$SSHD_DIR/user_rsa.pem")"
+  echo "export GIT_SSH_KNOWN_HOSTS=$(q "$SSHD_DIR/known_hosts")"
   echo "# Argo $ARGO_VERSION reference executor and controller (only built, not started here)"
   echo "export ARGO_REFERENCE_VERSION=$(q "$ARGO_VERSION")"
   echo "export REFERENCE_ARGOEXEC=$(q "$ARGO_BIN/argoexec")"

@@ -99,11 +99,15 @@ describe('git', () => {
     await assert.rejects(load(GIT_HTTP_AUTH_URL), /HTTP 401\): set usernameSecret\/passwordSecret/);
   });
 
-  test('errors as Go: singleBranch without branch; save unsupported; ssh not available; unknown repo', async () => {
+  test('errors as Go: singleBranch without branch; save unsupported; ssh without key or agent; credentials the transport cannot use; unknown repo', async () => {
     await assert.rejects(load(GIT_URL, { singleBranch: true }), /^Error: single branch mode without a branch specified$/);
     const art = gitArt(GIT_URL);
     await assert.rejects(driverFor(art, ctxFor(secretsDir({}))).save('/tmp', art), /^Error: git output artifacts unsupported$/);
-    await assert.rejects(load('git@github.com:argoproj/argo-workflows.git'), /ssh remotes are not supported/);
+    // go-git falls back to an SSH agent without a key (transport/ssh DefaultAuthBuilder): no SSH_AUTH_SOCK here.
+    await assert.rejects(load('git@github.com:argoproj/argo-workflows.git'), /^Error: failed to clone "git@github\.com:argoproj\/argo-workflows\.git": error creating SSH agent: "SSH agent requested but SSH_AUTH_SOCK not-specified"$/);
+    // go-git: an auth method of another transport is ErrInvalidAuthMethod (git:// takes none at all).
+    const basic = secretsDir({ git: { user: 'u', pass: 'p' } });
+    await assert.rejects(load(GIT_URL, { usernameSecret: { name: 'git', key: 'user' }, passwordSecret: { name: 'git', key: 'pass' } }, basic), /^Error: failed to clone "git:\/\/.*": invalid auth method$/);
     await assert.rejects(load(GIT_URL.replace('argo-test', 'missing')), /failed to clone "git:\/\/.*missing\.git"/);
   });
 

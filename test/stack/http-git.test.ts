@@ -54,3 +54,26 @@ test('git smart HTTP with basic auth: credentials required and accepted', () => 
   url.password = need('GIT_HTTP_PASSWORD');
   assert.equal(clone(url.toString()), 'hello world\n');
 });
+
+test('git over SSH (OpenSSH sshd): clone with the stack user key and known_hosts; an unauthorized key is refused', () => {
+  const ssh = (key: string): string => [
+    'ssh -F /dev/null -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes -o GlobalKnownHostsFile=/dev/null',
+    `-o UserKnownHostsFile=${need('GIT_SSH_KNOWN_HOSTS')} -i ${key}`,
+  ].join(' ');
+  const run = (key: string): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'stack-git-ssh-'));
+    try {
+      execFileSync('git', ['clone', '-q', need('GIT_SSH_URL'), join(dir, 'w')], {
+        stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIT_SSH_COMMAND: ssh(key), GIT_TERMINAL_PROMPT: '0' }, timeout: 30000,
+      });
+      return readFileSync(join(dir, 'w', 'hello.txt'), 'utf8');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  assert.equal(run(need('GIT_SSH_KEY_FILE')), 'hello world\n');
+  assert.equal(run(need('GIT_SSH_RSA_KEY_FILE')), 'hello world\n');
+  const other = join(mkdtempSync(join(tmpdir(), 'stack-ssh-key-')), 'k');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
+  assert.throws(() => run(other), /Permission denied \(publickey\)/);
+});

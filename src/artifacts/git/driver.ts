@@ -2,18 +2,19 @@
  * Git input artifacts (artifacts spec §6.4, workflow/artifacts/git/git.go) with isomorphic-git — pure JS, because the
  * executor image has no `git` binary (Go uses pure-Go go-git for the same reason). Loaded lazily by the registry.
  *
- * Load, as Go: `singleBranch` without `branch` fails; clone into `path` (`depth`, `singleBranch` → only
- * `refs/heads/<branch>`), an empty remote gives an initialised repository with remote `origin` and a branch named
- * `revision` (or `master`); then each `fetch` refspec (with `depth`); then, with `revision`, fetch every branch (or the
- * single one) without depth into `refs/heads/*`, resolve the revision (hash, short hash, branch, tag, remote branch,
- * `HEAD`, with `~n`/`^n` suffixes) and check it out detached; finally submodules are cloned recursively unless
- * `disableSubmodules`. The result is a working tree including `.git`.
+ * Load, as Go: the SSH key is parsed first (its errors end the load as they are); `singleBranch` without `branch`
+ * fails; clone into `path` (`depth`, `singleBranch` → only `refs/heads/<branch>`), an empty remote gives an
+ * initialised repository with remote `origin` and a branch named `revision` (or `master`); then each `fetch` refspec
+ * (with `depth`); then, with `revision`, fetch every branch (or the single one) without depth into `refs/heads/*`,
+ * resolve the revision (hash, short hash, branch, tag, remote branch, `HEAD`, with `~n`/`^n` suffixes) and check it
+ * out detached; finally submodules are cloned recursively unless `disableSubmodules`, with the same credentials.
+ * The result is a working tree including `.git`.
  *
- * Auth as Go: username or password → HTTP Basic (sent up front, like go-git); `sshPrivateKeySecret` → SSH (not
- * available here, see below); else anonymous. Transports: http(s) (`insecureSkipTLS`) and git://.
- *
- * Not implemented (clear error): ssh:// and scp-like `user@host:path` remotes (`sshPrivateKeySecret`,
- * `insecureIgnoreHostKey`).
+ * Auth as Go: `sshPrivateKeySecret` → SSH public-key auth (ssh.ts: user from the URL, known_hosts unless
+ * `insecureIgnoreHostKey`); else username or password → HTTP Basic (sent up front, like go-git); else anonymous.
+ * Transports: http(s) (`insecureSkipTLS`), git:// and SSH (`ssh://…`, scp-like `user@host:path`), all through
+ * transport.ts. A credential the remote's transport cannot use fails with go-git's "invalid auth method" (SSH key
+ * with http(s) or git://, basic auth with git:// or SSH); an SSH remote without a key would need an SSH agent.
  */
 import * as fs from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -23,7 +24,10 @@ import type { Artifact } from '../../core/template.ts';
 import type { ArtifactDriver, DriverContext } from '../driver.ts';
 import { DELETE_NOT_SUPPORTED, NotImplementedError, NotSupportedError } from '../common.ts';
 import { hasSecret, readSecret, type SecretKeySelector } from '../secrets.ts';
-import { gitDaemonOpener, makeHttpClient, tunnelUrl } from './transport.ts';
+import { gitDaemonOpener, makeHttpClient, tunnelUrl, type StreamOpener } from './transport.ts';
+import { SshConnections } from './ssh.ts';
+import { parsePrivateKey } from './ssh-key.ts';
+import { isScpLike, isSshRemote, resolveScpLike, sshEndpoint } from './ssh-url.ts';
 
 export interface GitLocation {
   repo?: string;
@@ -50,21 +54,26 @@ export function sshUser(url: string): string {
   return m && m[2] !== undefined ? m[2] : 'git';
 }
 
-/** How isomorphic-git must address the remote (http(s) as is; git:// through the tunnel). */
-function remoteUrl(repo: string): string {
+type Scheme = 'http' | 'git' | 'ssh';
+
+/** The transport of a remote, or a clear error for what neither Go nor we support here. */
+function schemeOf(repo: string): Scheme {
+  if (isSshRemote(repo)) return 'ssh';
   let u: URL | undefined;
   try {
     u = new URL(repo);
   } catch {
     u = undefined;
   }
-  if (u && (u.protocol === 'http:' || u.protocol === 'https:')) return repo;
-  if (u && u.protocol === 'git:') return tunnelUrl(repo);
-  if ((u && u.protocol === 'ssh:') || /^[^/:]+@[^/:]+:/.test(repo) || (!u && /^[^/:]+:/.test(repo))) {
-    throw new Error(`failed to clone "${redact(repo)}": ssh remotes are not supported by this executor yet (use an https:// URL with usernameSecret/passwordSecret)`);
-  }
+  if (u && (u.protocol === 'http:' || u.protocol === 'https:')) return 'http';
+  if (u && u.protocol === 'git:') return 'git';
   if (u && u.protocol === 'file:') throw new Error(`failed to clone "${redact(repo)}": file:// remotes are not supported`);
   throw new Error(`failed to clone "${redact(repo)}": unsupported repository URL`);
+}
+
+/** How isomorphic-git must address the remote (http(s) as is; git:// and SSH through the tunnel). */
+function remoteUrl(repo: string): string {
+  return schemeOf(repo) === 'http' ? repo : tunnelUrl(repo);
 }
 
 /** A URL with any user:password removed (for messages). */
@@ -132,6 +141,7 @@ export function parseGitmodules(text: string): GitModule[] {
 /** Relative submodule URLs (`./x`, `../x`) resolve against the superproject's URL, as git does. */
 function resolveSubmoduleUrl(parent: string, url: string): string {
   if (!url.startsWith('./') && !url.startsWith('../')) return url;
+  if (isScpLike(parent)) return resolveScpLike(parent, url);
   const u = new URL(parent);
   u.pathname = posix.normalize(posix.join(u.pathname.replace(/\/+$/, ''), url));
   return u.toString();
@@ -140,25 +150,49 @@ function resolveSubmoduleUrl(parent: string, url: string): string {
 export class GitArtifactDriver implements ArtifactDriver {
   readonly #ctx: DriverContext;
   readonly #auth: Auth | undefined;
-  readonly #sshKey: boolean;
+  readonly #sshKey: string;
+  readonly #insecureIgnoreHostKey: boolean;
   readonly #insecureSkipTLS: boolean;
+  /** The SSH connections of the load in progress (one load per driver at a time). */
+  #ssh: SshConnections | undefined;
+  #sshUser = 'git';
 
   constructor(artifact: Artifact, ctx: DriverContext) {
     this.#ctx = ctx;
     const a = (artifact.git ?? {}) as GitLocation;
     const username = hasSecret(a.usernameSecret) ? readSecret(ctx, a.usernameSecret) : '';
     const password = hasSecret(a.passwordSecret) ? readSecret(ctx, a.passwordSecret) : '';
-    this.#sshKey = hasSecret(a.sshPrivateKeySecret) && readSecret(ctx, a.sshPrivateKeySecret) !== '';
+    this.#sshKey = hasSecret(a.sshPrivateKeySecret) ? readSecret(ctx, a.sshPrivateKeySecret) : '';
+    this.#insecureIgnoreHostKey = a.insecureIgnoreHostKey === true;
     this.#auth = username !== '' || password !== '' ? { username, password } : undefined;
     this.#insecureSkipTLS = a.insecureSkipTLS === true;
   }
 
   #http(): ReturnType<typeof makeHttpClient> {
-    return makeHttpClient({ insecureSkipTLS: this.#insecureSkipTLS, openers: { git: gitDaemonOpener } });
+    const openers: Record<string, StreamOpener> = { git: gitDaemonOpener };
+    const conns = this.#ssh;
+    // go-git uses the superproject's credentials, and so its user, for every submodule.
+    if (conns) openers.ssh = async (real) => conns.open(sshEndpoint(real, this.#sshUser));
+    return makeHttpClient({ insecureSkipTLS: this.#insecureSkipTLS, openers });
+  }
+
+  /** go-git's transport/auth pairing: a credential its transport cannot use is "invalid auth method". */
+  #checkAuth(repo: string): void {
+    const scheme = schemeOf(repo);
+    const kind = this.#sshKey !== '' ? 'ssh' : this.#auth ? 'basic' : undefined;
+    if (scheme === 'ssh') {
+      if (kind === 'basic') throw new Error('invalid auth method');
+      if (kind === undefined) {
+        if (!this.#ctx.env.SSH_AUTH_SOCK) throw new Error('error creating SSH agent: "SSH agent requested but SSH_AUTH_SOCK not-specified"');
+        throw new Error('SSH agent authentication is not supported by this executor: set sshPrivateKeySecret');
+      }
+    } else if (scheme === 'git' ? kind !== undefined : kind === 'ssh') {
+      throw new Error('invalid auth method');
+    }
   }
 
   #headers(): Record<string, string> {
-    if (!this.#auth) return {};
+    if (!this.#auth || this.#sshKey !== '') return {};
     return { authorization: `Basic ${Buffer.from(`${this.#auth.username}:${this.#auth.password}`).toString('base64')}` };
   }
 
@@ -179,16 +213,27 @@ export class GitArtifactDriver implements ArtifactDriver {
     const a = (artifact.git ?? {}) as GitLocation;
     const repo = a.repo ?? '';
     if (repo === '') throw new Error('git artifact has no repo');
+    // Go parses the key before anything else; its errors (x/crypto texts) end the load unwrapped.
+    if (this.#sshKey !== '') parsePrivateKey(this.#sshKey);
     if (a.singleBranch && !a.branch) throw new Error('single branch mode without a branch specified');
-    if (this.#sshKey) {
-      throw new Error(`failed to clone "${redact(repo)}": ssh authentication (sshPrivateKeySecret, user ${JSON.stringify(sshUser(repo))}) is not supported by this executor yet`);
-    }
     this.#ctx.log.info('Git Load', { repo: redact(repo), path });
-    await this.#loadRepo(repo, a, resolve(path), undefined, 0);
+    this.#sshUser = sshUser(repo);
+    this.#ssh = this.#sshKey !== '' ? new SshConnections({ privateKey: this.#sshKey, insecureIgnoreHostKey: this.#insecureIgnoreHostKey, env: this.#ctx.env }) : undefined;
+    try {
+      await this.#loadRepo(repo, a, resolve(path), undefined, 0);
+    } finally {
+      this.#ssh?.close();
+      this.#ssh = undefined;
+    }
   }
 
   async #loadRepo(repo: string, a: GitLocation, dir: string, gitdir: string | undefined, level: number): Promise<void> {
     const url = remoteUrl(repo);
+    try {
+      this.#checkAuth(repo);
+    } catch (err) {
+      throw this.#describe('failed to clone', repo, err);
+    }
     const http = this.#http();
     const headers = this.#headers();
     const depth = a.depth && a.depth > 0 ? a.depth : undefined;
@@ -220,6 +265,8 @@ export class GitArtifactDriver implements ArtifactDriver {
     }
     // isomorphic-git writes Windows-style core defaults; a Linux work tree wants git's own.
     const g0 = { fs, dir, ...(gitdir ? { gitdir } : {}) };
+    // A single-branch clone fetches only that branch later too (go-git and git write the same refspec).
+    if (a.singleBranch) await git.setConfig({ ...g0, path: 'remote.origin.fetch', value: `+refs/heads/${a.branch}:refs/remotes/origin/${a.branch}` });
     await git.setConfig({ ...g0, path: 'core.filemode', value: true });
     await git.setConfig({ ...g0, path: 'core.symlinks', value: undefined });
     await git.setConfig({ ...g0, path: 'core.ignorecase', value: undefined });
@@ -246,7 +293,10 @@ export class GitArtifactDriver implements ArtifactDriver {
         // Go: fetch refs/heads/*:refs/heads/* (or the single branch) without depth.
         await git.fetch({ ...base, url, singleBranch: a.singleBranch === true, ...(a.singleBranch ? { ref: a.branch } : {}), tags: true });
         const current = await git.currentBranch({ fs, dir, ...(gitdir ? { gitdir } : {}), fullname: false }).catch(() => undefined);
-        const branches = a.singleBranch ? [a.branch as string] : await git.listBranches({ fs, dir, ...(gitdir ? { gitdir } : {}), remote: 'origin' });
+        // The remote's branches (not every local remote-tracking ref: `fetch` refspecs may have added others).
+        const branches = a.singleBranch
+          ? [a.branch as string]
+          : (await git.listServerRefs({ http, url, headers, protocolVersion: 1, prefix: 'refs/heads/' })).map((r) => r.ref.slice('refs/heads/'.length));
         for (const b of branches) {
           if (b === 'HEAD' || b === current) continue;
           const oid = await git.resolveRef({ fs, dir, ...(gitdir ? { gitdir } : {}), ref: `refs/remotes/origin/${b}` }).catch(() => undefined);
@@ -268,6 +318,8 @@ export class GitArtifactDriver implements ArtifactDriver {
       }
     }
 
+    // go-git's clone has no remote HEAD ref (isomorphic-git writes one).
+    await git.deleteRef({ ...g0, ref: 'refs/remotes/origin/HEAD' }).catch(() => undefined);
     if (!a.disableSubmodules) await this.#submodules(repo, dir, gd, level);
     // The placeholder URL of tunnelled transports must not stay in .git/config.
     if (url !== repo) await git.setConfig({ fs, dir, ...(gitdir ? { gitdir } : {}), path: 'remote.origin.url', value: repo });

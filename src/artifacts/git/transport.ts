@@ -7,7 +7,10 @@
  *   …/info/refs?service=git-upload-pack` = connect, send the `git-upload-pack` request line and return the ref
  *   advertisement behind the smart-HTTP `# service=` header; `POST …/git-upload-pack` = a fresh connection, skip the
  *   advertisement, send the request body and stream the rest of the connection as the response. The upload-pack
- *   request isomorphic-git writes (wants, deepen, flush, haves, `done`) is valid for a stateful connection too.
+ *   request isomorphic-git writes (wants, deepen, flush, haves, `done`) is valid for a stateful connection too;
+ * - SSH remotes (`ssh://…`, scp-like `user@host:path`) the same way, each connection being an exec channel running
+ *   `git-upload-pack '<path>'` (the `ssh` opener, ssh.ts); when the remote answers nothing, the opener's `failure()`
+ *   says why (go-git reads the command's stderr: "repository not found", …).
  *
  * Non-HTTP remotes are addressed through a placeholder URL (`tunnelUrl`) because isomorphic-git refuses other schemes.
  */
@@ -25,8 +28,11 @@ export function tunnelUrl(real: string): string {
 }
 
 export interface StreamOpener {
-  /** Opens a duplex connection running `git-upload-pack` for `url`. */
-  (url: URL): Promise<Duplex>;
+  /**
+   * Opens a duplex connection running `git-upload-pack` for the remote `url`. `failure`, when present, explains why
+   * the remote closed it without a ref advertisement (e.g. the stderr of an SSH command).
+   */
+  (url: string): Promise<Duplex & { failure?: () => Promise<string> }>;
 }
 
 function pkt(s: string | Buffer): Buffer {
@@ -100,7 +106,8 @@ class PktReader {
 }
 
 /** git:// — the git daemon protocol (v0): request line `git-upload-pack <path>\0host=<host>\0`. */
-export const gitDaemonOpener: StreamOpener = async (url) => {
+export const gitDaemonOpener: StreamOpener = async (remote) => {
+  const url = new URL(remote);
   const port = url.port ? Number(url.port) : 9418;
   const sock: Socket = await new Promise((resolve, reject) => {
     const s = connect({ host: url.hostname, port }, () => { s.off('error', reject); resolve(s); });
@@ -141,15 +148,22 @@ async function tunnel(req: GitHttpRequest, opts: ClientOptions): Promise<GitHttp
   const rest = req.url.slice(TUNNEL.length);
   const cut = rest.search(/\/(info\/refs\?|git-upload-pack$|git-receive-pack)/);
   if (cut < 0) throw new Error(`unexpected git request ${req.url}`);
-  const real = new URL(decodeURIComponent(rest.slice(0, cut)));
+  const real = decodeURIComponent(rest.slice(0, cut));
   const op = rest.slice(cut + 1);
-  const opener = opts.openers[real.protocol.replace(/:$/, '')];
-  if (!opener) throw new Error(`unsupported git transport ${real.protocol}`);
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(real)?.[1]?.toLowerCase() ?? 'ssh'; // scp-like `user@host:path` is SSH
+  const opener = opts.openers[scheme];
+  if (!opener) throw new Error(`unsupported git transport ${scheme}`);
   if (op.includes('git-receive-pack')) throw new Error('pushing is not supported');
   const stream = await opener(real);
   const reader = new PktReader(stream);
   try {
-    const adv = await reader.advertisement();
+    let adv: Buffer;
+    try {
+      adv = await reader.advertisement();
+    } catch (err) {
+      if (stream.failure && (err as Error).message.startsWith('remote closed the connection without a ref advertisement')) throw new Error(await stream.failure());
+      throw err;
+    }
     if (op.startsWith('info/refs')) {
       stream.end(Buffer.from('0000'));
       stream.destroy();
