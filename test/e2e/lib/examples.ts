@@ -147,7 +147,7 @@ function placeholders(): Record<string, string> {
 
 /** A variant's document with its placeholders filled in; an unknown or empty one is an error. */
 export function fill(doc: Doc, values: Record<string, string>): Doc {
-  const text = JSON.stringify(doc).replace(/@([A-Z_]+)@/g, (m, k: string) => {
+  const text = JSON.stringify(doc).replace(/@([A-Z0-9_]+)@/g, (m, k: string) => {
     const v = values[k];
     if (!v) throw new Error(`placeholder ${m} has no value (is the stack up?)`);
     return JSON.stringify(v).slice(1, -1);
