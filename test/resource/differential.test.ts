@@ -1,7 +1,8 @@
 /**
- * lifecycle §10.2: the same resource templates run by our executor and by the Go reference
- * (REFERENCE_ARGOEXEC, v4.0.5 with its embedded kubectl) in identical simulated containers against the
- * real apiserver: exit status, termination message, TaskResult outputs and finalization label must match.
+ * lifecycle §10.2: the same resource templates run by our executor (with the kubectl binary next to it) and by
+ * the Go reference (REFERENCE_ARGOEXEC, v4.1.2 with kubectl v0.35.4 linked in) in identical simulated containers
+ * against the real apiserver: exit status, termination message, TaskResult outputs and finalization label must
+ * match, and so must the objects every kubectl action leaves behind (modulo uid, resourceVersion and times).
  * (Wildcards over maps are left out: Go iterates maps in random order.)
  */
 import { after, before, test } from 'node:test';
@@ -100,6 +101,66 @@ for (const [name, action, template] of CASES) {
     assert.deepEqual(ts, go);
   });
 }
+
+/** The object as the apiserver holds it, without what differs between two runs (identity, versions, times). */
+function normalized(obj: any): any {
+  if (!obj) return obj;
+  const o = structuredClone(obj);
+  for (const k of ['uid', 'resourceVersion', 'creationTimestamp']) delete o.metadata[k];
+  for (const m of o.metadata.managedFields ?? []) m.time = '<time>';
+  return o;
+}
+
+/**
+ * Every kubectl action, one after the other on one ConfigMap, once with each executor (the same name: Go's run
+ * first, the object deleted in between). Each step's result and the object after it must be the same.
+ */
+const SEQUENCE: [string, string, (name: string) => Record<string, unknown>][] = [
+  ['create', 'create', (n) => ({ resource: { action: 'create', manifest: cm(n, { a: '1' }) },
+    outputs: { parameters: [{ name: 'n', valueFrom: { jsonPath: '{.metadata.name}' } }, { name: 'm', valueFrom: { jsonPath: '{.metadata.managedFields[*].manager}' } }] } })],
+  ['create again: AlreadyExists', 'create', (n) => ({ resource: { action: 'create', manifest: cm(n, { a: '2' }) } })],
+  ['apply over a created object (no last-applied annotation yet)', 'apply', (n) => ({ resource: { action: 'apply', manifest: cm(n, { a: '1', b: '2' }) } })],
+  ['apply again: client-side three-way merge prunes b', 'apply', (n) => ({ resource: { action: 'apply', manifest: cm(n, { a: '10' }) },
+    outputs: { parameters: [{ name: 'ann', valueFrom: { jsonPath: "{.metadata.annotations['kubectl\\.kubernetes\\.io/last-applied-configuration']}" } }] } })],
+  ['apply --server-side --force-conflicts', 'apply', (n) => ({ resource: { action: 'apply', flags: ['--server-side', '--force-conflicts'], manifest: cm(n, { a: 'ss', c: '3' }) } })],
+  ['apply --server-side without --force-conflicts: conflict', 'apply', (n) => ({ resource: { action: 'apply', flags: ['--server-side', '--field-manager', 'other'], manifest: cm(n, { a: 'x' }) } })],
+  ['replace', 'replace', (n) => ({ resource: { action: 'replace', manifest: cm(n, { z: 'z' }) } })],
+  ['patch strategic (-f manifest)', 'patch', (n) => ({ resource: { action: 'patch', manifest: cm(n, { s: '1' }) } })],
+  ['patch merge (TYPE NAME flags)', 'patch', (n) => ({ resource: { action: 'patch', mergeStrategy: 'merge', flags: ['configmap', n], manifest: 'data:\n  m: "2"\n  s: null\nmetadata:\n  annotations:\n    foo: bar\n' },
+    outputs: { parameters: [{ name: 'm', valueFrom: { jsonPath: '{.data.m}' } }, { name: 'all', valueFrom: { jsonPath: '{.data}' } }] } })],
+  ['patch json', 'patch', (n) => ({ resource: { action: 'patch', mergeStrategy: 'json', flags: ['configmap', n], manifest: '- op: add\n  path: /metadata/labels\n  value: {x: "y"}\n- op: remove\n  path: /data/z\n' } })],
+  ['patch json: failing test op', 'patch', (n) => ({ resource: { action: 'patch', mergeStrategy: 'json', flags: ['configmap', n], manifest: '- op: test\n  path: /data/m\n  value: "nope"\n' } })],
+  ['get with jsonPath parameters and a condition', 'get', (n) => ({ resource: { action: 'get', manifest: cm(n), successCondition: 'data.m == 2', failureCondition: 'metadata.labels.x == z' },
+    outputs: { parameters: JSONPATHS.map((jsonPath, i) => ({ name: `jp${i}`, valueFrom: { jsonPath } })) } })],
+  ['get with flags [--overwrite] (not a get flag)', 'get', (n) => ({ resource: { action: 'get', flags: ['--overwrite'], manifest: cm(n) } })],
+  ['get by flags with --selector', 'get', (n) => ({ resource: { action: 'get', flags: ['configmap', n, '-l', 'x=y'] } })],
+  ['get by TYPE/NAME flags', 'get', (n) => ({ resource: { action: 'get', flags: [`configmaps/${n}`] }, outputs: { parameters: [{ name: 'k', valueFrom: { jsonPath: '{.kind}' } }] } })],
+  ['create --dry-run=server', 'create', (n) => ({ resource: { action: 'create', flags: ['--dry-run=server'], manifest: cm(`${n}-dry`, { d: '1' }) } })],
+  ['delete', 'delete', (n) => ({ resource: { action: 'delete', manifest: cm(n) } })],
+  ['delete again (--ignore-not-found)', 'delete', (n) => ({ resource: { action: 'delete', manifest: cm(n) } })],
+  ['get after delete: NotFound', 'get', (n) => ({ resource: { action: 'get', manifest: cm(n) } })],
+  ['apply creates (with the annotation)', 'apply', (n) => ({ resource: { action: 'apply', manifest: cm(n, { fresh: 'yes' }) } })],
+  ['delete by flags, --wait=false --cascade=foreground', 'delete', (n) => ({ resource: { action: 'delete', flags: ['configmap', n, '--wait=false', '--cascade=foreground'] } })],
+];
+
+test('10.2 vs Go: every kubectl action leaves the same object and the same results', { skip: !haveGo && 'REFERENCE_ARGOEXEC not built' }, async () => {
+  const name = `diff-seq-${rand()}`;
+  const results: Record<string, unknown[]> = { go: [], ts: [] };
+  for (const [exec, tag] of [[GO_EXECUTOR, 'go'], [TS_EXECUTOR, 'ts']] as const) {
+    for (const [step, action, template] of SEQUENCE) {
+      const r = await run(exec, action, template(name));
+      results[tag]!.push({ step, ...r, object: normalized(await getConfigMap(name)) });
+    }
+    await deleteConfigMap(name);
+    await deleteConfigMap(`${name}-dry`);
+  }
+  for (let i = 0; i < SEQUENCE.length; i++) assert.deepEqual(results.ts![i], results.go![i], `step ${i}: ${SEQUENCE[i]![0]}`);
+  // What the sequence shows is kubectl's (a test of the test): client-side apply keeps the last-applied annotation.
+  const afterApply = results.go![3] as { object: any; code: number };
+  assert.equal(afterApply.code, 0);
+  assert.deepEqual(afterApply.object.data, { a: '10' });
+  assert.ok(afterApply.object.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']);
+});
 
 test('10.2 vs Go: create then patch (strategic) leave the same object', { skip: !haveGo && 'REFERENCE_ARGOEXEC not built' }, async () => {
   const data: Record<string, unknown> = {};

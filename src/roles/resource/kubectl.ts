@@ -11,9 +11,9 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
 import { currentExecutable } from '../../core/runtime/install.ts';
-import { runtimeDirFor } from '../../core/runtime/layout.ts';
+import { KUBECTL_NAME, runtimeDirFor } from '../../core/runtime/layout.ts';
 
 /** A failed kubectl run: `message` is kubectl's fatal message (what Go's embedded call returns as the error). */
 export class KubectlError extends Error {
@@ -27,7 +27,7 @@ export class KubectlError extends Error {
 
 /** Where the kubectl binary is, for the running executable (undefined when there is none). */
 export function kubectlPath(executable = currentExecutable()): string | undefined {
-  return [join(runtimeDirFor(executable), 'kubectl'), join(dirname(executable), 'kubectl')].find((p) => existsSync(p));
+  return [join(runtimeDirFor(executable), KUBECTL_NAME), join(dirname(executable), KUBECTL_NAME)].find((p) => existsSync(p));
 }
 
 /**
@@ -48,18 +48,25 @@ export function splitStderr(stderr: string): { warnings: string; message: string
 export async function runKubectl(args: string[], path = kubectlPath()): Promise<string> {
   if (!path) {
     const exe = currentExecutable();
-    throw new KubectlError(`kubectl not found next to ${exe} (${join(runtimeDirFor(exe), 'kubectl')} or ${join(dirname(exe), 'kubectl')})`);
+    throw new KubectlError(`kubectl not found next to ${exe} (${join(runtimeDirFor(exe), KUBECTL_NAME)} or ${join(dirname(exe), KUBECTL_NAME)})`);
   }
-  const r = await execa(path, args.slice(1), {
-    argv0: args[0] ?? 'kubectl', stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', reject: false, stripFinalNewline: false, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024,
-  });
-  const stderr = String(r.stderr ?? '');
-  if (r.exitCode === 0) {
+  // argv0 "kubectl" as Go sets os.Args[0]; stdin closed; stdout kept verbatim (jsonpath output has no newline).
+  const r = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(path, args.slice(1), { argv0: args[0] ?? 'kubectl', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+  }).catch((e: unknown) => { throw new KubectlError((e as Error).message); });
+  const stderr = r.stderr;
+  if (r.code === 0) {
     if (stderr) process.stderr.write(stderr);
-    return String(r.stdout ?? '');
+    return r.stdout;
   }
-  if (r.exitCode === undefined) throw new KubectlError((r.cause as Error | undefined)?.message ?? String(r.message ?? 'kubectl did not run'));
+  if (r.code === null) throw new KubectlError(`kubectl: signal: ${r.signal === 'SIGKILL' ? 'killed' : r.signal}`);
   const { warnings, message } = splitStderr(stderr);
   if (warnings) process.stderr.write(warnings);
-  throw new KubectlError(message, r.exitCode);
+  throw new KubectlError(message, r.code);
 }
