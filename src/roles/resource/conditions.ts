@@ -53,20 +53,25 @@ const DNS1123_SUBDOMAIN_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9
 /** validation.IsQualifiedName as labels.NewRequirement reports it (field path <nil>). */
 function validateKey(key: string): void {
   const fail = (msg: string): never => { throw new Error(`<nil>: Invalid value: ${JSON.stringify(key)}: ${msg}`); };
+  // content.IsLabelKey (apimachinery v0.35.4): every problem found, joined by "; ".
+  const errs: string[] = [];
   const parts = key.split('/');
   let name = key;
   if (parts.length === 2) {
     const [prefix, n] = parts as [string, string];
     name = n;
-    if (prefix.length === 0) fail('prefix part must be non-empty');
-    else if (prefix.length > 253) fail('prefix part must be no more than 253 characters');
-    else if (!DNS1123_SUBDOMAIN_RE.test(prefix)) fail("prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
+    if (prefix.length === 0) errs.push('prefix part must be non-empty');
+    else {
+      if (prefix.length > 253) errs.push('prefix part must be no more than 253 bytes');
+      if (!DNS1123_SUBDOMAIN_RE.test(prefix)) errs.push("prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
+    }
   } else if (parts.length > 2) {
-    fail("a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')");
+    fail("a valid label key must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')");
   }
-  if (name.length === 0) fail('name part must be non-empty');
-  if (name.length > 63) fail('name part must be no more than 63 characters');
-  if (!NAME_RE.test(name)) fail("name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')");
+  if (name.length === 0) errs.push('name part must be non-empty');
+  else if (Buffer.byteLength(name) > 63) errs.push('name part must be no more than 63 bytes');
+  if (!NAME_RE.test(name)) errs.push("name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')");
+  if (errs.length > 0) fail(errs.join('; '));
 }
 
 function validateValue(key: string, i: number, v: string): void {

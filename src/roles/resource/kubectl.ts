@@ -38,7 +38,11 @@ export function splitStderr(stderr: string): { warnings: string; message: string
   const lines = stderr.split('\n');
   let i = 0;
   while (i < lines.length - 1 && (lines[i] as string).startsWith('Warning: ')) i++;
-  return { warnings: lines.slice(0, i).map((l) => `${l}\n`).join(''), message: lines.slice(i).join('\n').trim() };
+  let message = lines.slice(i).join('\n').trim();
+  // An error of cobra's Execute (flag parsing: kubectl's FlagErrorFunc appends "See '<command> --help' for usage.")
+  // is returned as is by Go's embedded call; the binary's main prints it through CheckErr, which prefixes "error: ".
+  if (/^error: [^]*\nSee '[^'\n]*' for usage\.$/.test(message)) message = message.slice('error: '.length);
+  return { warnings: lines.slice(0, i).map((l) => `${l}\n`).join(''), message };
 }
 
 /**
