@@ -65,6 +65,8 @@ test('10.2: create, apply, replace, patch, delete send the requests Go\'s kubect
   assert.equal(rv(ts), rv(go));
   assert.deepEqual((go as any).data, { z: '1', b: '2', c: '3' });
   assert.ok((go as any).create.calls.some((c: string) => c.startsWith(`POST ${CM}?fieldManager=kubectl-create&fieldValidation=Strict`)), (go as any).create.calls.join('\n'));
+  assert.ok((go as any).apply.calls.some((c: string) => c.startsWith(`PATCH ${CM}/${n}?fieldManager=kubectl-client-side-apply&fieldValidation=Strict application/strategic-merge-patch+json`)), 'client-side apply');
+  assert.deepEqual((go as any).patchFile.calls.filter((c: string) => !c.startsWith('GET /api')).map((c: string) => c.split(' ')[0]), ['PATCH'], 'patch -f: no GET of the object first');
 });
 
 const UNAVAILABLE = { status: 503, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'injected outage', reason: 'ServiceUnavailable', code: 503 } };
@@ -84,8 +86,11 @@ test('10.2 step 5: injected API errors — retried (or not) as Go retries them; 
     return [twice, always, invalid].map((r) => ({ code: r.code, termination: r.termination, posts: posts(r) })).concat([{ created } as any]);
   }, () => deleteConfigMap(n));
   assert.deepEqual(ts, go);
+  // Go's embedded kubectl returns its fatal message as a plain error: IsTransientErr finds no API status in it, so
+  // a 503 is not retried (only messages matching the transient network texts or TRANSIENT_ERROR_PATTERN are).
+  assert.deepEqual(go.map((r: any) => r.posts ?? r.created), [['503'], ['503'], ['422'], false]);
+  assert.equal(go[1]!.termination, 'no more retries Error from server (ServiceUnavailable): error when creating "/tmp/manifest.yaml": injected outage');
   assert.equal(go[2]!.code, 64);
-  assert.deepEqual(go[2]!.posts, ['422'], 'Invalid is not transient');
 });
 
 test('10.2 step 7: a transient error while polling the conditions is retried at the next interval', { skip }, async () => {
