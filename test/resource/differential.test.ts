@@ -15,6 +15,7 @@ import { deleteTaskResult, getTaskResult } from '../wait/helpers.ts';
 const haveGo = existsSync(STACK.REFERENCE_ARGOEXEC ?? '/nonexistent');
 let revoke: (() => Promise<void>) | undefined;
 const existing = `diff-${rand()}`;
+const runId = rand();
 
 before(async () => {
   if (!haveGo) return;
@@ -29,6 +30,7 @@ before(async () => {
 after(async () => {
   if (!haveGo) return;
   await deleteConfigMap(existing);
+  for (const t of ['ts', 'go']) for (const x of ['a', 'b']) await deleteConfigMap(`diff-two-${t}-${runId}-${x}`);
   await admin.req('DELETE', `${TR}/${existing}`);
   await revoke?.();
   await deleteOwnerWorkflow();
@@ -67,6 +69,13 @@ const CASES: [string, string, (ts: boolean) => Record<string, unknown>][] = [
   ['create: unknown kind', 'create', () => ({ resource: { action: 'create', manifest: 'apiVersion: example.com/v1\nkind: Nope\nmetadata:\n  name: x\n' } })],
   ['get: several objects', 'get', () => ({ resource: { action: 'get', manifest: `${cm(existing)}---\n${cm(existing)}` } })],
   ['create: empty manifest', 'create', () => ({ resource: { action: 'create', manifest: '' } })],
+  ['create: unknown flag', 'create', () => ({ resource: { action: 'create', flags: ['--nope'], manifest: cm(existing) } })],
+  ['delete: a flag missing its value', 'delete', () => ({ resource: { action: 'delete', flags: ['configmap', 'x', '--grace-period'] } })],
+  ['apply: invalid object', 'apply', () => ({ resource: { action: 'apply', manifest: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_Valid\n' } })],
+  ['create: invalid object, two causes', 'create', () => ({ resource: { action: 'create', manifest: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_Valid\n  labels: {"a b": "c d"}\n' } })],
+  ['create: two new objects (kubectl prints one after the other)', 'create', (ts) => ({ resource: { action: 'create', manifest: `${cm(`diff-two-${ts ? 'ts' : 'go'}-${runId}-a`)}---\n${cm(`diff-two-${ts ? 'ts' : 'go'}-${runId}-b`)}` } })],
+  ['create: two objects, both existing', 'create', () => ({ resource: { action: 'create', manifest: `${cm(existing)}---\n${cm(existing)}` } })],
+  ['create: an object existing and an invalid one', 'create', () => ({ resource: { action: 'create', manifest: `${cm(existing)}---\n${cm('Not_Valid')}` } })],
   ['patch: a list without mergeStrategy json', 'patch', () => ({ resource: { action: 'patch', manifest: '- op: add\n  path: /x\n  value: 1\n' } })],
   ['patch: strategic on a custom resource', 'patch', () => ({ resource: { action: 'patch', flags: ['workflowtaskresult', existing], manifest: 'metadata:\n  labels:\n    x: "y"\n' } })],
   ['delete: missing by flags', 'delete', () => ({ resource: { action: 'delete', flags: ['configmap', 'gone-diff'] } })],
@@ -102,6 +111,16 @@ for (const [name, action, template] of CASES) {
     assert.deepEqual(ts, go);
   });
 }
+
+// A documented difference (docs/compatibility.md): the kubectl binary registers klog's flags (-v, --vmodule,
+// --log-flush-frequency: component-base's cli.Run), the kubectl command Go links in does not.
+test('10.2 vs Go: -v=6 is an unknown flag to Go\'s embedded kubectl, the binary accepts it', { skip: !haveGo && 'REFERENCE_ARGOEXEC not built' }, async () => {
+  const template = { resource: { action: 'get', flags: ['-v=6'], manifest: cm(existing) } };
+  const go = await run(GO_EXECUTOR, 'get', template);
+  const ts = await run(TS_EXECUTOR, 'get', template);
+  assert.deepEqual([go.code, go.termination], [64, "no more retries unknown shorthand flag: 'v' in -v=6\nSee 'kubectl get --help' for usage."]);
+  assert.deepEqual([ts.code, ts.termination], [0, '']);
+});
 
 /** The object as the apiserver holds it, without what differs between two runs (identity, versions, times). */
 function normalized(obj: any): any {

@@ -134,7 +134,7 @@ async function execResource(state: ExecutorState, action: string, manifestPath: 
   try {
     obj = JSON.parse(out) as Record<string, unknown>;
   } catch (err) {
-    throw new Error((err as Error).message);
+    throw new Error(goUnmarshalError(out) ?? (err as Error).message);
   }
   const kind = typeof obj.kind === 'string' ? obj.kind : '';
   const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : '';
@@ -150,6 +150,39 @@ async function execResource(state: ExecutorState, action: string, manifestPath: 
   const selfLink = namespace === '' ? `${prefix}/${apiVersion}/${plural}/${name}` : `${prefix}/${apiVersion}/namespaces/${namespace}/${plural}/${name}`;
   state.log.info('Resource', { namespace, resource: fullName, selfLink });
   return { namespace, name: fullName, selfLink };
+}
+
+/**
+ * encoding/json's error for kubectl output that is not one JSON value: `kubectl create -f` of several objects
+ * prints one object after another ("invalid character '{' after top-level value"), empty output ("unexpected end of
+ * JSON input"). Undefined for other malformed output (then the parser's own message).
+ */
+export function goUnmarshalError(text: string): string | undefined {
+  let i = 0;
+  const ws = (): void => { while (i < text.length && ' \t\r\n'.includes(text[i] as string)) i++; };
+  ws();
+  if (i === text.length) return 'unexpected end of JSON input';
+  const open = text[i];
+  if (open !== '{' && open !== '[') return undefined;
+  let depth = 0;
+  let inString = false;
+  for (; i < text.length; i++) {
+    const c = text[i] as string;
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') {
+      depth--;
+      if (depth === 0) { i++; break; }
+    }
+  }
+  if (depth !== 0) return 'unexpected end of JSON input';
+  ws();
+  if (i === text.length) return undefined;
+  const c = text[i] as string;
+  return `invalid character ${c === "'" ? "'\\''" : `'${c}'`} after top-level value`;
 }
 
 class RetryableError extends Error {}

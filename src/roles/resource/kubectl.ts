@@ -42,7 +42,20 @@ export function splitStderr(stderr: string): { warnings: string; message: string
   // An error of cobra's Execute (flag parsing: kubectl's FlagErrorFunc appends "See '<command> --help' for usage.")
   // is returned as is by Go's embedded call; the binary's main prints it through CheckErr, which prefixes "error: ".
   if (/^error: [^]*\nSee '[^'\n]*' for usage\.$/.test(message)) message = message.slice('error: '.length);
+  else if (endsWithNewline(message)) message += '\n';
   return { warnings: lines.slice(0, i).map((l) => `${l}\n`).join(''), message };
+}
+
+/**
+ * Whether kubectl's fatal message ended with a newline, which the binary's output cannot show (it adds one when
+ * missing): the messages cmdutil.CheckErr builds with MultilineError (an Invalid object with causes, an invalid
+ * configuration) and MultipleErrors (several errors, one a line), and Go's embedded call keeps.
+ */
+function endsWithNewline(message: string): boolean {
+  if (/^The [^\n]* is invalid: /.test(message) && !message.startsWith('The request is invalid: ')) return true;
+  if (message.startsWith('Error in configuration: ')) return true;
+  const lines = message.split('\n');
+  return lines.length > 1 && lines.every((l) => l.startsWith('Error from server') || l.startsWith('error: '));
 }
 
 /**
