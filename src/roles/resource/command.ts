@@ -23,7 +23,7 @@ import { openKube, SECRETS_DIR } from '../wait/command.ts';
 import { addError, type ExecutorState } from '../wait/state.ts';
 import { matches, parseSelector, requirementGoString, requirementString, type Requirement } from './conditions.ts';
 import { jqFilter } from './jq.ts';
-import { runKubectl } from './kubectl.ts';
+import { kubectlPath, runKubectl } from './kubectl.ts';
 
 export const MANIFEST_PATH = '/tmp/manifest.yaml';
 
@@ -113,7 +113,7 @@ async function kubectlArguments(state: ExecutorState, action: string, manifestPa
 /** runKubectl: the kubectl call, logged as Go logs it. */
 function kubectl(state: ExecutorState, argv: string[]): Promise<string> {
   state.log.info(argv.join(' '));
-  return runKubectl(argv);
+  return runKubectl(argv, kubectlPath());
 }
 
 interface ResourceRef { namespace: string; name: string; selfLink: string }

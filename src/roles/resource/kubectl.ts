@@ -62,7 +62,7 @@ function endsWithNewline(message: string): boolean {
  * Run `args` (args[0] is "kubectl", as Go passes it) and return its stdout verbatim. kubectl's stderr goes to ours
  * (warnings, klog lines); a non-zero exit rejects with its fatal message as a KubectlError.
  */
-export async function runKubectl(args: string[], path = kubectlPath()): Promise<string> {
+export async function runKubectl(args: string[], path: string | undefined): Promise<string> {
   if (!path) {
     const exe = currentExecutable();
     throw new KubectlError(`kubectl not found next to ${exe} (${join(runtimeDirFor(exe), KUBECTL_NAME)} or ${join(dirname(exe), KUBECTL_NAME)})`);
