@@ -18,10 +18,18 @@ stamp=$STACK_CACHE/stamps/kubectl-exec
 log() { printf '[kubectl] %s\n' "$*" >&2; }
 
 if [[ -n ${KUBECTL_BINARY:-} ]]; then
-  "$KUBECTL_BINARY" version --client | grep -q "Client Version: $KUBECTL_VERSION\$" \
-    || { log "$KUBECTL_BINARY is not kubectl $KUBECTL_VERSION"; exit 1; }
+  v=$("$KUBECTL_BINARY" version --client 2>&1 || true)
+  grep -qx "Client Version: $KUBECTL_VERSION" <<<"$v" || { log "$KUBECTL_BINARY is not kubectl $KUBECTL_VERSION"; exit 1; }
   echo "$KUBECTL_BINARY"; exit 0
 fi
+if [[ -x $out/kubectl && -f $stamp && "$(cat "$stamp")" == "$KUBECTL_VERSION" ]]; then
+  echo "$out/kubectl"; exit 0
+fi
+
+# One build at a time (two worktrees' `make build` may start together); the winner's stamp serves the other.
+mkdir -p "$STACK_CACHE/stamps"
+exec 9>"$STACK_CACHE/kubectl-build.lock"
+flock 9
 if [[ -x $out/kubectl && -f $stamp && "$(cat "$stamp")" == "$KUBECTL_VERSION" ]]; then
   echo "$out/kubectl"; exit 0
 fi
