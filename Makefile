@@ -19,7 +19,7 @@ system-deps:
 	scripts/system-deps.sh
 
 build: dist/argoexec
-dist/argoexec: node_modules/.installed $(shell find src native -type f) scripts/build.ts scripts/plugin-proto.ts package-lock.json | system-deps
+dist/argoexec: node_modules/.installed $(shell find src native -type f) scripts/build.ts scripts/plugin-proto.ts scripts/kubectl.sh package-lock.json | system-deps
 	node scripts/build.ts
 
 # Everything: conformance tests against the built dist/argoexec (in test pods), and the smoke tests of

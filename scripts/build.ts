@@ -12,7 +12,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSy
 import { basename, join, resolve } from 'node:path';
 import { RESERVED_PATH_BYTES, writeElfPaths } from '../src/core/runtime/elf-paths.ts';
 import { ROLES_CHUNK } from '../src/cli/sea-chunk-source.ts';
-import { elfPathsFor, IMAGE_RUNTIME_DIR, LOADER_NAME, runtimeDirFor } from '../src/core/runtime/layout.ts';
+import { elfPathsFor, IMAGE_RUNTIME_DIR, KUBECTL_NAME, LOADER_NAME, runtimeDirFor } from '../src/core/runtime/layout.ts';
 import { generatePluginDescriptor } from './plugin-proto.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -199,19 +199,28 @@ for (const name of ['reaper', 'deflate']) {
     join(root, `native/${name}.c`), '-o', join(runtimeDir, `${name}.node`)], { stdio: 'inherit' });
 }
 
+// The real kubectl the `resource` role runs (src/roles/resource/kubectl.ts): the version Argo v4.1.2 embeds, built
+// once from the Go module proxy and cached under /var/cache/argoexec-ts (scripts/kubectl.sh; KUBECTL_BINARY=<path>
+// uses a kubectl you already have, e.g. from the official image). `init` does not copy it into user containers.
+const kubectl = execFileSync(join(root, 'scripts/kubectl.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+copyFileSync(kubectl, join(runtimeDir, KUBECTL_NAME));
+chmodSync(join(runtimeDir, KUBECTL_NAME), 0o755);
+
 // 6. Point the executable at its runtime directory (absolute; `argoexec init` repoints its copies).
 writeElfPaths(tmpExe, elfPathsFor(runtimeDir));
 execFileSync('mv', [tmpExe, exe]);
 console.log(`built ${exe} (${commit.slice(0, 12)}${dirty ? ', dirty' : ''})`);
 
 // 7. The executor image's root filesystem (images/Dockerfile copies it as is): /bin/argoexec pointing at
-//    /argo-bin/bin/argoexec.d — the image itself in init-less pods, and /argo-bin -> / inside the image.
+//    /argo-bin/bin/argoexec.d, and /bin/kubectl — the image itself in init-less pods, and /argo-bin -> / inside the image.
 const imageRoot = join(buildDir, 'image/rootfs');
 rmSync(join(buildDir, 'image'), { recursive: true, force: true });
 mkdirSync(join(imageRoot, 'bin/argoexec.d'), { recursive: true });
+// kubectl at /bin/kubectl (where images/Dockerfile's stage from the official kubectl image puts it too).
 for (const name of readdirSync(runtimeDir)) {
-  copyFileSync(join(runtimeDir, name), join(imageRoot, 'bin/argoexec.d', name));
-  chmodSync(join(imageRoot, 'bin/argoexec.d', name), 0o555);
+  const to = name === KUBECTL_NAME ? join(imageRoot, 'bin', name) : join(imageRoot, 'bin/argoexec.d', name);
+  copyFileSync(join(runtimeDir, name), to);
+  chmodSync(to, 0o555);
 }
 copyFileSync(exe, join(imageRoot, 'bin/argoexec'));
 writeElfPaths(join(imageRoot, 'bin/argoexec'), elfPathsFor(IMAGE_RUNTIME_DIR));

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { chmodSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, statSync } from 'node:fs';
 import { PodSandbox, PROJECT } from '../support/sandbox.ts';
 
 const IMAGE_ROOT = join(PROJECT, 'build/image/rootfs');
@@ -39,5 +39,16 @@ test('image: `argoexec init` as 8737 installs a working copy on /var/run/argo (m
   // The copy runs (here, inside the same image root, as another UID).
   const v = await pod.run(['/var/run/argo/argoexec', 'version', '--short'], { base: IMAGE_ROOT, user: '1234:1234', readOnlyRoot: true });
   assert.equal(v.code, 0, v.stderr);
+  // kubectl (for `resource`, which runs in this image) is not copied into user containers.
+  assert.equal(existsSync(pod.file('/var/run/argo/argoexec.d/kubectl')), false);
+  assert.equal(existsSync(pod.file('/var/run/argo/kubectl')), false);
+  pod.cleanup();
+});
+
+test('image: /bin/kubectl is kubectl v1.35.4 (k8s.io/kubectl v0.35.4, what Argo v4.1.2 links in), static, runs as 8737', async () => {
+  const pod = new PodSandbox();
+  const r = await pod.run(['/bin/kubectl', 'version', '--client'], { base: IMAGE_ROOT, user: '8737:8737', readOnlyRoot: true, env: { PATH: '/bin' } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Client Version: v1\.35\.4$/m);
   pod.cleanup();
 });

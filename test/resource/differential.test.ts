@@ -1,19 +1,21 @@
 /**
- * lifecycle §10.2: the same resource templates run by our executor and by the Go reference
- * (REFERENCE_ARGOEXEC, v4.1.2 with its embedded kubectl) in identical simulated containers against the
- * real apiserver: exit status, termination message, TaskResult outputs and finalization label must match.
+ * lifecycle §10.2: the same resource templates run by our executor (with the kubectl binary next to it) and by
+ * the Go reference (REFERENCE_ARGOEXEC, v4.1.2 with kubectl v0.35.4 linked in) in identical simulated containers
+ * against the real apiserver: exit status, termination message, TaskResult outputs and finalization label must
+ * match, and so must the objects every kubectl action leaves behind (modulo uid, resourceVersion and times).
  * (Wildcards over maps are left out: Go iterates maps in random order.)
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { GO_EXECUTOR, PodSim, STACK, TS_EXECUTOR, type Executor } from '../support/pod-sim.ts';
-import { admin, createConfigMap, deleteConfigMap, deleteOwnerWorkflow, getConfigMap, grantExecutor, ownerWorkflow, rand, TR } from './helpers.ts';
+import { admin, createConfigMap, deleteConfigMap, deleteOwnerWorkflow, eventually, getConfigMap, grantExecutor, ownerWorkflow, rand, TR } from './helpers.ts';
 import { deleteTaskResult, getTaskResult } from '../wait/helpers.ts';
 
 const haveGo = existsSync(STACK.REFERENCE_ARGOEXEC ?? '/nonexistent');
 let revoke: (() => Promise<void>) | undefined;
 const existing = `diff-${rand()}`;
+const runId = rand();
 
 before(async () => {
   if (!haveGo) return;
@@ -28,6 +30,7 @@ before(async () => {
 after(async () => {
   if (!haveGo) return;
   await deleteConfigMap(existing);
+  for (const t of ['ts', 'go']) for (const x of ['a', 'b']) await deleteConfigMap(`diff-two-${t}-${runId}-${x}`);
   await admin.req('DELETE', `${TR}/${existing}`);
   await revoke?.();
   await deleteOwnerWorkflow();
@@ -66,6 +69,13 @@ const CASES: [string, string, (ts: boolean) => Record<string, unknown>][] = [
   ['create: unknown kind', 'create', () => ({ resource: { action: 'create', manifest: 'apiVersion: example.com/v1\nkind: Nope\nmetadata:\n  name: x\n' } })],
   ['get: several objects', 'get', () => ({ resource: { action: 'get', manifest: `${cm(existing)}---\n${cm(existing)}` } })],
   ['create: empty manifest', 'create', () => ({ resource: { action: 'create', manifest: '' } })],
+  ['create: unknown flag', 'create', () => ({ resource: { action: 'create', flags: ['--nope'], manifest: cm(existing) } })],
+  ['delete: a flag missing its value', 'delete', () => ({ resource: { action: 'delete', flags: ['configmap', 'x', '--grace-period'] } })],
+  ['apply: invalid object', 'apply', () => ({ resource: { action: 'apply', manifest: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_Valid\n' } })],
+  ['create: invalid object, two causes', 'create', () => ({ resource: { action: 'create', manifest: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_Valid\n  labels: {"a b": "c d"}\n' } })],
+  ['create: two new objects (kubectl prints one after the other)', 'create', (ts) => ({ resource: { action: 'create', manifest: `${cm(`diff-two-${ts ? 'ts' : 'go'}-${runId}-a`)}---\n${cm(`diff-two-${ts ? 'ts' : 'go'}-${runId}-b`)}` } })],
+  ['create: two objects, both existing', 'create', () => ({ resource: { action: 'create', manifest: `${cm(existing)}---\n${cm(existing)}` } })],
+  ['create: an object existing and an invalid one', 'create', () => ({ resource: { action: 'create', manifest: `${cm(existing)}---\n${cm('Not_Valid')}` } })],
   ['patch: a list without mergeStrategy json', 'patch', () => ({ resource: { action: 'patch', manifest: '- op: add\n  path: /x\n  value: 1\n' } })],
   ['patch: strategic on a custom resource', 'patch', () => ({ resource: { action: 'patch', flags: ['workflowtaskresult', existing], manifest: 'metadata:\n  labels:\n    x: "y"\n' } })],
   ['delete: missing by flags', 'delete', () => ({ resource: { action: 'delete', flags: ['configmap', 'gone-diff'] } })],
@@ -89,7 +99,8 @@ const CASES: [string, string, (ts: boolean) => Record<string, unknown>][] = [
   ...['{.metadata.name', '{range .x}'].map((jsonPath): [string, string, () => Record<string, unknown>] => [`get: jsonPath ${jsonPath}`, 'get', () => ({ resource: { action: 'get', manifest: cm(existing) }, outputs: { parameters: [{ name: 'p', valueFrom: { jsonPath } }] } })]),
   ...['.[', '.x)'].map((jqFilter): [string, string, () => Record<string, unknown>] => [`get: jqFilter ${jqFilter}`, 'get', () => ({ resource: { action: 'get', manifest: cm(existing) }, outputs: { parameters: [{ name: 'p', valueFrom: { jqFilter } }] } })]),
   ...(['data.a in (b, a, 1, a)', 'data.a', '!data.zz', 'data.a > 0', 'data.a < 5', 'data.a!=2', 'data.a in (1,,2)', 'data.a == 1 , data.b',
-    'data.a.#>1', `data.${'x'.repeat(70)} == 1`, 'data.a == x y', 'a,', ',a', 'data.a > x', 'data.a == x@y', 'A/b == 1', 'data.a === x', 'data.a in 1', 'data.a in (1']
+    'data.a.#>1', `data.${'x'.repeat(70)} == 1`, 'data.a == x y', 'a,', ',a', 'data.a > x', 'data.a == x@y', 'A/b == 1', 'data.a === x', 'data.a in 1', 'data.a in (1',
+    'a/b/c == 1', '/b == 1', 'Ex.com/b == 1', `data.${'x'.repeat(70)}- == 1`, `${'a'.repeat(254)}/b == 1`]
     .map((c): [string, string, () => Record<string, unknown>] => [`failureCondition ${c}`, 'get', () => ({ resource: { action: 'get', manifest: cm(existing), failureCondition: c } })])),
 ];
 
@@ -100,6 +111,81 @@ for (const [name, action, template] of CASES) {
     assert.deepEqual(ts, go);
   });
 }
+
+// A documented difference (docs/compatibility.md): the kubectl binary registers klog's flags (-v, --vmodule,
+// --log-flush-frequency: component-base's cli.Run), the kubectl command Go links in does not.
+test('10.2 vs Go: -v=6 is an unknown flag to Go\'s embedded kubectl, the binary accepts it', async () => {
+  const template = { resource: { action: 'get', flags: ['-v=6'], manifest: cm(existing) } };
+  const go = await run(GO_EXECUTOR, 'get', template);
+  const ts = await run(TS_EXECUTOR, 'get', template);
+  assert.deepEqual([go.code, go.termination], [64, "no more retries unknown shorthand flag: 'v' in -v=6\nSee 'kubectl get --help' for usage."]);
+  assert.deepEqual([ts.code, ts.termination], [0, '']);
+});
+
+/** The object as the apiserver holds it, without what differs between two runs (identity, versions, times). */
+function normalized(obj: any): any {
+  if (!obj) return obj;
+  const o = structuredClone(obj);
+  for (const k of ['uid', 'resourceVersion', 'creationTimestamp']) delete o.metadata[k];
+  for (const m of o.metadata.managedFields ?? []) m.time = '<time>';
+  // entries with the same second are ordered by the apiserver as it pleases
+  o.metadata.managedFields?.sort((a: any, b: any) => `${a.manager}/${a.operation}`.localeCompare(`${b.manager}/${b.operation}`));
+  return o;
+}
+
+/**
+ * Every kubectl action, one after the other on one ConfigMap, once with each executor (the same name: Go's run
+ * first, the object deleted in between). Each step's result and the object after it must be the same.
+ */
+const SEQUENCE: [string, string, (name: string) => Record<string, unknown>][] = [
+  ['create', 'create', (n) => ({ resource: { action: 'create', manifest: cm(n, { a: '1' }) },
+    outputs: { parameters: [{ name: 'n', valueFrom: { jsonPath: '{.metadata.name}' } }, { name: 'm', valueFrom: { jsonPath: '{.metadata.managedFields[*].manager}' } }] } })],
+  ['create again: AlreadyExists', 'create', (n) => ({ resource: { action: 'create', manifest: cm(n, { a: '2' }) } })],
+  ['apply over a created object (no last-applied annotation yet)', 'apply', (n) => ({ resource: { action: 'apply', manifest: cm(n, { a: '1', b: '2' }) } })],
+  ['apply again: client-side three-way merge prunes b', 'apply', (n) => ({ resource: { action: 'apply', manifest: cm(n, { a: '10' }) },
+    outputs: { parameters: [{ name: 'ann', valueFrom: { jsonPath: "{.metadata.annotations['kubectl\\.kubernetes\\.io/last-applied-configuration']}" } }] } })],
+  ['apply --server-side --force-conflicts', 'apply', (n) => ({ resource: { action: 'apply', flags: ['--server-side', '--force-conflicts'], manifest: cm(n, { a: 'ss', c: '3' }) } })],
+  ['apply --server-side without --force-conflicts: conflict', 'apply', (n) => ({ resource: { action: 'apply', flags: ['--server-side', '--field-manager', 'other'], manifest: cm(n, { a: 'x' }) } })],
+  ['replace', 'replace', (n) => ({ resource: { action: 'replace', manifest: cm(n, { z: 'z' }) } })],
+  ['patch strategic (-f manifest)', 'patch', (n) => ({ resource: { action: 'patch', manifest: cm(n, { s: '1' }) } })],
+  ['patch merge (TYPE NAME flags)', 'patch', (n) => ({ resource: { action: 'patch', mergeStrategy: 'merge', flags: ['configmap', n], manifest: 'data:\n  m: "2"\n  s: null\nmetadata:\n  annotations:\n    foo: bar\n' },
+    outputs: { parameters: [{ name: 'm', valueFrom: { jsonPath: '{.data.m}' } }, { name: 'all', valueFrom: { jsonPath: '{.data}' } }] } })],
+  ['patch json', 'patch', (n) => ({ resource: { action: 'patch', mergeStrategy: 'json', flags: ['configmap', n], manifest: '- op: add\n  path: /metadata/labels\n  value: {x: "y"}\n- op: remove\n  path: /data/z\n' } })],
+  ['patch json: failing test op', 'patch', (n) => ({ resource: { action: 'patch', mergeStrategy: 'json', flags: ['configmap', n], manifest: '- op: test\n  path: /data/m\n  value: "nope"\n' } })],
+  ['get with jsonPath parameters and a condition', 'get', (n) => ({ resource: { action: 'get', manifest: cm(n), successCondition: 'data.m == 2', failureCondition: 'metadata.labels.x == z' },
+    // (not the paths printing uid, resourceVersion or times: they differ between the two objects)
+    outputs: { parameters: JSONPATHS.filter((p) => !['{@}', '{.metadata.creationTimestamp}'].includes(p)).map((jsonPath, i) => ({ name: `jp${i}`, valueFrom: { jsonPath } })) } })],
+  ['get with flags [--overwrite] (not a get flag)', 'get', (n) => ({ resource: { action: 'get', flags: ['--overwrite'], manifest: cm(n) } })],
+  ['get by flags with --selector', 'get', (n) => ({ resource: { action: 'get', flags: ['configmap', n, '-l', 'x=y'] } })],
+  ['get by TYPE/NAME flags', 'get', (n) => ({ resource: { action: 'get', flags: [`configmaps/${n}`] }, outputs: { parameters: [{ name: 'k', valueFrom: { jsonPath: '{.kind}' } }] } })],
+  ['create --dry-run=server', 'create', (n) => ({ resource: { action: 'create', flags: ['--dry-run=server'], manifest: cm(`${n}-dry`, { d: '1' }) } })],
+  ['delete', 'delete', (n) => ({ resource: { action: 'delete', manifest: cm(n) } })],
+  ['delete again (--ignore-not-found)', 'delete', (n) => ({ resource: { action: 'delete', manifest: cm(n) } })],
+  ['get after delete: NotFound', 'get', (n) => ({ resource: { action: 'get', manifest: cm(n) } })],
+  ['apply creates (with the annotation)', 'apply', (n) => ({ resource: { action: 'apply', manifest: cm(n, { fresh: 'yes' }) } })],
+  // (not foreground/orphan: their finalizers wait for a garbage collector the stack does not run)
+  ['delete by flags, --wait=false --cascade=background', 'delete', (n) => ({ resource: { action: 'delete', flags: ['configmap', n, '--wait=false', '--cascade=background'] } })],
+];
+
+test('10.2 vs Go: every kubectl action leaves the same object and the same results', { timeout: 300_000 }, async () => {
+  const name = `diff-seq-${rand()}`;
+  const results: Record<string, unknown[]> = { go: [], ts: [] };
+  for (const [exec, tag] of [[GO_EXECUTOR, 'go'], [TS_EXECUTOR, 'ts']] as const) {
+    for (const [step, action, template] of SEQUENCE) {
+      const r = await run(exec, action, template(name));
+      results[tag]!.push({ step, ...r, object: normalized(await getConfigMap(name)) });
+    }
+    await deleteConfigMap(name);
+    await deleteConfigMap(`${name}-dry`);
+    await eventually(async () => ((await getConfigMap(name)) ? undefined : true));
+  }
+  for (let i = 0; i < SEQUENCE.length; i++) assert.deepEqual(results.ts![i], results.go![i], `step ${i}: ${SEQUENCE[i]![0]}`);
+  // What the sequence shows is kubectl's (a test of the test): client-side apply keeps the last-applied annotation.
+  const afterApply = results.go![3] as { object: any; code: number };
+  assert.equal(afterApply.code, 0);
+  assert.deepEqual(afterApply.object.data, { a: '10' });
+  assert.ok(afterApply.object.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']);
+});
 
 test('10.2 vs Go: create then patch (strategic) leave the same object', async () => {
   const data: Record<string, unknown> = {};

@@ -5,7 +5,7 @@
  */
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { elfPathsFor, runtimeDirFor } from './layout.ts';
+import { elfPathsFor, KUBECTL_NAME, runtimeDirFor } from './layout.ts';
 import { writeElfPaths } from './elf-paths.ts';
 
 export interface InstallReport { bytes: number; files: number; millis: number }
@@ -28,6 +28,7 @@ export function installExecutable(target: string, source = currentExecutable()):
   mkdirSync(toDir, { recursive: true, mode: 0o755 });
   let bytes = 0;
   for (const name of names) {
+    if (name === KUBECTL_NAME) continue;
     const from = join(fromDir, name);
     const to = join(toDir, name);
     copyFileSync(from, to);
@@ -39,5 +40,5 @@ export function installExecutable(target: string, source = currentExecutable()):
   writeElfPaths(target, elfPathsFor(toDir));
   chmodSync(target, 0o555);
   bytes += statSync(target).size;
-  return { bytes, files: names.length + 1, millis: Math.round(performance.now() - started) };
+  return { bytes, files: names.filter((n) => n !== KUBECTL_NAME).length + 1, millis: Math.round(performance.now() - started) };
 }

@@ -4,6 +4,11 @@
  */
 export const RUNTIME_DIR_SUFFIX = '.d';
 export const LOADER_NAME = 'ld-linux-x86-64.so.2';
+/**
+ * The kubectl binary of the `resource` role, in the runtime directory of dist/argoexec (at /bin/kubectl in the
+ * executor image). Never copied by `init` (installExecutable): copies in user containers do not run `resource`.
+ */
+export const KUBECTL_NAME = 'kubectl';
 
 export function runtimeDirFor(executable: string): string {
   return `${executable}${RUNTIME_DIR_SUFFIX}`;

@@ -2,7 +2,7 @@
  * `argoexec resource ACTION` (lifecycle §10.2; cmd/argoexec/commands/resource.go, workflow/executor/resource.go):
  *
  *   bootstrap → InitializeOutput → StageFiles (/tmp/manifest.yaml, not for manifestFrom) → refuse conditions/
- *   outputs on delete → the kubectl action (built in: ./kubectl.ts), retried on transient errors with client-go's
+ *   outputs on delete → the kubectl action (the real kubectl binary: ./kubectl.ts), retried on transient errors with client-go's
  *   DefaultBackoff → (not delete) wait for the success/failure conditions → output parameters (jsonPath /
  *   jqFilter) + ReportOutputs → deferred FinalizeOutput (unless logs are archived: wait finalizes then) and
  *   the first error as termination message. Any error → exit 64.
@@ -23,8 +23,7 @@ import { openKube, SECRETS_DIR } from '../wait/command.ts';
 import { addError, type ExecutorState } from '../wait/state.ts';
 import { matches, parseSelector, requirementGoString, requirementString, type Requirement } from './conditions.ts';
 import { jqFilter } from './jq.ts';
-import { jsonPath } from './jsonpath.ts';
-import { Kubectl, KubectlError, type KubeObject } from './kubectl.ts';
+import { kubectlPath, runKubectl } from './kubectl.ts';
 
 export const MANIFEST_PATH = '/tmp/manifest.yaml';
 
@@ -71,10 +70,8 @@ export function pluralKind(kind: string): string {
   return plural.toLowerCase();
 }
 
-interface ResourceRef { namespace: string; name: string; selfLink: string }
-
-/** ExecResource: the kubectl call, retried on transient errors; the object it printed identifies the resource. */
-async function execResource(state: ExecutorState, kube: KubeClient, kubectl: Kubectl, action: string, manifestPath: string): Promise<ResourceRef | undefined> {
+/** getKubectlArguments: kubectl's command line for the action, as Go builds it. */
+async function kubectlArguments(state: ExecutorState, action: string, manifestPath: string): Promise<string[]> {
   const r = resourceOf(state.template);
   const flags = r.flags ?? [];
   let manifest: string;
@@ -110,23 +107,34 @@ async function execResource(state: ExecutorState, kube: KubeClient, kubectl: Kub
   argv.push(...flags);
   if (manifest.length !== 0 && useFile) argv.push('-f', manifestPath);
   argv.push('-o', output);
+  return argv;
+}
 
+/** runKubectl: the kubectl call, logged as Go logs it. */
+function kubectl(state: ExecutorState, argv: string[]): Promise<string> {
+  state.log.info(argv.join(' '));
+  return runKubectl(argv, kubectlPath());
+}
+
+interface ResourceRef { namespace: string; name: string; selfLink: string }
+
+/** ExecResource: the kubectl call, retried on transient errors; the object it printed identifies the resource. */
+async function execResource(state: ExecutorState, action: string, manifestPath: string): Promise<ResourceRef | undefined> {
+  const argv = await kubectlArguments(state, action, manifestPath);
   let out: string;
   try {
-    out = await retryOnError(DEFAULT_BACKOFF, (err) => isTransientError(err), async () => {
-      state.log.info(argv.join(' '));
-      return kubectl.run({ action, manifestPath, manifest, flags, mergeStrategy: r.mergeStrategy, useFile, namespace: kube.namespace });
-    });
+    // Go classifies kubectl's fatal message (an error without an API status) with IsTransientErr.
+    out = await retryOnError(DEFAULT_BACKOFF, (err) => isTransientError(err), () => kubectl(state, argv));
   } catch (err) {
     throw new Error(`no more retries ${(err as Error).message}`);
   }
   if (action === 'delete') return undefined;
   if (action === 'get' && out.length === 0) return { namespace: '', name: '', selfLink: '' };
-  let obj: KubeObject;
+  let obj: Record<string, unknown>;
   try {
-    obj = JSON.parse(out) as KubeObject;
+    obj = JSON.parse(out) as Record<string, unknown>;
   } catch (err) {
-    throw new Error((err as Error).message);
+    throw new Error(goUnmarshalError(out) ?? (err as Error).message);
   }
   const kind = typeof obj.kind === 'string' ? obj.kind : '';
   const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : '';
@@ -136,12 +144,45 @@ async function execResource(state: ExecutorState, kube: KubeClient, kubectl: Kub
   if (name === '' || kind === '') throw new Error('Kind and name are both required but at least one of them is missing from the manifest');
   const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
   const fullName = `${kind.toLowerCase()}.${group}/${name}`;
-  // Go infers the plural from the kind (gengo); the discovered plural is right where that guess is not.
-  const plural = await kubectl.discovery.forKind(apiVersion, kind).then((m) => m.resource, () => pluralKind(kind));
+  // inferObjectSelfLink: the plural guessed from the kind by gengo's namer, as Go does.
+  const plural = pluralKind(kind);
   const prefix = group === '' ? 'api' : 'apis';
   const selfLink = namespace === '' ? `${prefix}/${apiVersion}/${plural}/${name}` : `${prefix}/${apiVersion}/namespaces/${namespace}/${plural}/${name}`;
   state.log.info('Resource', { namespace, resource: fullName, selfLink });
   return { namespace, name: fullName, selfLink };
+}
+
+/**
+ * encoding/json's error for kubectl output that is not one JSON value: `kubectl create -f` of several objects
+ * prints one object after another ("invalid character '{' after top-level value"), empty output ("unexpected end of
+ * JSON input"). Undefined for other malformed output (then the parser's own message).
+ */
+export function goUnmarshalError(text: string): string | undefined {
+  let i = 0;
+  const ws = (): void => { while (i < text.length && ' \t\r\n'.includes(text[i] as string)) i++; };
+  ws();
+  if (i === text.length) return 'unexpected end of JSON input';
+  const open = text[i];
+  if (open !== '{' && open !== '[') return undefined;
+  let depth = 0;
+  let inString = false;
+  for (; i < text.length; i++) {
+    const c = text[i] as string;
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') {
+      depth--;
+      if (depth === 0) { i++; break; }
+    }
+  }
+  if (depth !== 0) return 'unexpected end of JSON input';
+  ws();
+  if (i === text.length) return undefined;
+  const c = text[i] as string;
+  return `invalid character ${c === "'" ? "'\\''" : `'${c}'`} after top-level value`;
 }
 
 class RetryableError extends Error {}
@@ -213,8 +254,8 @@ async function checkResourceState(state: ExecutorState, kube: KubeClient, selfLi
   throw new RetryableError('Neither success condition nor the failure condition has been matched. Retrying...');
 }
 
-/** SaveResourceParameters: jsonPath / jqFilter against the object as `kubectl get` returns it, then ReportOutputs. */
-async function saveResourceParameters(state: ExecutorState, kube: KubeClient, kubectl: Kubectl, ref: ResourceRef): Promise<void> {
+/** SaveResourceParameters: `kubectl get -o jsonpath=…` prints the value; `-o json` feeds the jqFilter; then ReportOutputs. */
+async function saveResourceParameters(state: ExecutorState, ref: ResourceRef): Promise<void> {
   const params: Parameter[] = state.template.outputs?.parameters ?? [];
   if (params.length === 0) { state.log.info('No output parameters'); return; }
   state.log.info('Saving resource output parameters');
@@ -230,15 +271,19 @@ async function saveResourceParameters(state: ExecutorState, kube: KubeClient, ku
     else if (vf.jqFilter) format = 'json';
     else continue;
     const argv = ['kubectl', '-n', ref.namespace, 'get', ref.name, '-o', format];
-    state.log.info('kubectl', { args: argv.join(' ') });
-    const out = await kubectl.run({ action: 'get', manifestPath: '', manifest: '', flags: ['-n', ref.namespace, ref.name], useFile: false, namespace: kube.namespace });
-    const obj = JSON.parse(out) as KubeObject;
-    // kubectl get -o json omits managedFields (--show-managed-fields=false); -o jsonpath keeps them.
-    if (vf.jqFilter && !vf.jsonPath && obj.metadata) delete obj.metadata.managedFields;
+    let out: string;
+    try {
+      out = await kubectl(state, argv);
+    } catch (err) {
+      state.log.info('kubectl', { error: (err as Error).message, out: '', args: `[${argv.join(' ')}]` });
+      throw err;
+    }
+    state.log.info('kubectl', { out, args: `[${argv.join(' ')}]` });
     let value: string;
     if (vf.jsonPath) {
-      try { value = jsonPath(vf.jsonPath, obj); } catch (err) { throw new KubectlError(`error: ${(err as Error).message}`); }
+      value = out;
     } else {
+      const obj = JSON.parse(out) as unknown;
       value = jqFilter(obj, vf.jqFilter as string);
     }
     param.value = value;
@@ -259,7 +304,6 @@ export async function runResourceCommand(ctx: CommandContext): Promise<void> {
     nodeId: cfg.nodeId, workflowName: cfg.workflowName, workflowUid: cfg.workflowUid, instanceId: cfg.instanceId,
   }, log, { env });
   const state: ExecutorState = { cfg, template: cfg.template, log, reporter, errors: [], driverCtx: { log, secretsDir: SECRETS_DIR, env } };
-  const kubectl = new Kubectl(kube);
 
   const initErr = await reporter.initializeOutput();
   if (initErr) addError(state, initErr);
@@ -280,10 +324,10 @@ export async function runResourceCommand(ctx: CommandContext): Promise<void> {
         if (art) manifestPath = art.path ?? '';
       }
       let ref: ResourceRef | undefined;
-      try { ref = await execResource(state, kube, kubectl, action, manifestPath); } catch (err) { return fail(err); }
+      try { ref = await execResource(state, action, manifestPath); } catch (err) { return fail(err); }
       if (!isDelete && ref) {
         try { await waitResource(state, kube, ref, ctx.terminated); } catch (err) { return fail(err); }
-        try { await saveResourceParameters(state, kube, kubectl, ref); } catch (err) { return fail(err); }
+        try { await saveResourceParameters(state, ref); } catch (err) { return fail(err); }
       }
       return undefined;
     })();

@@ -70,14 +70,14 @@ function labelKeyErrors(key: string): string[] {
     name = n;
     if (prefix.length === 0) errs.push('prefix part must be non-empty');
     else {
-      if (prefix.length > 253) errs.push('prefix part must be no more than 253 bytes');
+      if (Buffer.byteLength(prefix) > 253) errs.push('prefix part must be no more than 253 bytes');
       if (!DNS1123_SUBDOMAIN_RE.test(prefix)) errs.push(`prefix part ${regexError("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character", DNS1123_SUBDOMAIN_FMT, 'example.com')}`);
     }
   } else {
     return [`a valid label key ${regexError(LABEL_KEY_ERR, LABEL_KEY_FMT, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
   }
   if (name.length === 0) errs.push('name part must be non-empty');
-  else if (name.length > 63) errs.push('name part must be no more than 63 bytes');
+  else if (Buffer.byteLength(name) > 63) errs.push('name part must be no more than 63 bytes');
   if (!NAME_RE.test(name)) errs.push(`name part ${regexError(LABEL_KEY_ERR, LABEL_KEY_FMT, 'MyName', 'my.name', '123-abc')}`);
   return errs;
 }
@@ -91,7 +91,7 @@ function validateKey(key: string): void {
 /** labels.validateLabelValue (content.IsLabelValue). */
 function validateValue(key: string, i: number, v: string): void {
   const errs: string[] = [];
-  if (v.length > 63) errs.push('must be no more than 63 bytes');
+  if (Buffer.byteLength(v) > 63) errs.push('must be no more than 63 bytes');
   if (!VALUE_RE.test(v)) errs.push(regexError("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character", `(${LABEL_KEY_FMT})?`, 'MyValue', 'my_value', '12345'));
   if (errs.length > 0) throw new Error(`values[${i}][${key}]: Invalid value: ${JSON.stringify(v)}: ${errs.join('; ')}`);
 }
