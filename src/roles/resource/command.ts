@@ -19,10 +19,10 @@ import { kubeTaskResultApi } from '../../core/task-result/api.ts';
 import { TaskResultReporter } from '../../core/task-result/reporter.ts';
 import { archivesLogs, type Parameter, type Template } from '../../core/template.ts';
 import { writeTerminationMessage } from '../../core/termination.ts';
+import { jqEngine } from '../../core/engines/jq.ts';
 import { openKube, SECRETS_DIR } from '../wait/command.ts';
 import { addError, type ExecutorState } from '../wait/state.ts';
 import { matches, parseSelector, requirementGoString, requirementString, type Requirement } from './conditions.ts';
-import { jqFilter } from './jq.ts';
 import { jsonPath } from './jsonpath.ts';
 import { Kubectl, KubectlError, type KubeObject } from './kubectl.ts';
 
@@ -239,7 +239,7 @@ async function saveResourceParameters(state: ExecutorState, kube: KubeClient, ku
     if (vf.jsonPath) {
       try { value = jsonPath(vf.jsonPath, obj); } catch (err) { throw new KubectlError(`error: ${(err as Error).message}`); }
     } else {
-      value = jqFilter(obj, vf.jqFilter as string);
+      value = jqEngine().filter(JSON.stringify(obj), vf.jqFilter as string);
     }
     param.value = value;
     state.log.info('Saved output parameter', { name: param.name, value });
