@@ -13,6 +13,7 @@ import { basename, join, resolve } from 'node:path';
 import { RESERVED_PATH_BYTES, writeElfPaths } from '../src/core/runtime/elf-paths.ts';
 import { ROLES_CHUNK } from '../src/cli/sea-chunk-source.ts';
 import { elfPathsFor, IMAGE_RUNTIME_DIR, LOADER_NAME, runtimeDirFor } from '../src/core/runtime/layout.ts';
+import { buildWasmEngines } from './engines.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const buildDir = join(root, 'build');
@@ -134,6 +135,12 @@ for (const [name, file] of Object.entries(chunkFiles)) {
   assets[`${name}.cjs`] = file;
   assets[`${name}.cjs.cache`] = cache;
 }
+
+// The expression engines (gojq, expr-lang) as WebAssembly, built from the Go module proxy into the cache outside the
+// repo (scripts/engines.ts), embedded as assets: compiled on first use by the roles that evaluate (D13).
+const engines = buildWasmEngines();
+assets['jq.wasm'] = engines.jq;
+assets['expr.wasm'] = engines.expr;
 
 // 2. SEA blob (with V8 code cache for a fast start).
 const seaConfig = join(buildDir, 'sea-config.json');

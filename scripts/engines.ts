@@ -42,7 +42,13 @@ function files(dir: string): string[] {
 /** Cache directory of the current wrapper sources and Go toolchain. */
 function buildDir(): string {
   const h = createHash('sha256');
-  h.update(execFileSync('go', ['version'], { env: goEnv(), encoding: 'utf8' }));
+  let version: string;
+  try {
+    version = execFileSync('go', ['version'], { env: goEnv(), encoding: 'utf8' });
+  } catch (err) {
+    throw new Error(`the expression engines are built with Go (>= 1.26, as the test stack): ${(err as Error).message}`);
+  }
+  h.update(version);
   for (const f of files(ENGINES_SRC)) h.update(`${f}\0`).update(readFileSync(join(ENGINES_SRC, f))).update('\0');
   return join(ENGINES_CACHE, h.digest('hex').slice(0, 16));
 }
