@@ -15,7 +15,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { buildWasmEngines } from '../scripts/engines.ts';
 
-const V8_FLAGS = ['--max-semi-space-size=1'];
+// The executable's V8 flags (scripts/build.ts V8_FLAGS).
+const V8_FLAGS = ['--max-semi-space-size=1', '--liftoff-only'];
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] as number; };
 

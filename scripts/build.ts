@@ -50,10 +50,12 @@ const common = {
   mainFields: ['module', 'main'] as string[],
 } as const;
 /**
- * V8 flags of the executable (SEA execArgv): a small young generation (memory). Code caches are made under the
- * same flags (V8 rejects a cache made under flags that differ). Not --expose-gc: it costs every emissary ~25 ms.
+ * V8 flags of the executable (SEA execArgv): a small young generation (memory); WebAssembly (the jq/expr engines,
+ * D13) compiled by Liftoff only — TurboFan tier-up of the Go runtime's huge functions cost the first jq evaluation
+ * ~50 MiB and ~80 ms more. Code caches are made under the same flags (V8 rejects a cache made under flags that
+ * differ). Not --expose-gc: it costs every emissary ~25 ms.
  */
-const V8_FLAGS = ['--max-semi-space-size=1'];
+const V8_FLAGS = ['--max-semi-space-size=1', '--liftoff-only'];
 const IN_MAIN = new Set(['emissary']);
 /**
  * Modules reached only through a dynamic import that get a chunk of their own: the storage SDKs most pods never
