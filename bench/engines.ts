@@ -23,10 +23,9 @@ const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - 
 const PROBE = `
 import { readFileSync } from 'node:fs';
 const [kind, path] = process.argv.slice(1);
-const rss0 = process.memoryUsage().rss;
-const t0 = performance.now();
 const mod = await import(kind === 'jq' ? ${JSON.stringify(new URL('../src/core/engines/jq.ts', import.meta.url).href)} : ${JSON.stringify(new URL('../src/core/engines/expr.ts', import.meta.url).href)});
 const bytes = readFileSync(path);
+const rss0 = process.memoryUsage().rss;
 const engine = kind === 'jq' ? new mod.JqEngine(() => bytes) : new mod.ExprEngine(() => bytes);
 const call = () => kind === 'jq' ? engine.filter('{"metadata":{"name":"x"},"data":{"a":"1"}}', '.data | to_entries[] | "\\\\(.key)=\\\\(.value)"')
   : engine.transformData(['a/main.log', 'b/other.txt'], ['filter(data, # endsWith ".log")', 'map(data, upper(#))']);
