@@ -113,13 +113,14 @@ export function requiredVersion(module: string): string {
  */
 export function buildCorpusExprEngines(): { wasm: string; native: string } {
   const dir = cached('corpus', (d) => {
-    const src = join(d, 'src');
+    const src = join(d, `src-${process.pid}`);
     rmSync(src, { recursive: true, force: true });
     cpSync(ENGINES_SRC, src, { recursive: true });
     const exprDir = goModuleDir(`github.com/expr-lang/expr@${requiredVersion('github.com/expr-lang/expr')}`);
     cpSync(join(exprDir, 'test/gen/env.go'), join(src, 'expr/corpus_env.go'));
     goBuild(src, join(d, 'expr.wasm'), './expr', WASM, ['-buildmode=c-shared', '-tags=corpus']);
     goBuild(src, join(d, 'expr'), './expr', {}, ['-tags=corpus']);
+    rmSync(src, { recursive: true, force: true });
   });
   return { wasm: join(dir, 'expr.wasm'), native: join(dir, 'expr') };
 }

@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { buildReferenceEngines, buildWasmEngines } from '../../scripts/engines.ts';
 import { ExprEngine } from '../../src/core/engines/expr.ts';
 import { JqEngine } from '../../src/core/engines/jq.ts';
-import { EngineError } from '../../src/core/engines/wasm-reactor.ts';
 
 export function wasmEngines(): { jq: JqEngine; expr: ExprEngine } {
   const paths = buildWasmEngines();
@@ -36,7 +35,8 @@ export function asResponse(f: () => unknown): { output?: unknown; error?: string
   try {
     return { output: f() };
   } catch (err) {
-    if (!(err instanceof EngineError)) throw err;
-    return { error: err.message, ...(err.stage ? { stage: err.stage } : {}) };
+    const stage = (err as { stage?: unknown }).stage;
+    if (typeof stage !== 'string') throw err; // not an engine's answer (EngineError carries a stage)
+    return { error: (err as Error).message, ...(stage ? { stage } : {}) };
   }
 }
