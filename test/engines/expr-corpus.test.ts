@@ -70,13 +70,13 @@ function compare(engine: ExprEngine, program: string, requests: Req[], label: (r
     }
     if (ours !== maskAddresses(reference[k])) pending.push({ k, ours });
   });
-  // Go's answer varies with map iteration order: ask again (up to 300 times) until ours is one of Go's answers, or
+  // Go's answer varies with map iteration order: ask again (up to 1000 times) until ours is one of Go's answers, or
   // — for orders of all 9 keys, too many to meet by chance — a permutation of every one of them.
   let varying = 0;
   const sortedChars = (s: string): string => [...s].sort().join('');
   const answers = pending.map((p) => new Set([maskAddresses(reference[p.k])]));
   let open = pending.map((_, i) => i);
-  for (let round = 0; round < 300 && open.length > 0; round++) {
+  for (let round = 0; round < 1000 && open.length > 0; round++) {
     const run = referenceBatch(program, open.map((i) => requests[(pending[i] as { k: number }).k] as Req));
     open.forEach((i, j) => answers[i]?.add(maskAddresses(run[j])));
     open = open.filter((i) => !answers[i]?.has((pending[i] as { ours: string }).ours));
