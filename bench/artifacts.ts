@@ -21,7 +21,7 @@ import { join, resolve } from 'node:path';
 // import.meta or evaluate test helpers at load time; the stack env reaches children through BENCH_STACK_ENV.
 const stackEnv = async (): Promise<Record<string, string>> => (await import('./stack-env.ts')).readStackEnv();
 /** V8 flags of the product (scripts/build.ts, sea-config execArgv). */
-const PRODUCT_FLAGS = ['--max-semi-space-size=1'];
+const PRODUCT_FLAGS = ['--max-semi-space-size=1', '--liftoff-only'];
 let childScript = '';
 const MiB = 1024 * 1024;
 

@@ -14,6 +14,7 @@ import { RESERVED_PATH_BYTES, writeElfPaths } from '../src/core/runtime/elf-path
 import { ROLES_CHUNK } from '../src/cli/sea-chunk-source.ts';
 import { elfPathsFor, IMAGE_RUNTIME_DIR, KUBECTL_NAME, LOADER_NAME, runtimeDirFor } from '../src/core/runtime/layout.ts';
 import { generatePluginDescriptor } from './plugin-proto.ts';
+import { buildWasmEngines } from './engines.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const buildDir = join(root, 'build');
@@ -52,10 +53,12 @@ const common = {
   mainFields: ['module', 'main'] as string[],
 } as const;
 /**
- * V8 flags of the executable (SEA execArgv): a small young generation (memory). Code caches are made under the
- * same flags (V8 rejects a cache made under flags that differ). Not --expose-gc: it costs every emissary ~25 ms.
+ * V8 flags of the executable (SEA execArgv): a small young generation (memory); WebAssembly (the jq/expr engines,
+ * D16) compiled by Liftoff only — TurboFan tier-up of the Go runtime's huge functions cost the first jq evaluation
+ * ~50 MiB and ~80 ms more. Code caches are made under the same flags (V8 rejects a cache made under flags that
+ * differ). Not --expose-gc: it costs every emissary ~25 ms.
  */
-const V8_FLAGS = ['--max-semi-space-size=1'];
+const V8_FLAGS = ['--max-semi-space-size=1', '--liftoff-only'];
 /** Roles in the main bundle: the emissary, and the plugin sidecar (a minimal emissary in the plugin's image). */
 const IN_MAIN = new Set(['emissary', 'artifact-plugin-sidecar']);
 /**
@@ -153,6 +156,12 @@ for (const [name, file] of Object.entries(chunkFiles)) {
   assets[`${name}.cjs`] = file;
   assets[`${name}.cjs.cache`] = cache;
 }
+
+// The expression engines (gojq, expr-lang) as WebAssembly, built from the Go module proxy into the cache outside the
+// repo (scripts/engines.ts), embedded as assets: compiled on first use by the roles that evaluate (D16).
+const engines = buildWasmEngines();
+assets['jq.wasm'] = engines.jq;
+assets['expr.wasm'] = engines.expr;
 
 // 2. SEA blob (with V8 code cache for a fast start).
 const seaConfig = join(buildDir, 'sea-config.json');

@@ -60,7 +60,11 @@ const JSONPATHS = ['{.metadata.labels}', '{.metadata.managedFields[*].manager}',
 const JQ_FILTERS = ['.', '.data.some | fromjson', '.data | keys', '.data.some | fromjson | .l | length', '.metadata.name | ascii_upcase', '.nope.deeper', '.data.a | tonumber + 1',
   '.data[]', '.data.some | fromjson | .l[] | tostring', '[.data | to_entries[] | .key]', '.data.some | fromjson | .d | has("a")', '.metadata.name, .kind',
   'select(.kind == "ConfigMap") | .metadata.name', '.data.a == "1"', '.data.some | fromjson | .l | map(. == 1)', '{a: .kind}', '{kind, "n": .metadata.name, (.kind): 1}',
-  '.metadata.labels // "x"', '.kind | test("Config")', '{a: (1,2)}', '.data.some | fromjson | .l | sort', '.kind | ltrimstr("Con")', '.metadata | keys'];
+  '.metadata.labels // "x"', '.kind | test("Config")', '{a: (1,2)}', '.data.some | fromjson | .l | sort', '.kind | ltrimstr("Con")', '.metadata | keys',
+  // beyond the former hand-written subset: gojq itself (D16)
+  '[.. | strings] | length', '"\\(.kind)/\\(.metadata.name)"', '. as $o | $o.metadata.name', 'reduce (.data | keys[]) as $k (0; . + 1)', '[paths] | length > 3',
+  '.data.a | @base64', '.data | tojson', '[limit(1; .data[])]', '.metadata.creationTimestamp | fromdateiso8601 | type', 'env', '$ENV', '$__loc__', 'input',
+  '.data.some | fromjson | .d | to_entries', '[.data[] | ascii_downcase] | unique', 'error("boom")', '.data.a | tonumber | . / 3', '1e1000', '[.[]?] | length', 'def f: .kind; f'];
 
 const CASES: [string, string, (ts: boolean) => Record<string, unknown>][] = [
   ['create: AlreadyExists', 'create', () => ({ resource: { action: 'create', manifest: cm(existing) } })],

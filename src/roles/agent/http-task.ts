@@ -10,10 +10,10 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type 
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { exprEngine } from '../../core/engines/expr.ts';
 import type { KubeClient } from '../../core/kube/client.ts';
 import { isTransientError } from '../../core/kube/errors.ts';
 import { backoff, defaultRetry } from '../artifact-delete/retry.ts';
-import { evalBool, type Value } from './expr.ts';
 import type { NodeResult } from './node-result.ts';
 
 export interface HttpHeader { name: string; value?: string; valueFrom?: { secretKeyRef?: { name?: string; key?: string } | null } | null }
@@ -223,13 +223,17 @@ async function runHttp(http: HttpTemplate, deps: HttpTaskDeps): Promise<NodeResu
     }
     return result;
   }
-  const requestHeaders: Record<string, Value> = {};
+  const requestHeaders: Record<string, string[]> = {};
   for (const h of http.headers ?? []) if (!h.valueFrom) requestHeaders[h.name] = [h.value ?? ''];
-  const scope: Record<string, Value> = {
-    request: { method: http.method ?? '', url, body: http.body ?? '', bodyBytes: bodyBytes ? new Uint8Array(bodyBytes) : null, headers: requestHeaders },
+  const bodyFromBytes = http.bodyFrom?.bytes;
+  const scope = {
+    request: {
+      method: http.method ?? '', url, body: http.body ?? '', headers: requestHeaders,
+      bodyBytes: typeof bodyFromBytes === 'string' ? new Uint8Array(Buffer.from(bodyFromBytes, 'base64')) : null,
+    },
     response: { statusCode: response.status, body: text, headers: response.headers },
   };
-  if (!evalBool(condition, scope)) {
+  if (!exprEngine().httpSuccessCondition(condition, scope)) {
     result.phase = 'Failed';
     result.message = `successCondition '${condition}' evaluated false`;
   }

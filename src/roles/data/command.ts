@@ -4,13 +4,14 @@
  *
  *   source.artifactPaths → the driver's listObjects (driver configured from the artifact relocated to the
  *   archive location, bucket/key from the artifact itself, as Go) → each transformation expression
- *   (expr-lang subset, ./expr.ts) with env {data} → outputs.result = Go JSON of the final value →
+ *   (expr-lang itself, core/engines/expr.ts) with env {data} → outputs.result = Go JSON of the final value →
  *   ReportOutputs → deferred FinalizeOutput; first error as termination message, exit 64.
  *   v4.1 has no InitializeOutput here.
  */
 import type { CommandContext } from '../../cli/context.ts';
 import { openDriver } from '../../artifacts/registry.ts';
 import { bootstrap } from '../../core/bootstrap.ts';
+import { exprEngine } from '../../core/engines/expr.ts';
 import { kubeTaskResultApi } from '../../core/task-result/api.ts';
 import { TaskResultReporter } from '../../core/task-result/reporter.ts';
 import type { Artifact } from '../../core/template.ts';
@@ -19,7 +20,6 @@ import { goJson } from '../resource/go-json.ts';
 import { openKube, SECRETS_DIR } from '../wait/command.ts';
 import { locationKindOf, relocate, type Location } from '../wait/location.ts';
 import { addError, type ExecutorState } from '../wait/state.ts';
-import { runExpr } from './expr.ts';
 
 interface DataTemplate {
   source?: { artifactPaths?: Artifact };
@@ -41,10 +41,11 @@ async function processArtifactPaths(state: ExecutorState, art: Artifact): Promis
   return driver.listObjects(target);
 }
 
-async function processData(state: ExecutorState): Promise<unknown> {
+/** processData's source step; the transformations run in the expr engine with the JSON encoding (Data). */
+async function processData(state: ExecutorState): Promise<{ value: string[]; expressions: string[] }> {
   const data = state.template.data as DataTemplate | undefined;
   if (!data || typeof data !== 'object') throw new Error('no data template found');
-  let value: unknown;
+  let value: string[];
   if (data.source?.artifactPaths) {
     try {
       value = await processArtifactPaths(state, data.source.artifactPaths);
@@ -54,15 +55,7 @@ async function processData(state: ExecutorState): Promise<unknown> {
   } else {
     throw new Error('unable to process data source: no valid source is used for data template');
   }
-  for (const [i, step] of (data.transformation ?? []).entries()) {
-    if (!step?.expression) continue;
-    try {
-      value = runExpr(step.expression, { data: value });
-    } catch (err) {
-      throw new Error(`unable to process data transformation: error processing data step ${i}: ${(err as Error).message}`);
-    }
-  }
-  return value;
+  return { value, expressions: (data.transformation ?? []).map((step) => step?.expression ?? '') };
 }
 
 export async function runDataCommand(ctx: CommandContext): Promise<void> {
@@ -77,13 +70,18 @@ export async function runDataCommand(ctx: CommandContext): Promise<void> {
   let result: Error | undefined;
   try {
     try {
-      let transformed: unknown;
+      let transformed: string;
       try {
-        transformed = await processData(state);
+        const { value, expressions } = await processData(state);
+        // Without a transformation the listed keys are the result: no need to load the engine.
+        transformed = expressions.some((e) => e !== '') ? exprEngine().transformData(value, expressions) : goJson(value);
       } catch (err) {
-        throw new Error(`unable to process data template: ${(err as Error).message}`);
+        const stage = (err as { stage?: unknown }).stage;
+        if (stage === 'marshal') throw err; // Data: json.Marshal's error is returned as is
+        const text = stage === 'transformation' ? `unable to process data transformation: ${(err as Error).message}` : (err as Error).message;
+        throw new Error(`unable to process data template: ${text}`);
       }
-      const outputs = { ...structuredClone(cfg.template.outputs ?? {}), result: goJson(transformed) };
+      const outputs = { ...structuredClone(cfg.template.outputs ?? {}), result: transformed };
       cfg.template.outputs = outputs;
       await reporter.report({ outputs: { ...outputs, artifacts: [] } });
     } catch (err) {

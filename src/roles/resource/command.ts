@@ -19,10 +19,10 @@ import { kubeTaskResultApi } from '../../core/task-result/api.ts';
 import { TaskResultReporter } from '../../core/task-result/reporter.ts';
 import { archivesLogs, type Parameter, type Template } from '../../core/template.ts';
 import { writeTerminationMessage } from '../../core/termination.ts';
+import { jqEngine } from '../../core/engines/jq.ts';
 import { openKube, SECRETS_DIR } from '../wait/command.ts';
 import { addError, type ExecutorState } from '../wait/state.ts';
 import { matches, parseSelector, requirementGoString, requirementString, type Requirement } from './conditions.ts';
-import { jqFilter } from './jq.ts';
 import { kubectlPath, runKubectl } from './kubectl.ts';
 
 export const MANIFEST_PATH = '/tmp/manifest.yaml';
@@ -283,8 +283,7 @@ async function saveResourceParameters(state: ExecutorState, ref: ResourceRef): P
     if (vf.jsonPath) {
       value = out;
     } else {
-      const obj = JSON.parse(out) as unknown;
-      value = jqFilter(obj, vf.jqFilter as string);
+      value = jqEngine().filter(out, vf.jqFilter as string);
     }
     param.value = value;
     state.log.info('Saved output parameter', { name: param.name, value });
