@@ -52,7 +52,7 @@ const EXPRESSIONS = [
   'data?.[0]', 'concat(data, ["x"])', '1e400', 'map(data, 1 / 0)',
 ];
 
-test('10.3 vs Go: the one known difference — int() of NaN/Inf saturates (WebAssembly, like Go on arm64); Go on amd64 gives MinInt64 (D16)', { skip: !haveGo && 'REFERENCE_ARGOEXEC not built' }, async () => {
+test('10.3 vs Go: the one known difference — int() of NaN/Inf saturates (WebAssembly, like Go on arm64); Go on amd64 gives MinInt64 (D16)', async () => {
   const template = (expression: string): Record<string, unknown> => ({
     data: { source: { artifactPaths: { name: 'files', s3: { bucket: 'my-bucket', key: prefix } } }, transformation: [{ expression }] },
     archiveLocation: archiveLocation('unused'),
@@ -68,7 +68,7 @@ test('10.3 vs Go: the one known difference — int() of NaN/Inf saturates (WebAs
   }
 });
 
-test('10.3 vs Go: several transformation steps (each step\'s value, with its Go type, feeds the next)', { skip: !haveGo && 'REFERENCE_ARGOEXEC not built' }, async () => {
+test('10.3 vs Go: several transformation steps (each step\'s value, with its Go type, feeds the next)', async () => {
   const template = {
     data: {
       source: { artifactPaths: { name: 'files', s3: { bucket: 'my-bucket', key: prefix } } },

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request, type RequestOptions } from 'node:https';
-import { versionInfo } from '../../cli/version-info.ts';
+import { versionInfo } from '../version-info.ts';
 import type { KubeConnection } from './config.ts';
 
 export class KubeApiError extends Error {

@@ -13,7 +13,7 @@ import { randomInt } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CommandContext } from '../../cli/context.ts';
-import { versionInfo } from '../../cli/version-info.ts';
+import { versionInfo } from '../../core/version-info.ts';
 import { FatalError, PanicError, pathError } from '../../core/errors.ts';
 import { parseGoDuration } from '../../core/go-duration.ts';
 import { KubeClient } from '../../core/kube/client.ts';

@@ -11,6 +11,7 @@
 import type { CommandContext } from '../../cli/context.ts';
 import { openDriver } from '../../artifacts/registry.ts';
 import { bootstrap } from '../../core/bootstrap.ts';
+import { logExecutorInit } from '../../core/executor-init-log.ts';
 import { exprEngine } from '../../core/engines/expr.ts';
 import { kubeTaskResultApi } from '../../core/task-result/api.ts';
 import { TaskResultReporter } from '../../core/task-result/reporter.ts';
@@ -62,7 +63,7 @@ export async function runDataCommand(ctx: CommandContext): Promise<void> {
   const { log, env } = ctx;
   const cfg = bootstrap(env);
   const kube = openKube(ctx);
-  log.info('Executor initialized', { namespace: kube.namespace, podName: cfg.podName, templateName: cfg.template.name ?? '', includeScriptOutput: cfg.includeScriptOutput });
+  logExecutorInit(log, cfg, kube.namespace);
   const reporter = new TaskResultReporter(kubeTaskResultApi(kube), {
     nodeId: cfg.nodeId, workflowName: cfg.workflowName, workflowUid: cfg.workflowUid, instanceId: cfg.instanceId,
   }, log, { env });

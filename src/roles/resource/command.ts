@@ -11,6 +11,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandContext } from '../../cli/context.ts';
 import { bootstrap, type Backoff } from '../../core/bootstrap.ts';
+import type { Logger } from '../../core/log.ts';
+import { logExecutorInit } from '../../core/executor-init-log.ts';
 import { pathError } from '../../core/errors.ts';
 import type { KubeClient } from '../../core/kube/client.ts';
 import { isNotFound, isTransientError } from '../../core/kube/errors.ts';
@@ -43,9 +45,13 @@ interface ResourceTemplate {
 const resourceOf = (t: Template): ResourceTemplate => (t.resource && typeof t.resource === 'object' ? t.resource as ResourceTemplate : {});
 
 /** StageFiles for resource templates: the manifest at /tmp/manifest.yaml (0644), unless it comes from an artifact. */
-function stageManifest(t: Template, path: string): void {
+function stageManifest(t: Template, path: string, log: Logger): void {
   const r = resourceOf(t);
-  if (r.manifestFrom?.artifact) return;
+  if (r.manifestFrom?.artifact) {
+    log.info('manifest already staged', { name: r.manifestFrom.artifact.name });
+    return;
+  }
+  log.info('Loading manifest', { path });
   try {
     writeFileSync(path, r.manifest ?? '', { mode: 0o644 });
   } catch (err) {
@@ -298,7 +304,7 @@ export async function runResourceCommand(ctx: CommandContext): Promise<void> {
   const action = positional[0] as string;
   const cfg = bootstrap(env);
   const kube = openKube(ctx);
-  log.info('Executor initialized', { namespace: kube.namespace, podName: cfg.podName, templateName: cfg.template.name ?? '', includeScriptOutput: cfg.includeScriptOutput });
+  logExecutorInit(log, cfg, kube.namespace);
   const reporter = new TaskResultReporter(kubeTaskResultApi(kube), {
     nodeId: cfg.nodeId, workflowName: cfg.workflowName, workflowUid: cfg.workflowUid, instanceId: cfg.instanceId,
   }, log, { env });
@@ -310,7 +316,7 @@ export async function runResourceCommand(ctx: CommandContext): Promise<void> {
   try {
     result = await (async (): Promise<Error | undefined> => {
       const fail = (err: unknown): Error => { addError(state, err); return state.errors[state.errors.length - 1] as Error; };
-      try { stageManifest(cfg.template, MANIFEST_PATH); } catch (err) { return fail(err); }
+      try { stageManifest(cfg.template, MANIFEST_PATH, log); } catch (err) { return fail(err); }
       const r = resourceOf(cfg.template);
       const isDelete = action === 'delete';
       if (isDelete && (r.successCondition || r.failureCondition || (cfg.template.outputs?.parameters ?? []).length > 0)) {

@@ -5,6 +5,7 @@
  */
 import type { CommandContext } from '../../cli/context.ts';
 import { bootstrap } from '../../core/bootstrap.ts';
+import { logExecutorInit } from '../../core/executor-init-log.ts';
 import { PanicError, errorText } from '../../core/errors.ts';
 import { KubeClient } from '../../core/kube/client.ts';
 import { loadKubeConnection } from '../../core/kube/config.ts';
@@ -29,7 +30,7 @@ export async function runAuxiliary(ctx: CommandContext, body: (state: ExecutorSt
   const { log } = ctx;
   const cfg = bootstrap(ctx.env);
   const kube = openKube(ctx);
-  log.info('Executor initialized', { namespace: kube.namespace, podName: cfg.podName, templateName: cfg.template.name ?? '', includeScriptOutput: cfg.includeScriptOutput });
+  logExecutorInit(log, cfg, kube.namespace);
   const reporter = new TaskResultReporter(kubeTaskResultApi(kube), {
     nodeId: cfg.nodeId, workflowName: cfg.workflowName, workflowUid: cfg.workflowUid, instanceId: cfg.instanceId,
   }, log, { env: ctx.env });

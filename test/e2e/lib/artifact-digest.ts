@@ -17,6 +17,7 @@ export type ArtifactDigest =
   | { kind: 'zip'; entries: Entry[] }
   | { kind: 'raw'; size: number; sha256: string; text?: string }
   | { kind: 'dir'; objects: Record<string, ArtifactDigest> }
+  | { kind: 'executor-log'; messages: string[] }
   | { kind: 'missing'; error: string }
   | { kind: 'not-fetched'; reason: string };
 
@@ -24,7 +25,11 @@ const MAX_BYTES = 512 * 1024 * 1024;
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-async function tarEntries(buf: Buffer): Promise<Entry[]> {
+/** Text (no NUL byte) is hashed after `norm` (the run's generated names replaced); other bytes as they are. */
+export type Normalise = (text: string) => string;
+const hashOf = (b: Buffer, norm?: Normalise) => sha256(norm && !b.includes(0) ? Buffer.from(norm(b.toString('utf8'))) : b);
+
+async function tarEntries(buf: Buffer, norm?: Normalise): Promise<Entry[]> {
   const entries: Entry[] = [];
   const ex = tarStream.extract();
   const done = new Promise<void>((resolve, reject) => {
@@ -35,7 +40,7 @@ async function tarEntries(buf: Buffer): Promise<Entry[]> {
         const body = Buffer.concat(chunks);
         entries.push({
           name: h.name, type: h.type ?? 'file', mode: h.mode, uid: h.uid, gid: h.gid, uname: h.uname, gname: h.gname,
-          ...(h.linkname ? { linkname: h.linkname } : {}), size: body.length, ...(h.type === 'file' ? { sha256: sha256(body) } : {}),
+          ...(h.linkname ? { linkname: h.linkname } : {}), size: body.length, ...(h.type === 'file' ? { sha256: hashOf(body, norm) } : {}),
         });
         next();
       });
@@ -49,7 +54,7 @@ async function tarEntries(buf: Buffer): Promise<Entry[]> {
   return entries;
 }
 
-function zipEntries(buf: Buffer): Promise<Entry[]> {
+function zipEntries(buf: Buffer, norm?: Normalise): Promise<Entry[]> {
   return new Promise((resolve, reject) => {
     yauzl.fromBuffer(buf, { lazyEntries: true }, (err, zip) => {
       if (err || !zip) return reject(err ?? new Error('not a zip'));
@@ -67,7 +72,7 @@ function zipEntries(buf: Buffer): Promise<Entry[]> {
           rs.on('data', (c: Buffer) => chunks.push(c));
           rs.on('end', () => {
             const body = Buffer.concat(chunks);
-            entries.push({ name: e.fileName, type: 'file', mode: e.externalFileAttributes >>> 16, size: body.length, sha256: sha256(body) });
+            entries.push({ name: e.fileName, type: 'file', mode: e.externalFileAttributes >>> 16, size: body.length, sha256: hashOf(body, norm) });
             zip.readEntry();
           });
         });
@@ -82,18 +87,18 @@ function zipEntries(buf: Buffer): Promise<Entry[]> {
 const isTar = (b: Buffer) => b.length >= 512 && b.subarray(257, 262).toString('latin1') === 'ustar';
 
 /** The digest of one object's bytes. */
-export async function digestBytes(buf: Buffer): Promise<ArtifactDigest> {
+export async function digestBytes(buf: Buffer, norm?: Normalise): Promise<ArtifactDigest> {
   if (buf.length > 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     let plain: Buffer | null = null;
     try { plain = gunzipSync(buf); } catch { /* not gzip after all */ }
-    if (plain && isTar(plain)) return { kind: 'tgz', entries: await tarEntries(plain) };
+    if (plain && isTar(plain)) return { kind: 'tgz', entries: await tarEntries(plain, norm) };
   }
-  if (isTar(buf)) return { kind: 'tar', entries: await tarEntries(buf) };
+  if (isTar(buf)) return { kind: 'tar', entries: await tarEntries(buf, norm) };
   if (buf.length > 4 && buf.readUInt32LE(0) === 0x04034b50) {
-    try { return { kind: 'zip', entries: await zipEntries(buf) }; } catch { /* raw */ }
+    try { return { kind: 'zip', entries: await zipEntries(buf, norm) }; } catch { /* raw */ }
   }
   const text = buf.length <= 4096 && !buf.includes(0) ? buf.toString('utf8') : undefined;
-  return { kind: 'raw', size: buf.length, sha256: sha256(buf), ...(text !== undefined ? { text } : {}) };
+  return { kind: 'raw', size: buf.length, sha256: hashOf(buf, norm), ...(text !== undefined ? { text } : {}) };
 }
 
 /** One bucket (or container) of a store: read an object, list the keys under a prefix. */
@@ -104,19 +109,19 @@ export interface Bucket {
 }
 
 /** The digest of the object at key, or of every object under key/ when key names a directory. */
-export async function digestAt(bucket: Bucket, key: string, where: string): Promise<ArtifactDigest> {
+export async function digestAt(bucket: Bucket, key: string, where: string, norm?: Normalise): Promise<ArtifactDigest> {
   try {
     const body = await bucket.get(key);
     if (body) {
       if (body.length > MAX_BYTES) return { kind: 'missing', error: `object of ${body.length} bytes is too large to compare` };
-      return await digestBytes(body);
+      return await digestBytes(body, norm);
     }
     // Not an object: a directory saved as a prefix (archive: none), or nothing at all.
     const prefix = key.endsWith('/') ? key : `${key}/`;
     const objects: Record<string, ArtifactDigest> = {};
     for (const k of (await bucket.list(prefix)).sort()) {
       const b = await bucket.get(k);
-      if (b) objects[k.slice(prefix.length)] = await digestBytes(b);
+      if (b) objects[k.slice(prefix.length)] = await digestBytes(b, norm);
     }
     if (Object.keys(objects).length === 0) return { kind: 'missing', error: `no object ${key} and nothing under ${prefix} in ${where}` };
     return { kind: 'dir', objects };

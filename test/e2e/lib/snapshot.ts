@@ -26,14 +26,35 @@ export interface Snapshot {
   containers: Record<string, Record<string, ContainerSummary>> | { skipped: string };
 }
 
-/** Replace what differs by design between two runs of one workflow. */
-export function normalise<T>(value: T, wfName: string): T {
-  const text = JSON.stringify(value ?? null)
+/** Replace, in text, what differs by design between two runs of one workflow. */
+export function normaliseText(text: string, wfName: string): string {
+  return text
     .split(wfName).join('$WF')
     .replace(/(\$WF(?:-[a-z0-9-]*?)?)-\d{5,10}\b/g, '$1-#')
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uid>');
-  return JSON.parse(text) as T;
+}
+
+/** The same, over any JSON value. */
+export function normalise<T>(value: T, wfName: string): T {
+  return JSON.parse(normaliseText(JSON.stringify(value ?? null), wfName)) as T;
+}
+
+/** The templates a node may run: the workflow's own and those the controller stored (templateRefs). */
+function templateOf(n: Doc, wf: Doc): Doc | undefined {
+  const all = [...((wf.spec?.templates ?? []) as Doc[]), ...(Object.values(wf.status?.storedTemplates ?? {}) as Doc[])];
+  const name = n.templateName ?? n.templateRef?.template;
+  return all.find((t) => t.name === name);
+}
+
+/**
+ * The archived main.log of a resource or data template is the executor's own log: its field values (versions,
+ * the Go runtime) and Go's field order (a map's) differ by nature, so only the sequence of messages is compared.
+ */
+function executorLog(d: ArtifactDigest): ArtifactDigest {
+  if (d.kind !== 'raw' || d.text === undefined) return d;
+  const messages = d.text.split('\n').map((l) => /\bmsg=("(?:[^"\\]|\\.)*"|\S+)/.exec(l)?.[1]).filter((m): m is string => m !== undefined);
+  return { kind: 'executor-log', messages };
 }
 
 const GROUPS = new Set(['StepGroup', 'TaskGroup']);
@@ -110,7 +131,10 @@ export async function takeSnapshot(wf: Doc, stores: Stores): Promise<Snapshot> {
         continue;
       }
       const loc = await stores.locate(a, wf);
-      out.artifacts[akey] = 'reason' in loc ? { kind: 'not-fetched', reason: loc.reason } : normalise(await digestAt(loc.bucket, loc.key, loc.where), name);
+      if ('reason' in loc) { out.artifacts[akey] = { kind: 'not-fetched', reason: loc.reason }; continue; }
+      const d = normalise(await digestAt(loc.bucket, loc.key, loc.where, (t) => normaliseText(t, name)), name);
+      const t = templateOf(n, wf);
+      out.artifacts[akey] = a.name === 'main-logs' && (t?.resource || t?.data) ? executorLog(d) : d;
     }
   }
   const byId = new Map(Object.entries(nodes).map(([id, n]) => [id, nodeKey(n, name)]));

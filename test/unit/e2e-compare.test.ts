@@ -1,0 +1,54 @@
+// The e2e runner's deep comparison (test/e2e/lib): what counts as a difference and what is normalised away.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import tarStream from 'tar-stream';
+import { digestBytes } from '../e2e/lib/artifact-digest.ts';
+import { compareSnapshots, shape } from '../e2e/lib/compare.ts';
+import { normalise, normaliseText, type Snapshot } from '../e2e/lib/snapshot.ts';
+
+const snap = (over: Partial<Snapshot> = {}): Snapshot => ({ phase: 'Succeeded', message: '', nodes: {}, artifacts: {}, taskResults: {}, containers: {}, ...over });
+
+test('normalise: generated name, pod-name hashes, times and uids', () => {
+  assert.equal(normaliseText('wf-abc12 wf-abc12-main-1234567890 2026-12-02T18:00:01.5Z 0f8fad5b-d9cb-469f-a165-70867728950e', 'wf-abc12'), '$WF $WF-main-# <time> <uid>');
+  assert.deepEqual(normalise({ k: 'wf-abc12/wf-abc12-x-12345/main.log' }, 'wf-abc12'), { k: '$WF/$WF-x-#/main.log' });
+});
+
+test('identical snapshots: no difference; one changed exit code: one difference with its path', () => {
+  const a = snap({ nodes: { '$WF [Pod]': { phase: 'Succeeded', outputs: { exitCode: '0' } } } });
+  assert.deepEqual(compareSnapshots(a, structuredClone(a), false), []);
+  const b = snap({ nodes: { '$WF [Pod]': { phase: 'Succeeded', outputs: { exitCode: '1' } } } });
+  const d = compareSnapshots(a, b, false);
+  assert.equal(d.length, 1);
+  assert.equal(d[0]!.path, 'nodes.$WF [Pod].outputs.exitCode');
+  assert.deepEqual([d[0]!.go, d[0]!.ts], ['"0"', '"1"']);
+});
+
+test('random workflows: compared by shape, only for nodes that ended alike', () => {
+  const go = snap({ nodes: { 'a [Pod]': { phase: 'Succeeded', outputs: { result: '3' } }, 'b [Pod]': { phase: 'Failed', message: 'Error (exit code 1)' } } });
+  const ts = snap({ nodes: { 'a [Pod]': { phase: 'Succeeded', outputs: { result: '5' } }, 'b [Pod]': { phase: 'Succeeded' } } });
+  assert.deepEqual(compareSnapshots(go, ts, true), []);
+  const typeChanged = snap({ nodes: { 'a [Pod]': { phase: 'Succeeded', outputs: { result: 5 } }, 'b [Pod]': { phase: 'Succeeded' } } });
+  assert.equal(compareSnapshots(go, typeChanged, true)[0]?.path, 'nodes(shape).a [Pod].outputs.result');
+  assert.deepEqual(shape({ x: [1, 'a', null] }), { x: ['number', 'string', 'null'] });
+  // the workflow's phase still counts
+  assert.equal(compareSnapshots(go, { ...ts, phase: 'Failed' }, true)[0]?.path, 'phase');
+});
+
+test('artifact digests: tar entries without mtime, text hashed after normalisation', async () => {
+  const pack = tarStream.pack();
+  pack.entry({ name: 'f.txt', mode: 0o644, mtime: new Date(1000) }, 'hello wf-abc12\n');
+  pack.entry({ name: 'l', type: 'symlink', linkname: 'f.txt', mtime: new Date(2000) });
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack) chunks.push(c as Buffer);
+  const tgz = gzipSync(Buffer.concat(chunks));
+  const d = await digestBytes(tgz, (t) => normaliseText(t, 'wf-abc12'));
+  assert.equal(d.kind, 'tgz');
+  const entries = (d as { entries: { name: string; type: string; sha256?: string; linkname?: string }[] }).entries;
+  assert.deepEqual(entries.map((e) => [e.name, e.type, e.linkname]), [['f.txt', 'file', undefined], ['l', 'symlink', 'f.txt']]);
+  const raw1 = await digestBytes(Buffer.from('x wf-abc12\n'), (t) => normaliseText(t, 'wf-abc12'));
+  const raw2 = await digestBytes(Buffer.from('x wf-zzz99\n'), (t) => normaliseText(t, 'wf-zzz99'));
+  assert.equal(raw1.kind, 'raw');
+  assert.deepEqual(raw1, { ...raw2, text: (raw1 as { text?: string }).text }, 'same content once the names are normalised');
+});
