@@ -18,6 +18,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { load } from 'js-yaml';
 import { functions, packageStrings, tokenize, type GoToken } from './go-source.ts';
+import { walk } from './examples.ts';
 
 /** The Go test files whose workflows exercise the executor (issue 9). */
 export const ARGO_TEST_FILES = [
@@ -238,15 +239,6 @@ export function extractArgoTests(dir: string, files: readonly string[] = ARGO_TE
   return out;
 }
 
-function walk(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...walk(p));
-    else if (/\.(ya?ml|json)$/.test(name)) out.push(p);
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Ported assertions

@@ -37,7 +37,8 @@ export const LOCAL_IMAGES = new Set([
   'argoproj/argosay:v2', 'argoproj/argosay:v1', 'docker/whalesay', 'docker/whalesay:latest',
 ]);
 
-function walk(dir: string): string[] {
+/** Every manifest file (.yaml, .yml, .json) under dir, sorted. */
+export function walk(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
