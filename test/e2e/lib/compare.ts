@@ -13,7 +13,16 @@ export interface Difference { path: string; go: string; ts: string; intended?: s
  * Differences docs/compatibility.md explains: for one workflow (id) or all, a path pattern and the
  * reason (its row there).
  */
-export const INTENDED: { id?: string; path: RegExp; reason: string }[] = [];
+export const INTENDED: { id?: string; path: RegExp; reason: string }[] = [
+  // docs/compatibility.md, "End to end": a shutdown fails the node at once; whether the stopped main's exit
+  // code (its TaskResult) reaches the node before the workflow completes is a race in the controller that
+  // the faster executor wins more often (ours exits within milliseconds of the signal, Go's emissary polls
+  // wait4 once a second). The TaskResults and container statuses themselves are compared once the pods end.
+  ...['scenario/terminate.yaml', 'scenario/stop-exit-handler.yaml'].map((id) => ({
+    id, path: /^nodes\.\$WF \[Pod\]\.outputs\.exitCode$/,
+    reason: "shutdown race in the controller: the stopped main's exit code may arrive after the node was failed",
+  })),
+];
 
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v)) ?? 'undefined';

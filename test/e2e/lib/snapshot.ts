@@ -10,7 +10,7 @@
  */
 import { azureBucket, digestAt, gcsBucket, s3Bucket, s3Client, type ArtifactDigest, type Bucket } from './artifact-digest.ts';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { kubectlJson, stackEnv } from './env.ts';
+import { kubectlJson, sleep, stackEnv } from './env.ts';
 import type { Doc } from './examples.ts';
 
 export interface NodeSummary { phase: string; message?: string; outputs?: unknown }
@@ -115,8 +115,28 @@ export function gcStrategy(a: Doc, wf: Doc): string {
   return a.artifactGC?.strategy || wf.spec?.artifactGC?.strategy || '';
 }
 
+/** The workflow's own pods (a node's), not the artifact GC pods the controller adds on completion. */
+function nodePods(name: string): Doc[] {
+  const pods = kubectlJson<Doc>(['get', 'pods', '-l', `workflows.argoproj.io/workflow=${name}`]);
+  return ((pods?.items ?? []) as Doc[]).filter((p) => p.metadata.annotations?.['workflows.argoproj.io/node-name']);
+}
+
+const finished = (p: Doc) => ['Succeeded', 'Failed'].includes(p.status?.phase)
+  || [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])].every((c: Doc) => c.state?.terminated);
+
+/**
+ * A workflow can end before its pods do: a shutdown fails the node at once, while the stopped containers
+ * still exit and the wait container still reports. Read the store, the TaskResults and the container
+ * statuses only once every pod has finished (at most 60 s), so that the comparison does not race them.
+ */
+async function podsFinished(name: string): Promise<void> {
+  const until = Date.now() + 60_000;
+  while (Date.now() < until && !nodePods(name).every(finished)) await sleep(1000);
+}
+
 export async function takeSnapshot(wf: Doc, stores: Stores): Promise<Snapshot> {
   const name = wf.metadata.name as string;
+  await podsFinished(name);
   const nodes = (wf.status?.nodes ?? {}) as Record<string, Doc>;
   const out: Snapshot = { phase: wf.status?.phase ?? '', message: normalise(wf.status?.message ?? '', name), nodes: {}, artifacts: {}, taskResults: {}, containers: {} };
   for (const n of Object.values(nodes)) {
@@ -146,9 +166,8 @@ export async function takeSnapshot(wf: Doc, stores: Stores): Promise<Snapshot> {
   if (wf.spec?.podGC) {
     out.containers = { skipped: `podGC ${JSON.stringify(wf.spec.podGC)}: pods may be gone before they are read` };
   } else {
-    const pods = kubectlJson<Doc>(['get', 'pods', '-l', `workflows.argoproj.io/workflow=${name}`]);
     const containers: Record<string, Record<string, ContainerSummary>> = {};
-    for (const p of (pods?.items ?? []) as Doc[]) {
+    for (const p of nodePods(name)) {
       const node = normalise(p.metadata.annotations?.['workflows.argoproj.io/node-name'] ?? p.metadata.name, name);
       const statuses: Record<string, ContainerSummary> = {};
       for (const c of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])] as Doc[]) {
