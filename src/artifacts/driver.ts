@@ -20,6 +20,14 @@ export class ArtifactNotFoundError extends Error {
   readonly notFound = true;
 }
 
+/** Go's `context.Canceled` ("context canceled"), possibly wrapped the way the Go driver's client wraps it. */
+export class CanceledError extends Error {
+  readonly canceled = true;
+  constructor(message = 'context canceled') { super(message); }
+}
+
+export const isCanceled = (err: unknown): boolean => (err as { canceled?: unknown } | null)?.canceled === true;
+
 export interface TransferProgress {
   /** Called with the cumulative number of bytes moved, at most every few hundred ms. */
   (bytes: number, totalBytes?: number): void;
@@ -30,9 +38,13 @@ export interface ArtifactDriver {
    * Optional: connect before the first operation (plugins: wait for the socket, then a READY connection). Its
    * errors are driver-creation errors, reported unwrapped as Go's InitDriver does; `openDriver` calls it.
    */
-  open?(): Promise<void>;
-  /** Download `artifact` to `path` (a file, or a directory for directory keys). */
-  load(artifact: Artifact, path: string, progress?: TransferProgress): Promise<void>;
+  open?(signal?: AbortSignal): Promise<void>;
+  /**
+   * Download `artifact` to `path` (a file, or a directory for directory keys). `signal` is Go's context: drivers
+   * whose Go counterpart honours the context stop their transfer when it aborts and fail with Go's text for a
+   * canceled context (see CanceledError); the others ignore it, as in Go.
+   */
+  load(artifact: Artifact, path: string, progress?: TransferProgress, signal?: AbortSignal): Promise<void>;
   /** Upload the local file or directory at `path` to `artifact`'s location. */
   save(path: string, artifact: Artifact, progress?: TransferProgress): Promise<void>;
   /**
