@@ -20,13 +20,22 @@ export class ArtifactNotFoundError extends Error {
   readonly notFound = true;
 }
 
-/** Go's `context.Canceled` ("context canceled"), possibly wrapped the way the Go driver's client wraps it. */
+/** A load its context canceled, worded as the Go driver's client words it (see cancelCause). */
 export class CanceledError extends Error {
   readonly canceled = true;
-  constructor(message = 'context canceled') { super(message); }
 }
 
 export const isCanceled = (err: unknown): boolean => (err as { canceled?: unknown } | null)?.canceled === true;
+
+/**
+ * Go's context.Cause of a canceled context, which net/http (hence the HTTP and S3 drivers) reports instead of
+ * `context canceled`: the abort reason's message — `terminated signal received` after SIGTERM (Go 1.26
+ * signal.NotifyContext), the first error after an errgroup failure — or `context canceled` without one.
+ */
+export function cancelCause(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  return r instanceof Error && !(r.name === 'AbortError') && r.message !== '' ? r.message : 'context canceled';
+}
 
 export interface TransferProgress {
   /** Called with the cumulative number of bytes moved, at most every few hundred ms. */

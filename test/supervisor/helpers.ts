@@ -106,3 +106,54 @@ export class InitlessPod {
 
   cleanup(): void { this.sim.cleanup(); }
 }
+
+/**
+ * The TaskResult `name` as the apiserver last showed it before any deletion: a watch opened before the executor
+ * starts. Needed when a kube-controller-manager shares the apiserver (the e2e cluster): its garbage collector deletes
+ * a TaskResult whose owner Workflow (our fake ARGO_WORKFLOW_UID) does not exist, often before a GET could see it.
+ */
+export interface TaskResultWatch {
+  /** The object of the last ADDED/MODIFIED event. */
+  last(): Record<string, any> | undefined;
+  /** Whether a DELETED event came (the garbage collector, or the test's own cleanup). */
+  deleted(): boolean;
+  events: string[];
+  close(): void;
+}
+
+export async function watchTaskResult(name: string): Promise<TaskResultWatch> {
+  const { admin } = await import('../wait/helpers.ts');
+  const { NAMESPACE } = await import('../support/pod-sim.ts');
+  const { request } = await import('node:https');
+  const opts: import('node:https').RequestOptions = {
+    method: 'GET', hostname: admin.server.hostname, port: admin.server.port, headers: { Accept: 'application/json' },
+    path: `/apis/argoproj.io/v1alpha1/namespaces/${NAMESPACE}/workflowtaskresults?watch=true&fieldSelector=${encodeURIComponent(`metadata.name=${name}`)}`,
+  };
+  await admin.kc.applyToHTTPSOptions(opts);
+  let latest: Record<string, any> | undefined;
+  let gone = false;
+  const events: string[] = [];
+  let buf = '';
+  const req = request(opts);
+  const ready = new Promise<void>((resolve, reject) => {
+    req.on('error', reject);
+    req.on('response', (res) => {
+      if (res.statusCode !== 200) { reject(new Error(`watch taskresults: ${res.statusCode}`)); return; }
+      res.setEncoding('utf8').on('data', (d: string) => {
+        buf += d;
+        for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+          const ev = JSON.parse(buf.slice(0, i)) as { type: string; object: Record<string, any> };
+          buf = buf.slice(i + 1);
+          events.push(`${ev.type} completed=${ev.object?.metadata?.labels?.['workflows.argoproj.io/report-outputs-completed']}`);
+          if (ev.type === 'ADDED' || ev.type === 'MODIFIED') latest = ev.object;
+          if (ev.type === 'DELETED') gone = true;
+        }
+      });
+      res.on('error', () => undefined);
+      resolve();
+    });
+  });
+  req.end();
+  await ready;
+  return { last: () => latest, deleted: () => gone, events, close: () => { req.destroy(); } };
+}

@@ -14,7 +14,7 @@ import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders 
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import type { Artifact } from '../../core/template.ts';
-import { ArtifactNotFoundError, CanceledError, type ArtifactDriver, type DriverContext, type TransferProgress } from '../driver.ts';
+import { ArtifactNotFoundError, CanceledError, cancelCause, type ArtifactDriver, type DriverContext, type TransferProgress } from '../driver.ts';
 import { DELETE_NOT_SUPPORTED, NotImplementedError, NotSupportedError } from '../common.ts';
 import { hasSecret, readSecret, type SecretKeySelector } from '../secrets.ts';
 
@@ -55,12 +55,12 @@ function basic(user: string, pass: string): string {
   return `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 }
 
-/** Go's url.Error text for a request its context canceled: `Get "<url>": context canceled`. */
-const canceledRequest = (method: string, url: string): CanceledError =>
-  new CanceledError(`${method.slice(0, 1)}${method.slice(1).toLowerCase()} ${JSON.stringify(url)}: context canceled`);
+/** Go's url.Error text for a request its context canceled before the response: `Get "<url>": <cause>`. */
+const canceledRequest = (method: string, url: string, signal: AbortSignal): CanceledError =>
+  new CanceledError(`${method.slice(0, 1)}${method.slice(1).toLowerCase()} ${JSON.stringify(url)}: ${cancelCause(signal)}`);
 
 async function send(method: string, url: string, opts: Options, body: Body, onBody?: (n: number) => void, signal?: AbortSignal): Promise<{ res: IncomingMessage; url: string }> {
-  if (signal?.aborted) throw canceledRequest(method, url);
+  if (signal?.aborted) throw canceledRequest(method, url, signal);
   let current = new URL(url);
   let authorization = opts.authorization;
   if (opts.oauth2) authorization = `Bearer ${await opts.oauth2()}`;
@@ -78,7 +78,7 @@ async function send(method: string, url: string, opts: Options, body: Body, onBo
     const currentUrl = hop === 0 ? url : current.toString();
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = (isHttps ? httpsRequest : httpRequest)(current, { method, headers, ...(isHttps && opts.agent ? { agent: opts.agent } : {}), ...(signal ? { signal } : {}) }, resolve);
-      req.on('error', (err) => reject(signal?.aborted ? canceledRequest(method, currentUrl) : err));
+      req.on('error', (err) => reject(signal?.aborted ? canceledRequest(method, currentUrl, signal) : err));
       if (body.kind === 'file') {
         const rs = createReadStream(body.path, { highWaterMark: 1 << 20 });
         let n = 0;
@@ -183,8 +183,8 @@ export class HttpArtifactDriver implements ArtifactDriver {
       await (signal ? pipeline(res, out, { signal }) : pipeline(res, out));
     } catch (err) {
       await rm(path, { force: true });
-      // Go: io.Copy from a body whose request context was canceled returns context.Canceled itself.
-      if (signal?.aborted) throw new CanceledError();
+      // Go: io.Copy from a body whose request context was canceled returns the context's cause itself.
+      if (signal?.aborted) throw new CanceledError(cancelCause(signal));
       throw new Error(`loading content from ${url} failed: ${(err as Error).message}`);
     }
     progress?.(n, Number.isFinite(total) ? total : undefined);

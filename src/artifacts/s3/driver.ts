@@ -21,7 +21,7 @@ import {
   type BucketLocationConstraint,
 } from '@aws-sdk/client-s3';
 import type { Artifact } from '../../core/template.ts';
-import { ArtifactNotFoundError, CanceledError, type ArtifactDriver, type DriverContext, type SaveStreamOptions, type TransferProgress } from '../driver.ts';
+import { ArtifactNotFoundError, CanceledError, cancelCause, type ArtifactDriver, type DriverContext, type SaveStreamOptions, type TransferProgress } from '../driver.ts';
 import { contentTypeFor } from '../content-type.ts';
 import { executorBackoff, isTransientNetworkError, withRetry } from '../retry.ts';
 import { createS3, type S3Location, type S3Setup } from './client.ts';
@@ -143,8 +143,8 @@ export class S3ArtifactDriver implements ArtifactDriver {
 
   /**
    * `signal` is Go's ctx of minio-go's requests: every request of the load is aborted with it, no retry follows,
-   * and the load fails with Go's `failed to get file: context canceled` (Go's text while the body streams; a
-   * cancel before the response headers reads `failed to get file: Get "<url>": context canceled` there).
+   * and the load fails with Go's `failed to get file: <cause>` (cancelCause; Go's text while the body streams — a
+   * cancel before the response headers reads `failed to get file: Get "<url>": <cause>` there).
    */
   async load(artifact: Artifact, path: string, progress?: TransferProgress, signal?: AbortSignal): Promise<void> {
     const { s3, key } = this.#setup(artifact);
@@ -170,7 +170,7 @@ export class S3ArtifactDriver implements ArtifactDriver {
       }, (err, attempt, delay) =>
         this.#ctx.log.warn(`transient S3 error, retrying (attempt ${attempt}) in ${Math.round(delay)}ms: ${(err as Error).message}`));
     } catch (err) {
-      if (signal?.aborted) throw new CanceledError('failed to get file: context canceled');
+      if (signal?.aborted) throw new CanceledError(`failed to get file: ${cancelCause(signal)}`);
       throw err;
     }
   }

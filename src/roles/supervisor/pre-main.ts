@@ -5,7 +5,7 @@
  * the first failure cancels the others and wins. The executable
  * is not copied: main runs it from the argoexec-bin image volume.
  */
-import { CanceledError, type DriverContext } from '../../artifacts/driver.ts';
+import type { DriverContext } from '../../artifacts/driver.ts';
 import type { Template } from '../../core/template.ts';
 import { stageFiles, writeTemplate } from '../init/command.ts';
 import { loadInputArtifacts } from '../init/input-artifacts.ts';
@@ -27,15 +27,19 @@ export async function runPreMain(template: Template, driverCtx: DriverContext, p
   process.umask(0);
   try { writeTemplate(template); } catch (err) { throw prefixed('failed to write template: ', err); }
   try { stageFiles(template); } catch (err) { throw prefixed('failed to stage files: ', err); }
+  // errgroup.WithContext: context.WithCancelCause under the root context. Its cause is the root's (SIGTERM) or the
+  // first error; drivers over net/http report that cause (cancelCause).
   const group = new AbortController();
-  const cancel = (): void => group.abort(new CanceledError());
+  const cancel = (): void => group.abort(terminated?.reason);
   if (terminated?.aborted) cancel();
   terminated?.addEventListener('abort', cancel, { once: true });
   let first: Error | undefined;
   const run = (pluginName: string, prefix: string): Promise<void> =>
     loadInputArtifacts(template, driverCtx, pluginName, group.signal).catch((err: unknown) => {
-      first ??= prefixed(prefix, err);
-      cancel();
+      if (!first) {
+        first = prefixed(prefix, err);
+        if (!group.signal.aborted) group.abort(first);
+      }
     });
   try {
     await Promise.all([

@@ -1,0 +1,148 @@
+/**
+ * lifecycle §9: the supervisor's input loads share one context (cmd/argoexec/commands/supervisor.go
+ * runSupervisorPreMain: errgroup.WithContext over one group for the non-plugin inputs — loaded one after the other,
+ * workflow/executor/executor.go loadArtifacts — plus one group per plugin). SIGTERM (main.go signal.NotifyContext)
+ * or the first failing group cancels every load still in flight; g.Wait returns the first error, which becomes the
+ * `FAILED\n<error>` marker, the termination message and exit 64 (main.go), after PostMain(preMainFailed).
+ *
+ * Each scenario runs with our executor and with the Go reference v4.1.2 ($REFERENCE_ARGOEXEC) in the same simulated
+ * init-less pod and must give the same marker, which the test spells out from the Go source:
+ *   - net/http: a request whose context is canceled before the response fails with url.Error
+ *     `Get "<url>": context canceled`; a body read after it fails with `context canceled` (io.Copy in http.go Load);
+ *   - http.go: 404 → errors.New(CodeNotFound, res.Status) → `404 Not Found`;
+ *   - plugin.go NewDriver: a stat error other than "does not exist" fails at once; a missing socket is waited for
+ *     (up to 120 s) unless the context is canceled.
+ * Real go-httpbin (/delay, /drip, /status), real apiserver; nothing mocked.
+ */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { GO_EXECUTOR, STACK, TS_EXECUTOR, type Executor } from '../support/pod-sim.ts';
+import { until } from '../support/emissary.ts';
+import { deleteTaskResult } from '../wait/helpers.ts';
+import { InitlessPod, watchTaskResult } from './helpers.ts';
+
+const HTTPBIN = STACK.HTTPBIN_URL ?? 'http://127.0.0.1:9100';
+const COMPLETED = 'workflows.argoproj.io/report-outputs-completed';
+const ENGINES: Executor[] = [TS_EXECUTOR, GO_EXECUTOR];
+/** The container's deadline: far below the 120 s plugin socket wait; a supervisor that does not cancel is SIGKILLed. */
+const DEADLINE_MS = 60_000;
+
+function sizeOf(file: string): number {
+  try { return statSync(file).size; } catch { return -1; }
+}
+
+async function sigtermMidDownload(t: TestContext, engine: Executor, url: string, started: (pod: InitlessPod) => boolean, expected: string): Promise<void> {
+  const template = {
+    name: 'slow', container: { image: 'x' },
+    inputs: { artifacts: [{ name: 'slow', path: '/in/slow', http: { url } }] },
+    outputs: { parameters: [{ name: 'p', valueFrom: { path: '/tmp/p' } }] }, // something to report: PostMain's TaskResult
+  };
+  const pod = new InitlessPod({ template, executor: engine });
+  const taskResult = await watchTaskResult(pod.nodeId);
+  try {
+    const sup = pod.startSupervisor({}, DEADLINE_MS);
+    const main = pod.startMain(['sh', '-c', 'echo ran > /tmp/p'], {}, DEADLINE_MS);
+    await until(() => started(pod), 20_000, `the download of ${url} (${engine.name})`);
+    process.kill(sup.pid1(), 'SIGTERM');
+    const [s, m] = await Promise.all([sup.done, main.done]);
+
+    const status = readFileSync(pod.path('var-run-argo', 'status'), 'utf8');
+    assert.equal(status, `FAILED\n${expected}`, `${engine.name}: ${s.stderr}`);
+    assert.equal(s.signal, null, `${engine.name}: ended by itself, no SIGKILL`);
+    assert.equal(s.code, 64, `${engine.name}: ${s.stderr}`);
+    assert.equal(pod.terminationMessage('supervisor'), expected);
+    assert.equal(m.code, 65, `${engine.name}: ${m.stderr}`);
+    assert.equal(pod.terminationMessage('main'), `supervisor reported pre-main failure: ${expected}`);
+    assert.equal(existsSync(pod.path('tmp-main', 'p')), false, 'the command never ran');
+    assert.equal(existsSync(pod.path('input-artifacts', 'slow')), false, `${engine.name}: nothing at the destination`);
+    // ReportOutputs (created, completed=false) then FinalizeOutput (completed=true), both before the executor exited.
+    const finalized = (): boolean => taskResult.last()?.metadata?.labels?.[COMPLETED] === 'true';
+    // (InitializeOutput creates it empty first; ReportOutputs patches — or re-creates — it with the outputs.)
+    const reported = (): boolean => taskResult.last()?.outputs !== undefined;
+    await until(() => reported() && (finalized() || taskResult.deleted()), 10_000, `the reported TaskResult (${engine.name})`)
+      .catch((err: unknown) => assert.fail(`${(err as Error).message}; watch events: ${taskResult.events.join(', ')}\n${s.stderr}`));
+    assert.deepEqual(taskResult.last()?.outputs, { parameters: [{ name: 'p', valueFrom: { path: '/tmp/p' } }] }, `${engine.name}: the template's outputs, no values`);
+    if (!finalized()) {
+      // Only a kube-controller-manager sharing the apiserver (the e2e cluster) deletes it: its garbage collector
+      // removes a TaskResult whose owner Workflow (our fake ARGO_WORKFLOW_UID) does not exist, before the patch.
+      t.diagnostic(`${engine.name}: the TaskResult was garbage-collected before FinalizeOutput (${taskResult.events.join(', ')}): completed=true not observed`);
+    }
+    await deleteTaskResult(pod.nodeId);
+  } finally {
+    taskResult.close();
+    pod.cleanup();
+  }
+}
+
+for (const engine of ENGINES) {
+  test(`9 (${engine.name}): SIGTERM while the request waits for its response → FAILED with net/http's error for the canceled request, exit 64`, async (t) => {
+    const url = `${HTTPBIN}/delay/10`;
+    // The template is written before the loads start; whenever SIGTERM lands from there on, the request fails the same way.
+    await sigtermMidDownload(t, engine, url, (pod) => existsSync(pod.path('var-run-argo', 'template')),
+      `failed to load non-plugin input artifacts: artifact slow failed to load: Get "${url}": terminated signal received`);
+  });
+
+  test(`9 (${engine.name}): SIGTERM while the body streams → FAILED "… failed to load: terminated signal received", the partial file never reaches the destination`, async (t) => {
+    const url = `${HTTPBIN}/drip?duration=10&numbytes=10&code=200&delay=0`;
+    // Both write the body into <dest>.tmp as it arrives: a first byte there means the body is streaming.
+    await sigtermMidDownload(t, engine, url, (pod) => sizeOf(pod.path('input-artifacts', 'slow.tmp')) > 0,
+      'failed to load non-plugin input artifacts: artifact slow failed to load: terminated signal received');
+  });
+
+  test(`9 (${engine.name}): a plugin group failing at once cancels the slow non-plugin download; its error wins`, async () => {
+    const plugin = { name: 'my-plugin', configuration: '{}', key: 'k' };
+    const template = {
+      name: 'x', container: { image: 'x' },
+      inputs: { artifacts: [
+        { name: 'slow', path: '/in/slow', http: { url: `${HTTPBIN}/delay/10` } },
+        { name: 'fromplugin', path: '/in/p', plugin },
+      ] },
+    };
+    const pod = new InitlessPod({ template, executor: engine });
+    try {
+      // /tmp/artifact-plugins/my-plugin is a file: stat of its socket fails with ENOTDIR at once.
+      mkdirSync(pod.path('tmp-supervisor', 'artifact-plugins'));
+      writeFileSync(pod.path('tmp-supervisor', 'artifact-plugins/my-plugin'), '');
+      mkdirSync(pod.path('var-run-argo', 'ctr/main'), { recursive: true });
+      writeFileSync(pod.path('var-run-argo', 'ctr/main/exitcode'), '65');
+      const s = await pod.startSupervisor({ ARGO_INPUT_ARTIFACT_PLUGIN_NAMES: 'my-plugin' }, DEADLINE_MS).done;
+      const socket = '/tmp/artifact-plugins/my-plugin/socket';
+      const expected = `failed to load input artifacts from plugin "my-plugin": failed to create plugin driver for my-plugin: plugin my-plugin cannot stat unix socket at "${socket}": stat ${socket}: not a directory`;
+      assert.equal(readFileSync(pod.path('var-run-argo', 'status'), 'utf8'), `FAILED\n${expected}`, `${engine.name}: ${s.stderr}`);
+      assert.equal(s.code, 64, `${engine.name}: ${s.stderr}`);
+      assert.equal(pod.terminationMessage('supervisor'), expected);
+      // Had the download not been canceled, g.Wait would have waited for it and renamed it into place.
+      assert.equal(existsSync(pod.path('input-artifacts', 'slow')), false, `${engine.name}: the slow download was canceled`);
+      await deleteTaskResult(pod.nodeId);
+    } finally {
+      pod.cleanup();
+    }
+  });
+
+  test(`9 (${engine.name}): a 404 in the non-plugin group cancels a plugin group still waiting for its socket; the 404 wins`, async () => {
+    const plugin = { name: 'late-plugin', configuration: '{}', key: 'k' };
+    const template = {
+      name: 'x', container: { image: 'x' },
+      inputs: { artifacts: [
+        { name: 'missing', path: '/in/m', http: { url: `${HTTPBIN}/status/404` } },
+        { name: 'fromplugin', path: '/in/p', plugin },
+      ] },
+    };
+    const pod = new InitlessPod({ template, executor: engine });
+    try {
+      mkdirSync(pod.path('var-run-argo', 'ctr/main'), { recursive: true });
+      writeFileSync(pod.path('var-run-argo', 'ctr/main/exitcode'), '65');
+      // No socket ever appears: without the cancel the plugin group would wait 120 s, past the container's deadline.
+      const s = await pod.startSupervisor({ ARGO_INPUT_ARTIFACT_PLUGIN_NAMES: 'late-plugin' }, DEADLINE_MS).done;
+      const expected = 'failed to load non-plugin input artifacts: artifact missing failed to load: 404 Not Found';
+      assert.equal(readFileSync(pod.path('var-run-argo', 'status'), 'utf8'), `FAILED\n${expected}`, `${engine.name}: ${s.stderr}`);
+      assert.equal(s.signal, null, `${engine.name}: ended by itself`);
+      assert.equal(s.code, 64, `${engine.name}: ${s.stderr}`);
+      assert.equal(pod.terminationMessage('supervisor'), expected);
+      await deleteTaskResult(pod.nodeId);
+    } finally {
+      pod.cleanup();
+    }
+  });
+}
