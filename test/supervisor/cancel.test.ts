@@ -24,10 +24,9 @@ import { credsFor, ctxFor, s3Artifact, s3Servers, tmp, uniq } from '../artifacts
 import { GO_EXECUTOR, STACK, TS_EXECUTOR, type Executor } from '../support/pod-sim.ts';
 import { until } from '../support/emissary.ts';
 import { deleteTaskResult } from '../wait/helpers.ts';
-import { InitlessPod, watchTaskResult } from './helpers.ts';
+import { InitlessPod, reportedTaskResult, watchTaskResult } from './helpers.ts';
 
 const HTTPBIN = STACK.HTTPBIN_URL ?? 'http://127.0.0.1:9100';
-const COMPLETED = 'workflows.argoproj.io/report-outputs-completed';
 const ENGINES: Executor[] = [TS_EXECUTOR, GO_EXECUTOR];
 /** The container's deadline: far below the 120 s plugin socket wait; a supervisor that does not cancel is SIGKILLed. */
 const DEADLINE_MS = 60_000;
@@ -60,18 +59,9 @@ async function sigtermMidDownload(t: TestContext, engine: Executor, url: string,
     assert.equal(pod.terminationMessage('main'), `supervisor reported pre-main failure: ${expected}`);
     assert.equal(existsSync(pod.path('tmp-main', 'p')), false, 'the command never ran');
     assert.equal(existsSync(pod.path('input-artifacts', 'slow')), false, `${engine.name}: nothing at the destination`);
-    // ReportOutputs (created, completed=false) then FinalizeOutput (completed=true), both before the executor exited.
-    const finalized = (): boolean => taskResult.last()?.metadata?.labels?.[COMPLETED] === 'true';
-    // (InitializeOutput creates it empty first; ReportOutputs patches — or re-creates — it with the outputs.)
-    const reported = (): boolean => taskResult.last()?.outputs !== undefined;
-    await until(() => reported() && (finalized() || taskResult.deleted()), 10_000, `the reported TaskResult (${engine.name})`)
-      .catch((err: unknown) => assert.fail(`${(err as Error).message}; watch events: ${taskResult.events.join(', ')}\n${s.stderr}`));
-    assert.deepEqual(taskResult.last()?.outputs, { parameters: [{ name: 'p', valueFrom: { path: '/tmp/p' } }] }, `${engine.name}: the template's outputs, no values`);
-    if (!finalized()) {
-      // Only a kube-controller-manager sharing the apiserver (the e2e cluster) deletes it: its garbage collector
-      // removes a TaskResult whose owner Workflow (our fake ARGO_WORKFLOW_UID) does not exist, before the patch.
-      t.diagnostic(`${engine.name}: the TaskResult was garbage-collected before FinalizeOutput (${taskResult.events.join(', ')}): completed=true not observed`);
-    }
+    // InitializeOutput creates it empty; ReportOutputs patches (or re-creates) it with the outputs; FinalizeOutput labels it.
+    const tr = await reportedTaskResult(taskResult, t, engine.name);
+    assert.deepEqual(tr.outputs, { parameters: [{ name: 'p', valueFrom: { path: '/tmp/p' } }] }, `${engine.name}: the template's outputs, no values`);
     await deleteTaskResult(pod.nodeId);
   } finally {
     taskResult.close();

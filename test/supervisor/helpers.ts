@@ -115,7 +115,7 @@ export class InitlessPod {
 export interface TaskResultWatch {
   /** The object of the last ADDED/MODIFIED event. */
   last(): Record<string, any> | undefined;
-  /** Whether a DELETED event came (the garbage collector, or the test's own cleanup). */
+  /** Whether the last event was DELETED (the garbage collector, or the test's own cleanup). */
   deleted(): boolean;
   events: string[];
   close(): void;
@@ -145,7 +145,7 @@ export async function watchTaskResult(name: string): Promise<TaskResultWatch> {
           const ev = JSON.parse(buf.slice(0, i)) as { type: string; object: Record<string, any> };
           buf = buf.slice(i + 1);
           events.push(`${ev.type} completed=${ev.object?.metadata?.labels?.['workflows.argoproj.io/report-outputs-completed']}`);
-          if (ev.type === 'ADDED' || ev.type === 'MODIFIED') latest = ev.object;
+          if (ev.type === 'ADDED' || ev.type === 'MODIFIED') { latest = ev.object; gone = false; }
           if (ev.type === 'DELETED') gone = true;
         }
       });
@@ -156,4 +156,20 @@ export async function watchTaskResult(name: string): Promise<TaskResultWatch> {
   req.end();
   await ready;
   return { last: () => latest, deleted: () => gone, events, close: () => { req.destroy(); } };
+}
+
+/**
+ * After the executor exited: the TaskResult as ReportOutputs left it (the last version with `outputs`), and whether
+ * FinalizeOutput's `report-outputs-completed=true` was seen. It must have been, unless the garbage collector of a
+ * kube-controller-manager sharing the apiserver deleted the object first (see watchTaskResult): then the test says
+ * so in a diagnostic instead.
+ */
+export async function reportedTaskResult(w: TaskResultWatch, t: { diagnostic(msg: string): void }, what: string): Promise<Record<string, any>> {
+  const { until } = await import('../support/emissary.ts');
+  const completed = (): boolean => w.last()?.metadata?.labels?.['workflows.argoproj.io/report-outputs-completed'] === 'true';
+  const reported = (): boolean => w.last()?.outputs !== undefined || completed();
+  await until(() => reported() && (completed() || w.deleted()), 10_000, `the reported TaskResult (${what})`)
+    .catch((err: unknown) => { throw new Error(`${(err as Error).message}; watch events: ${w.events.join(', ')}`); });
+  if (!completed()) t.diagnostic(`${what}: the TaskResult was garbage-collected before FinalizeOutput (${w.events.join(', ')}): completed=true not observed`);
+  return w.last() as Record<string, any>;
 }
