@@ -25,8 +25,6 @@ export class CanceledError extends Error {
   readonly canceled = true;
 }
 
-export const isCanceled = (err: unknown): boolean => (err as { canceled?: unknown } | null)?.canceled === true;
-
 /**
  * Go's context.Cause of a canceled context, which net/http (hence the HTTP and S3 drivers) reports instead of
  * `context canceled`: the abort reason's message — `terminated signal received` after SIGTERM (Go 1.26

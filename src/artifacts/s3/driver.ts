@@ -133,8 +133,9 @@ export class S3ArtifactDriver implements ArtifactDriver {
     return out;
   }
 
-  #retry<T>(fn: () => Promise<T>): Promise<T> {
-    return withRetry(executorBackoff(this.#ctx.env), (err) => isTransientS3Error(err, this.#ctx.env), fn, (err, attempt, delay) =>
+  /** ExecutorRetry on transient S3 errors; never once `signal` (the load's context) has aborted. */
+  #retry<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return withRetry(executorBackoff(this.#ctx.env), (err) => !signal?.aborted && isTransientS3Error(err, this.#ctx.env), fn, (err, attempt, delay) =>
       this.#ctx.log.warn(`transient S3 error, retrying (attempt ${attempt}) in ${Math.round(delay)}ms: ${(err as Error).message}`),
     );
   }
@@ -150,9 +151,8 @@ export class S3ArtifactDriver implements ArtifactDriver {
     const { s3, key } = this.#setup(artifact);
     this.#ctx.log.info('S3 Load', { path, key });
     const opts = signal ? { abortSignal: signal } : {};
-    const isTransient = (err: unknown): boolean => !signal?.aborted && isTransientS3Error(err, this.#ctx.env);
     try {
-      await withRetry(executorBackoff(this.#ctx.env), isTransient, async () => {
+      await this.#retry(async () => {
         let head;
         try {
           head = await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key, ...s3.getSse(key) }), opts);
@@ -167,8 +167,7 @@ export class S3ArtifactDriver implements ArtifactDriver {
         await this.#getFile(s3, key, path, head.ContentLength ?? 0, head.ETag, progress, undefined, signal).catch((err: unknown) => {
           throw this.#describe('failed to get file', s3, key, err);
         });
-      }, (err, attempt, delay) =>
-        this.#ctx.log.warn(`transient S3 error, retrying (attempt ${attempt}) in ${Math.round(delay)}ms: ${(err as Error).message}`));
+      }, signal);
     } catch (err) {
       if (signal?.aborted) throw new CanceledError(`failed to get file: ${cancelCause(signal)}`);
       throw err;
