@@ -160,9 +160,9 @@ export async function watchTaskResult(name: string): Promise<TaskResultWatch> {
 
 /**
  * After the executor exited: the TaskResult as ReportOutputs left it (the last version with `outputs`), and whether
- * FinalizeOutput's `report-outputs-completed=true` was seen. It must have been, unless the garbage collector of a
- * kube-controller-manager sharing the apiserver deleted the object first (see watchTaskResult): then the test says
- * so in a diagnostic instead.
+ * FinalizeOutput's `report-outputs-completed=true` was seen. It must have been; when the garbage collector of a
+ * kube-controller-manager sharing the apiserver deleted the object first (see watchTaskResult): the test then fails
+ * with a message that says so.
  */
 export async function reportedTaskResult(w: TaskResultWatch, t: { diagnostic(msg: string): void }, what: string): Promise<Record<string, any>> {
   const { until } = await import('../support/emissary.ts');
@@ -170,6 +170,9 @@ export async function reportedTaskResult(w: TaskResultWatch, t: { diagnostic(msg
   const reported = (): boolean => w.last()?.outputs !== undefined || completed();
   await until(() => reported() && (completed() || w.deleted()), 10_000, `the reported TaskResult (${what})`)
     .catch((err: unknown) => { throw new Error(`${(err as Error).message}; watch events: ${w.events.join(', ')}`); });
-  if (!completed()) t.diagnostic(`${what}: the TaskResult was garbage-collected before FinalizeOutput (${w.events.join(', ')}): completed=true not observed`);
+  // Strict: a TaskResult deleted before it was finalized fails the test (make test stops the e2e cluster, whose
+  // kube-controller-manager would garbage-collect TaskResults of workflows that do not exist).
+  if (!completed()) throw new Error(`${what}: the TaskResult was deleted before FinalizeOutput marked it completed (${w.events.join(', ')}); is a kube-controller-manager running (make cluster-down)?`);
+  void t;
   return w.last() as Record<string, any>;
 }
