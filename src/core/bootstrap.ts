@@ -110,18 +110,27 @@ export function parseRfc3339(s: string): number {
   return d.getTime() + fracMs - offsetMin * 60_000;
 }
 
-function lookupNumber(env: NodeJS.ProcessEnv, key: string, fallback: number, parse: (v: string) => number | undefined): number {
+/** util/env LookupEnv{Int,Float,Duration}Or: a malformed value panics with that helper's message. */
+function lookupNumber(env: NodeJS.ProcessEnv, key: string, fallback: number, parse: (v: string) => number | undefined, what: string): number {
   const v = env[key];
   if (v === undefined || v === '') return fallback;
   const n = parse(v);
-  if (n === undefined) throw new PanicError('failed to parse');
+  if (n === undefined) throw new PanicError(what);
   return n;
 }
 
-const asInt = (v: string): number | undefined => (/^[-+]?\d+$/.test(v) ? Number.parseInt(v, 10) : undefined);
+/** strconv.Atoi: optional sign, decimal digits, within int64. */
+const asInt = (v: string): number | undefined => {
+  if (!/^[-+]?\d+$/.test(v)) return undefined;
+  const n = BigInt(v);
+  return n >= -(2n ** 63n) && n < 2n ** 63n ? Number(n) : undefined;
+};
+/** strconv.ParseFloat(v, 64) for decimal and inf/nan spellings; out of range (±1e400) is an error as in Go. */
 const asFloat = (v: string): number | undefined => {
+  if (/^[-+]?(inf|infinity|nan)$/i.test(v)) return v.toLowerCase().includes('nan') ? Number.NaN : v.startsWith('-') ? -Infinity : Infinity;
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v)) return undefined;
   const n = Number(v);
-  return v.trim() === v && v !== '' && !Number.isNaN(n) ? n : undefined;
+  return Number.isFinite(n) ? n : undefined;
 };
 const asDuration = (v: string): number | undefined => {
   try { return parseGoDuration(v); } catch { return undefined; }
@@ -130,10 +139,10 @@ const asDuration = (v: string): number | undefined => {
 /** util/retry ExecutorRetry: EXECUTOR_RETRY_BACKOFF_{STEPS,DURATION,FACTOR,JITTER} (5, 1s, 1.6, 0.5). */
 export function executorRetryBackoff(env: NodeJS.ProcessEnv): Backoff {
   return {
-    steps: lookupNumber(env, 'EXECUTOR_RETRY_BACKOFF_STEPS', 5, asInt),
-    durationMs: lookupNumber(env, 'EXECUTOR_RETRY_BACKOFF_DURATION', 1000, asDuration),
-    factor: lookupNumber(env, 'EXECUTOR_RETRY_BACKOFF_FACTOR', 1.6, asFloat),
-    jitter: lookupNumber(env, 'EXECUTOR_RETRY_BACKOFF_JITTER', 0.5, asFloat),
+    steps: lookupNumber(env, 'EXECUTOR_RETRY_BACKOFF_STEPS', 5, asInt, 'failed to convert to int'),
+    durationMs: lookupNumber(env, 'EXECUTOR_RETRY_BACKOFF_DURATION', 1000, asDuration, 'failed to parse'),
+    factor: lookupNumber(env, 'EXECUTOR_RETRY_BACKOFF_FACTOR', 1.6, asFloat, 'failed to convert to float'),
+    jitter: lookupNumber(env, 'EXECUTOR_RETRY_BACKOFF_JITTER', 0.5, asFloat, 'failed to convert to float'),
   };
 }
 
@@ -186,6 +195,6 @@ export function bootstrap(env: NodeJS.ProcessEnv): ExecutorConfig {
     removeLocalArtPath: env.REMOVE_LOCAL_ART_PATH === 'true',
     initlessPod: env.ARGO_INITLESS_POD === 'true',
     retryBackoff: executorRetryBackoff(env),
-    resourceStateCheckIntervalMs: lookupNumber(env, 'RESOURCE_STATE_CHECK_INTERVAL', 5000, asDuration),
+    resourceStateCheckIntervalMs: lookupNumber(env, 'RESOURCE_STATE_CHECK_INTERVAL', 5000, asDuration, 'failed to parse'),
   };
 }

@@ -3,6 +3,7 @@
  * each container's signal file, wait up to the grace period for its exitcode, then `9` and 10 s more.
  */
 import { existsSync, writeFileSync } from 'node:fs';
+import { timerMs } from './go-duration.ts';
 import { ctrFile } from './paths.ts';
 import { waitForFile } from './watch-file.ts';
 
@@ -25,7 +26,7 @@ function allExited(containers: string[]): true | undefined {
 
 async function waitExited(containers: string[], ms: number): Promise<boolean> {
   if (containers.length === 0 || allExited(containers)) return true;
-  const timeout = AbortSignal.timeout(ms);
+  const timeout = AbortSignal.timeout(timerMs(ms));
   // Watch the first container still running; re-check all on every event.
   const pending = containers.find((c) => !existsSync(ctrFile(c, 'exitcode'))) as string;
   try {

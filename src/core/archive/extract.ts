@@ -18,6 +18,7 @@ import { Writable, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import tarStream from 'tar-stream';
 import yauzl from 'yauzl';
+import { strerror } from '../errors.ts';
 import { entryRelPath, IllegalPathError, SafeRoot } from './safe-path.ts';
 import { fileFiller, pumpTo } from '../io/fill.ts';
 
@@ -59,6 +60,15 @@ async function writeEntryFile(path: string, name: string, mode: number, body: Re
     if (mtime) await fh.utimes(new Date(), mtime);
   } finally {
     await fh.close();
+  }
+}
+
+/** symlink(2)/link(2) with Go's *LinkError text on failure (`symlink <old> <new>: file exists`). */
+async function linkOp(op: 'symlink' | 'link', oldname: string, newname: string): Promise<void> {
+  try {
+    await (op === 'symlink' ? symlink(oldname, newname) : link(oldname, newname));
+  } catch (err) {
+    throw new Error(`${op} ${oldname} ${newname}: ${strerror(err)}`);
   }
 }
 
@@ -128,7 +138,7 @@ export async function untar(src: string, destDir: string, opts: UntarOptions = {
           if (target === '' || !(await root.symlinkStaysInside(dir, target))) {
             throw new IllegalPathError(`illegal symlink target: ${name} -> ${target}`);
           }
-          await symlink(target, join(dir, basename(rel)));
+          await linkOp('symlink', target, join(dir, basename(rel)));
           links.push({ dir, name, link: target });
           break;
         }
@@ -147,7 +157,7 @@ export async function untar(src: string, destDir: string, opts: UntarOptions = {
           const tst = await lstat(tpath).catch(() => undefined);
           if (!tst?.isFile()) throw new IllegalPathError(`illegal hard link: ${name} -> ${target} (target is not a regular file extracted earlier)`);
           const dir = await root.parentDir(rel, name);
-          await link(tpath, join(dir, basename(rel)));
+          await linkOp('link', tpath, join(dir, basename(rel)));
           break;
         }
         case 'character-device':
@@ -165,15 +175,31 @@ export async function untar(src: string, destDir: string, opts: UntarOptions = {
   } catch (err) {
     feed.destroy();
     extract.destroy();
-    await feeding.catch(() => undefined);
-    throw describeReadError(err, src);
+    const feedErr = await feeding.then(() => undefined, (e: unknown) => e);
+    // An entry stream destroyed under us carries no cause: the reader's error (truncation, bad header) is the cause.
+    throw describeReadError(isStreamTeardown(err) && feedErr !== undefined ? feedErr : err, src);
   }
 }
+
+function isStreamTeardown(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === 'STREAM_DESTROYED' || code === 'PREMATURE_CLOSE' || code === 'ERR_STREAM_PREMATURE_CLOSE';
+}
+
+/** tar-stream's reader errors, as Go's archive/tar words them (ErrHeader, ErrFieldTooLong, io.ErrUnexpectedEOF). */
+const TAR_READ_ERRORS: [RegExp, string][] = [
+  [/^Invalid tar header|^Invalid header$/, 'archive/tar: invalid tar header'],
+  [/^Header exceeds max size$/, 'archive/tar: header field too long'],
+  [/^Unexpected end of data$/, 'unexpected EOF'],
+];
 
 function describeReadError(err: unknown, src: string): unknown {
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'Z_DATA_ERROR' || e?.code === 'Z_BUF_ERROR') return new Error(`failed to untar ${src}: gzip: invalid data (${e.message})`);
-  if (e instanceof Error && /Invalid tar header|Unexpected end of data/i.test(e.message)) return new Error(`failed to untar ${src}: ${e.message}`);
+  if (e instanceof Error) {
+    for (const [re, text] of TAR_READ_ERRORS) if (re.test(e.message)) return new Error(`failed to untar ${src}: ${text}`);
+    if (isStreamTeardown(e)) return new Error(`failed to untar ${src}: unexpected EOF`);
+  }
   return err;
 }
 
