@@ -15,10 +15,10 @@ import { constants as fsc } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable, type Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { crc32, createGunzip } from 'node:zlib';
 import tarStream from 'tar-stream';
 import yauzl from 'yauzl';
-import { strerror } from '../errors.ts';
+import { pathError, strerror } from '../errors.ts';
 import { entryRelPath, IllegalPathError, SafeRoot } from './safe-path.ts';
 import { fileFiller, pumpTo } from '../io/fill.ts';
 
@@ -40,7 +40,7 @@ export interface UntarOptions {
 
 const FILE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | fsc.O_NOFOLLOW;
 
-async function writeEntryFile(path: string, name: string, mode: number, body: Readable, mtime?: Date): Promise<void> {
+async function writeEntryFile(path: string, name: string, mode: number, body: Readable, mtime?: Date, crc?: number): Promise<void> {
   let fh;
   try {
     fh = await open(path, FILE_FLAGS, mode);
@@ -52,10 +52,14 @@ async function writeEntryFile(path: string, name: string, mode: number, body: Re
     throw err;
   }
   try {
+    let sum = 0;
     for await (const chunk of body as AsyncIterable<Buffer>) {
+      if (crc !== undefined) sum = crc32(chunk, sum);
       let off = 0;
       while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
     }
+    // Go's archive/zip checks every entry's CRC-32 at EOF (ErrChecksum); yauzl does not.
+    if (crc !== undefined && sum >>> 0 !== crc >>> 0) throw new Error(`zip: checksum error (entry ${name})`);
     await fh.chmod(mode);
     if (mtime) await fh.utimes(new Date(), mtime);
   } finally {
@@ -109,7 +113,8 @@ function feedTar(src: string, gzip: boolean, extract: Writable): { done: Promise
 export async function untar(src: string, destDir: string, opts: UntarOptions = {}): Promise<void> {
   const root = new SafeRoot(destDir);
   const links: { dir: string; name: string; link: string }[] = [];
-  const extract = tarStream.extract();
+  // V7 headers (no ustar magic) are read as Go's archive/tar reads them; the checksum is still verified.
+  const extract = tarStream.extract({ allowUnknownFormat: true } as Parameters<typeof tarStream.extract>[0]);
   const feed = feedTar(src, opts.gzip ?? true, extract as unknown as Writable);
   const feeding = feed.done;
   feeding.catch((err: Error) => extract.destroy(err));
@@ -200,6 +205,15 @@ function describeReadError(err: unknown, src: string): unknown {
     for (const [re, text] of TAR_READ_ERRORS) if (re.test(e.message)) return new Error(`failed to untar ${src}: ${text}`);
     if (isStreamTeardown(e)) return new Error(`failed to untar ${src}: unexpected EOF`);
   }
+  return goSystemError(err);
+}
+
+/** A Node system error (`ENAMETOOLONG: name too long, open '…'`) as Go's *PathError text (`open …: file name too long`). */
+function goSystemError(err: unknown): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (e instanceof Error && typeof e.code === 'string' && typeof e.syscall === 'string' && typeof e.path === 'string') {
+    return new Error(pathError(e.syscall, e.path, e));
+  }
   return err;
 }
 
@@ -224,7 +238,7 @@ export async function unzip(src: string, destDir: string): Promise<void> {
         if (failed) return;
         failed = true;
         const msg = (err as Error).message ?? String(err);
-        reject(/absolute path|invalid relative path|invalid characters/.test(msg) ? new IllegalPathError(`illegal file path in zip ${src}: ${msg}`) : err);
+        reject(/absolute path|invalid relative path|invalid characters/.test(msg) ? new IllegalPathError(`illegal file path in zip ${src}: ${msg}`) : goSystemError(err));
       };
       zf.on('error', fail);
       zf.on('end', () => {
@@ -241,7 +255,7 @@ export async function unzip(src: string, destDir: string): Promise<void> {
             if (rel === '') throw new IllegalPathError(`illegal file path: ${name}`);
             const dir = await root.parentDir(rel, name);
             const body = await openZipEntry(zf, e);
-            await writeEntryFile(join(dir, basename(rel)), name, unixMode || 0o666, body);
+            await writeEntryFile(join(dir, basename(rel)), name, unixMode || 0o666, body, undefined, e.crc32);
           }
           zf.readEntry();
         })().catch((err: unknown) => {
