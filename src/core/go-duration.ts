@@ -9,7 +9,7 @@ const UNIT_NS: Record<string, bigint> = {
 const LIMIT = 1n << 63n;
 
 /** Go's time package quote(): ASCII as is (`"` and `\` escaped), other bytes of the UTF-8 text as \xNN. */
-function goQuote(s: string): string {
+export function goQuote(s: string): string {
   let out = '"';
   for (const ch of s) {
     const c = ch.codePointAt(0) as number;
