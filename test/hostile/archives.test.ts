@@ -12,7 +12,7 @@ import { lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { untar, unzip } from '../../src/core/archive/index.ts';
+import { unpack, untar, unzip } from '../../src/core/archive/index.ts';
 import { block, listTree, paxHeader, patchBytes, patchZipFirstEntry, tar, tarFile, tarHeader, zipBytes } from '../support/hostile.ts';
 
 type Outcome = { tree: string[] } | { error: string };
@@ -116,4 +116,18 @@ describe('hostile archives: exact outcome, nothing outside the target', () => {
       assert.deepEqual(outside, ['base/', `base/${c.kind === 'zip' ? 'in.zip' : 'in.tgz'}`]);
     });
   }
+});
+
+describe('hostile archives: placement (unpack)', () => {
+  test('an archive whose only entry is a symlink is refused: renamed to the artifact it would resolve beside it', async (t) => {
+    const outer = mkdtempSync(join(tmpdir(), 'hostile-'));
+    t.after(() => rmSync(outer, { recursive: true, force: true }));
+    const src = join(outer, 'in.tgz');
+    writeFileSync(src, gz(tar(hdr({ name: 'a', type: '2', linkname: 'b/secret' }))));
+    await assert.rejects(unpack(join(outer, 'art'), (dir) => untar(src, dir)), (err: Error) => {
+      assert.equal(err.message, "illegal symlink target: a -> b/secret (the archive's only entry is a symlink; it would point outside the artifact)");
+      return true;
+    });
+    assert.deepEqual(listTree(outer), ['in.tgz']);
+  });
 });

@@ -10,7 +10,7 @@
  * existing file is truncated (Go rewrote it in place); zip parents get 0755 (Go used the file's mode).
  */
 import { createReadStream } from 'node:fs';
-import { chmod, link, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, symlink } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, open, readdir, readlink, rename, rm, rmdir, stat, symlink } from 'node:fs/promises';
 import { constants as fsc } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -254,8 +254,15 @@ export async function unzip(src: string, destDir: string): Promise<void> {
           } else {
             if (rel === '') throw new IllegalPathError(`illegal file path: ${name}`);
             const dir = await root.parentDir(rel, name);
-            const body = await openZipEntry(zf, e);
-            await writeEntryFile(join(dir, basename(rel)), name, unixMode || 0o666, body, undefined, e.crc32);
+            try {
+              const body = await openZipEntry(zf, e);
+              await writeEntryFile(join(dir, basename(rel)), name, unixMode || 0o666, body, undefined, e.crc32);
+            } catch (err) {
+              // A corrupt deflate stream: zlib's bare text ("invalid block type") with the entry it is in.
+              const code = (err as NodeJS.ErrnoException).code;
+              if (typeof code === 'string' && code.startsWith('Z_')) throw new Error(`zip: invalid data in entry ${name} (${(err as Error).message})`);
+              throw err;
+            }
           }
           zf.readEntry();
         })().catch((err: unknown) => {
@@ -340,6 +347,12 @@ export async function unpack(dest: string, extractInto: (dir: string) => Promise
     throw err;
   }
   const entries = await readdir(tmpdir);
+  if (entries.length === 1 && (await lstat(join(tmpdir, entries[0] as string))).isSymbolicLink()) {
+    // A lone symlink renamed to `dest` would resolve against dest's parent: outside the artifact (Go renames it).
+    const link = await readlink(join(tmpdir, entries[0] as string));
+    await rm(tmpdir, { recursive: true, force: true }).catch(() => undefined);
+    throw new IllegalPathError(`illegal symlink target: ${entries[0] as string} -> ${link} (the archive's only entry is a symlink; it would point outside the artifact)`);
+  }
   if (entries.length === 1) {
     await rename(join(tmpdir, entries[0] as string), dest);
     await rmdir(tmpdir);
