@@ -138,7 +138,7 @@ async function runOne(ex: Example, executor: string, stores: Stores): Promise<Re
   };
   if (terminal && wf) {
     try {
-      if (ex.check) result.assertions = await ex.check(fixedName ? JSON.parse(JSON.stringify(wf).split(name).join(fixedName)) : wf);
+      if (ex.check) result.assertions = await ex.check(wf, fixedName);
       result.snapshot = await takeSnapshot(wf, stores);
     } catch (e) {
       result.phase = 'SnapshotError';
