@@ -62,7 +62,8 @@ async function run(argv: string[]): Promise<number> {
   }
 
   const terminated = new AbortController();
-  process.on('SIGTERM', () => terminated.abort(new Error('context canceled')));
+  // Go 1.26 signal.NotifyContext: ctx.Err() is context.Canceled, context.Cause(ctx) (what net/http reports) reads so.
+  process.on('SIGTERM', () => terminated.abort(new Error('terminated signal received')));
   const ctx: CommandContext = { args: parsed, log, terminated: terminated.signal, env: process.env };
   try {
     const handler = await entry.load();

@@ -20,6 +20,21 @@ export class ArtifactNotFoundError extends Error {
   readonly notFound = true;
 }
 
+/** A load its context canceled, worded as the Go driver's client words it (see cancelCause). */
+export class CanceledError extends Error {
+  readonly canceled = true;
+}
+
+/**
+ * Go's context.Cause of a canceled context, which net/http (hence the HTTP and S3 drivers) reports instead of
+ * `context canceled`: the abort reason's message — `terminated signal received` after SIGTERM (Go 1.26
+ * signal.NotifyContext), the first error after an errgroup failure — or `context canceled` without one.
+ */
+export function cancelCause(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  return r instanceof Error && !(r.name === 'AbortError') && r.message !== '' ? r.message : 'context canceled';
+}
+
 export interface TransferProgress {
   /** Called with the cumulative number of bytes moved, at most every few hundred ms. */
   (bytes: number, totalBytes?: number): void;
@@ -30,9 +45,13 @@ export interface ArtifactDriver {
    * Optional: connect before the first operation (plugins: wait for the socket, then a READY connection). Its
    * errors are driver-creation errors, reported unwrapped as Go's InitDriver does; `openDriver` calls it.
    */
-  open?(): Promise<void>;
-  /** Download `artifact` to `path` (a file, or a directory for directory keys). */
-  load(artifact: Artifact, path: string, progress?: TransferProgress): Promise<void>;
+  open?(signal?: AbortSignal): Promise<void>;
+  /**
+   * Download `artifact` to `path` (a file, or a directory for directory keys). `signal` is Go's context: drivers
+   * whose Go counterpart honours the context stop their transfer when it aborts and fail with Go's text for a
+   * canceled context (see CanceledError); the others ignore it, as in Go.
+   */
+  load(artifact: Artifact, path: string, progress?: TransferProgress, signal?: AbortSignal): Promise<void>;
   /** Upload the local file or directory at `path` to `artifact`'s location. */
   save(path: string, artifact: Artifact, progress?: TransferProgress): Promise<void>;
   /**

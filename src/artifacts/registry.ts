@@ -22,9 +22,9 @@ function lazy(load: () => Promise<Factory>): Factory {
     let drv: Promise<ArtifactDriver> | undefined;
     const get = (): Promise<ArtifactDriver> => (drv ??= load().then((f) => f(artifact, ctx)));
     return {
-      open: async () => { await (await get()).open?.(); },
+      open: async (signal) => { await (await get()).open?.(signal); },
       saveStream: async (source, a, progress, opts) => saveStreamWith(await get(), source, a, progress, opts),
-      load: async (a, path, progress) => (await get()).load(a, path, progress),
+      load: async (a, path, progress, signal) => (await get()).load(a, path, progress, signal),
       save: async (path, a, progress) => (await get()).save(path, a, progress),
       listObjects: async (a) => (await get()).listObjects(a),
       delete: async (a) => (await get()).delete(a),
@@ -63,8 +63,8 @@ export function driverFor(artifact: Artifact, ctx: DriverContext): ArtifactDrive
  * InitDriver: the driver, connected when it connects (plugins). Creation errors are thrown as they are, before any
  * operation, so callers report them unwrapped like Go (`failed to create plugin driver for <name>: …`).
  */
-export async function openDriver(artifact: Artifact, ctx: DriverContext): Promise<ArtifactDriver> {
+export async function openDriver(artifact: Artifact, ctx: DriverContext, signal?: AbortSignal): Promise<ArtifactDriver> {
   const driver = driverFor(artifact, ctx);
-  await driver.open?.();
+  await driver.open?.(signal);
   return driver;
 }

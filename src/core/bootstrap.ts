@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { FatalError, PanicError, errorText, pathError } from './errors.ts';
-import { parseGoDuration } from './go-duration.ts';
+import { goQuote, parseGoDuration } from './go-duration.ts';
 import { terminationGraceMs } from './kill-protocol.ts';
 import { TEMPLATE_FILE } from './paths.ts';
 import { parseTemplate, resolveTemplateEnvValue, TEMPLATE_ENV, type Template } from './template.ts';
@@ -49,19 +49,21 @@ export const GO_ZERO_TIME_MS = -62135596800000;
 const RFC3339 = '2006-01-02T15:04:05Z07:00';
 
 /**
- * time.Parse(time.RFC3339, s) with Go's error texts for the cases that matter
- * (`parsing time "x" as "2006-01-02T15:04:05Z07:00": cannot parse "x" as "2006"`).
+ * time.Parse(time.RFC3339, s), element by element as Go's generic parser reports errors: a layout mismatch is
+ * `parsing time "x" as "2006-01-02T15:04:05Z07:00": cannot parse "x" as "2006"`; a month/hour/minute/second out of
+ * range is reported as soon as that element is read, extra text before the day is checked against the month.
+ * Returns Unix milliseconds (sub-millisecond digits dropped, as Time.UnixMilli).
  */
 export function parseRfc3339(s: string): number {
   const fail = (rest: string, elem: string): never => {
-    throw new Error(`parsing time ${JSON.stringify(s)} as ${JSON.stringify(RFC3339)}: cannot parse ${JSON.stringify(rest)} as ${JSON.stringify(elem)}`);
+    throw new Error(`parsing time ${goQuote(s)} as ${goQuote(RFC3339)}: cannot parse ${goQuote(rest)} as ${goQuote(elem)}`);
   };
   const range = (what: string): never => {
-    throw new Error(`parsing time ${JSON.stringify(s)}: ${what} out of range`);
+    throw new Error(`parsing time ${goQuote(s)}: ${what} out of range`);
   };
   let rest = s;
   const digits = (n: number, elem: string): number => {
-    const m = new RegExp(`^\\d{${n}}`).exec(rest);
+    const m = new RegExp(`^[0-9]{${n}}`).exec(rest);
     if (!m) fail(rest, elem);
     rest = rest.slice(n);
     return Number((m as RegExpExecArray)[0]);
@@ -73,55 +75,67 @@ export function parseRfc3339(s: string): number {
   const year = digits(4, '2006');
   literal('-');
   const month = digits(2, '01');
+  if (month < 1 || month > 12) range('month');
   literal('-');
   const day = digits(2, '02');
   literal('T');
   const hour = digits(2, '15');
+  if (hour > 23) range('hour');
   literal(':');
   const min = digits(2, '04');
+  if (min > 59) range('minute');
   literal(':');
   const sec = digits(2, '05');
+  if (sec > 59) range('second');
   let fracMs = 0;
-  const frac = /^[.,](\d+)/.exec(rest);
+  const frac = /^[.,]([0-9]+)/.exec(rest);
   if (frac) {
-    fracMs = Number(`0.${frac[1]}`) * 1000;
+    fracMs = Number((frac[1] as string).slice(0, 3).padEnd(3, '0'));
     rest = rest.slice(frac[0].length);
   }
   let offsetMin = 0;
   if (rest.startsWith('Z')) rest = rest.slice(1);
   else {
-    const z = /^([+-])(\d{2}):(\d{2})/.exec(rest);
+    const z = /^([+-])([0-9]{2}):([0-9]{2})/.exec(rest);
     if (!z) fail(rest, 'Z07:00');
     const zz = z as RegExpExecArray;
+    // Go accepts offsets of 24 hours or 60 minutes ("some people do write them").
+    if (Number(zz[2]) > 24) range('time zone offset hour');
+    if (Number(zz[3]) > 60) range('time zone offset minute');
     offsetMin = (zz[1] === '-' ? -1 : 1) * (Number(zz[2]) * 60 + Number(zz[3]));
     rest = rest.slice(zz[0].length);
   }
-  if (rest !== '') throw new Error(`parsing time ${JSON.stringify(s)}: extra text: ${JSON.stringify(rest)}`);
-  if (month < 1 || month > 12) range('month');
-  const daysIn = new Date(Date.UTC(2000, month, 0)).getUTCDate();
+  if (rest !== '') throw new Error(`parsing time ${goQuote(s)}: extra text: ${goQuote(rest)}`);
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  if (day < 1 || day > (month === 2 ? (leap ? 29 : 28) : daysIn)) range('day');
-  if (hour > 23) range('hour');
-  if (min > 59) range('minute');
-  if (sec > 59) range('second');
+  const daysIn = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] as number;
+  if (day < 1 || day > daysIn) range('day');
   const d = new Date(0);
   d.setUTCFullYear(year, month - 1, day);
-  d.setUTCHours(hour, min, sec, 0);
-  return d.getTime() + fracMs - offsetMin * 60_000;
+  d.setUTCHours(hour, min, sec, fracMs);
+  return d.getTime() - offsetMin * 60_000;
 }
 
-function lookupNumber(env: NodeJS.ProcessEnv, key: string, fallback: number, parse: (v: string) => number | undefined): number {
+/** util/env LookupEnv{Int,Float,Duration}Or: a malformed value panics with that helper's message. */
+function lookupNumber(env: NodeJS.ProcessEnv, key: string, fallback: number, parse: (v: string) => number | undefined, what: string): number {
   const v = env[key];
   if (v === undefined || v === '') return fallback;
   const n = parse(v);
-  if (n === undefined) throw new PanicError('failed to parse');
+  if (n === undefined) throw new PanicError(what);
   return n;
 }
 
-const asInt = (v: string): number | undefined => (/^[-+]?\d+$/.test(v) ? Number.parseInt(v, 10) : undefined);
+/** strconv.Atoi: optional sign, decimal digits, within int64. */
+const asInt = (v: string): number | undefined => {
+  if (!/^[-+]?\d+$/.test(v)) return undefined;
+  const n = BigInt(v);
+  return n >= -(2n ** 63n) && n < 2n ** 63n ? Number(n) : undefined;
+};
+/** strconv.ParseFloat(v, 64) for decimal and inf/nan spellings; out of range (±1e400) is an error as in Go. */
 const asFloat = (v: string): number | undefined => {
+  if (/^[-+]?(inf|infinity|nan)$/i.test(v)) return v.toLowerCase().includes('nan') ? Number.NaN : v.startsWith('-') ? -Infinity : Infinity;
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v)) return undefined;
   const n = Number(v);
-  return v.trim() === v && v !== '' && !Number.isNaN(n) ? n : undefined;
+  return Number.isFinite(n) ? n : undefined;
 };
 const asDuration = (v: string): number | undefined => {
   try { return parseGoDuration(v); } catch { return undefined; }
@@ -130,10 +144,10 @@ const asDuration = (v: string): number | undefined => {
 /** util/retry ExecutorRetry: EXECUTOR_RETRY_BACKOFF_{STEPS,DURATION,FACTOR,JITTER} (5, 1s, 1.6, 0.5). */
 export function executorRetryBackoff(env: NodeJS.ProcessEnv): Backoff {
   return {
-    steps: lookupNumber(env, 'EXECUTOR_RETRY_BACKOFF_STEPS', 5, asInt),
-    durationMs: lookupNumber(env, 'EXECUTOR_RETRY_BACKOFF_DURATION', 1000, asDuration),
-    factor: lookupNumber(env, 'EXECUTOR_RETRY_BACKOFF_FACTOR', 1.6, asFloat),
-    jitter: lookupNumber(env, 'EXECUTOR_RETRY_BACKOFF_JITTER', 0.5, asFloat),
+    steps: lookupNumber(env, 'EXECUTOR_RETRY_BACKOFF_STEPS', 5, asInt, 'failed to convert to int'),
+    durationMs: lookupNumber(env, 'EXECUTOR_RETRY_BACKOFF_DURATION', 1000, asDuration, 'failed to parse'),
+    factor: lookupNumber(env, 'EXECUTOR_RETRY_BACKOFF_FACTOR', 1.6, asFloat, 'failed to convert to float'),
+    jitter: lookupNumber(env, 'EXECUTOR_RETRY_BACKOFF_JITTER', 0.5, asFloat, 'failed to convert to float'),
   };
 }
 
@@ -186,6 +200,6 @@ export function bootstrap(env: NodeJS.ProcessEnv): ExecutorConfig {
     removeLocalArtPath: env.REMOVE_LOCAL_ART_PATH === 'true',
     initlessPod: env.ARGO_INITLESS_POD === 'true',
     retryBackoff: executorRetryBackoff(env),
-    resourceStateCheckIntervalMs: lookupNumber(env, 'RESOURCE_STATE_CHECK_INTERVAL', 5000, asDuration),
+    resourceStateCheckIntervalMs: lookupNumber(env, 'RESOURCE_STATE_CHECK_INTERVAL', 5000, asDuration, 'failed to parse'),
   };
 }

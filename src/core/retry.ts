@@ -10,6 +10,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Backoff } from './bootstrap.ts';
+import { timerMs } from './go-duration.ts';
 
 export interface RetryHooks {
   /** Called after every failed attempt (attempt counts from 0). */
@@ -47,7 +48,7 @@ export async function retryOnError<T>(backoff: Backoff, retriable: (err: unknown
       }
       const wait = backoff.jitter > 0 ? current + Math.random() * backoff.jitter * current : current;
       hooks.onRetry?.(err, attempt, wait);
-      await sleep(wait);
+      await sleep(timerMs(wait));
       if (stop) throw hooks.exhausted ? hooks.exhausted(err) : err;
     }
   }

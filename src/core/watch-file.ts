@@ -4,6 +4,7 @@
  */
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { timerMs } from './go-duration.ts';
 
 export interface FileWatch { close(): void }
 
@@ -20,7 +21,7 @@ export function watchFile(path: string, onEvent: () => void, pollMs = 2000): Fil
   } catch {
     watcher = undefined; // e.g. inotify limits: polling alone still works
   }
-  const timer = setInterval(fire, pollMs);
+  const timer = setInterval(fire, timerMs(pollMs));
   if (existsSync(path)) queueMicrotask(fire);
   return {
     close(): void {

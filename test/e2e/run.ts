@@ -94,10 +94,11 @@ async function runOne(ex: Example, executor: string, stores: Stores): Promise<Re
   const doc = JSON.parse(JSON.stringify(ex.doc));
   doc.metadata = { ...doc.metadata, namespace: NS };
   doc.metadata.labels = { ...doc.metadata.labels, 'argoexec-ts/e2e': 'true' };
-  if (doc.metadata.name && !doc.metadata.generateName) {
+  const fixedName: string | undefined = doc.metadata.generateName ? undefined : doc.metadata.name;
+  if (fixedName) {
     // A fixed name (Argo's tests use `example`, …): generated instead, so that runs never collide; the
-    // name is normalised to $WF in the comparison and the assertions anyway.
-    doc.metadata.generateName = `${doc.metadata.name}-`;
+    // name is normalised to $WF in the comparison, and Argo's assertions see the workflow under its own name.
+    doc.metadata.generateName = `${fixedName}-`;
     delete doc.metadata.name;
   }
   let name: string;
@@ -137,7 +138,7 @@ async function runOne(ex: Example, executor: string, stores: Stores): Promise<Re
   };
   if (terminal && wf) {
     try {
-      if (ex.check) result.assertions = await ex.check(wf);
+      if (ex.check) result.assertions = await ex.check(wf, fixedName);
       result.snapshot = await takeSnapshot(wf, stores);
     } catch (e) {
       result.phase = 'SnapshotError';

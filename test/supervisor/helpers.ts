@@ -106,3 +106,73 @@ export class InitlessPod {
 
   cleanup(): void { this.sim.cleanup(); }
 }
+
+/**
+ * The TaskResult `name` as the apiserver last showed it before any deletion: a watch opened before the executor
+ * starts. Needed when a kube-controller-manager shares the apiserver (the e2e cluster): its garbage collector deletes
+ * a TaskResult whose owner Workflow (our fake ARGO_WORKFLOW_UID) does not exist, often before a GET could see it.
+ */
+export interface TaskResultWatch {
+  /** The object of the last ADDED/MODIFIED event. */
+  last(): Record<string, any> | undefined;
+  /** Whether the last event was DELETED (the garbage collector, or the test's own cleanup). */
+  deleted(): boolean;
+  events: string[];
+  close(): void;
+}
+
+export async function watchTaskResult(name: string): Promise<TaskResultWatch> {
+  const { admin } = await import('../wait/helpers.ts');
+  const { NAMESPACE } = await import('../support/pod-sim.ts');
+  const { request } = await import('node:https');
+  const opts: import('node:https').RequestOptions = {
+    method: 'GET', hostname: admin.server.hostname, port: admin.server.port, headers: { Accept: 'application/json' },
+    path: `/apis/argoproj.io/v1alpha1/namespaces/${NAMESPACE}/workflowtaskresults?watch=true&fieldSelector=${encodeURIComponent(`metadata.name=${name}`)}`,
+  };
+  await admin.kc.applyToHTTPSOptions(opts);
+  let latest: Record<string, any> | undefined;
+  let gone = false;
+  const events: string[] = [];
+  let buf = '';
+  const req = request(opts);
+  const ready = new Promise<void>((resolve, reject) => {
+    req.on('error', reject);
+    req.on('response', (res) => {
+      if (res.statusCode !== 200) { reject(new Error(`watch taskresults: ${res.statusCode}`)); return; }
+      res.setEncoding('utf8').on('data', (d: string) => {
+        buf += d;
+        for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+          const ev = JSON.parse(buf.slice(0, i)) as { type: string; object: Record<string, any> };
+          buf = buf.slice(i + 1);
+          events.push(`${ev.type} completed=${ev.object?.metadata?.labels?.['workflows.argoproj.io/report-outputs-completed']}`);
+          if (ev.type === 'ADDED' || ev.type === 'MODIFIED') { latest = ev.object; gone = false; }
+          if (ev.type === 'DELETED') gone = true;
+        }
+      });
+      res.on('error', () => undefined);
+      resolve();
+    });
+  });
+  req.end();
+  await ready;
+  return { last: () => latest, deleted: () => gone, events, close: () => { req.destroy(); } };
+}
+
+/**
+ * After the executor exited: the TaskResult as ReportOutputs left it (the last version with `outputs`), and whether
+ * FinalizeOutput's `report-outputs-completed=true` was seen. It must have been; when the garbage collector of a
+ * kube-controller-manager sharing the apiserver deleted the object first (see watchTaskResult): the test then fails
+ * with a message that says so.
+ */
+export async function reportedTaskResult(w: TaskResultWatch, t: { diagnostic(msg: string): void }, what: string): Promise<Record<string, any>> {
+  const { until } = await import('../support/emissary.ts');
+  const completed = (): boolean => w.last()?.metadata?.labels?.['workflows.argoproj.io/report-outputs-completed'] === 'true';
+  const reported = (): boolean => w.last()?.outputs !== undefined || completed();
+  await until(() => reported() && (completed() || w.deleted()), 10_000, `the reported TaskResult (${what})`)
+    .catch((err: unknown) => { throw new Error(`${(err as Error).message}; watch events: ${w.events.join(', ')}`); });
+  // Strict: a TaskResult deleted before it was finalized fails the test (make test stops the e2e cluster, whose
+  // kube-controller-manager would garbage-collect TaskResults of workflows that do not exist).
+  if (!completed()) throw new Error(`${what}: the TaskResult was deleted before FinalizeOutput marked it completed (${w.events.join(', ')}); is a kube-controller-manager running (make cluster-down)?`);
+  void t;
+  return w.last() as Record<string, any>;
+}

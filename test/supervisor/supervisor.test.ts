@@ -10,12 +10,11 @@ import { existsSync, mkdirSync, readFileSync, statSync, watch, writeFileSync } f
 import { setTimeout as sleep } from 'node:timers/promises';
 import { STACK } from '../support/pod-sim.ts';
 import { until } from '../support/emissary.ts';
-import { archiveLocation, deleteTaskResult, getTaskResult, s3Get, s3Put, S3_SECRETS, tarEntries } from '../wait/helpers.ts';
-import { InitlessPod } from './helpers.ts';
+import { archiveLocation, deleteTaskResult, s3Get, s3Put, S3_SECRETS, tarEntries } from '../wait/helpers.ts';
+import { InitlessPod, reportedTaskResult, watchTaskResult } from './helpers.ts';
 
 const HTTPBIN = STACK.HTTPBIN_URL ?? 'http://127.0.0.1:9100';
 const uniqueKey = (): string => `supervisor-tests/${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
-const COMPLETED = 'workflows.argoproj.io/report-outputs-completed';
 
 function parsesAsJson(file: string): boolean {
   try {
@@ -32,6 +31,8 @@ test('81, 83: RUNNING before the template, heartbeat every 5 s, READY only after
     inputs: { artifacts: [{ name: 'slow', path: '/in/slow.json', http: { url: `${HTTPBIN}/delay/7` } }] },
   };
   const pod = new InitlessPod({ template });
+  const taskResult = await watchTaskResult(pod.nodeId);
+  t.after(() => taskResult.close());
   const varRunArgo = pod.path('var-run-argo');
   const events: string[] = [];
   const watcher = watch(varRunArgo, (type, name) => { events.push(`${type} ${name}`); });
@@ -79,13 +80,12 @@ test('81, 83: RUNNING before the template, heartbeat every 5 s, READY only after
   assert.deepEqual(named.filter((e) => e === 'change status'), [], 'status is never written in place');
   assert.ok(named.filter((e) => e === 'rename status').length >= 3, 'initial RUNNING, ≥1 heartbeat, READY');
 
-  const tr = await getTaskResult(pod.nodeId);
-  assert.equal(tr.metadata.labels[COMPLETED], 'true');
+  await reportedTaskResult(taskResult, t, 'supervisor');
   await deleteTaskResult(pod.nodeId);
   pod.cleanup();
 });
 
-test('82: a failing input download → FAILED\\n<error>, main exits 65, no result/parameters/artifacts, supervisor exits 64 after main', async () => {
+test('82: a failing input download → FAILED\\n<error>, main exits 65, no result/parameters/artifacts, supervisor exits 64 after main', async (t) => {
   const key = uniqueKey();
   const template = {
     name: 'fails', container: { image: 'x' },
@@ -94,6 +94,8 @@ test('82: a failing input download → FAILED\\n<error>, main exits 65, no resul
     archiveLocation: archiveLocation(key),
   };
   const pod = new InitlessPod({ template, secrets: S3_SECRETS, env: { ARGO_INCLUDE_SCRIPT_OUTPUT: 'true' } });
+  const taskResult = await watchTaskResult(pod.nodeId);
+  t.after(() => taskResult.close());
   const sup = pod.startSupervisor();
   const main = pod.startMain(['sh', '-c', 'echo ran > /tmp/p; echo ran']);
   const [s, m] = await Promise.all([sup.done, main.done]);
@@ -111,15 +113,16 @@ test('82: a failing input download → FAILED\\n<error>, main exits 65, no resul
 
   assert.equal(s.code, 64, s.stderr);
   assert.equal(pod.terminationMessage('supervisor'), preMainError);
-  const tr = await getTaskResult(pod.nodeId);
+  const tr = await reportedTaskResult(taskResult, t, 'supervisor');
   assert.deepEqual(tr.outputs, { parameters: [{ name: 'p', valueFrom: { path: '/tmp/p' } }] }, 'template outputs without values, no result');
-  assert.equal(tr.metadata.labels[COMPLETED], 'true');
   await deleteTaskResult(pod.nodeId);
   pod.cleanup();
 });
 
-test('9: an unwritable status marker → recorded, no pre-main, PostMain(preMainFailed), exit 64', async () => {
+test('9: an unwritable status marker → recorded, no pre-main, PostMain(preMainFailed), exit 64', async (t) => {
   const pod = new InitlessPod({ template: { name: 'x', container: { image: 'x' }, outputs: { parameters: [{ name: 'p', valueFrom: { path: '/tmp/p' } }] } } });
+  const taskResult = await watchTaskResult(pod.nodeId);
+  t.after(() => taskResult.close());
   mkdirSync(pod.path('var-run-argo', 'status/blocker'), { recursive: true }); // a non-empty directory: rename cannot replace it
   mkdirSync(pod.path('var-run-argo', 'ctr/main'), { recursive: true });
   mkdirSync(pod.path('var-run-argo', 'outputs/parameters/tmp'), { recursive: true });
@@ -130,9 +133,8 @@ test('9: an unwritable status marker → recorded, no pre-main, PostMain(preMain
   assert.equal(pod.terminationMessage('supervisor'),
     'failed to write initial status marker: failed to rename marker /var/run/argo/status: rename /var/run/argo/status.tmp /var/run/argo/status: is a directory');
   assert.equal(existsSync(pod.path('var-run-argo', 'template')), false, 'pre-main did not run');
-  const tr = await getTaskResult(pod.nodeId);
+  const tr = await reportedTaskResult(taskResult, t, 'supervisor');
   assert.deepEqual(tr.outputs, { parameters: [{ name: 'p', valueFrom: { path: '/tmp/p' } }] });
-  assert.equal(tr.metadata.labels[COMPLETED], 'true');
   await deleteTaskResult(pod.nodeId);
   pod.cleanup();
 });
@@ -175,7 +177,7 @@ test('9: ARGO_INPUT_ARTIFACT_PLUGIN_NAMES: a plugin input whose socket cannot be
   pod.cleanup();
 });
 
-test('end to end: init-less pod — our emissary waits for READY, the MinIO input is linked into place, outputs reach the TaskResult', async () => {
+test('end to end: init-less pod — our emissary waits for READY, the MinIO input is linked into place, outputs reach the TaskResult', async (t) => {
   const key = uniqueKey();
   await s3Put(`${key}/in.txt`, 'hello from minio\n');
   const template = {
@@ -192,6 +194,8 @@ test('end to end: init-less pod — our emissary waits for READY, the MinIO inpu
     archiveLocation: archiveLocation(key),
   };
   const pod = new InitlessPod({ template, volumes: ['work'], secrets: S3_SECRETS, env: { ARGO_INCLUDE_SCRIPT_OUTPUT: 'true' } });
+  const taskResult = await watchTaskResult(pod.nodeId);
+  t.after(() => taskResult.close());
   const main = pod.startMain(['sh', '-c', 'tr a-z A-Z < /in/data.txt > /tmp/p && cp /work/v.txt /tmp/out.txt && readlink /in/data.txt && test ! -e /in/opt']);
   await sleep(500); // main is up first and waits for the marker
   const sup = pod.startSupervisor();
@@ -203,7 +207,7 @@ test('end to end: init-less pod — our emissary waits for READY, the MinIO inpu
   assert.equal(readFileSync(pod.path('vol-work', 'v.txt'), 'utf8'), 'hello from minio\n', 'an input inside a user volume goes to /mainctrfs/<path>');
   assert.equal(pod.terminationMessage('supervisor'), '');
 
-  const tr = await getTaskResult(pod.nodeId);
+  const tr = await reportedTaskResult(taskResult, t, 'supervisor');
   assert.deepEqual(tr.outputs, {
     parameters: [
       { name: 'p', value: 'HELLO FROM MINIO', valueFrom: { path: '/tmp/p' } },
@@ -212,7 +216,6 @@ test('end to end: init-less pod — our emissary waits for READY, the MinIO inpu
     artifacts: [{ name: 'out', path: '/tmp/out.txt', s3: { key: `${key}/out.tgz` } }],
     result: '/argo/inputs/artifacts/in',
   });
-  assert.equal(tr.metadata.labels[COMPLETED], 'true');
   const entries = await tarEntries(await s3Get(`${key}/out.tgz`));
   assert.deepEqual(entries.map((e) => [e.name, e.content]), [['out.txt', 'hello from minio\n']]);
   await deleteTaskResult(pod.nodeId);

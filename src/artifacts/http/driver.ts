@@ -14,7 +14,7 @@ import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders 
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import type { Artifact } from '../../core/template.ts';
-import { ArtifactNotFoundError, type ArtifactDriver, type DriverContext, type TransferProgress } from '../driver.ts';
+import { ArtifactNotFoundError, CanceledError, cancelCause, type ArtifactDriver, type DriverContext, type TransferProgress } from '../driver.ts';
 import { DELETE_NOT_SUPPORTED, NotImplementedError, NotSupportedError } from '../common.ts';
 import { hasSecret, readSecret, type SecretKeySelector } from '../secrets.ts';
 
@@ -55,7 +55,12 @@ function basic(user: string, pass: string): string {
   return `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 }
 
-async function send(method: string, url: string, opts: Options, body: Body, onBody?: (n: number) => void): Promise<{ res: IncomingMessage; url: string }> {
+/** Go's url.Error text for a request its context canceled before the response: `Get "<url>": <cause>`. */
+const canceledRequest = (method: string, url: string, signal: AbortSignal): CanceledError =>
+  new CanceledError(`${method.slice(0, 1)}${method.slice(1).toLowerCase()} ${JSON.stringify(url)}: ${cancelCause(signal)}`);
+
+async function send(method: string, url: string, opts: Options, body: Body, onBody?: (n: number) => void, signal?: AbortSignal): Promise<{ res: IncomingMessage; url: string }> {
+  if (signal?.aborted) throw canceledRequest(method, url, signal);
   let current = new URL(url);
   let authorization = opts.authorization;
   if (opts.oauth2) authorization = `Bearer ${await opts.oauth2()}`;
@@ -70,9 +75,10 @@ async function send(method: string, url: string, opts: Options, body: Body, onBo
     if (body.kind === 'file') headers['content-length'] = String(body.size);
     if (body.kind === 'buffer') headers['content-length'] = String(body.data.length);
     const isHttps = current.protocol === 'https:';
+    const currentUrl = hop === 0 ? url : current.toString();
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = (isHttps ? httpsRequest : httpRequest)(current, { method, headers, ...(isHttps && opts.agent ? { agent: opts.agent } : {}) }, resolve);
-      req.on('error', reject);
+      const req = (isHttps ? httpsRequest : httpRequest)(current, { method, headers, ...(isHttps && opts.agent ? { agent: opts.agent } : {}), ...(signal ? { signal } : {}) }, resolve);
+      req.on('error', (err) => reject(signal?.aborted ? canceledRequest(method, currentUrl, signal) : err));
       if (body.kind === 'file') {
         const rs = createReadStream(body.path, { highWaterMark: 1 << 20 });
         let n = 0;
@@ -147,14 +153,15 @@ export class HttpArtifactDriver implements ArtifactDriver {
     return loc.url;
   }
 
-  async load(artifact: Artifact, path: string, progress?: TransferProgress): Promise<void> {
+  async load(artifact: Artifact, path: string, progress?: TransferProgress, signal?: AbortSignal): Promise<void> {
     const url = this.#url(artifact);
     this.#ctx.log.info(`${this.#kind === 'http' ? 'HTTP' : 'Artifactory'} Load`, { path, url });
-    const { res } = await send('GET', url, this.#opts, { kind: 'none' });
+    const { res } = await send('GET', url, this.#opts, { kind: 'none' }, undefined, signal);
     const status = res.statusCode ?? 0;
     if (status === 404) {
       res.resume();
-      throw new ArtifactNotFoundError(`loading content from ${url} failed with reason: ${status} ${res.statusMessage ?? ''}`.trimEnd());
+      // Go: errors.New(CodeNotFound, res.Status) — the status line only, e.g. "404 Not Found".
+      throw new ArtifactNotFoundError(`${status} ${res.statusMessage ?? ''}`.trimEnd());
     }
     if (status < 200 || status > 299) {
       res.resume();
@@ -172,9 +179,12 @@ export class HttpArtifactDriver implements ArtifactDriver {
       }
     });
     try {
-      await pipeline(res, createWriteStream(path, { mode: 0o666 }));
+      const out = createWriteStream(path, { mode: 0o666 });
+      await (signal ? pipeline(res, out, { signal }) : pipeline(res, out));
     } catch (err) {
       await rm(path, { force: true });
+      // Go: io.Copy from a body whose request context was canceled returns the context's cause itself.
+      if (signal?.aborted) throw new CanceledError(cancelCause(signal));
       throw new Error(`loading content from ${url} failed: ${(err as Error).message}`);
     }
     progress?.(n, Number.isFinite(total) ? total : undefined);

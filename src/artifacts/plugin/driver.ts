@@ -146,15 +146,16 @@ export class PluginArtifactDriver implements ArtifactDriver {
   // ---- connection ----
 
   /** NewDriver: socket file, then a READY connection. Errors are driver-creation errors (not wrapped by callers). */
-  open(): Promise<void> {
-    this.#client ??= this.#connect();
+  open(signal?: AbortSignal): Promise<void> {
+    this.#client ??= this.#connect(signal);
     return this.#client.then(() => undefined);
   }
 
-  async #connect(): Promise<ServiceClient> {
+  /** `signal` (Go's ctx in NewDriver) cancels the wait for the socket file. */
+  async #connect(signal?: AbortSignal): Promise<ServiceClient> {
     const [plugin, socket] = [this.#plugin, this.#socket];
     try {
-      const info = await waitForSocket(plugin, socket, this.#log);
+      const info = await waitForSocket(plugin, socket, this.#log, signal);
       if (!info.isSocket()) this.#log.warn('plugin socket file exists but is not a unix socket', { pluginName: plugin, socketPath: socket });
       else this.#log.info('plugin socket file exists and is a unix socket', { pluginName: plugin, socketPath: socket });
       const client = new ArtifactServiceClient(`unix://${socket}`, grpc.credentials.createInsecure(), {

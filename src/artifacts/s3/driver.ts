@@ -21,7 +21,7 @@ import {
   type BucketLocationConstraint,
 } from '@aws-sdk/client-s3';
 import type { Artifact } from '../../core/template.ts';
-import { ArtifactNotFoundError, type ArtifactDriver, type DriverContext, type SaveStreamOptions, type TransferProgress } from '../driver.ts';
+import { ArtifactNotFoundError, CanceledError, cancelCause, type ArtifactDriver, type DriverContext, type SaveStreamOptions, type TransferProgress } from '../driver.ts';
 import { contentTypeFor } from '../content-type.ts';
 import { executorBackoff, isTransientNetworkError, withRetry } from '../retry.ts';
 import { createS3, type S3Location, type S3Setup } from './client.ts';
@@ -133,36 +133,49 @@ export class S3ArtifactDriver implements ArtifactDriver {
     return out;
   }
 
-  #retry<T>(fn: () => Promise<T>): Promise<T> {
-    return withRetry(executorBackoff(this.#ctx.env), (err) => isTransientS3Error(err, this.#ctx.env), fn, (err, attempt, delay) =>
+  /** ExecutorRetry on transient S3 errors; never once `signal` (the load's context) has aborted. */
+  #retry<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return withRetry(executorBackoff(this.#ctx.env), (err) => !signal?.aborted && isTransientS3Error(err, this.#ctx.env), fn, (err, attempt, delay) =>
       this.#ctx.log.warn(`transient S3 error, retrying (attempt ${attempt}) in ${Math.round(delay)}ms: ${(err as Error).message}`),
     );
   }
 
   // ---------------------------------------------------------------- load
 
-  async load(artifact: Artifact, path: string, progress?: TransferProgress): Promise<void> {
+  /**
+   * `signal` is Go's ctx of minio-go's requests: every request of the load is aborted with it, no retry follows,
+   * and the load fails with Go's `failed to get file: <cause>` (cancelCause; Go's text while the body streams — a
+   * cancel before the response headers reads `failed to get file: Get "<url>": <cause>` there).
+   */
+  async load(artifact: Artifact, path: string, progress?: TransferProgress, signal?: AbortSignal): Promise<void> {
     const { s3, key } = this.#setup(artifact);
     this.#ctx.log.info('S3 Load', { path, key });
-    await this.#retry(async () => {
-      let head;
-      try {
-        head = await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key, ...s3.getSse(key) }));
-      } catch (err) {
-        if (errCode(err) !== 'NoSuchKey') throw this.#describe('failed to get file', s3, key, err);
-        if (!(await this.#isDir(s3, key))) {
-          throw new ArtifactNotFoundError(`The specified key does not exist: s3://${s3.bucket}/${key} at ${s3.endpointUrl}`);
+    const opts = signal ? { abortSignal: signal } : {};
+    try {
+      await this.#retry(async () => {
+        let head;
+        try {
+          head = await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key, ...s3.getSse(key) }), opts);
+        } catch (err) {
+          if (errCode(err) !== 'NoSuchKey') throw this.#describe('failed to get file', s3, key, err);
+          if (!(await this.#isDir(s3, key, signal))) {
+            throw new ArtifactNotFoundError(`The specified key does not exist: s3://${s3.bucket}/${key} at ${s3.endpointUrl}`);
+          }
+          await this.#getDirectory(s3, key, path, progress, signal);
+          return;
         }
-        await this.#getDirectory(s3, key, path, progress);
-        return;
-      }
-      await this.#getFile(s3, key, path, head.ContentLength ?? 0, head.ETag, progress).catch((err: unknown) => {
-        throw this.#describe('failed to get file', s3, key, err);
-      });
-    });
+        await this.#getFile(s3, key, path, head.ContentLength ?? 0, head.ETag, progress, undefined, signal).catch((err: unknown) => {
+          throw this.#describe('failed to get file', s3, key, err);
+        });
+      }, signal);
+    } catch (err) {
+      if (signal?.aborted) throw new CanceledError(`failed to get file: ${cancelCause(signal)}`);
+      throw err;
+    }
   }
 
-  async #getFile(s3: S3Setup, key: string, path: string, size: number, etag: string | undefined, progress?: TransferProgress, done?: { n: number }): Promise<void> {
+  async #getFile(s3: S3Setup, key: string, path: string, size: number, etag: string | undefined, progress?: TransferProgress, done?: { n: number }, signal?: AbortSignal): Promise<void> {
+    const opts = signal ? { abortSignal: signal } : {};
     const st = await stat(path).catch(() => undefined);
     if (st?.isDirectory()) throw new Error(`${path} is a directory`);
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
@@ -172,6 +185,7 @@ export class S3ArtifactDriver implements ArtifactDriver {
     let written = 0;
     const write = async (body: Readable, pos: number): Promise<void> => {
       for await (const chunk of body as AsyncIterable<Buffer>) {
+        signal?.throwIfAborted();
         let off = 0;
         while (off < chunk.length) {
           const { bytesWritten } = await fh.write(chunk, off, chunk.length - off, pos + off);
@@ -185,7 +199,7 @@ export class S3ArtifactDriver implements ArtifactDriver {
     };
     try {
       if (size <= RANGE_THRESHOLD) {
-        const out = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key, ...s3.getSse(key) }));
+        const out = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key, ...s3.getSse(key) }), opts);
         await write(out.Body as Readable, 0);
       } else {
         const ranges: [number, number][] = [];
@@ -193,6 +207,7 @@ export class S3ArtifactDriver implements ArtifactDriver {
         await pool(ranges, RANGE_CONCURRENCY, async ([a, b]) => {
           const out = await s3.client.send(
             new GetObjectCommand({ Bucket: s3.bucket, Key: key, Range: `bytes=${a}-${b}`, ...(etag ? { IfMatch: etag } : {}), ...s3.getSse(key) }),
+            opts,
           );
           await write(out.Body as Readable, a);
         });
@@ -208,25 +223,25 @@ export class S3ArtifactDriver implements ArtifactDriver {
     await fh.close();
   }
 
-  async #isDir(s3: S3Setup, key: string): Promise<boolean> {
-    const out = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: cleanPrefix(key), Delimiter: '/', MaxKeys: 1 }));
+  async #isDir(s3: S3Setup, key: string, signal?: AbortSignal): Promise<boolean> {
+    const out = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: cleanPrefix(key), Delimiter: '/', MaxKeys: 1 }), signal ? { abortSignal: signal } : {});
     return (out.Contents?.length ?? 0) > 0 || (out.CommonPrefixes?.length ?? 0) > 0;
   }
 
-  async #list(s3: S3Setup, key: string): Promise<{ key: string; size: number }[]> {
+  async #list(s3: S3Setup, key: string, signal?: AbortSignal): Promise<{ key: string; size: number }[]> {
     const prefix = cleanPrefix(key);
     const out: { key: string; size: number }[] = [];
     let token: string | undefined;
     do {
-      const page = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix, ContinuationToken: token }));
+      const page = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix, ContinuationToken: token }), signal ? { abortSignal: signal } : {});
       for (const o of page.Contents ?? []) if (o.Key && !o.Key.endsWith('/')) out.push({ key: o.Key, size: o.Size ?? 0 });
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return out;
   }
 
-  async #getDirectory(s3: S3Setup, key: string, path: string, progress?: TransferProgress): Promise<void> {
-    const objects = await this.#list(s3, key);
+  async #getDirectory(s3: S3Setup, key: string, path: string, progress?: TransferProgress, signal?: AbortSignal): Promise<void> {
+    const objects = await this.#list(s3, key, signal);
     const root = resolve(path);
     await mkdir(root, { recursive: true, mode: 0o700 });
     const done = { n: 0 };
@@ -236,8 +251,8 @@ export class S3ArtifactDriver implements ArtifactDriver {
       // Go strips the key string as given, then joins; refuse keys that would land outside the target.
       const local = resolve(join(root, o.key.slice(key.length)));
       if (local === root || !local.startsWith(root + sep)) throw new Error(`refusing to download s3://${s3.bucket}/${o.key}: it would be written outside ${root}`);
-      const head = await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: o.key, ...s3.getSse(o.key) }));
-      await this.#getFile(s3, o.key, local, head.ContentLength ?? o.size, head.ETag, wrapped, done);
+      const head = await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: o.key, ...s3.getSse(o.key) }), signal ? { abortSignal: signal } : {});
+      await this.#getFile(s3, o.key, local, head.ContentLength ?? o.size, head.ETag, wrapped, done, signal);
     });
   }
 

@@ -10,14 +10,15 @@
  * existing file is truncated (Go rewrote it in place); zip parents get 0755 (Go used the file's mode).
  */
 import { createReadStream } from 'node:fs';
-import { chmod, link, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, symlink } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, open, readdir, readlink, rename, rm, rmdir, stat, symlink } from 'node:fs/promises';
 import { constants as fsc } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable, type Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { crc32, createGunzip } from 'node:zlib';
 import tarStream from 'tar-stream';
 import yauzl from 'yauzl';
+import { pathError, strerror } from '../errors.ts';
 import { entryRelPath, IllegalPathError, SafeRoot } from './safe-path.ts';
 import { fileFiller, pumpTo } from '../io/fill.ts';
 
@@ -39,7 +40,7 @@ export interface UntarOptions {
 
 const FILE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | fsc.O_NOFOLLOW;
 
-async function writeEntryFile(path: string, name: string, mode: number, body: Readable, mtime?: Date): Promise<void> {
+async function writeEntryFile(path: string, name: string, mode: number, body: Readable, mtime?: Date, crc?: number): Promise<void> {
   let fh;
   try {
     fh = await open(path, FILE_FLAGS, mode);
@@ -51,14 +52,27 @@ async function writeEntryFile(path: string, name: string, mode: number, body: Re
     throw err;
   }
   try {
+    let sum = 0;
     for await (const chunk of body as AsyncIterable<Buffer>) {
+      if (crc !== undefined) sum = crc32(chunk, sum);
       let off = 0;
       while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
     }
+    // Go's archive/zip checks every entry's CRC-32 at EOF (ErrChecksum); yauzl does not.
+    if (crc !== undefined && sum >>> 0 !== crc >>> 0) throw new Error(`zip: checksum error (entry ${name})`);
     await fh.chmod(mode);
     if (mtime) await fh.utimes(new Date(), mtime);
   } finally {
     await fh.close();
+  }
+}
+
+/** symlink(2)/link(2) with Go's *LinkError text on failure (`symlink <old> <new>: file exists`). */
+async function linkOp(op: 'symlink' | 'link', oldname: string, newname: string): Promise<void> {
+  try {
+    await (op === 'symlink' ? symlink(oldname, newname) : link(oldname, newname));
+  } catch (err) {
+    throw new Error(`${op} ${oldname} ${newname}: ${strerror(err)}`);
   }
 }
 
@@ -99,7 +113,8 @@ function feedTar(src: string, gzip: boolean, extract: Writable): { done: Promise
 export async function untar(src: string, destDir: string, opts: UntarOptions = {}): Promise<void> {
   const root = new SafeRoot(destDir);
   const links: { dir: string; name: string; link: string }[] = [];
-  const extract = tarStream.extract();
+  // V7 headers (no ustar magic) are read as Go's archive/tar reads them; the checksum is still verified.
+  const extract = tarStream.extract({ allowUnknownFormat: true } as Parameters<typeof tarStream.extract>[0]);
   const feed = feedTar(src, opts.gzip ?? true, extract as unknown as Writable);
   const feeding = feed.done;
   feeding.catch((err: Error) => extract.destroy(err));
@@ -128,7 +143,7 @@ export async function untar(src: string, destDir: string, opts: UntarOptions = {
           if (target === '' || !(await root.symlinkStaysInside(dir, target))) {
             throw new IllegalPathError(`illegal symlink target: ${name} -> ${target}`);
           }
-          await symlink(target, join(dir, basename(rel)));
+          await linkOp('symlink', target, join(dir, basename(rel)));
           links.push({ dir, name, link: target });
           break;
         }
@@ -147,7 +162,7 @@ export async function untar(src: string, destDir: string, opts: UntarOptions = {
           const tst = await lstat(tpath).catch(() => undefined);
           if (!tst?.isFile()) throw new IllegalPathError(`illegal hard link: ${name} -> ${target} (target is not a regular file extracted earlier)`);
           const dir = await root.parentDir(rel, name);
-          await link(tpath, join(dir, basename(rel)));
+          await linkOp('link', tpath, join(dir, basename(rel)));
           break;
         }
         case 'character-device':
@@ -165,15 +180,40 @@ export async function untar(src: string, destDir: string, opts: UntarOptions = {
   } catch (err) {
     feed.destroy();
     extract.destroy();
-    await feeding.catch(() => undefined);
-    throw describeReadError(err, src);
+    const feedErr = await feeding.then(() => undefined, (e: unknown) => e);
+    // An entry stream destroyed under us carries no cause: the reader's error (truncation, bad header) is the cause.
+    throw describeReadError(isStreamTeardown(err) && feedErr !== undefined ? feedErr : err, src);
   }
 }
+
+function isStreamTeardown(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === 'STREAM_DESTROYED' || code === 'PREMATURE_CLOSE' || code === 'ERR_STREAM_PREMATURE_CLOSE';
+}
+
+/** tar-stream's reader errors, as Go's archive/tar words them (ErrHeader, ErrFieldTooLong, io.ErrUnexpectedEOF). */
+const TAR_READ_ERRORS: [RegExp, string][] = [
+  [/^Invalid tar header|^Invalid header$/, 'archive/tar: invalid tar header'],
+  [/^Header exceeds max size$/, 'archive/tar: header field too long'],
+  [/^Unexpected end of data$/, 'unexpected EOF'],
+];
 
 function describeReadError(err: unknown, src: string): unknown {
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'Z_DATA_ERROR' || e?.code === 'Z_BUF_ERROR') return new Error(`failed to untar ${src}: gzip: invalid data (${e.message})`);
-  if (e instanceof Error && /Invalid tar header|Unexpected end of data/i.test(e.message)) return new Error(`failed to untar ${src}: ${e.message}`);
+  if (e instanceof Error) {
+    for (const [re, text] of TAR_READ_ERRORS) if (re.test(e.message)) return new Error(`failed to untar ${src}: ${text}`);
+    if (isStreamTeardown(e)) return new Error(`failed to untar ${src}: unexpected EOF`);
+  }
+  return goSystemError(err);
+}
+
+/** A Node system error (`ENAMETOOLONG: name too long, open '…'`) as Go's *PathError text (`open …: file name too long`). */
+function goSystemError(err: unknown): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (e instanceof Error && typeof e.code === 'string' && typeof e.syscall === 'string' && typeof e.path === 'string') {
+    return new Error(pathError(e.syscall, e.path, e));
+  }
   return err;
 }
 
@@ -198,7 +238,7 @@ export async function unzip(src: string, destDir: string): Promise<void> {
         if (failed) return;
         failed = true;
         const msg = (err as Error).message ?? String(err);
-        reject(/absolute path|invalid relative path|invalid characters/.test(msg) ? new IllegalPathError(`illegal file path in zip ${src}: ${msg}`) : err);
+        reject(/absolute path|invalid relative path|invalid characters/.test(msg) ? new IllegalPathError(`illegal file path in zip ${src}: ${msg}`) : goSystemError(err));
       };
       zf.on('error', fail);
       zf.on('end', () => {
@@ -214,8 +254,15 @@ export async function unzip(src: string, destDir: string): Promise<void> {
           } else {
             if (rel === '') throw new IllegalPathError(`illegal file path: ${name}`);
             const dir = await root.parentDir(rel, name);
-            const body = await openZipEntry(zf, e);
-            await writeEntryFile(join(dir, basename(rel)), name, unixMode || 0o666, body);
+            try {
+              const body = await openZipEntry(zf, e);
+              await writeEntryFile(join(dir, basename(rel)), name, unixMode || 0o666, body, undefined, e.crc32);
+            } catch (err) {
+              // A corrupt deflate stream: zlib's bare text ("invalid block type") with the entry it is in.
+              const code = (err as NodeJS.ErrnoException).code;
+              if (typeof code === 'string' && code.startsWith('Z_')) throw new Error(`zip: invalid data in entry ${name} (${(err as Error).message})`);
+              throw err;
+            }
           }
           zf.readEntry();
         })().catch((err: unknown) => {
@@ -300,6 +347,12 @@ export async function unpack(dest: string, extractInto: (dir: string) => Promise
     throw err;
   }
   const entries = await readdir(tmpdir);
+  if (entries.length === 1 && (await lstat(join(tmpdir, entries[0] as string))).isSymbolicLink()) {
+    // A lone symlink renamed to `dest` would resolve against dest's parent: outside the artifact (Go renames it).
+    const link = await readlink(join(tmpdir, entries[0] as string));
+    await rm(tmpdir, { recursive: true, force: true }).catch(() => undefined);
+    throw new IllegalPathError(`illegal symlink target: ${entries[0] as string} -> ${link} (the archive's only entry is a symlink; it would point outside the artifact)`);
+  }
   if (entries.length === 1) {
     await rename(join(tmpdir, entries[0] as string), dest);
     await rmdir(tmpdir);

@@ -15,6 +15,15 @@ export function isWithin(root: string, p: string): boolean {
 }
 
 /**
+ * Strictly below `root`: a symlink may not name the extraction root itself (Go: "illegal symlink target"), since the
+ * single-top-level-entry rule renames a subdirectory to the target and a link to the root would then point at the
+ * target's parent.
+ */
+export function isBelow(root: string, p: string): boolean {
+  return isWithin(root, p) && relative(root, p) !== '';
+}
+
+/**
  * Normalise an archive entry name to a relative path ("a/b/c"), or '' for the root itself.
  * Refuses absolute names, `..` traversal, backslash-free Windows drive names and NUL bytes.
  */
@@ -89,7 +98,7 @@ export class SafeRoot {
   }
 
   /**
-   * Whether the symlink text `link`, placed in physical directory `dir`, resolves inside the root — following
+   * Whether the symlink text `link`, placed in physical directory `dir`, resolves strictly below the root — following
    * symlinks that already exist in the tree (chains), treating missing components lexically.
    */
   async symlinkStaysInside(dir: string, link: string, depth = 0): Promise<boolean> {
@@ -113,7 +122,7 @@ export class SafeRoot {
       } catch {
         // Missing: the rest is lexical.
         const rest = posix.normalize([p, ...parts.slice(i + 1)].join('/'));
-        return isWithin(realRoot, rest);
+        return isBelow(realRoot, rest);
       }
       if (st.isSymbolicLink()) {
         const inner = await readlink(p);
@@ -123,13 +132,13 @@ export class SafeRoot {
         } catch {
           // Dangling inner link that stays inside: continue lexically from its text.
           const rest = posix.normalize([join(cur, inner), ...parts.slice(i + 1)].join('/'));
-          return isWithin(realRoot, rest);
+          return isBelow(realRoot, rest);
         }
         if (!isWithin(realRoot, cur)) return false;
       } else {
         cur = p;
       }
     }
-    return isWithin(realRoot, cur);
+    return isBelow(realRoot, cur);
   }
 }

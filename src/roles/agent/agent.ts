@@ -15,6 +15,7 @@ import type { Logger } from '../../core/log.ts';
 import { executeHttpTask, type HttpTemplate } from './http-task.ts';
 import { type NodeResult, statusPatchBody } from './node-result.ts';
 import { executePluginTask, type Plugin } from './plugin-task.ts';
+import { timerMs } from '../../core/go-duration.ts';
 
 export const LABEL_COMPLETED = 'workflows.argoproj.io/completed';
 const RESOURCE = 'workflowtasksets.argoproj.io';
@@ -62,7 +63,7 @@ export class Agent {
   async run(): Promise<void> {
     const { log } = this.cfg;
     log.info('Starting Agent', { taskWorkers: this.cfg.workers, requeueTime: `${this.cfg.patchRateMs / 1000}s` });
-    const ticker = setInterval(() => { void this.tick(); }, this.cfg.patchRateMs);
+    const ticker = setInterval(() => { void this.tick(); }, timerMs(this.cfg.patchRateMs));
     for (let i = 0; i < this.cfg.workers; i++) void this.worker();
     try {
       for (;;) {
@@ -162,7 +163,7 @@ export class Agent {
       log.info('Sending result', { phase: result.phase ?? '', message: result.message ?? '', requeue: `${requeueMs / 1000}s` });
       if (result.phase) this.pending.set(id, result);
       if (requeueMs > 0) {
-        setTimeout(() => { this.considered.delete(id); this.enqueue(id, tmpl); }, requeueMs).unref();
+        setTimeout(() => { this.considered.delete(id); this.enqueue(id, tmpl); }, timerMs(requeueMs)).unref();
       }
     }
   }

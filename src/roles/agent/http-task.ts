@@ -15,6 +15,7 @@ import type { KubeClient } from '../../core/kube/client.ts';
 import { isTransientError } from '../../core/kube/errors.ts';
 import { backoff, defaultRetry } from '../artifact-delete/retry.ts';
 import type { NodeResult } from './node-result.ts';
+import { timerMs } from '../../core/go-duration.ts';
 
 export interface HttpHeader { name: string; value?: string; valueFrom?: { secretKeyRef?: { name?: string; key?: string } | null } | null }
 export interface HttpTemplate {
@@ -211,7 +212,7 @@ async function runHttp(http: HttpTemplate, deps: HttpTaskDeps): Promise<NodeResu
     else headers.push([canonicalHeaderKey(header.name), value]);
   }
 
-  const timeout = typeof http.timeoutSeconds === 'number' ? AbortSignal.timeout(http.timeoutSeconds * 1000) : undefined;
+  const timeout = typeof http.timeoutSeconds === 'number' ? AbortSignal.timeout(timerMs(http.timeoutSeconds * 1000)) : undefined;
   const response = await send(method, url, headers, host, body, http.insecureSkipVerify === true, timeout, deps.env);
   const text = response.body.toString('utf8');
   const result: NodeResult = { phase: 'Succeeded', outputs: { result: text } };

@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PanicError } from '../../core/errors.ts';
-import { parseGoDuration } from '../../core/go-duration.ts';
+import { parseGoDuration, timerMs } from '../../core/go-duration.ts';
 
 export interface SimpleBackoff { steps: number; durationMs: number; factor: number }
 
@@ -35,6 +35,6 @@ export async function backoff(b: SimpleBackoff, attempt: () => Promise<boolean>)
     steps--;
     const current = duration;
     if (b.factor !== 0) duration *= b.factor;
-    await sleep(current);
+    await sleep(timerMs(current));
   }
 }

@@ -18,11 +18,15 @@ export function applyArgsFile(args: string[], argsFile: string, log: Logger, spi
   } catch (err) {
     throw new Error(`failed to unmarshal container args: ${(err as Error).message}`);
   }
-  if (extra !== null && (!Array.isArray(extra) || extra.some((a) => typeof a !== 'string'))) {
-    throw new Error('failed to unmarshal container args: json: cannot unmarshal into Go value of type []string');
+  // json.Unmarshal into []string: null is no args, a null element is "", anything else is a type error.
+  if (extra !== null && !Array.isArray(extra)) {
+    throw new Error(`failed to unmarshal container args: json: cannot unmarshal ${jsonKind(extra)} into Go value of type []string`);
   }
-  const all = [...args, ...((extra as string[] | null) ?? [])];
-  log.info('Loaded container args from file', { count: (extra as string[] | null)?.length ?? 0 });
+  const bad = (extra ?? []).find((a: unknown) => a !== null && typeof a !== 'string');
+  if (bad !== undefined) throw new Error(`failed to unmarshal container args: json: cannot unmarshal ${jsonKind(bad)} into Go value of type string`);
+  const extraArgs = ((extra ?? []) as (string | null)[]).map((a) => a ?? '');
+  const all = [...args, ...extraArgs];
+  log.info('Loaded container args from file', { count: extraArgs.length });
   return all.map((arg, i) => {
     if (Buffer.byteLength(arg) <= MAX_ENV_VAR_LEN) return arg;
     const file = `${spillDir}/argo_arg_${i}.txt`;
@@ -34,4 +38,11 @@ export function applyArgsFile(args: string[], argsFile: string, log: Logger, spi
     log.info('Offloaded large argument to file. Downstream program must support @filename syntax', { argIndex: i, size: Buffer.byteLength(arg), filePath: file });
     return `@${file}`;
   });
+}
+
+/** encoding/json's name for a JSON value's kind in UnmarshalTypeError. */
+function jsonKind(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'boolean') return 'bool';
+  return typeof v === 'object' ? 'object' : typeof v;
 }

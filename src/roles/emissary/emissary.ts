@@ -22,6 +22,7 @@ import { watchSignalFile } from './file-signal.ts';
 import { openCapture } from './capture.ts';
 import { stageOutputs } from './stage-outputs.ts';
 import { startOrphanReaper } from '../../core/runtime/reaper.ts';
+import { timerMs } from '../../core/go-duration.ts';
 
 /** Exit code of an init-less pre-main failure (common.ExitCodeSupervisorPreMainFailure). */
 export const EXIT_PRE_MAIN_FAILURE = 65;
@@ -125,7 +126,7 @@ async function emissaryBody(o: EmissaryOptions, setExitCode: (code: number) => v
     for (let attempt = 1; attempt <= plan.attempts; attempt++) {
       result = await runAttempt(path, args, template, o, relay, capture);
       if ('status' in result && result.status === 0) break;
-      if (attempt < plan.attempts && plan.delayMs > 0) await sleep(plan.delayMs);
+      if (attempt < plan.attempts && plan.delayMs > 0) await sleep(timerMs(plan.delayMs));
     }
     log.info('sub-process exited', 'status' in result ? { exitCode: result.status } : 'error' in result ? { error: result.error.message } : {});
 

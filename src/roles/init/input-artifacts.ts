@@ -38,7 +38,7 @@ export function inputDestination(t: Template, art: Artifact, path: string, log: 
   return posix.join(MAIN_CTR_FS, path);
 }
 
-async function loadArtifact(t: Template, original: Artifact, ctx: DriverContext, pluginName: string): Promise<void> {
+async function loadArtifact(t: Template, original: Artifact, ctx: DriverContext, pluginName: string, signal?: AbortSignal): Promise<void> {
   const { log } = ctx;
   log.info('Downloading artifact', { name: original.name });
   const art = structuredClone(original);
@@ -67,7 +67,7 @@ async function loadArtifact(t: Template, original: Artifact, ctx: DriverContext,
     log.info('Skipping artifact that is not from the specified plugin', { name: driverArt.name, plugin: plugin ?? null });
     return;
   }
-  const driver = await openDriver(driverArt, ctx);
+  const driver = await openDriver(driverArt, ctx, signal);
   const dest = inputDestination(t, art, path, log);
   const tmp = `${dest}.tmp`;
   try {
@@ -77,7 +77,7 @@ async function loadArtifact(t: Template, original: Artifact, ctx: DriverContext,
   }
   const progress = progressLog(log, 'Downloading artifact', { name: art.name });
   try {
-    await driver.load(driverArt, tmp, progress.report);
+    await driver.load(driverArt, tmp, progress.report, signal);
     progress.done();
   } catch (err) {
     if (art.optional && isNotFoundError(err)) {
@@ -100,12 +100,16 @@ async function loadArtifact(t: Template, original: Artifact, ctx: DriverContext,
   }
 }
 
-/** Load the template's inputs: the non-plugin ones (`pluginName` empty) or those of one artifact plugin. */
-export async function loadInputArtifacts(t: Template, ctx: DriverContext, pluginName = ''): Promise<void> {
+/**
+ * Load the template's inputs, one after the other: the non-plugin ones (`pluginName` empty) or those of one artifact
+ * plugin. `signal` is Go's context, handed to every driver (the supervisor cancels it on SIGTERM or when another
+ * group of loads fails); as in Go, the loop itself does not check it: a driver that honours it fails at once.
+ */
+export async function loadInputArtifacts(t: Template, ctx: DriverContext, pluginName = '', signal?: AbortSignal): Promise<void> {
   ctx.log.info('Start loading input artifacts...', { pluginName });
   const stopCollecting = collectWhileTransferring();
   try {
-    for (const art of t.inputs?.artifacts ?? []) await loadArtifact(t, art, ctx, pluginName);
+    for (const art of t.inputs?.artifacts ?? []) await loadArtifact(t, art, ctx, pluginName, signal);
   } finally {
     stopCollecting();
   }

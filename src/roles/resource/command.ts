@@ -14,6 +14,7 @@ import { bootstrap, type Backoff } from '../../core/bootstrap.ts';
 import type { Logger } from '../../core/log.ts';
 import { logExecutorInit } from '../../core/executor-init-log.ts';
 import { pathError } from '../../core/errors.ts';
+import { timerMs } from '../../core/go-duration.ts';
 import type { KubeClient } from '../../core/kube/client.ts';
 import { isNotFound, isTransientError } from '../../core/kube/errors.ts';
 import { retryOnError } from '../../core/retry.ts';
@@ -227,7 +228,7 @@ async function waitResource(state: ExecutorState, kube: KubeClient, ref: Resourc
       }
     }
     try {
-      await sleep(interval, undefined, { signal: terminated });
+      await sleep(timerMs(interval), undefined, { signal: terminated });
     } catch {
       throw new Error('context canceled');
     }

@@ -4,7 +4,7 @@
  * KillArtifactSidecars / FinalizeOutput / termination message):
  *
  *   1. RUNNING heartbeat on /var/run/argo/status (cannot write it → record, PostMain(preMainFailed));
- *   2. pre-main: template, StageFiles, input artifacts;
+ *   2. pre-main: template, StageFiles, input artifacts (SIGTERM cancels the loads: FAILED, like any load error);
  *   3. stop the heartbeat; 4. READY (or FAILED\n<error>, error recorded);
  *   5. PostMain(preMainFailed) — exit 64 with the first error as termination message.
  */
@@ -28,7 +28,7 @@ export async function supervise(state: ExecutorState, terminated: AbortSignal, e
 
   let preMainError: Error | undefined;
   try {
-    await runPreMain(state.template, state.driverCtx, inputArtifactPluginNames(env));
+    await runPreMain(state.template, state.driverCtx, inputArtifactPluginNames(env), terminated);
   } catch (err) {
     preMainError = err instanceof Error ? err : new Error(String(err));
   }

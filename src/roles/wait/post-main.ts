@@ -20,7 +20,8 @@ import { collectWhileTransferring } from '../../core/runtime/transfer-gc.ts';
 async function waitForMain(state: ExecutorState, terminated: AbortSignal): Promise<void> {
   const { cfg, log } = state;
   const names = mainContainerNames(state.template);
-  if (cfg.progressPatchTickMs !== 0 && cfg.progressFileTickMs !== 0) startProgressMonitor(state, terminated);
+  // Go ticks only for non-zero durations (a negative one panics its NewTicker); we monitor for positive ones only.
+  if (cfg.progressPatchTickMs > 0 && cfg.progressFileTickMs > 0) startProgressMonitor(state, terminated);
   else log.info('monitoring progress disabled', { annotationPatchTickDuration: cfg.progressPatchTickMs, readProgressFileTickDuration: cfg.progressFileTickMs });
   startDeadlineMonitor(state, names, terminated);
   try {

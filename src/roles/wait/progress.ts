@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, normalize } from 'node:path';
+import { timerMs } from '../../core/go-duration.ts';
 import { watchFile } from '../../core/watch-file.ts';
 import type { ExecutorState } from './state.ts';
 
@@ -47,7 +48,7 @@ export function startProgressMonitor(state: ExecutorState, signal: AbortSignal):
     } else {
       log.info('unable to parse progress', { line: mostRecent });
     }
-  }, Math.max(cfg.progressFileTickMs, 100));
+  }, timerMs(Math.max(cfg.progressFileTickMs, 100)));
   let busy = false;
   const timer = setInterval(() => {
     if (busy || current === '') return;
@@ -57,7 +58,7 @@ export function startProgressMonitor(state: ExecutorState, signal: AbortSignal):
       () => { if (current === reporting) current = ''; },
       (err: unknown) => log.info('failed to report progress', { error: (err as Error).message }),
     ).finally(() => { busy = false; });
-  }, cfg.progressPatchTickMs);
+  }, timerMs(cfg.progressPatchTickMs));
   timer.unref();
   const stop = (): void => { clearInterval(timer); w.close(); };
   if (signal.aborted) stop();

@@ -35,8 +35,10 @@ function podOf(wf: Doc, c: { pod?: string; node?: string }): string | undefined 
 }
 
 /** Argo's assertions on the finished workflow, its containers' logs and the objects it stored. */
-async function checkAll(e: Expectation, wf: Doc): Promise<string[]> {
-  const failures = checkAssertions(e, wf);
+async function checkAll(e: Expectation, wf: Doc, originalName?: string): Promise<string[]> {
+  // Argo's assertions name nodes after the workflow's own fixed name; the pods and objects keep the real one.
+  const asWritten = originalName ? JSON.parse(JSON.stringify(wf).split(wf.metadata.name as string).join(originalName)) as Doc : wf;
+  const failures = checkAssertions(e, asWritten);
   for (const c of e.containerLogs ?? []) {
     const pod = podOf(wf, c);
     let log = '';
@@ -109,7 +111,7 @@ export function selectArgoTests(dir = join(SHARED, 'argo-v4.1.2/test-e2e'), expe
           file: w.id, index, doc: d.json ?? {}, id, expect: expectation.phase ?? [], random: /random|RANDOM/.test(w.yaml),
           test: w, expectation, needs: expectation.needs ?? [],
         };
-        row.check = (wf: Doc) => checkAll(expectation, wf);
+        row.check = (wf: Doc, originalName?: string) => checkAll(expectation, wf, originalName);
         const templatesByName = new Map<string, Doc>();
         for (const tf of templates.get(file) ?? []) for (const t of parsed.get(tf) ?? []) if (t.json) templatesByName.set(`${t.kind}/${t.json.metadata?.name}`, t.json);
         const need = unmetNeed(row.needs, buckets);

@@ -27,7 +27,8 @@ export interface Example {
   expect: string[]; // acceptable final phases
   random: boolean; // draws random numbers: compared by structure and types
   /** Assertions of Argo's own tests on the finished workflow (failures; empty = all hold). */
-  check?: (wf: Doc) => Promise<string[]>;
+  /** originalName: the fixed name the workflow had, when the runner generated one instead. */
+  check?: (wf: Doc, originalName?: string) => Promise<string[]>;
 }
 
 /** Images the local cluster has (images/build/build.sh), as examples name them. */
