@@ -57,9 +57,8 @@ function common<T>(a: Record<string, T>, b: Record<string, T>): [Record<string, 
 }
 
 /**
- * partialTaskResults: compare only the TaskResults both runs still found. The v4.0.x controllers delete a
- * workflow's TaskResults once they have read them, so reading them after completion races the controller
- * (seen with both executors); v4.1 keeps them until the workflow is deleted.
+ * partialTaskResults: compare only the TaskResults both runs found. The controller deletes a workflow's
+ * TaskResults when it completes, so the runner's reads race it (seen with both executors).
  */
 export function compareSnapshots(go: Snapshot, ts: Snapshot, random: boolean, id = '', partialTaskResults = false): Difference[] {
   const out: Difference[] = [];

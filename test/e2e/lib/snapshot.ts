@@ -134,7 +134,17 @@ async function podsFinished(name: string): Promise<void> {
   while (Date.now() < until && !nodePods(name).every(finished)) await sleep(1000);
 }
 
-export async function takeSnapshot(wf: Doc, stores: Stores): Promise<Snapshot> {
+/** The workflow's TaskResults now, by name (the controller deletes them when the workflow completes). */
+export function readTaskResults(name: string): Map<string, Doc> {
+  const results = kubectlJson<Doc>(['get', 'workflowtaskresults', '-l', `workflows.argoproj.io/workflow=${name}`]);
+  return new Map(((results?.items ?? []) as Doc[]).map((r) => [r.metadata.name as string, r]));
+}
+
+/**
+ * seen: TaskResults the runner read while the workflow ran — the controller deletes them once the workflow
+ * completes, so what is still there afterwards is only what it has not deleted yet.
+ */
+export async function takeSnapshot(wf: Doc, stores: Stores, seen = new Map<string, Doc>()): Promise<Snapshot> {
   const name = wf.metadata.name as string;
   await podsFinished(name);
   const nodes = (wf.status?.nodes ?? {}) as Record<string, Doc>;
@@ -158,8 +168,7 @@ export async function takeSnapshot(wf: Doc, stores: Stores): Promise<Snapshot> {
     }
   }
   const byId = new Map(Object.entries(nodes).map(([id, n]) => [id, nodeKey(n, name)]));
-  const results = kubectlJson<Doc>(['get', 'workflowtaskresults', '-l', `workflows.argoproj.io/workflow=${name}`]);
-  for (const r of (results?.items ?? []) as Doc[]) {
+  for (const r of new Map([...seen, ...readTaskResults(name)]).values()) {
     const key = byId.get(r.metadata.name) ?? normalise(r.metadata.name, name);
     out.taskResults[key] = normalise({ labels: r.metadata.labels, annotations: r.metadata.annotations ?? {}, outputs: r.outputs, progress: r.progress }, name);
   }
