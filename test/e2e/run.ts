@@ -131,7 +131,8 @@ async function runOne(ex: Example, executor: string, stores: Stores): Promise<Re
   while (Date.now() < deadline) {
     await sleep(2000);
     wf = kubectlJson<Doc>(['get', 'workflow', name]) ?? wf;
-    for (const [k, r] of readTaskResults(name)) seen.set(k, r);
+    // only final versions: an earlier one may be all that is left to read once the controller deleted the rest
+    for (const [k, r] of readTaskResults(name)) if (r.metadata?.labels?.['workflows.argoproj.io/report-outputs-completed'] === 'true') seen.set(k, r);
     if (TERMINAL.has(wf?.status?.phase)) break;
   }
   const phase = wf?.status?.phase;

@@ -141,8 +141,10 @@ export function readTaskResults(name: string): Map<string, Doc> {
 }
 
 /**
- * seen: TaskResults the runner read while the workflow ran — the controller deletes them once the workflow
- * completes, so what is still there afterwards is only what it has not deleted yet.
+ * seen: finalized TaskResults the runner read while the workflow ran — the controller deletes them once the
+ * workflow completes, so what is still there afterwards is only what it has not deleted yet. Only finalized
+ * versions (report-outputs-completed=true) are compared: an earlier version says when it was read, not what
+ * the executor reported.
  */
 export async function takeSnapshot(wf: Doc, stores: Stores, seen = new Map<string, Doc>()): Promise<Snapshot> {
   const name = wf.metadata.name as string;
@@ -168,7 +170,9 @@ export async function takeSnapshot(wf: Doc, stores: Stores, seen = new Map<strin
     }
   }
   const byId = new Map(Object.entries(nodes).map(([id, n]) => [id, nodeKey(n, name)]));
-  for (const r of new Map([...seen, ...readTaskResults(name)]).values()) {
+  const final = (r: Doc) => r.metadata?.labels?.['workflows.argoproj.io/report-outputs-completed'] === 'true';
+  const now = [...readTaskResults(name)].filter(([, r]) => final(r));
+  for (const r of new Map([...seen, ...now]).values()) {
     const key = byId.get(r.metadata.name) ?? normalise(r.metadata.name, name);
     out.taskResults[key] = normalise({ labels: r.metadata.labels, annotations: r.metadata.annotations ?? {}, outputs: r.outputs, progress: r.progress }, name);
   }
