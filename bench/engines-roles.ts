@@ -3,9 +3,9 @@
  * the engines), dist/argoexec and the Go reference, in the pod simulator against the stack (MinIO, apiserver);
  * wall time and peak RSS (VmHWM) of the role's process, median of `runs`.
  */
-import { readFileSync } from 'node:fs';
 import { GO_EXECUTOR, PodSim, STACK, TS_EXECUTOR, type Executor } from '../test/support/pod-sim.ts';
 import type { Running } from '../test/support/sandbox.ts';
+import { runWithPeakRss } from './peak-rss.ts';
 import { createConfigMap, deleteConfigMap, deleteOwnerWorkflow, grantExecutor, ownerWorkflow, rand } from '../test/resource/helpers.ts';
 import { archiveLocation, deleteTaskResult, s3Put, S3_SECRETS } from '../test/wait/helpers.ts';
 
@@ -13,18 +13,8 @@ const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - 
 
 async function watch(r: Running): Promise<{ ms: number; peakMiB: number; code: number | null }> {
   const started = Date.now();
-  let peak = 0;
-  let pid = 0;
-  const timer = setInterval(() => {
-    try {
-      pid ||= r.pid1();
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) peak = Math.max(peak, Number(m[1]) / 1024);
-    } catch { /* not started yet, or gone */ }
-  }, 5);
-  const res = await r.done;
-  clearInterval(timer);
-  return { ms: Date.now() - started, peakMiB: peak, code: res.code };
+  const { peakMiB, code } = await runWithPeakRss(r, 5);
+  return { ms: Date.now() - started, peakMiB, code };
 }
 
 async function once(exec: Executor, role: string[], template: Record<string, unknown>, secrets?: Record<string, Record<string, string>>): Promise<{ ms: number; peakMiB: number; code: number | null }> {

@@ -20,6 +20,7 @@ import { join, resolve } from 'node:path';
 import { GO_EXECUTOR, PodSim, TS_EXECUTOR, type Executor } from '../test/support/pod-sim.ts';
 import { archiveLocation, BUCKET, MINIO, S3_SECRETS, deleteTaskResult } from '../test/wait/helpers.ts';
 import type { Running } from '../test/support/sandbox.ts';
+import { runWithPeakRss } from './peak-rss.ts';
 
 const MiB = 1024 * 1024;
 const PROJECT = resolve(import.meta.dirname, '..');
@@ -28,18 +29,8 @@ interface Measure { seconds: number; peakMiB: number; ok: boolean; detail: strin
 
 /** Run `r` to its end while sampling the peak RSS (VmHWM) of its PID 1. */
 async function watch(r: Running, started: number): Promise<Measure & { stderr: string }> {
-  let peak = 0;
-  let pid = 0;
-  const timer = setInterval(() => {
-    try {
-      pid ||= r.pid1();
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) peak = Math.max(peak, Number(m[1]) / 1024);
-    } catch { /* not started yet, or gone */ }
-  }, 20);
-  const res = await r.done;
-  clearInterval(timer);
-  return { seconds: (Date.now() - started) / 1000, peakMiB: peak, ok: res.code === 0, detail: `exit ${res.code}`, stderr: res.stderr };
+  const { peakMiB, code, stderr } = await runWithPeakRss(r, 20);
+  return { seconds: (Date.now() - started) / 1000, peakMiB, ok: code === 0, detail: `exit ${code}`, stderr };
 }
 
 function writeData(path: string, bytes: number): void {
