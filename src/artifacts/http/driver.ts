@@ -13,6 +13,7 @@ import { rm, stat } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream/promises';
+import { addGoDefaultHeaders, canonicalHeaderKey, dropConnectionHeader, goResponseBody } from '../../core/go-http-client.ts';
 import type { Artifact } from '../../core/template.ts';
 import { ArtifactNotFoundError, CanceledError, cancelCause, type ArtifactDriver, type DriverContext, type TransferProgress } from '../driver.ts';
 import { DELETE_NOT_SUPPORTED, NotImplementedError, NotSupportedError } from '../common.ts';
@@ -59,7 +60,7 @@ function basic(user: string, pass: string): string {
 const canceledRequest = (method: string, url: string, signal: AbortSignal): CanceledError =>
   new CanceledError(`${method.slice(0, 1)}${method.slice(1).toLowerCase()} ${JSON.stringify(url)}: ${cancelCause(signal)}`);
 
-async function send(method: string, url: string, opts: Options, body: Body, onBody?: (n: number) => void, signal?: AbortSignal): Promise<{ res: IncomingMessage; url: string }> {
+async function send(method: string, url: string, opts: Options, body: Body, onBody?: (n: number) => void, signal?: AbortSignal): Promise<{ res: IncomingMessage; url: string; gzipAsked: boolean }> {
   if (signal?.aborted) throw canceledRequest(method, url, signal);
   let current = new URL(url);
   let authorization = opts.authorization;
@@ -67,17 +68,21 @@ async function send(method: string, url: string, opts: Options, body: Body, onBo
   const originalHost = current.host;
   for (let hop = 0; ; hop++) {
     const headers: OutgoingHttpHeaders = {};
-    for (const [k, v] of opts.headers) {
+    for (const [name, v] of opts.headers) {
+      const k = canonicalHeaderKey(name); // Go's Header.Add: `x-test` and `X-Test` are one header
       const prev = headers[k];
       headers[k] = prev === undefined ? v : ([] as string[]).concat(prev as string | string[], v);
     }
     if (authorization && current.host === originalHost) headers.authorization = authorization;
-    if (body.kind === 'file') headers['content-length'] = String(body.size);
+    // Go's request body is the open file (length unknown to net/http): a PUT goes chunked.
+    if (body.kind === 'file') headers['transfer-encoding'] = 'chunked';
     if (body.kind === 'buffer') headers['content-length'] = String(body.data.length);
+    const gzipAsked = addGoDefaultHeaders(method, headers);
     const isHttps = current.protocol === 'https:';
     const currentUrl = hop === 0 ? url : current.toString();
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const req = (isHttps ? httpsRequest : httpRequest)(current, { method, headers, ...(isHttps && opts.agent ? { agent: opts.agent } : {}), ...(signal ? { signal } : {}) }, resolve);
+      dropConnectionHeader(req);
       req.on('error', (err) => reject(signal?.aborted ? canceledRequest(method, currentUrl, signal) : err));
       if (body.kind === 'file') {
         const rs = createReadStream(body.path, { highWaterMark: 1 << 20 });
@@ -93,7 +98,7 @@ async function send(method: string, url: string, opts: Options, body: Body, onBo
     const status = res.statusCode ?? 0;
     const location = res.headers.location;
     const redirect = location && (status === 301 || status === 302 || status === 303 || status === 307 || status === 308);
-    if (!redirect) return { res, url: current.toString() };
+    if (!redirect) return { res, url: current.toString(), gzipAsked };
     res.resume();
     if (hop + 1 >= MAX_REDIRECTS) throw new Error(`${method} ${url}: stopped after ${MAX_REDIRECTS} redirects`);
     current = new URL(location, current);
@@ -156,7 +161,7 @@ export class HttpArtifactDriver implements ArtifactDriver {
   async load(artifact: Artifact, path: string, progress?: TransferProgress, signal?: AbortSignal): Promise<void> {
     const url = this.#url(artifact);
     this.#ctx.log.info(`${this.#kind === 'http' ? 'HTTP' : 'Artifactory'} Load`, { path, url });
-    const { res } = await send('GET', url, this.#opts, { kind: 'none' }, undefined, signal);
+    const { res, gzipAsked } = await send('GET', url, this.#opts, { kind: 'none' }, undefined, signal);
     const status = res.statusCode ?? 0;
     if (status === 404) {
       res.resume();
@@ -167,27 +172,27 @@ export class HttpArtifactDriver implements ArtifactDriver {
       res.resume();
       throw new Error(`loading content from ${url} failed with reason: ${status} ${res.statusMessage ?? ''}`.trimEnd());
     }
-    const total = Number.parseInt(res.headers['content-length'] ?? '', 10);
+    const { body, length: total } = goResponseBody(res, gzipAsked);
     let n = 0;
     let last = 0;
-    res.on('data', (c: Buffer) => {
+    body.on('data', (c: Buffer) => {
       n += c.length;
       const now = Date.now();
       if (progress && now - last > 250) {
         last = now;
-        progress(n, Number.isFinite(total) ? total : undefined);
+        progress(n, total);
       }
     });
     try {
       const out = createWriteStream(path, { mode: 0o666 });
-      await (signal ? pipeline(res, out, { signal }) : pipeline(res, out));
+      await (signal ? pipeline(body, out, { signal }) : pipeline(body, out));
     } catch (err) {
       await rm(path, { force: true });
       // Go: io.Copy from a body whose request context was canceled returns the context's cause itself.
       if (signal?.aborted) throw new CanceledError(cancelCause(signal));
       throw new Error(`loading content from ${url} failed: ${(err as Error).message}`);
     }
-    progress?.(n, Number.isFinite(total) ? total : undefined);
+    progress?.(n, total);
   }
 
   async save(path: string, artifact: Artifact, progress?: TransferProgress): Promise<void> {
@@ -218,14 +223,14 @@ async function fetchToken(tokenUrl: string, clientId: string, clientSecret: stri
   const form = new URLSearchParams({ grant_type: 'client_credentials' });
   if (scopes.length > 0) form.set('scope', scopes.join(' '));
   for (const p of params) form.append(p.key, p.value ?? '');
-  const { res } = await send(
+  const { res, gzipAsked } = await send(
     'POST',
     tokenUrl,
     { headers: [['content-type', 'application/x-www-form-urlencoded']], authorization: basic(encodeURIComponent(clientId), encodeURIComponent(clientSecret)) },
     { kind: 'buffer', data: Buffer.from(form.toString()) },
   );
   const chunks: Buffer[] = [];
-  for await (const c of res) chunks.push(c as Buffer);
+  for await (const c of goResponseBody(res, gzipAsked).body) chunks.push(c as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
   if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) > 299) throw new Error(`oauth2: cannot fetch token from ${tokenUrl}: ${res.statusCode}`);
   let tok: string | undefined;

@@ -13,6 +13,7 @@ import { gunzipSync } from 'node:zlib';
 import { exprEngine } from '../../core/engines/expr.ts';
 import type { KubeClient } from '../../core/kube/client.ts';
 import { isTransientError } from '../../core/kube/errors.ts';
+import { addGoDefaultHeaders, canonicalHeaderKey, dropConnectionHeader, goDecodesGzip } from '../../core/go-http-client.ts';
 import { backoff, defaultRetry } from '../artifact-delete/retry.ts';
 import type { NodeResult } from './node-result.ts';
 import { timerMs } from '../../core/go-duration.ts';
@@ -30,12 +31,6 @@ export interface HttpTemplate {
 }
 
 const MAX_REDIRECTS = 10;
-
-/** textproto.CanonicalMIMEHeaderKey. */
-export function canonicalHeaderKey(k: string): string {
-  if (!/^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/.test(k)) return k;
-  return k.toLowerCase().replace(/(^|-)([a-z])/g, (_m, sep: string, c: string) => sep + c.toUpperCase());
-}
 
 /** Go's url.Error op: "Get", "Post", … */
 const opOf = (method: string): string => method.slice(0, 1) + method.slice(1).toLowerCase();
@@ -89,7 +84,6 @@ async function send(method: string, rawUrl: string, headers: [string, string][],
   const origHost = url.host;
   let m = method;
   let payload: Buffer | undefined = body;
-  const userAcceptEncoding = headers.some(([k]) => k.toLowerCase() === 'accept-encoding' || k.toLowerCase() === 'range');
   for (let hop = 0; ; hop++) {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new Error(`${opOf(m)} ${JSON.stringify(url.href)}: unsupported protocol scheme ${JSON.stringify(url.protocol.replace(/:$/, ''))}`);
@@ -104,9 +98,7 @@ async function send(method: string, rawUrl: string, headers: [string, string][],
       if (crossHost && ['Authorization', 'Www-Authenticate', 'Cookie', 'Cookie2'].includes(k)) continue;
       add(k, v);
     }
-    if (h['User-Agent'] === undefined) h['User-Agent'] = 'Go-http-client/1.1';
-    const gzipAsked = !userAcceptEncoding && m !== 'HEAD';
-    if (gzipAsked) h['Accept-Encoding'] = 'gzip';
+    const gzipAsked = addGoDefaultHeaders(m, h);
     if (payload && payload.length > 0) h['Content-Length'] = String(payload.length);
     else if (m === 'POST' || m === 'PUT' || m === 'PATCH') h['Content-Length'] = '0';
     if (host !== undefined && host !== '' && hop === 0) h.Host = host;
@@ -118,6 +110,7 @@ async function send(method: string, rawUrl: string, headers: [string, string][],
         // TLS names the URL's host, never a Host header (Go's tlsHost); Node would take the header.
         ...(isHttps ? { rejectUnauthorized: !insecure, servername: isIP(target.hostname.replace(/^\[|\]$/g, '')) ? '' : target.hostname } : {}),
       }, resolve);
+      dropConnectionHeader(req);
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (deadline?.aborted) reject(new DeadlineError(`${opOf(m)} ${JSON.stringify(target.href)}: context deadline exceeded`));
         else reject(new Error(`${opOf(m)} ${JSON.stringify(target.href)}: ${transportText(err, target)}`));
@@ -152,7 +145,7 @@ async function send(method: string, rawUrl: string, headers: [string, string][],
       const k = canonicalHeaderKey(res.rawHeaders[i] as string);
       (respHeaders[k] ??= []).push(res.rawHeaders[i + 1] as string);
     }
-    if (gzipAsked && res.headers['content-encoding']?.toLowerCase() === 'gzip' && data.length > 0) {
+    if (goDecodesGzip(res, gzipAsked) && data.length > 0) {
       try { data = gunzipSync(data); } catch (err) { throw new Error(`gzip: ${(err as Error).message}`); }
       delete respHeaders['Content-Encoding'];
       delete respHeaders['Content-Length'];

@@ -9,7 +9,8 @@ import { errorText } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import { lookPath } from '../../core/look-path.ts';
 import { killGroup } from '../../core/signals.ts';
-import { startChild, type CaptureFds } from '../emissary/child.ts';
+import { startChild } from '../emissary/child.ts';
+import type { CaptureFds } from '../emissary/output-tee.ts';
 import { SignalRelay } from '../emissary/signal-relay.ts';
 
 export interface PluginProcess {

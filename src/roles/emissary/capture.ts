@@ -2,7 +2,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { strerror } from '../../core/errors.ts';
 import { ctrFile } from '../../core/paths.ts';
-import type { CaptureFds } from './child.ts';
+import type { CaptureFds } from './output-tee.ts';
 
 export function openCapture(container: string): CaptureFds {
   const open = (file: 'stdout' | 'combined'): number => {

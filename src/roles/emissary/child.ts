@@ -4,12 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readSync } from 'node:fs';
-import type { Readable } from 'node:stream';
 import { signalNumber } from '../../core/signals.ts';
-import { writevAllSync } from '../../core/write-all.ts';
+import { OutputTee, type CaptureFds } from './output-tee.ts';
 import type { Logger } from '../../core/log.ts';
-
-export interface CaptureFds { stdout: number; combined: number }
 
 export interface RunningChild {
   pid: number;
@@ -26,60 +23,6 @@ function errnoText(err: NodeJS.ErrnoException): string {
     E2BIG: 'argument list too long', ETXTBSY: 'text file busy', ENOTDIR: 'not a directory', EISDIR: 'is a directory',
   };
   return (err.code && texts[err.code]) || err.message;
-}
-
-/**
- * Copies the child's output to the container log and the capture files. Chunks are queued as they
- * arrive and written once per event-loop turn with writev — one system call per destination for a
- * whole batch — keeping arrival order in `combined`.
- */
-class OutputTee {
-  private queue: { chunk: Buffer; fromStderr: boolean }[] = [];
-  private scheduled = false;
-  private readonly capture: CaptureFds;
-  private readonly log: Logger;
-
-  constructor(capture: CaptureFds, log: Logger) {
-    this.capture = capture;
-    this.log = log;
-  }
-
-  push(chunk: Buffer, fromStderr: boolean): void {
-    this.queue.push({ chunk, fromStderr });
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
-    }
-  }
-
-  flush(): void {
-    this.scheduled = false;
-    const batch = this.queue;
-    if (batch.length === 0) return;
-    this.queue = [];
-    const out = batch.filter((e) => !e.fromStderr).map((e) => e.chunk);
-    const err = batch.filter((e) => e.fromStderr).map((e) => e.chunk);
-    this.write(1, out);
-    this.write(this.capture.stdout, out);
-    this.write(2, err);
-    this.write(this.capture.combined, batch.map((e) => e.chunk));
-  }
-
-  private write(fd: number, chunks: Buffer[]): void {
-    if (chunks.length === 0) return;
-    try { writevAllSync(fd, chunks); } catch (err) { this.log.debug('failed to copy child output', { fd, error: err }); }
-  }
-
-  /** Resolves when `stream` ends (or errors), after its last bytes were written. */
-  follow(stream: Readable, fromStderr: boolean): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => { this.flush(); resolve(); };
-      stream.on('data', (chunk: Buffer) => this.push(chunk, fromStderr));
-      stream.on('end', done);
-      stream.on('close', done);
-      stream.on('error', done);
-    });
-  }
 }
 
 /**
