@@ -7,6 +7,8 @@
 
 ETCD_VERSION=v3.6.16                      # go.etcd.io/etcd/server/v3 (throwaway go.mod)
 K8S_VERSION=v1.36.3                       # k8s.io/kubernetes (throwaway go.mod + 33 staging replaces)
+CONTAINERD_VERSION=v2.2.9                 # github.com/containerd/containerd/v2 (e2e cluster; image volumes need 2.1+)
+RUNC_VERSION=v1.3.6                       # github.com/opencontainers/runc (what containerd $CONTAINERD_VERSION pins)
 # The reference argoexec and workflow-controller. v4.1.2 (default) is built from the source tarball in
 # ../shared/argo-v4.1.2/src (the Go module proxy answers 403 for argo-workflows/v4@v4.1.x; every
 # dependency is served). Any other version (ARGO_VERSION=v4.0.5, the optional second reference)

@@ -37,5 +37,5 @@ if [[ -f $CL/sysctl.orig ]]; then
   while IFS= read -r kv; do sysctl -q -w "$kv" >/dev/null 2>&1 || true; done < "$CL/sysctl.orig"
   rm -f "$CL/sysctl.orig"
 fi
-rm -f "$CL/env" "$CL/executor" "$CL/controller.pid"
+rm -f "$CL/env" "$CL/executor" "$CL/layout" "$CL/controller.pid"
 clog "cluster is down (the stack keeps running; make stack-down stops it)"

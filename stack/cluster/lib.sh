@@ -7,11 +7,18 @@ CL=$STACK_DIR/cluster
 NODE_NAME=${NODE_NAME:-e2e-node}
 CTRD_DIR=$CL/containerd
 CTRD_SOCK=$CTRD_DIR/containerd.sock
-# Images and snapshots persist across runs (imports are skipped when the digest matches).
-CTRD_ROOT=$STACK_CACHE/containerd/root
+# containerd + runc of the cluster: built from Go modules by build-runtime.sh (Debian's 1.6 cannot
+# mount image volumes). $CTRD_BIN holds containerd, containerd-shim-runc-v2, ctr and runc.
+CTRD_BIN=$STACK_CACHE/bin/containerd-$CONTAINERD_VERSION
+# Images and snapshots persist across runs (imports are skipped when the digest matches). containerd 2
+# has its own root: it migrates a 1.6 metadata database in place, which a 1.6 could not read back.
+CTRD_ROOT=$STACK_CACHE/containerd/root-2
 KUBELET_DIR=$CL/kubelet
 : "${KUBELET_PORT:=10250}" "${KUBELET_HEALTHZ_PORT:=10248}" "${SCHEDULER_PORT:=10259}" "${KCM_PORT:=10257}"
-CTR=(ctr --address "$CTRD_SOCK" -n k8s.io)
+# (Debian's ctr only when ours is not built yet, e.g. cluster-down of a cluster started before the switch)
+if [[ -x $CTRD_BIN/ctr ]]; then CTR=("$CTRD_BIN/ctr" --address "$CTRD_SOCK" -n k8s.io); else CTR=(ctr --address "$CTRD_SOCK" -n k8s.io); fi
+# Pod layout of the workflow-controller: classic (init + wait) or initless (supervisor + /argo-bin image volume)
+LAYOUT=${LAYOUT:-classic}
 KUBECTL=$STACK_BIN/kubectl
 k() { "$KUBECTL" --kubeconfig "$KUBE/admin.kubeconfig" "$@"; }
 clog() { printf '[cluster] %s\n' "$*" >&2; }

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# `make cluster-up EXECUTOR=ts|go`: a one-node Kubernetes cluster on top of the local stack, loopback
+# `make cluster-up EXECUTOR=ts|go [LAYOUT=classic|initless]`: a one-node Kubernetes cluster on top of the local stack, loopback
 # only, with the real workflow-controller using our executor image (ts) or the Go reference (go).
 #   stack (etcd, kube-apiserver, MinIO, …)  ← stack/up.sh
-#   containerd 1.6 + runc (Debian)          ← private socket under .stack/cluster/containerd
+#   containerd 2.2 + runc 1.3               ← stack/cluster/build-runtime.sh (Go modules); private socket under .stack/cluster/containerd
 #   kubelet, kube-scheduler, kube-controller-manager v1.36.3  ← stack/cluster/build.sh (same throwaway module as the apiserver)
 #   local images (no registry)              ← images/build/build.sh, imported with ctr
 #   MutatingAdmissionPolicy                 ← host network, imagePullPolicy Never, KUBERNETES_SERVICE_HOST=127.0.0.1
 #   workflow-controller (out of cluster)    ← admin kubeconfig, own network namespace (its :6060 stays private)
-# Idempotent: running services are kept; the controller is restarted when EXECUTOR changes.
-# Env: EXECUTOR=ts|go (default ts), CLUSTER_SKIP_IMAGES=1 (don't rebuild/import images).
+# Idempotent: running services are kept; the controller is restarted when EXECUTOR or LAYOUT changes.
+# Env: EXECUTOR=ts|go (default ts), LAYOUT=classic|initless (default classic: init + wait containers;
+#      initless: the controller's initlessPod, supervisor container + the executor image mounted at
+#      /argo-bin as an image volume), CLUSTER_SKIP_IMAGES=1 (don't rebuild/import images).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 EXECUTOR=${EXECUTOR:-ts}
@@ -17,12 +19,18 @@ case $EXECUTOR in
   go) EXECUTOR_IMAGE=localhost/argoexec-go:$ARGO_VERSION ;;
   *) clog "EXECUTOR must be ts or go (got '$EXECUTOR')"; exit 2 ;;
 esac
+case $LAYOUT in
+  classic) INITLESS=false ;;
+  initless) INITLESS=true ;;
+  *) clog "LAYOUT must be classic or initless (got '$LAYOUT')"; exit 2 ;;
+esac
 t0=$SECONDS
 
 "$STACK_LIB_DIR/up.sh"
 "$CLUSTER_LIB_DIR/deps.sh"
 "$CLUSTER_LIB_DIR/build.sh"
-for t in ctr containerd runc socat unshare ip; do command -v $t >/dev/null || { clog "ERROR: $t not found"; exit 1; }; done
+"$CLUSTER_LIB_DIR/build-runtime.sh"
+for t in socat unshare ip; do command -v $t >/dev/null || { clog "ERROR: $t not found"; exit 1; }; done
 mkdir -p "$CL" "$CTRD_DIR" "$CL/cni" "$KUBELET_DIR" "$CL/bridge"
 
 # ------------------------------------------------------------------------------------------- PKI
@@ -65,13 +73,20 @@ EOK
 kubeconfig "$KUBE/kubelet.kubeconfig" "$PKI/kubelet-client.crt" "$PKI/kubelet-client.key"
 
 subst() { # FILE.in -> stdout, @VAR@ replaced
-  sed -e "s|@CTRD_ROOT@|$CTRD_ROOT|g; s|@CTRD_DIR@|$CTRD_DIR|g; s|@CTRD_SOCK@|$CTRD_SOCK|g; s|@CL@|$CL|g" \
+  sed -e "s|@CTRD_ROOT@|$CTRD_ROOT|g; s|@CTRD_BIN@|$CTRD_BIN|g; s|@INITLESS@|$INITLESS|g; s|@CTRD_DIR@|$CTRD_DIR|g; s|@CTRD_SOCK@|$CTRD_SOCK|g; s|@CL@|$CL|g" \
       -e "s|@STACK_CACHE@|$STACK_CACHE|g; s|@PKI@|$PKI|g; s|@KUBELET_PORT@|$KUBELET_PORT|g" \
       -e "s|@KUBELET_HEALTHZ_PORT@|$KUBELET_HEALTHZ_PORT|g; s|@APISERVER_PORT@|$APISERVER_PORT|g; s|@MINIO_PORT@|$MINIO_PORT|g" \
       -e "s|@FAKE_GCS_PORT@|$FAKE_GCS_PORT|g" "$1"
 }
 
 # ------------------------------------------------------------------------------------- containerd
+# A containerd that is not ours (Debian's 1.6 from before the switch, or another version): the whole
+# node goes down first (kubelet, pods' shims), then comes back on ours.
+if pid=$(svc_pid containerd) && [[ $(readlink "/proc/$pid/exe" 2>/dev/null) != "$CTRD_BIN/containerd" ]]; then
+  clog "containerd (pid $pid) is $(readlink "/proc/$pid/exe" 2>/dev/null || echo '?'), not $CTRD_BIN/containerd: restarting the node"
+  "$CLUSTER_LIB_DIR/down.sh"
+fi
+mkdir -p "$CTRD_DIR/tmp"
 subst "$CLUSTER_LIB_DIR/containerd.toml.in" > "$CTRD_DIR/config.toml"
 # All pods use the host network; CRI still wants a CNI network configured to report NetworkReady.
 cat > "$CL/cni/10-loopback.conflist" <<'EOF2'
@@ -79,7 +94,8 @@ cat > "$CL/cni/10-loopback.conflist" <<'EOF2'
 EOF2
 mkdir -p "$CTRD_ROOT"
 ctrd_health() { "${CTR[@]}" version; }
-start_service containerd 60 ctrd_health "" -- containerd --config "$CTRD_DIR/config.toml"
+# PATH: containerd finds containerd-shim-runc-v2 there (runc: BinaryName in the config).
+start_service containerd 60 ctrd_health "" -- env PATH="$CTRD_BIN:$PATH" "$CTRD_BIN/containerd" --config "$CTRD_DIR/config.toml"
 
 # ----------------------------------------------------------------------------------------- images
 if [[ ${CLUSTER_SKIP_IMAGES:-0} != 1 ]]; then
@@ -172,8 +188,8 @@ done
 # The API server, reachable from the controller's private network namespace through a unix socket.
 bridge_health() { [[ -S $CL/bridge/apiserver.sock ]]; }
 start_service apiserver-bridge 10 bridge_health "" -- socat "UNIX-LISTEN:$CL/bridge/apiserver.sock,fork,unlink-early,mode=600" "TCP:127.0.0.1:$APISERVER_PORT"
-if svc_pid workflow-controller >/dev/null && [[ $(cat "$CL/executor" 2>/dev/null) != "$EXECUTOR_IMAGE" ]]; then
-  clog "executor changes to $EXECUTOR_IMAGE: restarting the workflow-controller"; stop_service workflow-controller
+if svc_pid workflow-controller >/dev/null && [[ $(cat "$CL/executor" 2>/dev/null) != "$EXECUTOR_IMAGE" || $(cat "$CL/layout" 2>/dev/null || echo classic) != "$LAYOUT" ]]; then
+  clog "executor changes to $EXECUTOR_IMAGE, layout $LAYOUT: restarting the workflow-controller"; stop_service workflow-controller
   kill_stray_controllers
 fi
 ctl_health() {
@@ -182,6 +198,7 @@ ctl_health() {
 }
 if ! svc_pid workflow-controller >/dev/null; then rm -f "$CL/controller.pid"; kill_stray_controllers; fi
 echo "$EXECUTOR_IMAGE" > "$CL/executor"
+echo "$LAYOUT" > "$CL/layout"
 start_service workflow-controller 90 ctl_health "" -- "$CLUSTER_LIB_DIR/netns-run.sh" "$CL/bridge/apiserver.sock" "$APISERVER_PORT" "$CL/controller.pid" -- \
   env LEADER_ELECTION_DISABLE=true DEFAULT_REQUEUE_TIME=1s ARGO_REMOVE_PVC_PROTECTION_FINALIZER=true \
   ALWAYS_OFFLOAD_NODE_STATUS=false ARGO_PROGRESS_PATCH_TICK_DURATION=7s WORKFLOW_GC_PERIOD=30s \
@@ -193,8 +210,9 @@ check_loopback || { clog "stopping: everything must listen on 127.0.0.1 only"; e
 {
   echo "# Written by stack/cluster/up.sh at $(date -u +%FT%TZ)"
   echo "export CLUSTER_EXECUTOR=$EXECUTOR"
+  echo "export CLUSTER_LAYOUT=$LAYOUT"
   echo "export EXECUTOR_IMAGE='$EXECUTOR_IMAGE'"
   echo "export CLUSTER_NODE=$NODE_NAME"
   echo "export CONTAINERD_ADDRESS='$CTRD_SOCK'"
 } > "$CL/env"
-clog "cluster is up with EXECUTOR=$EXECUTOR ($EXECUTOR_IMAGE) in $((SECONDS - t0)) s; . .stack/env; . .stack/cluster/env"
+clog "cluster is up with EXECUTOR=$EXECUTOR ($EXECUTOR_IMAGE), LAYOUT=$LAYOUT in $((SECONDS - t0)) s; . .stack/env; . .stack/cluster/env"
