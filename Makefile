@@ -34,8 +34,11 @@ test: system-deps typecheck build stack-up
 # when ours ends a workflow differently from the Go executor. `make e2e` runs every example.
 # The cluster is stopped afterwards: its garbage collector would delete the TaskResults that the
 # executor tests create for workflows that do not exist (so `make test` can run again).
+# LAYOUT=initless: the init-less pod layout (test/e2e/smoke-initless.txt: the smoke list and more).
+SMOKE_LIST = $(if $(filter initless,$(LAYOUT)),test/e2e/smoke-initless.txt,test/e2e/smoke.txt)
+SMOKE_REPORT = .stack/e2e/smoke-report$(if $(filter initless,$(LAYOUT)),-initless).md
 e2e-smoke: build
-	node test/e2e/run.ts --list test/e2e/smoke.txt --check --report .stack/e2e/smoke-report.md; \
+	LAYOUT=$(LAYOUT) node test/e2e/run.ts --list $(SMOKE_LIST) --check --report $(SMOKE_REPORT); \
 	  status=$$?; $(MAKE) cluster-down; exit $$status
 
 # The main job on an embedded default: Argo's artifact-passing example through the real

@@ -3,7 +3,7 @@
 # archives (images/build/oci.ts), and with --import loads them into the cluster's containerd
 # (`ctr -n k8s.io images import`). Archives and image roots are cached under $STACK_CACHE/images.
 #
-# Usage: images/build/build.sh [--import] [IMAGE...]     IMAGE: argoexec-ts argoexec-go busybox argosay python pause
+# Usage: images/build/build.sh [--import] [IMAGE...]     IMAGE: argoexec-ts argoexec-go busybox argosay python musl scratch pause
 # Env:   CONTAINERD_ADDRESS  containerd socket for --import (default: the cluster's, see stack/cluster/lib.sh)
 #
 # Image                     tags (what pods name them)                          root
@@ -12,6 +12,8 @@
 # busybox                   busybox:latest, busybox:1.36, alpine:3.23, alpine:latest, alpine:3.7  busybox-static + applet links
 # argosay                   argoproj/argosay:v2, argoproj/argosay:v1, docker/whalesay:latest      busybox root + /argosay + cowsay
 # python                    python:alpine3.23, python:3, debian:latest, debian:bookworm, ubuntu:latest  debootstrap minbase + python3
+# musl                      localhost/e2e-musl:v1                                /bin/e2e-hello linked against musl + musl's loader, nothing else
+# scratch                   localhost/e2e-scratch:v1                             /e2e-hello (static), nothing else
 # pause                     localhost/pause:e2e                                  static pause (sandbox image)
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -26,7 +28,7 @@ log() { printf '[images] %s\n' "$*" >&2; }
 
 import=0; want=()
 for a in "$@"; do case $a in --import) import=1 ;; *) want+=("$a") ;; esac; done
-[[ ${#want[@]} -gt 0 ]] || want=(pause busybox argosay python argoexec-go argoexec-ts)
+[[ ${#want[@]} -gt 0 ]] || want=(pause busybox argosay python musl scratch argoexec-go argoexec-ts)
 
 # oci NAME ROOTFS [oci.ts args...] : writes $OUT/NAME.tar
 oci() { local name=$1 rootfs=$2; shift 2; "$NODE" "$HERE/oci.ts" --rootfs "$rootfs" --out "$OUT/$name.tar" "$@" >&2; }
@@ -100,6 +102,25 @@ img_python() {
     --name docker.io/library/python:alpine3.23 --name docker.io/library/python:3 \
     --name docker.io/library/debian:latest --name docker.io/library/debian:bookworm --name docker.io/library/ubuntu:latest
 }
+# User images without a shell, for the init-less layout (test/e2e/variants/initless-user-images.yaml):
+# their main program (images/build/hello.c) can only start through the emissary the image volume brings.
+img_musl() {
+  command -v musl-gcc >/dev/null || { log "musl-gcc missing: stack/cluster/deps.sh installs musl-tools"; exit 1; }
+  local r; r=$(fresh_root musl)
+  mkdir -p "$r/bin" "$r/lib"
+  musl-gcc -O2 -s -o "$r/bin/e2e-hello" "$HERE/hello.c"
+  # musl's dynamic loader is its libc (ld-musl-x86_64.so.1 -> libc.so in Debian's musl package)
+  cp "$(readlink -f /lib/ld-musl-x86_64.so.1)" "$r/lib/ld-musl-x86_64.so.1"; chmod 755 "$r/lib/ld-musl-x86_64.so.1"
+  etc_files "$r"
+  oci musl "$r" --chown 0:0 --entrypoint '["/bin/e2e-hello"]' --name localhost/e2e-musl:v1
+  rm -rf "$r"
+}
+img_scratch() {
+  local r; r=$(fresh_root scratch)
+  gcc -O2 -static -s -o "$r/e2e-hello" "$HERE/hello.c"
+  oci scratch "$r" --chown 0:0 --entrypoint '["/e2e-hello"]' --name localhost/e2e-scratch:v1
+  rm -rf "$r"
+}
 img_argoexec-go() {
   [[ -x $ARGO_BIN/argoexec ]] || { log "missing $ARGO_BIN/argoexec: run stack/build.sh argo"; exit 1; }
   local r; r=$(fresh_root argoexec-go)
@@ -126,9 +147,11 @@ done
 
 if (( import )); then
   : "${CONTAINERD_ADDRESS:=$ROOT/.stack/cluster/containerd/containerd.sock}"
+  # the cluster's ctr (stack/cluster/build-runtime.sh), Debian's when that is not built
+  CTR_BIN=$STACK_CACHE/bin/containerd-$CONTAINERD_VERSION/ctr; [[ -x $CTR_BIN ]] || CTR_BIN=ctr
   for i in "${want[@]}"; do
     t=$SECONDS
-    ctr --address "$CONTAINERD_ADDRESS" -n k8s.io images import --no-unpack=false --snapshotter overlayfs "$OUT/$i.tar" >/dev/null
+    "$CTR_BIN" --address "$CONTAINERD_ADDRESS" -n k8s.io images import --no-unpack=false --snapshotter overlayfs "$OUT/$i.tar" >/dev/null
     log "imported $i ($((SECONDS - t)) s)"
   done
 fi

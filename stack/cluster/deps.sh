@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages the e2e cluster needs (idempotent; run as root):
-#   containerd + runc  — the container runtime under the kubelet (Debian 12: containerd 1.6.20, runc 1.1.5)
+#   gcc, pkg-config, libseccomp-dev — runc's seccomp support (containerd 2.x + runc are built by build-runtime.sh:
+#                        Debian 12's containerd 1.6.20 cannot mount image volumes)
+#   containernetworking-plugins — the loopback CNI plugin (/usr/lib/cni)
 #   iptables, conntrack, ethtool, socat, ebtables — tools kubelet probes for (only warnings when absent)
-#   busybox-static, debootstrap — user images (images/build/)
+#   busybox-static, debootstrap, musl-tools — user images (images/build/)
 set -euo pipefail
-pkgs=(containerd runc containernetworking-plugins iptables conntrack socat ethtool busybox-static debootstrap)
+pkgs=(gcc pkg-config libseccomp-dev containernetworking-plugins iptables conntrack socat ethtool busybox-static debootstrap musl-tools)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if (( ${#missing[@]} )); then
@@ -12,5 +14,4 @@ if (( ${#missing[@]} )); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y --no-install-recommends "${missing[@]}"; }
 fi
-# Debian's package enables and starts containerd.service where systemd runs; here PID 1 is not systemd,
-# so nothing is started. Our containerd runs with its own config and socket (stack/cluster/up.sh).
+# Our containerd runs with its own config and socket (stack/cluster/up.sh).

@@ -7,7 +7,12 @@
  * .stack/e2e/report.md) and the raw snapshots to .stack/e2e/results-<executor>.json.
  *
  *   node test/e2e/run.ts [--executors go,ts] [--filter REGEX] [--list FILE] [--parallel N] [--timeout S]
- *                        [--report FILE] [--no-cluster-up] [--check]
+ *                        [--report FILE] [--no-cluster-up] [--check] [--layout classic|initless]
+ *
+ * --layout (env LAYOUT, default classic) is the controller's pod layout (cluster-up LAYOUT=…): classic
+ * (init + wait containers, the emissary copied to /var/run/argo) or initless (initlessPod: a supervisor
+ * container, the executor image mounted at /argo-bin as an image volume). Every pod is checked to have
+ * the layout asked for (a pod of the other layout is a failure, WrongLayout).
  *
  * A row passes only when both executors ran it, each ended in a phase the workflow expects, and the
  * snapshots are identical (or differ only as docs/compatibility.md says). Failures, never matches:
@@ -39,8 +44,13 @@ const { values: opts } = parseArgs({
     include: { type: 'string', default: process.env.E2E_INCLUDE ?? 'expected-failure' },
     // examples (Argo's examples/, our scenarios and variants) and argo (Argo's own e2e suites, test/e2e/argo-tests.yaml)
     suites: { type: 'string', default: process.env.E2E_SUITES ?? 'examples,argo' },
+    layout: { type: 'string', default: process.env.LAYOUT || 'classic' },
   },
 });
+const LAYOUT = opts.layout!;
+if (LAYOUT !== 'classic' && LAYOUT !== 'initless') throw new Error(`--layout must be classic or initless (got ${LAYOUT})`);
+/** Where a user container's command starts: the emissary, as the controller wires it in each layout. */
+const EMISSARY_PATH = LAYOUT === 'initless' ? '/argo-bin/bin/argoexec' : '/var/run/argo/argoexec';
 const EXECUTORS = opts.executors!.split(',').map((s) => s.trim()).filter(Boolean) as ('go' | 'ts')[];
 const PARALLEL = Number(opts.parallel);
 const TIMEOUT_S = Number(opts.timeout);
@@ -51,7 +61,7 @@ mkdirSync(STATE, { recursive: true });
 interface Result {
   id: string;
   assertions?: string[]; // Argo's own assertions that failed (rows of its e2e suites)
-  phase: string; // Succeeded, Failed, Error, or Timeout (…), SubmitError, WrongExecutor
+  phase: string; // Succeeded, Failed, Error, or Timeout (…), SubmitError, WrongExecutor, WrongLayout
   message: string;
   seconds: number | null;
   workflow?: string;
@@ -68,9 +78,9 @@ const TERMINAL = new Set(['Succeeded', 'Failed', 'Error']);
 const PARTIAL_TASK_RESULTS = true;
 
 function clusterUp(executor: string): void {
-  log(`cluster-up EXECUTOR=${executor}`);
-  const r = spawnSync(join(ROOT, 'stack/cluster/up.sh'), [], { env: { ...process.env, EXECUTOR: executor }, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) throw new Error(`stack/cluster/up.sh EXECUTOR=${executor} failed (exit ${r.status})`);
+  log(`cluster-up EXECUTOR=${executor} LAYOUT=${LAYOUT}`);
+  const r = spawnSync(join(ROOT, 'stack/cluster/up.sh'), [], { env: { ...process.env, EXECUTOR: executor, LAYOUT }, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) throw new Error(`stack/cluster/up.sh EXECUTOR=${executor} LAYOUT=${LAYOUT} failed (exit ${r.status})`);
 }
 
 function applySupportObjects(support: Doc[]): void {
@@ -85,16 +95,42 @@ function applySupportObjects(support: Doc[]): void {
   }
 }
 
-/** Images of the executor containers (init, wait, …) of a workflow's pods. */
-function executorImagesOf(workflow: string): string[] {
+/**
+ * The executor images of a workflow's pods (init, wait, supervisor containers and the argoexec-bin image
+ * volume), and what in them does not belong to the layout under test: an `init` container or a `wait`
+ * one in the init-less layout, a `supervisor` or an image volume in the classic one, and every user
+ * container whose emissary does not start from EMISSARY_PATH. Pods already gone (podGC) are not seen.
+ */
+function executorPodsOf(workflow: string): { images: string[]; layoutProblems: string[]; emissaries: number } {
   const pods = kubectlJson<Doc>(['get', 'pods', '-l', `workflows.argoproj.io/workflow=${workflow}`]);
   const images = new Set<string>();
+  const problems: string[] = [];
+  let emissaries = 0;
   for (const p of (pods?.items ?? []) as Doc[]) {
-    for (const c of [...(p.spec?.initContainers ?? []), ...(p.spec?.containers ?? [])] as Doc[]) {
-      if (/argoexec-(ts|go)/.test(String(c.image))) images.add(String(c.image));
+    const pod = String(p.metadata?.name);
+    const inits = (p.spec?.initContainers ?? []) as Doc[];
+    const ctrs = (p.spec?.containers ?? []) as Doc[];
+    for (const c of [...inits, ...ctrs]) if (/argoexec-(ts|go)/.test(String(c.image))) images.add(String(c.image));
+    for (const v of (p.spec?.volumes ?? []) as Doc[]) if (v.image?.reference) images.add(String(v.image.reference));
+    const names = new Set([...inits, ...ctrs].map((c) => String(c.name)));
+    const imageVolume = ((p.spec?.volumes ?? []) as Doc[]).some((v) => v.name === 'argoexec-bin' && v.image);
+    if (LAYOUT === 'initless') {
+      for (const n of ['init', 'wait']) if (names.has(n)) problems.push(`${pod} has a ${n} container`);
+    } else {
+      if (names.has('supervisor')) problems.push(`${pod} has a supervisor container`);
+      if (imageVolume) problems.push(`${pod} has the argoexec-bin image volume`);
+    }
+    for (const c of ctrs) {
+      const cmd = (c.command ?? []) as string[];
+      if (cmd[1] !== 'emissary') continue; // executor containers (wait, supervisor, agent…) run `argoexec <role>`
+      emissaries++;
+      if (cmd[0] !== EMISSARY_PATH) problems.push(`${pod}/${c.name} starts ${cmd[0]}, not ${EMISSARY_PATH}`);
+      else if (LAYOUT === 'initless' && !((c.volumeMounts ?? []) as Doc[]).some((m) => m.name === 'argoexec-bin' && m.mountPath === '/argo-bin')) {
+        problems.push(`${pod}/${c.name} does not mount argoexec-bin at /argo-bin`);
+      }
     }
   }
-  return [...images];
+  return { images: [...images], layoutProblems: problems, emissaries };
 }
 
 async function runOne(ex: Example, executor: string, stores: Stores): Promise<Result> {
@@ -160,11 +196,16 @@ async function runOne(ex: Example, executor: string, stores: Stores): Promise<Re
       result.message += ` pods: ${kubectl(['get', 'pods', '-l', `workflows.argoproj.io/workflow=${name}`, '--no-headers']).trim().replace(/\s+/g, ' ')}`;
     } catch { /* ignore */ }
   }
-  // Guard: every executor container of the workflow's pods must be the executor under test.
-  const wrong = executorImagesOf(name).filter((i) => !i.includes(`/argoexec-${executor}`));
+  // Guard: every executor container of the workflow's pods must be the executor under test, in the
+  // layout under test.
+  const seenPods = executorPodsOf(name);
+  const wrong = seenPods.images.filter((i) => !i.includes(`/argoexec-${executor}`));
   if (wrong.length > 0) {
     result.phase = 'WrongExecutor';
     result.message = `pods ran executor image(s) ${wrong.join(', ')} instead of argoexec-${executor}`;
+  } else if (seenPods.layoutProblems.length > 0) {
+    result.phase = 'WrongLayout';
+    result.message = `not the ${LAYOUT} layout: ${seenPods.layoutProblems.slice(0, 3).join('; ')}`;
   }
   // Clean up: kube-controller-manager's garbage collector deletes the pods (ownerReferences); deleting
   // them here would race with artifact GC pods created on deletion and leave the workflow's finalizer.
@@ -203,7 +244,7 @@ async function runAll(executor: string, examples: Example[], support: Doc[]): Pr
   };
   await Promise.all(Array.from({ length: PARALLEL }, worker));
   stores.destroy();
-  writeFileSync(join(STATE, `results-${executor}.json`), JSON.stringify([...results.values()], null, 2));
+  writeFileSync(join(STATE, `results-${LAYOUT === 'classic' ? '' : `${LAYOUT}-`}${executor}.json`), JSON.stringify([...results.values()], null, 2));
   return results;
 }
 
@@ -286,6 +327,7 @@ Generated by \`make e2e\` (test/e2e/run.ts) on ${new Date().toISOString()} in ${
 ${SUBSET ? `a subset (${opts.list ? `list ${relative(ROOT, resolve(opts.list))}` : ''}${opts.filter ? ` filter /${opts.filter}/` : ''})` : 'every example'}.
 Our commit: \`${commit}\`. Go executor: \`${goVersion}\` (\`localhost/argoexec-go\`); ours: \`${tsVersion}\`
 (\`localhost/argoexec-ts:e2e\`); workflow-controller ${env.ARGO_REFERENCE_VERSION ?? '?'}; kube-apiserver/kubelet v1.36.3. See docs/e2e.md.
+Pod layout: **${LAYOUT}**${LAYOUT === 'initless' ? ' (controller `initlessPod.enabled: true`: supervisor container, no init container, the executor image mounted at `/argo-bin` as an image volume)' : ' (init + wait containers)'}.
 
 Suites: ${[...suites].join(', ')} — Argo's \`examples/\` with our scenarios and variants, and Argo's own e2e suites
 (\`test/e2e\` of v4.1.2: functional/, expectedfailures/ and the workflows of the executor-relevant Go tests,

@@ -36,6 +36,8 @@ export const LOCAL_IMAGES = new Set([
   'busybox', 'busybox:latest', 'busybox:1.36', 'alpine', 'alpine:latest', 'alpine:3.23', 'alpine:3.7',
   'python:alpine3.23', 'python:3', 'debian', 'debian:latest', 'debian:bookworm',
   'argoproj/argosay:v2', 'argoproj/argosay:v1', 'docker/whalesay', 'docker/whalesay:latest',
+  // no shell: a musl-linked program with musl's loader, and a static program alone (images/build/hello.c)
+  'localhost/e2e-musl:v1', 'localhost/e2e-scratch:v1',
 ]);
 
 /** Every manifest file (.yaml, .yml, .json) under dir, sorted. */
