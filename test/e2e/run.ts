@@ -374,6 +374,11 @@ if (suites.has('argo')) {
   support.push(...argo.templates);
   missing = missing.filter((m) => !argo.rows.some((r) => r.file === m || r.id === m));
 }
+// A workflow annotated argoexec-ts.e2e/layout runs only in that pod layout (e.g. bad input of the init-less one).
+for (const ex of examples) {
+  const only = ex.doc?.metadata?.annotations?.['argoexec-ts.e2e/layout'];
+  if (only && only !== LAYOUT && !ex.parseError) ex.skip ??= `runs in the ${only} layout only (--layout ${only})`;
+}
 log(`${examples.length} workflows (${examples.filter((e) => !e.skip && !e.parseError).length} to run), executors: ${EXECUTORS.join(', ')}, parallel ${PARALLEL}`);
 const byExec: Record<string, Map<string, Result>> = {};
 for (const executor of EXECUTORS) byExec[executor] = await runAll(executor, examples, support);
