@@ -86,6 +86,15 @@ if pid=$(svc_pid containerd) && [[ $(readlink "/proc/$pid/exe" 2>/dev/null) != "
   clog "containerd (pid $pid) is $(readlink "/proc/$pid/exe" 2>/dev/null || echo '?'), not $CTRD_BIN/containerd: restarting the node"
   "$CLUSTER_LIB_DIR/down.sh"
 fi
+# State written by another containerd version (task bundles, sandbox dirs) is not ours to read: start clean.
+if ! svc_pid containerd >/dev/null && [[ -d $CTRD_DIR/state && $(cat "$CTRD_DIR/version" 2>/dev/null) != "$CONTAINERD_VERSION" ]]; then
+  if awk -v p="$CTRD_DIR/state/" 'index($2, p) == 1 {f=1} END {exit !f}' /proc/self/mounts; then
+    clog "ERROR: mounts left under $CTRD_DIR/state: run make cluster-down first"; exit 1
+  fi
+  clog "containerd state of another version in $CTRD_DIR/state: removed"
+  rm -rf "${CTRD_DIR:?}/state"
+fi
+echo "$CONTAINERD_VERSION" > "$CTRD_DIR/version"
 mkdir -p "$CTRD_DIR/tmp"
 subst "$CLUSTER_LIB_DIR/containerd.toml.in" > "$CTRD_DIR/config.toml"
 # All pods use the host network; CRI still wants a CNI network configured to report NetworkReady.
