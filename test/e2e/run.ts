@@ -111,7 +111,7 @@ function executorPodsOf(workflow: string): { images: string[]; layoutProblems: s
     const inits = (p.spec?.initContainers ?? []) as Doc[];
     const ctrs = (p.spec?.containers ?? []) as Doc[];
     for (const c of [...inits, ...ctrs]) if (/argoexec-(ts|go)/.test(String(c.image))) images.add(String(c.image));
-    for (const v of (p.spec?.volumes ?? []) as Doc[]) if (v.image?.reference) images.add(String(v.image.reference));
+    for (const v of (p.spec?.volumes ?? []) as Doc[]) if (/argoexec-(ts|go)/.test(String(v.image?.reference))) images.add(String(v.image.reference));
     // Artifact-GC and agent pods (workflows.argoproj.io/component) have one shape in both layouts.
     if (p.metadata?.labels?.['workflows.argoproj.io/component']) continue;
     const names = new Set([...inits, ...ctrs].map((c) => String(c.name)));
