@@ -3,7 +3,9 @@
 # Per-run state of the cluster: $STACK_DIR/cluster/ (containerd socket+state, kubelet root, configs).
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lib.sh"
 CLUSTER_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-CL=$STACK_DIR/cluster
+# Resolved: mount checks (containerd's image volumes, the kubelet, cluster-down) compare with /proc/mounts,
+# which has no symlinks (a worktree whose .stack links to another checkout's).
+CL=$(readlink -m "$STACK_DIR/cluster")
 NODE_NAME=${NODE_NAME:-e2e-node}
 CTRD_DIR=$CL/containerd
 CTRD_SOCK=$CTRD_DIR/containerd.sock
