@@ -221,7 +221,9 @@ execFileSync('mv', [tmpExe, exe]);
 console.log(`built ${exe} (${commit.slice(0, 12)}${dirty ? ', dirty' : ''})`);
 
 // 7. The executor image's root filesystem (images/Dockerfile copies it as is): /bin/argoexec pointing at
-//    /argo-bin/bin/argoexec.d, and /bin/kubectl — the image itself in init-less pods, and /argo-bin -> / inside the image.
+//    /argo-bin/bin/argoexec.d, and /bin/kubectl — the image itself in init-less pods, and /argo-bin/bin -> ../bin inside
+//    the image. /argo-bin is a real directory: resource and data templates run this image as `main` with the image
+//    volume mounted at /argo-bin, and runc refuses a mount point that is a symlink to / ("on the top of rootfs").
 const imageRoot = join(buildDir, 'image/rootfs');
 rmSync(join(buildDir, 'image'), { recursive: true, force: true });
 mkdirSync(join(imageRoot, 'bin/argoexec.d'), { recursive: true });
@@ -234,7 +236,8 @@ for (const name of readdirSync(runtimeDir)) {
 copyFileSync(exe, join(imageRoot, 'bin/argoexec'));
 writeElfPaths(join(imageRoot, 'bin/argoexec'), elfPathsFor(IMAGE_RUNTIME_DIR));
 chmodSync(join(imageRoot, 'bin/argoexec'), 0o555);
-symlinkSync('/', join(imageRoot, 'argo-bin'));
+mkdirSync(join(imageRoot, 'argo-bin'));
+symlinkSync('../bin', join(imageRoot, 'argo-bin/bin'));
 mkdirSync(join(imageRoot, 'etc'));
 writeFileSync(join(imageRoot, 'etc/passwd'), 'root:x:0:0:root:/root:/sbin/nologin\nargoexec:x:8737:8737:argoexec:/tmp:/sbin/nologin\n');
 writeFileSync(join(imageRoot, 'etc/group'), 'root:x:0:\nargoexec:x:8737:\n');

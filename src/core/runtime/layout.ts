@@ -18,6 +18,6 @@ export function elfPathsFor(runtimeDir: string): { interpreter: string; rpath: s
   return { interpreter: `${runtimeDir}/${LOADER_NAME}`, rpath: runtimeDir };
 }
 
-/** In the executor image: the image is mounted at /argo-bin in init-less pods; the image has /argo-bin -> /. */
+/** In the executor image: the image is mounted at /argo-bin in init-less pods; the image has /argo-bin/bin -> ../bin. */
 export const IMAGE_EXECUTABLE = '/argo-bin/bin/argoexec';
 export const IMAGE_RUNTIME_DIR = runtimeDirFor(IMAGE_EXECUTABLE);
