@@ -22,6 +22,7 @@ import { compareSnapshots, type Difference } from './lib/compare.ts';
 import { kubectl, kubectlJson, log, NS, ROOT, SHARED, sleep, stackEnv, STATE } from './lib/env.ts';
 import { selectArgoTests } from './lib/argo-tests-select.ts';
 import { selectExamples, type Doc, type Example } from './lib/examples.ts';
+import { deleteObjectsCreatedSince, ownerlessObjects } from './lib/namespace-objects.ts';
 import { gcOutcome, gcStrategy, normalise, readTaskResults, Stores, takeSnapshot, type Snapshot } from './lib/snapshot.ts';
 
 const { values: opts } = parseArgs({
@@ -75,6 +76,15 @@ function clusterUp(executor: string): void {
 
 function applySupportObjects(support: Doc[]): void {
   // As Argo's examples test: ConfigMaps, PVCs and WorkflowTemplates of the examples exist before submitting.
+  // A PVC is made anew for each executor: a workflow may append to it (volumes-existing), and the second run
+  // must not read the first run's writes.
+  for (const d of support.filter((x) => x.kind === 'PersistentVolumeClaim')) {
+    try {
+      kubectl(['delete', 'pvc', String(d.metadata?.name), '--ignore-not-found', '--wait=true', '--timeout=90s']);
+    } catch (e) {
+      log(`could not delete PersistentVolumeClaim/${d.metadata?.name}: ${String((e as any).stderr ?? e).trim().split('\n')[0]}`);
+    }
+  }
   for (const d of support) {
     const obj = { ...d, metadata: { ...d.metadata, namespace: NS } };
     try {
@@ -186,6 +196,7 @@ async function runOne(ex: Example, executor: string, stores: Stores): Promise<Re
 async function runAll(executor: string, examples: Example[], support: Doc[]): Promise<Map<string, Result>> {
   if (!opts['no-cluster-up']) clusterUp(executor);
   applySupportObjects(support);
+  const baseline = ownerlessObjects();
   const stores = new Stores();
   const results = new Map<string, Result>();
   const queue = examples.filter((e) => !e.skip && !e.parseError);
@@ -203,6 +214,9 @@ async function runAll(executor: string, examples: Example[], support: Doc[]): Pr
   };
   await Promise.all(Array.from({ length: PARALLEL }, worker));
   stores.destroy();
+  // What the workflows created and left (resource templates), so that the next executor starts from the same namespace.
+  const left = deleteObjectsCreatedSince(baseline);
+  if (left.length > 0) log(`${executor}: deleted ${left.length} object(s) the workflows left: ${left.join(', ')}`);
   writeFileSync(join(STATE, `results-${executor}.json`), JSON.stringify([...results.values()], null, 2));
   return results;
 }

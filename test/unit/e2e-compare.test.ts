@@ -11,6 +11,10 @@ const snap = (over: Partial<Snapshot> = {}): Snapshot => ({ phase: 'Succeeded', 
 
 test('normalise: generated name, pod-name hashes, times and uids', () => {
   assert.equal(normaliseText('wf-abc12 wf-abc12-main-1234567890 2026-12-02T18:00:01.5Z 0f8fad5b-d9cb-469f-a165-70867728950e', 'wf-abc12'), '$WF $WF-main-# <time> <uid>');
+  // times as `date` and `ls -l` print them (volumes-existing, TestScriptAsNonRoot); not a version or a size
+  assert.equal(normaliseText('accessed at: Wed Dec  2 19:36:46 UTC 2026\n', 'wf-abc12'), 'accessed at: <time>\n');
+  assert.equal(normaliseText('-rwxr-xr-x    1 1000     1000            55 Dec  2 19:43 script', 'wf-abc12'), '-rwxr-xr-x    1 1000     1000            55 <time> script');
+  assert.equal(normaliseText('v4.1.2 size 1024 May', 'wf-abc12'), 'v4.1.2 size 1024 May');
   assert.deepEqual(normalise({ k: 'wf-abc12/wf-abc12-x-12345/main.log' }, 'wf-abc12'), { k: '$WF/$WF-x-#/main.log' });
 });
 

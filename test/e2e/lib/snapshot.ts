@@ -26,13 +26,32 @@ export interface Snapshot {
   containers: Record<string, Record<string, ContainerSummary>> | { skipped: string };
 }
 
-/** Replace, in text, what differs by design between two runs of one workflow. */
+const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
+/** `date`'s default format: `Wed Dec  2 19:36:46 UTC 2026`. */
+const DATE_OUTPUT = new RegExp(`\\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ${MONTH} +\\d{1,2} \\d\\d:\\d\\d:\\d\\d(?: [A-Z]{2,5})? \\d{4}\\b`, 'g');
+/** `ls -l`'s modification time of a recent file: `Dec  2 19:43`. */
+const LS_TIME = new RegExp(`\\b${MONTH} +\\d{1,2} +\\d\\d:\\d\\d\\b`, 'g');
+
+/** Replace, in text, what differs by design between two runs of one workflow: its name, hashes, times, uids. */
 export function normaliseText(text: string, wfName: string): string {
   return text
     .split(wfName).join('$WF')
     .replace(/(\$WF(?:-[a-z0-9-]*?)?)-\d{5,10}\b/g, '$1-#')
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
+    .replace(DATE_OUTPUT, '<time>')
+    .replace(LS_TIME, '<time>')
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uid>');
+}
+
+/**
+ * What a workflow's artifacts may print that is a time: `{{workflow.duration}}` renders the seconds the workflow has
+ * run (`6.514374`), so where the workflow uses it, decimal numbers in artifact text are durations.
+ */
+function artifactTextNormaliser(wf: Doc, name: string): (t: string) => string {
+  const printsDuration = JSON.stringify(wf.spec ?? {}).includes('workflow.duration');
+  return printsDuration
+    ? (t) => normaliseText(t, name).replace(/\b\d+\.\d+\b/g, '<duration>')
+    : (t) => normaliseText(t, name);
 }
 
 /** The same, over any JSON value. */
@@ -151,6 +170,7 @@ export async function takeSnapshot(wf: Doc, stores: Stores, seen = new Map<strin
   await podsFinished(name);
   const nodes = (wf.status?.nodes ?? {}) as Record<string, Doc>;
   const out: Snapshot = { phase: wf.status?.phase ?? '', message: normalise(wf.status?.message ?? '', name), nodes: {}, artifacts: {}, taskResults: {}, containers: {} };
+  const textNormaliser = artifactTextNormaliser(wf, name);
   for (const n of Object.values(nodes)) {
     if (GROUPS.has(n.type)) continue;
     const key = nodeKey(n, name);
@@ -164,7 +184,7 @@ export async function takeSnapshot(wf: Doc, stores: Stores, seen = new Map<strin
       }
       const loc = await stores.locate(a, wf);
       if ('reason' in loc) { out.artifacts[akey] = { kind: 'not-fetched', reason: loc.reason }; continue; }
-      const d = normalise(await digestAt(loc.bucket, loc.key, loc.where, (t) => normaliseText(t, name)), name);
+      const d = normalise(await digestAt(loc.bucket, loc.key, loc.where, textNormaliser), name);
       const t = templateOf(n, wf);
       out.artifacts[akey] = a.name === 'main-logs' && (t?.resource || t?.data) ? executorLog(d) : d;
     }
