@@ -53,6 +53,7 @@ start_service kube-apiserver 120 apiserver_health "$APISERVER_PORT" -- "$STACK_B
   --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt" \
   --kubelet-client-key="$PKI/apiserver-kubelet-client.key" \
   --enable-priority-and-fairness=false --profiling=false \
+  --feature-gates=PodLogsQuerySplitStreams=true \
   --cert-dir="$DATA/kube-apiserver"
 
 # kubeconfigs ----------------------------------------------------------------------------------

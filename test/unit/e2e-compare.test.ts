@@ -56,3 +56,16 @@ test('artifact digests: tar entries without mtime, text hashed after normalisati
   assert.equal(raw1.kind, 'raw');
   assert.deepEqual(raw1, { ...raw2, text: (raw1 as { text?: string }).text }, 'same content once the names are normalised');
 });
+
+test('main.log as an interleaving of the container\'s two streams', async () => {
+  const { isInterleaving } = await import('../e2e/lib/container-streams.ts');
+  // what the kubelet served for Go's pod and for a plain busybox pod (stdout `1\n`, stderr `+ echo 1\n`)
+  assert.equal(isInterleaving('+ echo 11\n\n', '1\n', '+ echo 1\n'), true);
+  assert.equal(isInterleaving('1\n+ echo 1\n', '1\n', '+ echo 1\n'), true);
+  assert.equal(isInterleaving('+ echo 1\n1\n', '1\n', '+ echo 1\n'), true);
+  // a lost, an extra or a reordered byte within one stream is not an interleaving
+  assert.equal(isInterleaving('+ echo 1\n', '1\n', '+ echo 1\n'), false);
+  assert.equal(isInterleaving('+ echo 1\n1\n\n', '1\n', '+ echo 1\n'), false);
+  assert.equal(isInterleaving('ba\n+ echo 1\n', 'ab\n', '+ echo 1\n'), false);
+  assert.equal(isInterleaving('', '', ''), true);
+});

@@ -18,6 +18,8 @@ export type ArtifactDigest =
   | { kind: 'raw'; size: number; sha256: string; text?: string }
   | { kind: 'dir'; objects: Record<string, ArtifactDigest> }
   | { kind: 'executor-log'; messages: string[] }
+  /** main.log as the container's two streams (container-streams.ts) */
+  | { kind: 'container-log'; stdout: string; stderr: string }
   | { kind: 'missing'; error: string }
   | { kind: 'not-fetched'; reason: string };
 
@@ -97,7 +99,12 @@ export async function digestBytes(buf: Buffer, norm?: Normalise): Promise<Artifa
   if (buf.length > 4 && buf.readUInt32LE(0) === 0x04034b50) {
     try { return { kind: 'zip', entries: await zipEntries(buf, norm) }; } catch { /* raw */ }
   }
+  // Short text is kept, normalised (its size then is the normalised text's).
   const text = buf.length <= 4096 && !buf.includes(0) ? buf.toString('utf8') : undefined;
+  if (text !== undefined && norm) {
+    const t = norm(text);
+    return { kind: 'raw', size: Buffer.byteLength(t), sha256: hashOf(buf, norm), text: t };
+  }
   return { kind: 'raw', size: buf.length, sha256: hashOf(buf, norm), ...(text !== undefined ? { text } : {}) };
 }
 

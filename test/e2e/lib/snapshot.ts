@@ -10,6 +10,7 @@
  */
 import { azureBucket, digestAt, gcsBucket, s3Bucket, s3Client, type ArtifactDigest, type Bucket } from './artifact-digest.ts';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { containerStreams, isInterleaving } from './container-streams.ts';
 import { kubectlJson, sleep, stackEnv } from './env.ts';
 import type { Doc } from './examples.ts';
 
@@ -171,6 +172,7 @@ export async function takeSnapshot(wf: Doc, stores: Stores, seen = new Map<strin
   const nodes = (wf.status?.nodes ?? {}) as Record<string, Doc>;
   const out: Snapshot = { phase: wf.status?.phase ?? '', message: normalise(wf.status?.message ?? '', name), nodes: {}, artifacts: {}, taskResults: {}, containers: {} };
   const textNormaliser = artifactTextNormaliser(wf, name);
+  const podOfNode = new Map(nodePods(name).map((p) => [String(p.metadata.annotations?.['workflows.argoproj.io/node-name'] ?? ''), String(p.metadata.name)]));
   for (const n of Object.values(nodes)) {
     if (GROUPS.has(n.type)) continue;
     const key = nodeKey(n, name);
@@ -186,7 +188,7 @@ export async function takeSnapshot(wf: Doc, stores: Stores, seen = new Map<strin
       if ('reason' in loc) { out.artifacts[akey] = { kind: 'not-fetched', reason: loc.reason }; continue; }
       const d = normalise(await digestAt(loc.bucket, loc.key, loc.where, textNormaliser), name);
       const t = templateOf(n, wf);
-      out.artifacts[akey] = a.name === 'main-logs' && (t?.resource || t?.data) ? executorLog(d) : d;
+      out.artifacts[akey] = a.name === 'main-logs' && (t?.resource || t?.data) ? executorLog(d) : a.name === 'main-logs' ? byStreams(d, podOfNode.get(String(n.name)), textNormaliser) : d;
     }
   }
   const byId = new Map(Object.entries(nodes).map(([id, n]) => [id, nodeKey(n, name)]));
@@ -214,6 +216,19 @@ export async function takeSnapshot(wf: Doc, stores: Stores, seen = new Map<strin
     out.containers = containers;
   }
   return out;
+}
+
+/**
+ * main.log of a pod's main container, compared stream by stream when it is an interleaving of the container's
+ * stdout and stderr (container-streams.ts); as archived otherwise (then a difference shows).
+ */
+function byStreams(d: ArtifactDigest, pod: string | undefined, norm: (t: string) => string): ArtifactDigest {
+  if (d.kind !== 'raw' || d.text === undefined || !pod) return d;
+  const streams = containerStreams(pod, 'main');
+  if (!streams) return d;
+  const [text, stdout, stderr] = [norm(d.text), norm(streams.stdout), norm(streams.stderr)];
+  if (!isInterleaving(text, stdout, stderr)) return d;
+  return { kind: 'container-log', stdout, stderr };
 }
 
 /** Once the workflow is gone: whether each artifact that artifact GC owns was deleted from its store. */
