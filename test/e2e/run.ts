@@ -197,6 +197,7 @@ async function runAll(executor: string, examples: Example[], support: Doc[]): Pr
   if (!opts['no-cluster-up']) clusterUp(executor);
   applySupportObjects(support);
   const baseline = ownerlessObjects();
+  const runsBegan = Date.now();
   const stores = new Stores();
   const results = new Map<string, Result>();
   const queue = examples.filter((e) => !e.skip && !e.parseError);
@@ -215,7 +216,7 @@ async function runAll(executor: string, examples: Example[], support: Doc[]): Pr
   await Promise.all(Array.from({ length: PARALLEL }, worker));
   stores.destroy();
   // What the workflows created and left (resource templates), so that the next executor starts from the same namespace.
-  const left = deleteObjectsCreatedSince(baseline);
+  const left = deleteObjectsCreatedSince(baseline, runsBegan);
   if (left.length > 0) log(`${executor}: deleted ${left.length} object(s) the workflows left: ${left.join(', ')}`);
   writeFileSync(join(STATE, `results-${executor}.json`), JSON.stringify([...results.values()], null, 2));
   return results;

@@ -5,7 +5,7 @@
  * patch) fail at once with a warning pointing at the RBAC docs.
  */
 import type { Backoff } from '../bootstrap.ts';
-import { isAlreadyExists, isForbidden, isNotFound, isTransientError } from '../kube/errors.ts';
+import { isAlreadyExists, isForbidden, isNotFound, isTransientErrorLogged } from '../kube/errors.ts';
 import { retryOnError } from '../retry.ts';
 import type { Logger } from '../log.ts';
 import type { TaskResultApi } from './api.ts';
@@ -71,7 +71,7 @@ export class TaskResultReporter {
   }
 
   private async retrying(jitter: number, op: () => Promise<void>, forbiddenLike: (err: unknown) => boolean): Promise<void> {
-    await retryOnError(this.backoff(jitter), (err) => isTransientError(err, this.env), op, {
+    await retryOnError(this.backoff(jitter), (err) => isTransientErrorLogged(err, this.log, this.env), op, {
       capForever: true,
       onError: (err, attempt) => {
         if (forbiddenLike(err)) this.log.warn(`failed to patch task result, see ${RBAC_DOC}`, { error: err, attempt });

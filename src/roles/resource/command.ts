@@ -16,7 +16,7 @@ import { logExecutorInit } from '../../core/executor-init-log.ts';
 import { pathError } from '../../core/errors.ts';
 import { timerMs } from '../../core/go-duration.ts';
 import type { KubeClient } from '../../core/kube/client.ts';
-import { isNotFound, isTransientError } from '../../core/kube/errors.ts';
+import { isNotFound, isTransientErrorLogged } from '../../core/kube/errors.ts';
 import { retryOnError } from '../../core/retry.ts';
 import { kubeTaskResultApi } from '../../core/task-result/api.ts';
 import { TaskResultReporter } from '../../core/task-result/reporter.ts';
@@ -131,7 +131,7 @@ async function execResource(state: ExecutorState, action: string, manifestPath: 
   let out: string;
   try {
     // Go classifies kubectl's fatal message (an error without an API status) with IsTransientErr.
-    out = await retryOnError(DEFAULT_BACKOFF, (err) => isTransientError(err), () => kubectl(state, argv));
+    out = await retryOnError(DEFAULT_BACKOFF, (err) => isTransientErrorLogged(err, state.log), () => kubectl(state, argv));
   } catch (err) {
     throw new Error(`no more retries ${(err as Error).message}`);
   }
@@ -220,9 +220,10 @@ async function waitResource(state: ExecutorState, kube: KubeClient, ref: Resourc
       state.log.info('Returning from successful wait for resource', { name: ref.name, namespace: ref.namespace });
       return;
     } catch (err) {
-      if (err instanceof RetryableError || isTransientError(err)) {
+      if (err instanceof RetryableError || isTransientErrorLogged(err, state.log)) {
         state.log.info('Waiting for resource resulted in retryable error', { name: ref.name, namespace: ref.namespace, error: (err as Error).message });
       } else {
+        state.log.warn('Waiting for resource resulted in non-retryable error', { name: ref.name, namespace: ref.namespace, error: (err as Error).message });
         state.log.warn('Waiting for resource resulted in error', { name: ref.name, error: (err as Error).message });
         throw err;
       }
@@ -290,7 +291,13 @@ async function saveResourceParameters(state: ExecutorState, ref: ResourceRef): P
     if (vf.jsonPath) {
       value = out;
     } else {
-      value = jqEngine().filter(out, vf.jqFilter as string);
+      try {
+        value = jqEngine().filter(out, vf.jqFilter as string);
+      } catch (err) {
+        state.log.info('gojq', { error: (err as Error).message, out, filter: vf.jqFilter });
+        throw err;
+      }
+      state.log.info('gojq', { out, filter: vf.jqFilter });
     }
     param.value = value;
     state.log.info('Saved output parameter', { name: param.name, value });

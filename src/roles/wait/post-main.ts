@@ -12,7 +12,7 @@ import { startProgressMonitor } from './progress.ts';
 import { captureScriptResult } from './script-result.ts';
 import { addError, firstError, type ExecutorState } from './state.ts';
 import { waitMainContainers } from './wait-main.ts';
-import { isTransientError } from '../../core/kube/errors.ts';
+import { isTransientErrorLogged } from '../../core/kube/errors.ts';
 import { retryOnError } from '../../core/retry.ts';
 import { collectWhileTransferring } from '../../core/runtime/transfer-gc.ts';
 
@@ -25,7 +25,7 @@ async function waitForMain(state: ExecutorState, terminated: AbortSignal): Promi
   else log.info('monitoring progress disabled', { annotationPatchTickDuration: cfg.progressPatchTickMs, readProgressFileTickDuration: cfg.progressFileTickMs });
   startDeadlineMonitor(state, names, terminated);
   try {
-    await retryOnError(cfg.retryBackoff, (err) => isTransientError(err, process.env), () => waitMainContainers(names, terminated));
+    await retryOnError(cfg.retryBackoff, (err) => isTransientErrorLogged(err, log, process.env), () => waitMainContainers(names, terminated));
     log.info('Main container completed');
   } catch (err) {
     if (terminated.aborted) {

@@ -27,6 +27,14 @@ export const INTENDED: { id?: string; path: RegExp; reason: string }[] = [
     id, path: /^nodes\.\$WF \[Pod\]\.message$/,
     reason: 'shutdown race in the controller: the stopped pod may end before the shutdown is applied to its node',
   }]),
+  // docs/compatibility.md, "PIDs in the container": Argo's TestSubProcess prints `ps` while its script forks
+  // `sleep 60 &`. The snapshot is timing (whether the background shell has exec'd `sleep` yet), and the PIDs depend
+  // on how many threads the executor started in the pod's PID namespace before the script (Go's runtime and Node's
+  // differ). Argo's own assertion (the workflow succeeds) holds with both.
+  {
+    id: 'e2e/signals_test.go:TestSubProcess', path: /^artifacts\.\$WF \[Pod\] main-logs\.(sha256|size|text|stdout)$/,
+    reason: "a `ps` snapshot of a script that is still forking: timing and the executor's thread count decide PIDs and states",
+  },
 ];
 
 function canonical(value: unknown): string {

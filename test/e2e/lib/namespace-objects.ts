@@ -2,8 +2,10 @@
  * Objects that workflows leave in the namespace. A resource template may create an object and never delete it
  * (`e2e/expectedfailures/large-workflow.yaml` creates the ConfigMap `test`); the second executor's run would then
  * meet `AlreadyExists` where the first did not. The runner takes the namespace's objects before an executor's
- * runs and deletes, after them, every object that was not there and has no owner (owned objects go with their
- * owner: pods with their workflow, TaskResults, …). Workflows themselves are deleted by the runner.
+ * runs and deletes, after them, every object that was not there, has no owner (owned objects go with their
+ * owner: pods with their workflow, TaskResults, …) and was written by kubectl — what a resource template runs —
+ * after the runs began. (Objects that tests create meanwhile in the same namespace are written by other
+ * managers; still, do not run `make e2e` beside `make test`.) Workflows themselves are deleted by the runner.
  */
 import { kubectl, kubectlJson, log } from './env.ts';
 
@@ -15,23 +17,26 @@ function listableKinds(): string[] {
   return out.split('\n').map((s) => s.trim()).filter((s) => s && !IGNORED.has(s));
 }
 
-/** `kind/name` of every owner-less object in the namespace. */
-export function ownerlessObjects(): Set<string> {
+interface ManagedField { manager?: string; time?: string }
+
+/** `kind/name` of every owner-less object in the namespace (`since`: only those kubectl wrote since then). */
+export function ownerlessObjects(since?: number): Set<string> {
   const kinds = listableKinds();
   const found = new Set<string>();
-  const list = kubectlJson<{ items?: { kind?: string; apiVersion?: string; metadata?: { name?: string; ownerReferences?: unknown[] } }[] }>(['get', kinds.join(',')]);
+  const list = kubectlJson<{ items?: { kind?: string; apiVersion?: string; metadata?: { name?: string; ownerReferences?: unknown[]; managedFields?: ManagedField[] } }[] }>(['get', kinds.join(',')]);
   if (!list) throw new Error(`cannot list the namespace's objects (${kinds.length} kinds)`);
   for (const o of list.items ?? []) {
     if ((o.metadata?.ownerReferences ?? []).length > 0) continue;
+    if (since !== undefined && !(o.metadata?.managedFields ?? []).some((f) => (f.manager ?? '').startsWith('kubectl') && Date.parse(f.time ?? '') >= since - 1000)) continue;
     const group = (o.apiVersion ?? '').includes('/') ? `.${(o.apiVersion ?? '').split('/')[0]}` : '';
     found.add(`${(o.kind ?? '').toLowerCase()}${group}/${o.metadata?.name ?? ''}`);
   }
   return found;
 }
 
-/** Deletes the owner-less objects that are not in `before`; returns what it deleted. */
-export function deleteObjectsCreatedSince(before: Set<string>): string[] {
-  const created = [...ownerlessObjects()].filter((o) => !before.has(o));
+/** Deletes the owner-less objects kubectl wrote since `since` that are not in `before`; returns what it deleted. */
+export function deleteObjectsCreatedSince(before: Set<string>, since: number): string[] {
+  const created = [...ownerlessObjects(since)].filter((o) => !before.has(o));
   for (const o of created) {
     try {
       kubectl(['delete', o, '--wait=true', '--timeout=60s']);
