@@ -69,3 +69,9 @@ test('main.log as an interleaving of the container\'s two streams', async () => 
   assert.equal(isInterleaving('ba\n+ echo 1\n', 'ab\n', '+ echo 1\n'), false);
   assert.equal(isInterleaving('', '', ''), true);
 });
+
+test('the stderr stream without the executor\'s own log lines', async () => {
+  const { withoutExecutorLines } = await import('../e2e/lib/container-streams.ts');
+  const stderr = 'time=2026-12-02T23:33:33.373Z level=INFO msg="capturing logs" argo=true\n+ echo 2\n{"time":"x","level":"INFO","msg":"m","argo":true}\nuser says argo=true\n';
+  assert.equal(withoutExecutorLines(stderr), '+ echo 2\nuser says argo=true\n');
+});

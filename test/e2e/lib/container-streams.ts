@@ -1,10 +1,11 @@
 /**
- * A container's log is two streams. The kubelet interleaves stdout and stderr in the log it serves (and that
- * `wait` archives as main.log) by when containerd read each pipe — not by when the program wrote: a busybox pod
- * with no executor at all, `sh -xc 'echo 1'`, is served as `1\n+ echo 1\n` as often as `+ echo 1\n1\n`, and Go's
- * own main.log came out as `+ echo 11\n\n` in one run. So the runner reads each stream on its own
- * (`pods/log?stream=Stdout|Stderr`, the PodLogsQuerySplitStreams gate the stack turns on) and, where the archived
- * main.log is an interleaving of the two, compares the streams exactly instead of the interleaving.
+ * main.log is the emissary's `combined` capture: the user's stdout and stderr as the executor read them from two
+ * pipes. Go's emissary copies each pipe in its own goroutine into that file, so its interleaving of the two streams
+ * changes from run to run (Go's main.log of `sh -x` once read `+ echoval\n val\n`: a stdout line inside a stderr
+ * line). What is the user's is each stream's content and order. So the runner reads each stream of the container
+ * on its own (`pods/log?stream=Stdout|Stderr`, the PodLogsQuerySplitStreams gate the stack turns on; the stderr
+ * stream without the executor's own log lines), checks that main.log is an interleaving of the two — nothing lost,
+ * added or reordered within a stream — and compares the streams exactly instead of the interleaving.
  */
 import { kubectl } from './env.ts';
 
@@ -18,11 +19,19 @@ function streamOf(pod: string, container: string, stream: 'Stdout' | 'Stderr'): 
   }
 }
 
-/** The two streams of a container's log, or undefined when either cannot be read. */
+/** The executor's own log lines (slog text or JSON, every entry carries `argo=true`). */
+const EXECUTOR_LINE = /^(?:time=\S+ level=\S+ msg=.*\bargo=true\b.*|\{.*"argo":true.*\})$/;
+
+/** The user's two streams of a container's log (the executor's log lines taken out), or undefined. */
 export function containerStreams(pod: string, container: string): Streams | undefined {
   const stdout = streamOf(pod, container, 'Stdout');
   const stderr = streamOf(pod, container, 'Stderr');
-  return stdout === undefined || stderr === undefined ? undefined : { stdout, stderr };
+  if (stdout === undefined || stderr === undefined) return undefined;
+  return { stdout, stderr: withoutExecutorLines(stderr) };
+}
+
+export function withoutExecutorLines(text: string): string {
+  return text.split(/(?<=\n)/).filter((line) => !EXECUTOR_LINE.test(line.replace(/\n$/, ''))).join('');
 }
 
 /** Whether `merged` is `a` and `b` interleaved (each kept in order, every character used once). */

@@ -11,7 +11,7 @@
 import { azureBucket, digestAt, gcsBucket, s3Bucket, s3Client, type ArtifactDigest, type Bucket } from './artifact-digest.ts';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { containerStreams, isInterleaving } from './container-streams.ts';
-import { kubectlJson, sleep, stackEnv } from './env.ts';
+import { kubectlJson, log, sleep, stackEnv } from './env.ts';
 import type { Doc } from './examples.ts';
 
 export interface NodeSummary { phase: string; message?: string; outputs?: unknown }
@@ -225,9 +225,9 @@ export async function takeSnapshot(wf: Doc, stores: Stores, seen = new Map<strin
 function byStreams(d: ArtifactDigest, pod: string | undefined, norm: (t: string) => string): ArtifactDigest {
   if (d.kind !== 'raw' || d.text === undefined || !pod) return d;
   const streams = containerStreams(pod, 'main');
-  if (!streams) return d;
+  if (!streams) { log(`main.log of ${pod}: its streams cannot be read; compared as archived`); return d; }
   const [text, stdout, stderr] = [norm(d.text), norm(streams.stdout), norm(streams.stderr)];
-  if (!isInterleaving(text, stdout, stderr)) return d;
+  if (!isInterleaving(text, stdout, stderr)) { log(`main.log of ${pod} is not an interleaving of its stdout and stderr; compared as archived`); return d; }
   return { kind: 'container-log', stdout, stderr };
 }
 
