@@ -74,4 +74,6 @@ test('the stderr stream without the executor\'s own log lines', async () => {
   const { withoutExecutorLines } = await import('../e2e/lib/container-streams.ts');
   const stderr = 'time=2026-12-02T23:33:33.373Z level=INFO msg="capturing logs" argo=true\n+ echo 2\n{"time":"x","level":"INFO","msg":"m","argo":true}\nuser says argo=true\n';
   assert.equal(withoutExecutorLines(stderr), '+ echo 2\nuser says argo=true\n');
+  // Go's emissary, when the user's process failed (seen in its pod's stderr stream)
+  assert.equal(withoutExecutorLines('oops\ntime=2026-12-02T23:41:23.872Z level=INFO msg="sub-process exited" error="exit status 1" argo=true\nError: exit status 1\n'), 'oops\n');
 });

@@ -30,8 +30,14 @@ export function containerStreams(pod: string, container: string): Streams | unde
   return { stdout, stderr: withoutExecutorLines(stderr) };
 }
 
+/**
+ * The stream without the executor's log lines and, last, the emissary's own `Error: exit status N` (cobra prints
+ * the command's error when the user's process failed; Go's and ours alike).
+ */
 export function withoutExecutorLines(text: string): string {
-  return text.split(/(?<=\n)/).filter((line) => !EXECUTOR_LINE.test(line.replace(/\n$/, ''))).join('');
+  const lines = text.split(/(?<=\n)/).filter((line) => !EXECUTOR_LINE.test(line.replace(/\n$/, '')));
+  if (/^Error: exit status \d+\n?$/.test(lines.at(-1) ?? '')) lines.pop();
+  return lines.join('');
 }
 
 /** Whether `merged` is `a` and `b` interleaved (each kept in order, every character used once). */

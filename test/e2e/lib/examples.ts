@@ -87,6 +87,26 @@ function refs(doc: unknown, acc: { kind: string; name: string }[] = []): { kind:
   return acc;
 }
 
+const LOOPBACK = /^(?:https?:\/\/)?(?:127\.0\.0\.1|localhost)(?:[:/]|$)/;
+
+/** Storage endpoints of a workflow's artifacts that are not on this machine (the stores' default endpoints included). */
+function externalStores(doc: unknown, acc: string[] = []): string[] {
+  if (Array.isArray(doc)) for (const x of doc) externalStores(x, acc);
+  else if (doc && typeof doc === 'object') {
+    const o = doc as Record<string, any>;
+    for (const kind of ['s3', 'oss'] as const) {
+      const ep = o[kind]?.endpoint;
+      if (typeof ep === 'string' && ep && !ep.includes('{{') && !LOOPBACK.test(ep)) acc.push(ep);
+    }
+    if (o.azure && typeof o.azure === 'object' && typeof o.azure.endpoint === 'string' && !LOOPBACK.test(o.azure.endpoint)) acc.push(o.azure.endpoint.replace(/^(https?:\/\/[^/]+).*/, '$1'));
+    if (o.gcs && typeof o.gcs === 'object' && (o.gcs.bucket || o.gcs.key)) acc.push('storage.googleapis.com');
+    if (o.hdfs && typeof o.hdfs === 'object') for (const a of (o.hdfs.addresses ?? []) as string[]) if (!LOOPBACK.test(a)) acc.push(a);
+    if (o.git && typeof o.git === 'object' && typeof o.git.repo === 'string' && !LOOPBACK.test(o.git.repo.replace(/^[a-z+]+:\/\/(?:[^@/]*@)?/, ''))) acc.push(o.git.repo.replace(/^(\w+:\/\/[^/]+|[^:]+).*/, '$1'));
+    for (const v of Object.values(o)) externalStores(v, acc);
+  }
+  return [...new Set(acc)];
+}
+
 /** http(s) hosts a workflow's HTTP templates / artifacts fetch that are not on this machine. */
 function externalUrls(doc: unknown, acc: string[] = []): string[] {
   if (Array.isArray(doc)) for (const x of doc) externalUrls(x, acc);
@@ -118,6 +138,9 @@ export function environmentSkip(doc: Doc, templates: Map<string, Doc>, include: 
   if (noTest && !include.has(noTest)) skip = `labelled no-test: ${noTest}`;
   else if (missing.length) skip ??= `image not available locally: ${missing.join(', ')}`;
   else if (externalUrls(doc).length) skip ??= `needs the internet: ${externalUrls(doc).join(', ')}`;
+  else if (externalStores(doc).length) skip ??= `needs a store off this machine: ${externalStores(doc).join(', ')} (test/e2e/variants run the same on the stack's stores)`;
+  else if (JSON.stringify(doc).includes('"synchronization"') && JSON.stringify(doc).includes('"database":')) skip ??= 'needs the controller\'s synchronization database (not configured)';
+  else if (doc.metadata?.name === 'forever') skip ??= 'never completes by design (1,000 one-second steps, past the runner\'s timeout)';
   else if (/"(daemon":true|readinessProbe"|ports")/.test(JSON.stringify(doc))) skip ??= 'serves on a port (daemon/server): pods use the host network here, it would listen beyond loopback';
   return skip;
 }
