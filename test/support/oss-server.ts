@@ -99,6 +99,8 @@ const ERRORS: Record<string, [number, string, string]> = {
   InvalidDigest: [400, 'The Content-MD5 you specified was invalid.', '0016-00000104'],
   MethodNotAllowed: [405, 'The specified method is not allowed against this resource.', '0016-00000000'],
   InvalidArgument: [400, 'Invalid Argument', '0016-00000001'],
+  ServiceUnavailable: [503, 'Please reduce your request rate.', '0017-00000801'],
+  InternalError: [500, 'We encountered an internal error. Please try again.', '0007-00000001'],
 };
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -113,6 +115,8 @@ export class OssFake {
   readonly lifecycle = new Map<string, string>();
   readonly logging = new Map<string, string>();
   readonly dir: string;
+  /** Injected failures: the next `times` requests matching `method` (and `key`, when given) fail with `code`. */
+  readonly faults: { method: string; key?: string; code: string; times: number }[] = [];
   #server: Server;
   #port = 0;
   #seq = 0;
@@ -200,6 +204,9 @@ export class OssFake {
       res.end(xml);
     };
     const drain = async (): Promise<void> => { for await (const _ of req) { /* discard */ } };
+
+    const fault = this.faults.find((f) => f.times > 0 && f.method === rec.method && (f.key === undefined || f.key === key));
+    if (fault) { fault.times--; await drain(); return fail(fault.code); }
 
     // ---- signature (V1)
     const auth = h('authorization');
