@@ -20,21 +20,12 @@ import { startOssFake, type OssFake } from '../support/oss-server.ts';
 import { OssArtifactDriver } from '../../src/artifacts/oss/driver.ts';
 import type { DriverContext } from '../../src/artifacts/driver.ts';
 import type { Artifact } from '../../src/core/template.ts';
-import type { Logger } from '../../src/core/log.ts';
+import { createLogger, type Logger } from '../../src/core/log.ts';
 
 let fake: OssFake;
 let scratch: string;
 const logLines: string[] = [];
-const log: Logger = (() => {
-  const mk = (base: Record<string, unknown>): Logger => ({
-    debug: () => undefined,
-    info: (m, f) => { logLines.push(`${m} ${JSON.stringify({ ...base, ...f })}`); },
-    warn: (m, f) => { logLines.push(`${m} ${JSON.stringify({ ...base, ...f })}`); },
-    error: (m, f) => { logLines.push(`${m} ${JSON.stringify({ ...base, ...f })}`); },
-    with: (f) => mk({ ...base, ...f }),
-  } as Logger);
-  return mk({});
-})();
+const log: Logger = createLogger('info', 'text', (line: string) => { logLines.push(line); });
 
 before(async () => {
   fake = await startOssFake({ buckets: ['my-bucket'] });

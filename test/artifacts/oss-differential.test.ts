@@ -1,0 +1,241 @@
+/**
+ * OSS artifacts through the real executables, side by side: the Go reference ($REFERENCE_ARGOEXEC, v4.1.2, with
+ * aliyun-oss-go-sdk v3.0.2) and dist/argoexec, each in a simulated pod (test/support/pod-sim.ts) against its own
+ * fresh fake OSS (test/support/oss-server.ts, which verifies every request's signature), seeded identically. Go's
+ * requests are recorded first; ours must be the same operations on the same keys with the same relevant headers
+ * (Content-Type, Content-Length of plain objects, x-oss-security-token, bodies of bucket configuration), the stored
+ * objects must be identical (tar.gz outputs: the same tar entries — gzip bytes differ between any two compressors),
+ * and the outcome the same: input trees, the TaskResult, the GC task's status, or the termination message of a
+ * failure. No secret appears in any output.
+ *
+ * Cases: 1 init loads (tar.gz file, plain file with a security token, directory with markers); 2 wait saves (tar.gz
+ * file, plain file, directory; createBucketIfNotPresent on a missing bucket; lifecycleRule) and the TaskResult;
+ * 3 failures (wrong secret, missing bucket, missing key — Go's takes ~30 s of retries); 4 artifact GC.
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startOssFake, type OssFake, type RecordedRequest } from '../support/oss-server.ts';
+import { GO_EXECUTOR, NAMESPACE, PodSim, STACK, TS_EXECUTOR, type Executor } from '../support/pod-sim.ts';
+import { ApiProxy } from '../wait/api-proxy.ts';
+import { admin, deleteTaskResult, getTaskResult, stripServerFields, tarEntries } from '../wait/helpers.ts';
+
+assert.ok(STACK.REFERENCE_ARGOEXEC && existsSync(STACK.REFERENCE_ARGOEXEC), 'REFERENCE_ARGOEXEC must be built (make stack-up)');
+const EXECUTORS = [GO_EXECUTOR, TS_EXECUTOR] as const;
+const SECRET_KEY = 'diff-secret-key-0123456789';
+const ACCESS_KEY = 'diff-access-key';
+const SECRETS = { 'oss-cred': { accessKey: ACCESS_KEY, secretKey: SECRET_KEY, wrongSecret: 'wrong-secret-key-9876' } };
+
+let scratch: string;
+let tgz: Buffer;
+before(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'oss-diff-'));
+  mkdirSync(join(scratch, 'src'));
+  writeFileSync(join(scratch, 'src', 'file.txt'), 'from a tarball\n');
+  execFileSync('tar', ['czf', join(scratch, 'file.tgz'), '-C', join(scratch, 'src'), 'file.txt']);
+  tgz = readFileSync(join(scratch, 'file.tgz'));
+});
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+async function seededFake(): Promise<OssFake> {
+  const fake = await startOssFake({ accessKeyId: ACCESS_KEY, accessKeySecret: SECRET_KEY, buckets: ['my-bucket'] });
+  fake.put('my-bucket', 'in/file.tgz', tgz, 'application/x-compressed-tar');
+  fake.put('my-bucket', 'in/plain.txt', 'plain text\n', 'text/plain');
+  fake.put('my-bucket', 'in/dir/', '');
+  fake.put('my-bucket', 'in/dir/a.txt', 'A\n');
+  fake.put('my-bucket', 'in/dir/empty/', '');
+  fake.put('my-bucket', 'in/dir/sub/', '');
+  fake.put('my-bucket', 'in/dir/sub/b.txt', 'B\n');
+  return fake;
+}
+
+function oss(fake: OssFake, key: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { endpoint: fake.endpoint, bucket: 'my-bucket', key, accessKeySecret: { name: 'oss-cred', key: 'accessKey' }, secretKeySecret: { name: 'oss-cred', key: 'secretKey' }, ...extra };
+}
+
+/** What must be equal between the executors' requests: the operation, the object, the relevant headers. */
+function normalise(reqs: RecordedRequest[], opts: { tgzLength?: boolean } = {}): string[] {
+  return reqs.map((r) => {
+    const q = Object.keys(r.query).sort().map((k) => {
+      const v = k === 'uploadId' || k === 'continuation-token' ? '*' : r.query[k];
+      return v === '' ? k : `${k}=${v}`;
+    }).join('&');
+    const h: string[] = [];
+    if (r.method === 'PUT' || r.method === 'POST') {
+      if (r.headers['content-type'] !== undefined) h.push(`type=${r.headers['content-type']}`);
+      if (!(r.key.endsWith('.tgz') && !opts.tgzLength)) h.push(`length=${r.headers['content-length'] ?? 'chunked'}`);
+    }
+    for (const [k, v] of Object.entries(r.headers)) if (k.startsWith('x-oss-')) h.push(`${k}=${v}`);
+    return `${r.method} /${r.bucket}/${r.key}${q ? `?${q}` : ''} [${h.join(' ')}] → ${r.status}${r.code ? ` ${r.code}` : ''}${r.body ? ` body=${r.body}` : ''}`;
+  });
+}
+
+function tree(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string, rel: string): void => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      const r = rel ? `${rel}/${name}` : name;
+      const st = lstatSync(p);
+      if (st.isDirectory()) { out[`${r}/`] = ''; walk(p, r); } else if (st.isSymbolicLink()) out[r] = `-> ${readlinkSync(p)}`; else out[r] = readFileSync(p, 'utf8');
+    }
+  };
+  walk(root, '');
+  return out;
+}
+
+function assertNoSecret(name: string, ...texts: string[]): void {
+  for (const t of texts) for (const s of [SECRET_KEY, 'wrong-secret-key-9876']) assert.ok(!t.includes(s), `${name}: a secret key appears in the output`);
+}
+
+describe('OSS, Go reference vs argoexec-ts against the signature-verifying fake', () => {
+  test('1. init: tar.gz file, plain file (securityToken), directory with markers — same requests, same trees', { timeout: 120_000 }, async () => {
+    const results: Record<string, { tree: Record<string, string>; requests: string[] }> = {};
+    for (const executor of EXECUTORS) {
+      const fake = await seededFake();
+      const pod = new PodSim({
+        template: { name: 'oss-in', container: { image: 'x' }, inputs: { artifacts: [
+          { name: 'tgz', path: '/in/file.txt', oss: oss(fake, 'in/file.tgz') },
+          { name: 'plain', path: '/in/plain.txt', archive: { none: {} }, oss: oss(fake, 'in/plain.txt', { securityToken: 'sts-token' }) },
+          { name: 'dir', path: '/in/dir', archive: { none: {} }, oss: oss(fake, 'in/dir') },
+        ] } },
+        secrets: SECRETS, executor,
+      });
+      try {
+        const r = await pod.runInit();
+        assertNoSecret(executor.name, r.stdout, r.stderr);
+        assert.equal(r.code, 0, `${executor.name} init: ${r.stderr}`);
+        results[executor.name] = { tree: tree(pod.path('input-artifacts')), requests: normalise(fake.requests) };
+      } finally {
+        pod.cleanup();
+        await fake.close();
+      }
+    }
+    assert.deepEqual(results.go?.tree, {
+      'dir/': '', 'dir/a.txt': 'A\n', 'dir/empty/': '', 'dir/sub/': '', 'dir/sub/b.txt': 'B\n', 'plain': 'plain text\n', 'tgz': 'from a tarball\n',
+    }, 'Go reference');
+    assert.deepEqual(results.ts?.tree, results.go?.tree);
+    assert.deepEqual(results.ts?.requests, results.go?.requests);
+  });
+
+  test('2. wait: outputs to a bucket created on demand with a lifecycle rule — same requests, objects and TaskResult', { timeout: 180_000 }, async () => {
+    const ids = { workflowName: `oss-diff-${Date.now()}`, nodeId: `oss-diff-${Date.now()}-1`, workflowUid: '00000000-0000-4000-8000-000000000014' };
+    const results: Record<string, { tr: unknown; requests: string[]; objects: Record<string, unknown> }> = {};
+    for (const executor of EXECUTORS) {
+      const fake = await seededFake();
+      const archiveLocation = { oss: oss(fake, `out/${ids.nodeId}`, { bucket: 'new-bucket', createBucketIfNotPresent: true, lifecycleRule: { markInfrequentAccessAfterDays: 7, markDeletionAfterDays: 30 } }) };
+      const pod = new PodSim({
+        template: {
+          name: 'oss-out', container: { image: 'x' },
+          outputs: { artifacts: [
+            { name: 'file', path: '/tmp/file.txt' },
+            { name: 'plain', path: '/tmp/file.txt', archive: { none: {} } },
+            { name: 'dir', path: '/tmp/dir', archive: { none: {} } },
+          ] },
+          archiveLocation,
+        },
+        secrets: SECRETS, executor,
+      }, ids);
+      try {
+        const r = await pod.run(['sh', '-c', 'mkdir -p /tmp/dir/sub /tmp/dir/empty; printf hello > /tmp/file.txt; echo one > /tmp/dir/one; echo two > /tmp/dir/sub/two.json']);
+        assertNoSecret(executor.name, r.init.stderr, r.wait?.stderr ?? '', pod.terminationMessage('wait'));
+        assert.equal(r.wait?.code, 0, `${executor.name} wait: ${r.wait?.stderr}`);
+        const tr = stripServerFields(await getTaskResult(ids.nodeId));
+        await deleteTaskResult(ids.nodeId);
+        const objects: Record<string, unknown> = {};
+        for (const k of fake.keys('new-bucket')) {
+          const data = fake.object('new-bucket', k) as Buffer;
+          objects[k] = k.endsWith('.tgz') ? (await tarEntries(data)).map(({ name, type, mode, linkname, content }) => ({ name, type, mode, linkname, content })) : data.toString();
+        }
+        results[executor.name] = { tr, requests: normalise(fake.requests), objects };
+      } finally {
+        pod.cleanup();
+        await fake.close();
+      }
+    }
+    const prefix = `out/${ids.nodeId}`;
+    assert.deepEqual(Object.keys(results.go?.objects ?? {}), [`${prefix}/dir/`, `${prefix}/dir/empty/`, `${prefix}/dir/one`, `${prefix}/dir/sub/`, `${prefix}/dir/sub/two.json`, `${prefix}/file.tgz`, `${prefix}/file.txt`], 'Go reference keys');
+    assert.deepEqual(results.ts?.objects, results.go?.objects);
+    // Go uploads the artifacts one after another; compare the operations per object, in order.
+    const byKey = (lines: string[] = []): Record<string, string[]> => {
+      const out: Record<string, string[]> = {};
+      for (const l of lines) { const k = l.split(' ')[1] ?? ''; (out[k] ??= []).push(l); }
+      return out;
+    };
+    assert.deepEqual(byKey(results.ts?.requests), byKey(results.go?.requests));
+    assert.deepEqual(results.ts?.tr, results.go?.tr);
+  });
+
+  test('3. failures: wrong secret, missing bucket, missing key — the same termination message and exit status', { timeout: 240_000 }, async () => {
+    const cases: { name: string; extra: Record<string, unknown>; key: string }[] = [
+      { name: 'wrong secret', key: 'in/plain.txt', extra: { secretKeySecret: { name: 'oss-cred', key: 'wrongSecret' } } },
+      { name: 'missing bucket', key: 'in/plain.txt', extra: { bucket: 'no-such-bucket' } },
+      { name: 'missing key', key: 'in/missing.txt', extra: {} },
+    ];
+    for (const c of cases) {
+      const results: Record<string, [number | null, string, string[]]> = {};
+      for (const executor of EXECUTORS) {
+        const fake = await seededFake();
+        const pod = new PodSim({ template: { name: 'oss-fail', container: { image: 'x' }, inputs: { artifacts: [{ name: 'in', path: '/in/x', archive: { none: {} }, oss: oss(fake, c.key, c.extra) }] } }, secrets: SECRETS, executor });
+        try {
+          const r = await pod.runInit();
+          assertNoSecret(executor.name, r.stdout, r.stderr, pod.terminationMessage('init'));
+          // Go retries a missing key five times; ours does not: compare the distinct operations.
+          results[executor.name] = [r.code, pod.terminationMessage('init'), [...new Set(normalise(fake.requests))]];
+          assert.ok(!existsSync(pod.path('input-artifacts', 'in')), `${executor.name}: nothing at the destination`);
+        } finally {
+          pod.cleanup();
+          await fake.close();
+        }
+      }
+      assert.notEqual(results.go?.[0], 0, `${c.name}: Go fails`);
+      assert.deepEqual(results.ts, results.go, c.name);
+    }
+  });
+
+  test('4. artifact GC: the same DeleteObject requests and the same task status', { timeout: 120_000 }, async () => {
+    const WFAT = `/apis/argoproj.io/v1alpha1/namespaces/${NAMESPACE}/workflowartifactgctasks`;
+    const results: Record<string, { status: unknown; requests: string[]; keys: string[] }> = {};
+    for (const executor of EXECUTORS) {
+      const fake = await seededFake();
+      fake.put('my-bucket', 'gc/a.tgz', 'a');
+      fake.put('my-bucket', 'gc/b.txt', 'b');
+      const hash = String(Math.floor(Math.random() * 4e9));
+      const task = `oss-gc-${Date.now()}-${executor.name}`;
+      const r0 = await admin.req('POST', WFAT, {
+        apiVersion: 'argoproj.io/v1alpha1', kind: 'WorkflowArtifactGCTask',
+        metadata: { name: task, labels: { 'workflows.argoproj.io/artifact-gc-pod': hash } },
+        spec: { artifactsByNode: { n1: { artifacts: {
+          a: { name: 'a', oss: oss(fake, 'gc/a.tgz') },
+          b: { name: 'b', oss: oss(fake, 'gc/b.txt') },
+          gone: { name: 'gone', oss: oss(fake, 'gc/never-there') },
+          bad: { name: 'bad', oss: oss(fake, 'gc/b.txt', { bucket: 'no-such-bucket' }) },
+        } } } },
+      });
+      assert.equal(r0.status, 201, r0.text);
+      const proxy = await ApiProxy.start();
+      const pod = new PodSim({ template: {}, secrets: SECRETS, kubePort: String(proxy.port), executor });
+      writeFileSync(pod.path('sa', 'ca.crt'), proxy.caPem);
+      try {
+        const r = await pod.start('wait', ['argoexec', 'artifact', 'delete', '--loglevel', 'info', '--log-format', 'text', '--gloglevel', '0'], {
+          ARGO_POD_NAME: `gc-${hash}`, ARGO_TEMPLATE: '{}', ARGO_DEADLINE: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), ARGO_ARTIFACT_PLUGIN_NAMES: '',
+          ARGO_ARTIFACT_POD_NAME: hash, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(proxy.port), PATH: `${pod.executor.binDir}:/usr/bin:/bin`,
+        }, 240_000).done;
+        assertNoSecret(executor.name, r.stdout, r.stderr);
+        assert.equal(r.code, 0, `${executor.name}: ${r.stderr}`);
+        const got = await admin.req('GET', `${WFAT}/${task}`);
+        results[executor.name] = { status: (got.body as { status?: unknown }).status, requests: [...new Set(normalise(fake.requests))], keys: fake.keys('my-bucket').filter((k) => k.startsWith('gc/')) };
+      } finally {
+        await admin.req('DELETE', `${WFAT}/${task}`);
+        await proxy.close();
+        pod.cleanup();
+        await fake.close();
+      }
+    }
+    assert.deepEqual(results.go?.keys, [], 'Go reference deleted both objects');
+    assert.deepEqual(results.ts, results.go);
+  });
+});
