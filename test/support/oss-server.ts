@@ -20,7 +20,9 @@
  * parameter names), so two clients sending the same operation get the same id — and the same error text.
  * Responses carry `x-oss-hash-crc64ecma` (the Go SDK checks it on every upload and download).
  *
- * Run alone: `node test/support/oss-server.ts [port]` prints `OSS_ENDPOINT=…` and the keys (for the stack / e2e).
+ * Run alone: `[OSS_BUCKETS='b1 b2'] [OSS_ACCESS_KEY=…] [OSS_SECRET_KEY=…] node test/support/oss-server.ts [port]` listens on
+ * 127.0.0.1:<port> and prints `OSS_ENDPOINT=…`, `OSS_ACCESS_KEY=…`, `OSS_SECRET_KEY=…` (a hook for the stack / e2e);
+ * SIGTERM stops it and removes its objects. An unsigned `GET /` answers 403 AccessDenied (a liveness check).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -68,24 +70,33 @@ const SIGNED = new Set(['acl', 'uploads', 'location', 'cors', 'logging', 'websit
   'wormExtend', 'withHashContext', 'x-oss-enable-md5', 'x-oss-enable-sha1', 'x-oss-enable-sha256', 'x-oss-hash-ctx',
   'x-oss-md5-ctx', 'transferAcceleration', 'regionList', 'cloudboxes', 'metaQuery', 'resourceGroup', 'rtc', 'responseHeader']);
 
-/** CRC-64/XZ (ECMA-182 reflected), OSS's x-oss-hash-crc64ecma, as an unsigned decimal string. */
-const CRC_TABLE = ((): BigUint64Array => {
-  const t = new BigUint64Array(256);
-  for (let i = 0n; i < 256n; i++) {
-    let c = i;
+/** CRC-64/XZ (ECMA-182 reflected), OSS's x-oss-hash-crc64ecma, as an unsigned decimal string (32-bit halves). */
+const [CRC_LO, CRC_HI] = ((): [Uint32Array, Uint32Array] => {
+  const lo = new Uint32Array(256);
+  const hi = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = BigInt(i);
     for (let k = 0; k < 8; k++) c = c & 1n ? (c >> 1n) ^ 0xC96C5795D7870F42n : c >> 1n;
-    t[Number(i)] = c;
+    lo[i] = Number(c & 0xFFFFFFFFn);
+    hi[i] = Number(c >> 32n);
   }
-  return t;
+  return [lo, hi];
 })();
 class Crc64 {
-  #crc = 0xFFFFFFFFFFFFFFFFn;
+  #lo = 0xFFFFFFFF;
+  #hi = 0xFFFFFFFF;
   update(b: Buffer): void {
-    let c = this.#crc;
-    for (const byte of b) c = (CRC_TABLE[Number((c ^ BigInt(byte)) & 0xFFn)] as bigint) ^ (c >> 8n);
-    this.#crc = c;
+    let lo = this.#lo;
+    let hi = this.#hi;
+    for (let i = 0; i < b.length; i++) {
+      const idx = (lo ^ (b[i] as number)) & 0xff;
+      lo = (((lo >>> 8) | (hi << 24)) ^ (CRC_LO[idx] as number)) >>> 0;
+      hi = ((hi >>> 8) ^ (CRC_HI[idx] as number)) >>> 0;
+    }
+    this.#lo = lo;
+    this.#hi = hi;
   }
-  digest(): string { return (this.#crc ^ 0xFFFFFFFFFFFFFFFFn).toString(); }
+  digest(): string { return ((BigInt((this.#hi ^ 0xFFFFFFFF) >>> 0) << 32n) | BigInt((this.#lo ^ 0xFFFFFFFF) >>> 0)).toString(); }
 }
 
 const ERRORS: Record<string, [number, string, string]> = {
@@ -396,7 +407,11 @@ export async function startOssFake(opts: OssFakeOptions = {}): Promise<OssFake> 
 // `node test/support/oss-server.ts [port]`: a standalone fake for the stack or manual runs.
 if (import.meta.main) {
   const port = Number(process.argv[2] ?? 0);
-  const fake = await startOssFake({ port, buckets: (process.env.OSS_BUCKETS ?? 'my-bucket').split(/\s+/).filter(Boolean) });
+  const fake = await startOssFake({
+    port, buckets: (process.env.OSS_BUCKETS ?? 'my-bucket').split(/\s+/).filter(Boolean),
+    ...(process.env.OSS_ACCESS_KEY ? { accessKeyId: process.env.OSS_ACCESS_KEY } : {}),
+    ...(process.env.OSS_SECRET_KEY ? { accessKeySecret: process.env.OSS_SECRET_KEY } : {}),
+  });
   process.stdout.write(`OSS_ENDPOINT=${fake.endpoint}\nOSS_ACCESS_KEY=${fake.accessKeyId}\nOSS_SECRET_KEY=${fake.accessKeySecret}\n`);
   const stop = (): void => { void fake.close().then(() => process.exit(0)); };
   process.on('SIGTERM', stop);
