@@ -10,7 +10,8 @@
  *
  * Cases: 1 init loads (tar.gz file, plain file with a security token, directory with markers); 2 wait saves (tar.gz
  * file, plain file, directory; createBucketIfNotPresent on a missing bucket; lifecycleRule) and the TaskResult calls;
- * 3 failures (wrong secret, missing bucket, missing key — Go's takes ~30 s of retries); 4 artifact GC.
+ * 3 failures (wrong secret, missing bucket, missing key — Go's takes ~30 s of retries); 4 artifact GC; 5 an optional
+ * missing input (ours only: the one deliberate difference).
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -251,5 +252,21 @@ describe('OSS, Go reference vs argoexec-ts against the signature-verifying fake'
     }
     assert.deepEqual(results.go?.keys, [], 'Go reference deleted both objects');
     assert.deepEqual(results.ts, results.go);
+  });
+
+  test('5. known deviation: an optional OSS input that does not exist is skipped by ours (Go fails it after ~30 s, case 3)', { timeout: 60_000 }, async () => {
+    const fake = await seededFake();
+    const pod = new PodSim({ template: { name: 'oss-opt', container: { image: 'x' }, inputs: { artifacts: [
+      { name: 'opt', path: '/in/opt', optional: true, oss: oss(fake, 'in/missing.tgz') },
+      { name: 'plain', path: '/in/plain.txt', archive: { none: {} }, oss: oss(fake, 'in/plain.txt') },
+    ] } }, secrets: SECRETS, executor: TS_EXECUTOR });
+    try {
+      const r = await pod.runInit();
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(tree(pod.path('input-artifacts')), { plain: 'plain text\n' });
+    } finally {
+      pod.cleanup();
+      await fake.close();
+    }
   });
 });
