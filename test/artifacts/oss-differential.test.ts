@@ -11,7 +11,7 @@
  * Cases: 1 init loads (tar.gz file, plain file with a security token, directory with markers); 2 wait saves (tar.gz
  * file, plain file, directory; createBucketIfNotPresent on a missing bucket; lifecycleRule) and the TaskResult calls;
  * 3 failures (wrong secret, missing bucket, missing key — Go's takes ~30 s of retries); 4 artifact GC; 5 an optional
- * missing input (ours only: the one deliberate difference).
+ * missing input (ours only: the one deliberate difference); 6 ARGO_TRACE=1 bucket logging.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -178,7 +178,7 @@ describe('OSS, Go reference vs argoexec-ts against the signature-verifying fake'
     assert.deepEqual(results.ts?.tr, results.go?.tr);
   });
 
-  test('3. failures: wrong secret, missing bucket, missing key — the same termination message and exit status', { timeout: 240_000 }, async () => {
+  test('3. failures: wrong secret, missing bucket, missing key, unreachable endpoint — the same termination message and exit status', { timeout: 300_000 }, async () => {
     const svc = (status: number, code: string, msg: string, ec: string): string =>
       `oss: service returned error: StatusCode=${status}, ErrorCode=${code}, ErrorMessage="${msg}", RequestId=[0-9A-F]{24}, Ec=${ec}`;
     const cases: { name: string; extra: Record<string, unknown>; key: string; go: RegExp }[] = [
@@ -188,6 +188,9 @@ describe('OSS, Go reference vs argoexec-ts against the signature-verifying fake'
         go: new RegExp(`^artifact in failed to load: failed to get file: ${svc(404, 'NoSuchBucket', 'The specified bucket does not exist\\.', '0015-00000101')}$`) },
       { name: 'missing key', key: 'in/missing.txt', extra: {},
         go: new RegExp(`^artifact in failed to load: timed out waiting for the condition: ${svc(404, 'NoSuchKey', 'The specified key does not exist\\.', '0026-00000001')}$`) },
+      // Nothing listens on port 1: a network error, retried five times (~30 s) by both.
+      { name: 'unreachable endpoint', key: 'in/plain.txt', extra: { endpoint: 'http://127.0.0.1:1' },
+        go: /^artifact in failed to load: timed out waiting for the condition: failed to get file: Get "http:\/\/127\.0\.0\.1:1\/my-bucket\/in%2Fplain\.txt": dial tcp 127\.0\.0\.1:1: connect: connection refused$/ },
     ];
     for (const c of cases) {
       const results: Record<string, [number | null, string, string[]]> = {};
@@ -268,5 +271,26 @@ describe('OSS, Go reference vs argoexec-ts against the signature-verifying fake'
       pod.cleanup();
       await fake.close();
     }
+  });
+
+  test('6. ARGO_TRACE=1: both set bucket logging on the bucket before loading (Go\'s side effect)', { timeout: 60_000 }, async () => {
+    const results: Record<string, string[]> = {};
+    for (const executor of EXECUTORS) {
+      const fake = await seededFake();
+      const pod = new PodSim({ template: { name: 'oss-trace', container: { image: 'x' }, inputs: { artifacts: [
+        { name: 'plain', path: '/in/plain.txt', archive: { none: {} }, oss: oss(fake, 'in/plain.txt') },
+      ] } }, secrets: SECRETS, executor, env: { ARGO_TRACE: '1' } });
+      try {
+        const r = await pod.runInit();
+        assert.equal(r.code, 0, `${executor.name}: ${r.stderr}`);
+        results[executor.name] = normalise(fake.requests);
+      } finally {
+        pod.cleanup();
+        await fake.close();
+      }
+    }
+    assert.equal(results.go?.length, 2);
+    assert.match(results.go?.[0] ?? '', /^PUT \/my-bucket\/\?logging .*<TargetPrefix>bucket-log-<\/TargetPrefix>/);
+    assert.deepEqual(results.ts, results.go);
   });
 });

@@ -31,7 +31,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, posix, relative } from 'node:path';
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Artifact } from '../../core/template.ts';
@@ -68,10 +68,15 @@ export const DEFAULT_BACKOFF: OssBackoff = { durationMs: 2000, factor: 2, steps:
 
 export function isTransientOssError(err: unknown, env: NodeJS.ProcessEnv): boolean {
   const code = (err as OssServiceError)?.oss ? (err as OssServiceError).code : undefined;
-  if (code !== undefined && TRANSIENT_CODES.has(code)) return true;
-  const status = (err as OssServiceError)?.statusCode;
-  if (status !== undefined && (status === 500 || status === 502 || status === 503 || status === 504)) return true; // util/errors: 5xx are transient
+  if (code !== undefined) return TRANSIENT_CODES.has(code) || matchesPattern(err, env);
   return isTransientNetworkError(err, env);
+}
+
+/** TRANSIENT_ERROR_PATTERN applies to service errors too (util/errors matchTransientErrPattern). */
+function matchesPattern(err: unknown, env: NodeJS.ProcessEnv): boolean {
+  const pattern = env.TRANSIENT_ERROR_PATTERN;
+  if (!pattern) return false;
+  try { return new RegExp(pattern).test((err as Error).message); } catch { return false; }
 }
 
 /** An attempt's verdict, as oss.go's `return done, err`: `done` ends the retries with `err`. */
@@ -174,13 +179,15 @@ export class OssArtifactDriver implements ArtifactDriver {
   async load(artifact: Artifact, path: string, progress?: TransferProgress): Promise<void> {
     const { bucket, key } = this.#where(artifact);
     const report = throttle(progress);
+    const done = { n: 0 };
     await this.#retry(async () => {
+      done.n = 0;
       this.#ctx.log.info('OSS Load', { path, key });
       await this.#traceLogging(bucket);
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
       let origErr: unknown;
       try {
-        await this.#getObjectToFile(bucket, key, path, report, { n: 0 });
+        await this.#getObjectToFile(bucket, key, path, report, done);
         return;
       } catch (err) {
         if (!isOssCode(err, 'NoSuchKey')) throw this.#verdict(err, wrap('failed to get file', err));
@@ -198,12 +205,12 @@ export class OssArtifactDriver implements ArtifactDriver {
         throw new Verdict(true, Object.assign(new ArtifactNotFoundError(`timed out waiting for the condition: ${(origErr as Error).message}`), { cause: origErr }));
       }
       try {
-        await this.#getDirectory(bucket, key, path, report);
+        await this.#getDirectory(bucket, key, path, report, done);
       } catch (err) {
         throw this.#verdict(err, wrap('failed get directory', err));
       }
     });
-    report(0, true);
+    report(done.n, true);
   }
 
   /** GetObjectToFile: stream into `<path>.temp`, rename when complete. */
@@ -245,8 +252,7 @@ export class OssArtifactDriver implements ArtifactDriver {
     return out;
   }
 
-  async #getDirectory(bucket: string, key: string, path: string, report: (n: number, force?: boolean) => void): Promise<void> {
-    const done = { n: 0 };
+  async #getDirectory(bucket: string, key: string, path: string, report: (n: number, force?: boolean) => void, done: { n: number }): Promise<void> {
     const root = join(path);
     for (const f of await this.#listDir(bucket, key)) {
       const rel = relative(key === '' ? '.' : key, f);
@@ -273,14 +279,15 @@ export class OssArtifactDriver implements ArtifactDriver {
       if (loc.createBucketIfNotPresent) await this.#ensureBucket(bucket);
       if (loc.lifecycleRule) await this.#setLifecycle(bucket, key, loc.lifecycleRule);
       const report = throttle(progress);
+      const done = { n: 0 };
       try {
-        if (isDir) await this.#putDirectory(bucket, key, path, report);
-        else await this.#putFile(bucket, key, path, report, { n: 0 });
+        if (isDir) await this.#putDirectory(bucket, key, path, report, done);
+        else await this.#putFile(bucket, key, path, report, done);
       } catch (err) {
         this.#ctx.log.warn(isDir ? 'failed to put directory' : 'failed to put file', { endpoint: this.#loc.endpoint, bucket, key, error: (err as Error).message });
         throw err;
       }
-      report(0, true);
+      report(done.n, true);
     });
   }
 
@@ -361,8 +368,7 @@ export class OssArtifactDriver implements ArtifactDriver {
   }
 
   /** putDirectory: filepath.Walk (lexical, root first), a `<dir>/` marker per directory, regular files uploaded. */
-  async #putDirectory(bucket: string, key: string, root: string, report: (n: number, force?: boolean) => void): Promise<void> {
-    const done = { n: 0 };
+  async #putDirectory(bucket: string, key: string, root: string, report: (n: number, force?: boolean) => void, done: { n: number }): Promise<void> {
     const walk = async (rel: string): Promise<void> => {
       const local = rel === '' ? root : join(root, rel);
       const st = await lstat(local);
@@ -426,7 +432,8 @@ function wrap(prefix: string, err: unknown): Error {
   return out;
 }
 
-function counted(src: NodeJS.ReadableStream & import('node:stream').Readable, report: (n: number) => void, done: { n: number }): import('node:stream').Readable {
+/** `src` with every chunk counted into `done` and reported. */
+function counted(src: Readable, report: (n: number) => void, done: { n: number }): Readable {
   return src.pipe(new Transform({ transform(chunk: Buffer, _enc, cb) { report((done.n += chunk.length)); cb(null, chunk); } }));
 }
 
