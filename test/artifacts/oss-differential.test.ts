@@ -11,7 +11,8 @@
  * Cases: 1 init loads (tar.gz file, plain file with a security token, directory with markers); 2 wait saves (tar.gz
  * file, plain file, directory; createBucketIfNotPresent on a missing bucket; lifecycleRule) and the TaskResult calls;
  * 3 failures (wrong secret, missing bucket, missing key — Go's takes ~30 s of retries); 4 artifact GC; 5 an optional
- * missing input (ours only: the one deliberate difference); 6 ARGO_TRACE=1 bucket logging.
+ * missing input (ours only: the one deliberate difference); 6 ARGO_TRACE=1 bucket logging;
+ * 7 refused uploads in wait.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -293,4 +294,33 @@ describe('OSS, Go reference vs argoexec-ts against the signature-verifying fake'
     assert.match(results.go?.[0] ?? '', /^PUT \/my-bucket\/\?logging .*<TargetPrefix>bucket-log-<\/TargetPrefix>/);
     assert.deepEqual(results.ts, results.go);
   });
+
+  test('7. wait: a refused upload (wrong secret, missing bucket) — the same exit status and termination message', { timeout: 120_000 }, async () => {
+    for (const [name, extra] of [['wrong secret', { secretKeySecret: { name: 'oss-cred', key: 'wrongSecret' } }], ['missing bucket', { bucket: 'no-such-bucket' }]] as const) {
+      const results: Record<string, [number | null | undefined, string]> = {};
+      for (const executor of EXECUTORS) {
+        const fake = await seededFake();
+        const proxy = await ApiProxy.start();
+        proxy.decide = (q) => ({ status: q.method === 'POST' ? 201 : 200, body: q.body ? JSON.parse(q.body) : {} });
+        const pod = new PodSim({
+          kubePort: String(proxy.port), secrets: SECRETS, executor,
+          template: { name: 'oss-out-fail', container: { image: 'x' }, outputs: { artifacts: [{ name: 'file', path: '/tmp/file.txt' }] }, archiveLocation: { oss: oss(fake, 'out/k', extra) } },
+        });
+        writeFileSync(pod.path('sa', 'ca.crt'), proxy.caPem);
+        try {
+          const r = await pod.run(['sh', '-c', 'printf hello > /tmp/file.txt']);
+          assertNoSecret(executor.name, r.wait?.stderr ?? '', pod.terminationMessage('wait'));
+          results[executor.name] = [r.wait?.code, pod.terminationMessage('wait')];
+        } finally {
+          await proxy.close();
+          pod.cleanup();
+          await fake.close();
+        }
+      }
+      assert.equal(results.go?.[0], 64, `${name}: Go's wait fails`);
+      assert.match(results.go?.[1] ?? '', /oss: service returned error: StatusCode=40[34]/, `${name}: Go's text`);
+      assert.deepEqual(results.ts, results.go, name);
+    }
+  });
 });
+

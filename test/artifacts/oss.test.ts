@@ -183,6 +183,8 @@ describe('OSS driver against the signature-verifying fake', () => {
     });
     assert.equal(since(from).length, 2, 'GetObject + the directory check, once');
     assert.deepEqual(readdirSync(join(scratch, 'out7')), []);
+    const line = logLines.find((l) => l.includes('msg="OSS load failed"') && l.includes('key=t7/missing'));
+    assert.ok(line?.includes(`endpoint=${fake.endpoint}`) && line.includes('bucket=my-bucket'), `one line names the endpoint and object: ${line}`);
   });
 
   test('8. a missing bucket: load and save fail with NoSuchBucket', async () => {

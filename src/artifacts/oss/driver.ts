@@ -154,8 +154,14 @@ export class OssArtifactDriver implements ArtifactDriver {
     return { bucket: loc.bucket ?? this.#loc.bucket ?? '', key: loc.key ?? '' };
   }
 
-  #retry<T>(fn: () => Promise<T>): Promise<T> {
-    return backoff(this.backoff, (err) => isTransientOssError(err, this.#ctx.env), fn);
+  /** Go's retry around one operation; a final failure is also logged with where it happened (never a key). */
+  async #retry<T>(op: string, bucket: string, key: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await backoff(this.backoff, (err) => isTransientOssError(err, this.#ctx.env), fn);
+    } catch (err) {
+      this.#ctx.log.warn(`OSS ${op} failed`, { endpoint: this.#loc.endpoint, bucket, key, error: (err as Error).message });
+      throw err;
+    }
   }
 
   /** `return !isTransientOSSErr(err), wrapped` */
@@ -180,7 +186,7 @@ export class OssArtifactDriver implements ArtifactDriver {
     const { bucket, key } = this.#where(artifact);
     const report = throttle(progress);
     const done = { n: 0 };
-    await this.#retry(async () => {
+    await this.#retry('load', bucket, key, async () => {
       done.n = 0;
       this.#ctx.log.info('OSS Load', { path, key });
       await this.#traceLogging(bucket);
@@ -200,7 +206,6 @@ export class OssArtifactDriver implements ArtifactDriver {
         throw this.#verdict(err, wrap(`failed to test if ${bucket}/${key} is a directory`, err));
       }
       if (!isDir) {
-        this.#ctx.log.warn('OSS object not found', { endpoint: this.#loc.endpoint, bucket, key });
         // Go retries this five times and fails with the last attempt's error; the object will not appear.
         throw new Verdict(true, Object.assign(new ArtifactNotFoundError(`timed out waiting for the condition: ${(origErr as Error).message}`), { cause: origErr }));
       }
@@ -272,7 +277,7 @@ export class OssArtifactDriver implements ArtifactDriver {
   async save(path: string, artifact: Artifact, progress?: TransferProgress): Promise<void> {
     const { bucket, key } = this.#where(artifact);
     const loc = (artifact.oss ?? {}) as OssLocation;
-    await this.#retry(async () => {
+    await this.#retry('save', bucket, key, async () => {
       this.#ctx.log.info('OSS Save', { path, key });
       const isDir = (await stat(path)).isDirectory();
       await this.#traceLogging(bucket);
@@ -284,7 +289,7 @@ export class OssArtifactDriver implements ArtifactDriver {
         if (isDir) await this.#putDirectory(bucket, key, path, report, done);
         else await this.#putFile(bucket, key, path, report, done);
       } catch (err) {
-        this.#ctx.log.warn(isDir ? 'failed to put directory' : 'failed to put file', { endpoint: this.#loc.endpoint, bucket, key, error: (err as Error).message });
+        this.#ctx.log.warn(isDir ? 'failed to put directory' : 'failed to put file', { error: (err as Error).message });
         throw err;
       }
       report(done.n, true);
@@ -390,7 +395,7 @@ export class OssArtifactDriver implements ArtifactDriver {
 
   async delete(artifact: Artifact): Promise<void> {
     const { bucket, key } = this.#where(artifact);
-    await this.#retry(async () => {
+    await this.#retry('delete', bucket, key, async () => {
       this.#ctx.log.info('OSS Delete', { key });
       await this.#traceLogging(bucket);
       await this.#client.requestText({ method: 'DELETE', bucket, key, expect: [204] });
@@ -399,7 +404,7 @@ export class OssArtifactDriver implements ArtifactDriver {
 
   async listObjects(artifact: Artifact): Promise<string[]> {
     const { bucket, key } = this.#where(artifact);
-    return this.#retry(async () => {
+    return this.#retry('list', bucket, key, async () => {
       await this.#traceLogging(bucket);
       const files: string[] = [];
       let token = '';
