@@ -8,7 +8,7 @@
  * Cases: 1 file save+load, 2 overwrite, 3 directory save (Go's key layout with `/` markers), 4 directory load,
  * 5 delete (GC) and missing delete, 6 listObjects / isDirectory, 7 missing object, 8 missing bucket, 9 wrong secret /
  * wrong access key id, 10 createBucketIfNotPresent, 11 lifecycleRule, 12 multipart, 13 securityToken,
- * 14 useSDKCreds, 15 transient errors retried, non-transient not.
+ * 14 useSDKCreds, 15 transient errors retried, non-transient not, 16 a directory listing escaping the destination.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -301,5 +301,15 @@ describe('OSS driver against the signature-verifying fake', () => {
     from = fake.requests.length;
     await assert.rejects(driver(art('t15/q')).save(src, art('t15/q')), /ErrorCode=InvalidArgument/);
     assert.equal(since(from).length, 1);
+  });
+
+  test('16. a listed key that would land outside the destination (`..`) is refused; nothing is written outside', async () => {
+    fake.put('my-bucket', 't16/dir/ok.txt', 'ok');
+    fake.put('my-bucket', 't16/dir/../../escaped.txt', 'evil');
+    const dst = join(scratch, 'out16', 'd.tmp');
+    await assert.rejects(driver(art('t16/dir')).load(art('t16/dir'), dst), {
+      message: `failed get directory: refusing to download object t16/dir/../../escaped.txt: it would be written outside ${dst}`,
+    });
+    assert.ok(!existsSync(join(scratch, 'out16', 'escaped.txt')) && !existsSync(join(scratch, 'escaped.txt')));
   });
 });

@@ -24,8 +24,10 @@
  *
  * Differences from Go that only improve (spec §9): a missing object is not retried five times (~30 s): it fails at
  * once with Go's final text, marked not-found so an `optional` input is skipped (Go fails such inputs); the client is
- * built once per driver, not per attempt; the download's CRC-64 is not compared (Go compares it when the server sends
- * one). Error texts never contain the secret key (Go's never do either).
+ * built once per driver, not per attempt; a listed key that would land outside the destination directory (`..`) is
+ * refused (Go writes it there); a final failure is logged once with endpoint, bucket and key. Not done: the download's
+ * CRC-64 is not compared (Go compares it when the server sends one), `https_proxy` is not used. Error texts never contain
+ * the secret key (Go's never do either).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
