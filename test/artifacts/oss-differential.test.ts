@@ -12,7 +12,7 @@
  * file, plain file, directory; createBucketIfNotPresent on a missing bucket; lifecycleRule) and the TaskResult calls;
  * 3 failures (wrong secret, missing bucket, missing key — Go's takes ~30 s of retries); 4 artifact GC; 5 an optional
  * missing input (ours only: the one deliberate difference); 6 ARGO_TRACE=1 bucket logging;
- * 7 refused uploads in wait.
+ * 7 refused uploads in wait; 8 https_proxy.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +21,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startOssFake, type OssFake, type RecordedRequest } from '../support/oss-server.ts';
+import { HttpProxy } from '../support/http-proxy.ts';
 import { GO_EXECUTOR, NAMESPACE, PodSim, STACK, TS_EXECUTOR, type Executor } from '../support/pod-sim.ts';
 import { ApiProxy } from '../wait/api-proxy.ts';
 import { admin, tarEntries } from '../wait/helpers.ts';
@@ -321,6 +322,29 @@ describe('OSS, Go reference vs argoexec-ts against the signature-verifying fake'
       assert.match(results.go?.[1] ?? '', /oss: service returned error: StatusCode=40[34]/, `${name}: Go's text`);
       assert.deepEqual(results.ts, results.go, name);
     }
+  });
+
+  test('8. https_proxy: both send every request through the proxy, the same absolute-form requests', { timeout: 60_000 }, async () => {
+    const results: Record<string, string[]> = {};
+    for (const executor of EXECUTORS) {
+      const fake = await seededFake();
+      const proxy = await HttpProxy.start();
+      const pod = new PodSim({ template: { name: 'oss-proxy', container: { image: 'x' }, inputs: { artifacts: [
+        { name: 'plain', path: '/in/plain.txt', archive: { none: {} }, oss: oss(fake, 'in/plain.txt') },
+        { name: 'dir', path: '/in/dir', archive: { none: {} }, oss: oss(fake, 'in/dir') },
+      ] } }, secrets: SECRETS, executor, env: { https_proxy: proxy.url } });
+      try {
+        const r = await pod.runInit();
+        assert.equal(r.code, 0, `${executor.name}: ${r.stderr}`);
+        results[executor.name] = proxy.requests.map((l) => l.replace(fake.endpoint, '<ENDPOINT>'));
+      } finally {
+        pod.cleanup();
+        await proxy.close();
+        await fake.close();
+      }
+    }
+    assert.equal(results.go?.length, 6, 'Go sends all six requests through the proxy');
+    assert.deepEqual(results.ts, results.go);
   });
 });
 

@@ -8,7 +8,8 @@
  * Cases: 1 file save+load, 2 overwrite, 3 directory save (Go's key layout with `/` markers), 4 directory load,
  * 5 delete (GC) and missing delete, 6 listObjects / isDirectory, 7 missing object, 8 missing bucket, 9 wrong secret /
  * wrong access key id, 10 createBucketIfNotPresent, 11 lifecycleRule, 12 multipart, 13 securityToken,
- * 14 useSDKCreds, 15 transient errors retried, non-transient not, 16 a directory listing escaping the destination.
+ * 14 useSDKCreds, 15 transient errors retried, non-transient not, 16 a directory listing escaping the destination,
+ * 17 https_proxy, 18 a silent server (i/o timeout).
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startOssFake, type OssFake } from '../support/oss-server.ts';
+import { HttpProxy } from '../support/http-proxy.ts';
 import { OssArtifactDriver } from '../../src/artifacts/oss/driver.ts';
 import type { DriverContext } from '../../src/artifacts/driver.ts';
 import type { Artifact } from '../../src/core/template.ts';
@@ -312,4 +314,41 @@ describe('OSS driver against the signature-verifying fake', () => {
     });
     assert.ok(!existsSync(join(scratch, 'out16', 'escaped.txt')) && !existsSync(join(scratch, 'escaped.txt')));
   });
+
+  test('17. https_proxy (lower case, as oss.go reads it): every request goes through the proxy as an absolute-form request', async () => {
+    const proxy = await HttpProxy.start();
+    try {
+      fake.put('my-bucket', 't17/o', 'via proxy');
+      await driver(art('t17/o'), { https_proxy: proxy.url, HTTPS_PROXY: 'http://127.0.0.1:1' }).load(art('t17/o'), join(scratch, 'out17', 'o'));
+      assert.equal(readFileSync(join(scratch, 'out17', 'o'), 'utf8'), 'via proxy');
+      assert.deepEqual(proxy.requests, [`GET ${fake.endpoint}/my-bucket/t17%2Fo`]);
+      const unreachable = driver(art('t17/o'), { https_proxy: 'http://127.0.0.1:1' });
+      unreachable.backoff = { durationMs: 1, factor: 1, steps: 2, jitter: 0 };
+      await assert.rejects(unreachable.load(art('t17/o'), join(scratch, 'out17', 'p')), {
+        message: `timed out waiting for the condition: failed to get file: Get "${fake.endpoint}/my-bucket/t17%2Fo": proxyconnect tcp: dial tcp 127.0.0.1:1: connect: connection refused`,
+      });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('18. a server that stops answering: Go\'s i/o timeout (after the read/write limit), retried as transient', async () => {
+    const { createServer } = await import('node:net');
+    const silent = createServer(() => { /* accept, never answer */ });
+    await new Promise<void>((res) => silent.listen(0, '127.0.0.1', res));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const a = art('t18/o', { endpoint: `http://127.0.0.1:${port}` });
+      const d = driver(a);
+      d.timeoutMs = 200;
+      d.backoff = { durationMs: 1, factor: 1, steps: 2, jitter: 0 };
+      await assert.rejects(d.load(a, join(scratch, 'out18', 'o')), (err: Error) => {
+        assert.match(err.message, new RegExp(`^timed out waiting for the condition: failed to get file: Get "http://127\\.0\\.0\\.1:${port}/my-bucket/t18%2Fo": read tcp 127\\.0\\.0\\.1:\\d+->127\\.0\\.0\\.1:${port}: i/o timeout$`));
+        return true;
+      });
+    } finally {
+      silent.close();
+    }
+  });
 });
+

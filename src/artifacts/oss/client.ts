@@ -9,8 +9,9 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { isIP } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
 import { STATUS_CODES } from 'node:http';
 import { authorization, canonicalResource, goQueryEscape, queryString, type Params } from './signature.ts';
 import { text } from './xml.ts';
@@ -73,6 +74,17 @@ export interface OssRequest {
 
 const goOp = (m: string): string => m[0] + m.slice(1).toLowerCase();
 
+export interface ClientOptions {
+  userAgent: string;
+  /**
+   * Go's `oss.Proxy(https_proxy)`: every request goes through this HTTP proxy — absolute-form requests for an http
+   * endpoint, a CONNECT tunnel for an https one. Only `http://host:port` proxies.
+   */
+  proxy?: string;
+  /** Socket inactivity limit (the SDK's ReadWriteTimeout, 60 s); Go's `i/o timeout` text, retried as transient. */
+  timeoutMs?: number;
+}
+
 export async function readText(res: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of res) chunks.push(c as Buffer);
@@ -86,8 +98,11 @@ export class OssClient {
   readonly #creds: CredentialSource;
   readonly #agent: HttpAgent;
   readonly #userAgent: string;
+  readonly #proxy: URL | undefined;
+  /** Socket inactivity limit in ms (tests shorten it). */
+  timeoutMs: number;
 
-  constructor(endpoint: string, creds: CredentialSource, userAgent: string) {
+  constructor(endpoint: string, creds: CredentialSource, opts: ClientOptions) {
     // urlMaker.InitExt: scheme from the prefix (default http), host[:port] as url.Parse reads it.
     let scheme: 'http' | 'https' = 'http';
     let rest = endpoint;
@@ -103,8 +118,15 @@ export class OssClient {
     this.#netloc = u.host;
     this.#pathStyle = isIP(u.hostname.replace(/^\[|\]$/g, '')) !== 0;
     this.#creds = creds;
-    this.#userAgent = userAgent;
-    this.#agent = scheme === 'https' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    this.#userAgent = opts.userAgent;
+    this.timeoutMs = opts.timeoutMs ?? 60_000;
+    if (opts.proxy !== undefined) {
+      let p: URL | undefined;
+      try { p = new URL(opts.proxy); } catch { p = undefined; }
+      if (!p || p.protocol !== 'http:') throw new Error(`failed to create new OSS client: unsupported proxy ${JSON.stringify(opts.proxy)}: only http://host:port proxies are supported`);
+      this.#proxy = p;
+    }
+    this.#agent = scheme === 'https' && !this.#proxy ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
   }
 
   /** The request URL (as the SDK builds it). */
@@ -133,8 +155,23 @@ export class OssClient {
     };
     if (r.body) headers['Content-Length'] = String(r.body.length);
     headers.Authorization = authorization(creds.accessKeyId, creds.accessKeySecret, r.method, headers, canonicalResource(r.bucket, key, params));
+    const tunnel = this.#proxy && this.#scheme === 'https' ? await this.#connectTunnel(r.method, url) : undefined;
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = (this.#scheme === 'https' ? httpsRequest : httpRequest)(url, { method: r.method, headers, agent: this.#agent }, resolve);
+      let req;
+      if (tunnel) {
+        // https through the proxy: TLS over the CONNECT tunnel, one tunnel per request.
+        const target = new URL(url);
+        req = httpsRequest(url, { method: r.method, headers, agent: undefined, createConnection: () => tlsConnect({ socket: tunnel, servername: target.hostname }) }, resolve);
+      } else if (this.#proxy) {
+        // http through the proxy: the absolute URL as request target, sent to the proxy.
+        req = httpRequest({ host: this.#proxy.hostname, port: this.#proxy.port || 80, method: r.method, path: url, headers: { Host: new URL(url).host, ...headers }, agent: this.#agent }, resolve);
+      } else {
+        req = (this.#scheme === 'https' ? httpsRequest : httpRequest)(url, { method: r.method, headers, agent: this.#agent }, resolve);
+      }
+      req.setTimeout(this.timeoutMs, () => {
+        const s = req.socket;
+        req.destroy(Object.assign(new Error(`read tcp ${s?.localAddress ?? ''}:${s?.localPort ?? ''}->${s?.remoteAddress ?? ''}:${s?.remotePort ?? ''}: i/o timeout`), { code: 'ETIMEDOUT', goText: true }));
+      });
       req.on('error', (err) => reject(this.#netError(r.method, url, err)));
       if (r.body?.stream) {
         const src = r.body.stream();
@@ -179,14 +216,32 @@ export class OssClient {
     return new Error(`oss: status code from service response is ${statusLine}; was expecting ${want}`);
   }
 
+  /** CONNECT host:port through the proxy; the tunnel's socket. */
+  async #connectTunnel(method: string, url: string): Promise<Socket> {
+    const proxy = this.#proxy as URL;
+    const target = new URL(url);
+    const authority = `${target.hostname}:${target.port || 443}`;
+    return new Promise<Socket>((resolve, reject) => {
+      const req = httpRequest({ host: proxy.hostname, port: proxy.port || 80, method: 'CONNECT', path: authority, headers: { Host: authority } });
+      req.on('connect', (res, socket) => {
+        if (res.statusCode === 200) resolve(socket);
+        else { socket.destroy(); reject(new Error(`${goOp(method)} "${url}": proxyconnect tcp: ${res.statusCode} ${STATUS_CODES[res.statusCode ?? 0] ?? ''}`)); }
+      });
+      req.on('error', (err) => reject(this.#netError(method, url, err, true)));
+      req.end();
+    });
+  }
+
   /** net/http's url.Error text: `Get "<url>": dial tcp <addr>: connect: connection refused`. */
-  #netError(method: string, url: string, err: Error): Error {
-    const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+  #netError(method: string, url: string, err: Error, proxyConnect = false): Error {
+    const e = err as NodeJS.ErrnoException & { address?: string; port?: number; goText?: boolean };
     let cause = e.message;
-    if (e.code === 'ECONNREFUSED') cause = `dial tcp ${e.address ?? ''}:${e.port ?? ''}: connect: connection refused`;
+    if (e.goText) cause = e.message;
+    else if (e.code === 'ECONNREFUSED') cause = `dial tcp ${e.address ?? ''}:${e.port ?? ''}: connect: connection refused`;
     else if (e.code === 'ECONNRESET') cause = 'read: connection reset by peer';
     else if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') cause = `dial tcp: lookup ${new URL(url).hostname}: no such host`;
-    const out = new Error(`${goOp(method)} "${url}": ${cause}`);
+    const dialing = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(e.code ?? '');
+    const out = new Error(`${goOp(method)} "${url}": ${(proxyConnect || this.#proxy) && dialing ? 'proxyconnect tcp: ' : ''}${cause}`);
     Object.assign(out, { code: e.code, cause: err });
     return out;
   }

@@ -25,9 +25,9 @@
  * Differences from Go that only improve (spec §9): a missing object is not retried five times (~30 s): it fails at
  * once with Go's final text, marked not-found so an `optional` input is skipped (Go fails such inputs); the client is
  * built once per driver, not per attempt; a listed key that would land outside the destination directory (`..`) is
- * refused (Go writes it there); a final failure is logged once with endpoint, bucket and key. Not done: the download's
- * CRC-64 is not compared (Go compares it when the server sends one), `https_proxy` is not used. Error texts never contain
- * the secret key (Go's never do either).
+ * refused (Go writes it there); a final failure is logged once with endpoint, bucket and key. `https_proxy` (lower case
+ * only, as oss.go reads it) sends every request through that http:// proxy. Not done: the download's CRC-64 is not
+ * compared (Go compares it when the server sends one). Error texts never contain the secret key (Go's never do either).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -127,6 +127,9 @@ export class OssArtifactDriver implements ArtifactDriver {
   /** Tests lower it to exercise multipart without 5 GiB files. */
   maxObjectSize = MAX_OBJECT_SIZE;
 
+  /** The client's socket inactivity limit (Go's ReadWriteTimeout, 60 s); tests shorten it. */
+  set timeoutMs(ms: number) { this.#client.timeoutMs = ms; }
+
   constructor(artifact: Artifact, ctx: DriverContext) {
     this.#ctx = ctx;
     this.#loc = (artifact.oss ?? {}) as OssLocation;
@@ -148,7 +151,9 @@ export class OssArtifactDriver implements ArtifactDriver {
       const fixed = { accessKeyId: id, accessKeySecret: secret, ...(loc.securityToken ? { securityToken: loc.securityToken } : {}) };
       creds = async () => fixed;
     }
-    this.#client = new OssClient(loc.endpoint ?? '', creds, `argoexec-ts/${versionInfo().version}`);
+    // oss.go newOSSClient: only the lower-case https_proxy, for every request (the OSS client ignores the others).
+    const proxy = ctx.env.https_proxy;
+    this.#client = new OssClient(loc.endpoint ?? '', creds, { userAgent: `argoexec-ts/${versionInfo().version}`, ...(proxy !== undefined ? { proxy } : {}) });
   }
 
   #where(artifact: Artifact): { bucket: string; key: string } {
