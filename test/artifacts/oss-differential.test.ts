@@ -12,7 +12,7 @@
  * file, plain file, directory; createBucketIfNotPresent on a missing bucket; lifecycleRule) and the TaskResult calls;
  * 3 failures (wrong secret, missing bucket, missing key — Go's takes ~30 s of retries); 4 artifact GC; 5 an optional
  * missing input (ours only: the one deliberate difference); 6 ARGO_TRACE=1 bucket logging;
- * 7 refused uploads in wait; 8 https_proxy.
+ * 7 refused uploads in wait; 8 https_proxy; 9 useSDKCreds (profile file, credentials URI).
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -345,6 +345,51 @@ describe('OSS, Go reference vs argoexec-ts against the signature-verifying fake'
     }
     assert.equal(results.go?.length, 6, 'Go sends all six requests through the proxy');
     assert.deepEqual(results.ts, results.go);
+  });
+
+  test('9. useSDKCreds: credentials from a profile file, then from a credentials URI (session token) — the same signed requests', { timeout: 60_000 }, async () => {
+    const { createServer } = await import('node:http');
+    const uri = createServer((_req, res) => {
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ Code: 'Success', AccessKeyId: ACCESS_KEY, AccessKeySecret: SECRET_KEY, SecurityToken: 'uri-session-token', Expiration: new Date(Date.now() + 3600_000).toISOString() }));
+    });
+    await new Promise<void>((res) => uri.listen(0, '127.0.0.1', res));
+    const uriUrl = `http://127.0.0.1:${(uri.address() as { port: number }).port}/creds`;
+    // ALIBABA_CLOUD_ECS_METADATA_DISABLED: Go's chain would otherwise ask the ECS metadata service (not on loopback).
+    const base = { ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true' };
+    const variants: [string, Record<string, string>][] = [
+      ['profile', { ...base, ALIBABA_CLOUD_CREDENTIALS_FILE: '/argo/secret/alicloud/credentials' }],
+      ['uri', { ...base, ALIBABA_CLOUD_CREDENTIALS_URI: uriUrl }],
+    ];
+    try {
+      for (const [name, env] of variants) {
+        const results: Record<string, string[]> = {};
+        for (const executor of EXECUTORS) {
+          const fake = await seededFake();
+          const pod = new PodSim({
+            template: { name: 'oss-sdk', container: { image: 'x' }, inputs: { artifacts: [
+              { name: 'plain', path: '/in/plain.txt', archive: { none: {} }, oss: { endpoint: fake.endpoint, bucket: 'my-bucket', key: 'in/plain.txt', useSDKCreds: true } },
+            ] } },
+            secrets: { ...SECRETS, alicloud: { credentials: `[default]\ntype = access_key\naccess_key_id = ${ACCESS_KEY}\naccess_key_secret = ${SECRET_KEY}\n` } },
+            executor, env,
+          });
+          try {
+            const r = await pod.runInit();
+            assertNoSecret(executor.name, r.stdout, r.stderr);
+            assert.equal(r.code, 0, `${executor.name} ${name}: ${r.stderr}`);
+            assert.equal(readFileSync(pod.path('input-artifacts', 'plain'), 'utf8'), 'plain text\n');
+            results[executor.name] = normalise(fake.requests);
+          } finally {
+            pod.cleanup();
+            await fake.close();
+          }
+        }
+        if (name === 'uri') assert.match(results.go?.[0] ?? '', /x-oss-security-token=uri-session-token/, 'Go signed with the URI\'s session credentials');
+        assert.deepEqual(results.ts, results.go, name);
+      }
+    } finally {
+      uri.close();
+    }
   });
 });
 

@@ -276,12 +276,40 @@ describe('OSS driver against the signature-verifying fake', () => {
     assert.equal(fake.requests[from]?.status, 200, 'the signature covers the token header');
   });
 
-  test('14. useSDKCreds: keys from ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET (the secrets are ignored)', async () => {
+  test('14. useSDKCreds: the chain — environment, then profile file, then credentials URI (the secrets are ignored)', async () => {
     fake.put('my-bucket', 't14/o', 'sdk');
     const a = art('t14/o', { useSDKCreds: true, accessKeySecret: { name: 'cred', key: 'wrongAccess' } });
-    await driver(a, { ALIBABA_CLOUD_ACCESS_KEY_ID: fake.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: fake.accessKeySecret }).load(a, join(scratch, 'out14', 'o'));
-    assert.equal(readFileSync(join(scratch, 'out14', 'o'), 'utf8'), 'sdk');
-    await assert.rejects(driver(a, {}).load(a, join(scratch, 'out14', 'p')), /ErrorCode=InvalidAccessKeyId/);
+    const out = (n: string): string => join(scratch, 'out14', n);
+    await driver(a, { ALIBABA_CLOUD_ACCESS_KEY_ID: fake.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: fake.accessKeySecret }).load(a, out('env'));
+    assert.equal(readFileSync(out('env'), 'utf8'), 'sdk');
+    // profile file (ini), a named profile
+    const ini = join(scratch, 'alicloud-credentials');
+    writeFileSync(ini, `[default]\ntype = access_key\naccess_key_id = nope\naccess_key_secret = nope\n\n[argo]\ntype = access_key\naccess_key_id = ${fake.accessKeyId}\naccess_key_secret = ${fake.accessKeySecret}\n`);
+    await driver(a, { ALIBABA_CLOUD_CREDENTIALS_FILE: ini, ALIBABA_CLOUD_PROFILE: 'argo' }).load(a, out('profile'));
+    assert.equal(readFileSync(out('profile'), 'utf8'), 'sdk');
+    // credentials URI: session credentials with a security token, fetched once while valid
+    const { createServer } = await import('node:http');
+    let served = 0;
+    const uri = createServer((_req, res) => {
+      served++;
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ Code: 'Success', AccessKeyId: fake.accessKeyId, AccessKeySecret: fake.accessKeySecret, SecurityToken: 'uri-sts-token', Expiration: new Date(Date.now() + 3600_000).toISOString() }));
+    });
+    await new Promise<void>((res) => uri.listen(0, '127.0.0.1', res));
+    try {
+      const from = fake.requests.length;
+      const d = driver(a, { ALIBABA_CLOUD_CREDENTIALS_URI: `http://127.0.0.1:${(uri.address() as { port: number }).port}/creds`, HOME: join(scratch, 'no-home') });
+      await d.load(a, out('uri'));
+      await d.load(a, out('uri2'));
+      assert.equal(readFileSync(out('uri2'), 'utf8'), 'sdk');
+      assert.equal(fake.requests[from]?.headers['x-oss-security-token'], 'uri-sts-token');
+      assert.equal(served, 1, 'cached until close to its expiration');
+    } finally {
+      uri.close();
+    }
+    // nothing anywhere: signed with empty keys, refused by the server (as Go)
+    await assert.rejects(driver(a, { HOME: join(scratch, 'no-home') }).load(a, out('none')), /ErrorCode=InvalidAccessKeyId/);
+    assert.ok(logLines.some((l) => l.includes('unable to get credentials from any of the providers in the chain')));
   });
 
   test('15. transient codes (ServiceUnavailable, InternalError) are retried; after 5 attempts Go\'s timeout text; others fail at once', async () => {

@@ -17,8 +17,8 @@
  *   paged. IsDirectory: as Load's check (an empty key is a directory).
  * - Retry: 5 attempts, 2 s × 2, jitter 0.1 for network errors and OSS's transient codes; exhausted →
  *   `timed out waiting for the condition: <last error>`.
- * - `useSDKCreds`: credentials from ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET / ALIBABA_CLOUD_SECURITY_TOKEN (the first
- *   provider of the Alibaba default chain; the OIDC, profile, ECS-role and URI providers are not built).
+ * - `useSDKCreds`: Alibaba's default credential chain, the providers that need no cloud (credentials.ts: environment,
+ *   profile file, credentials URI; not OIDC, the CLI's config, ECS RAM roles).
  *   `securityToken` is a literal string sent as `x-oss-security-token`.
  * - `ARGO_TRACE=1` sets bucket logging on the bucket itself before each operation, as Go does.
  *
@@ -44,6 +44,7 @@ import { hasSecret, readSecret, type SecretKeySelector } from '../secrets.ts';
 import { throttle } from '../transfer.ts';
 import { OssClient, isOssCode, readText, type CredentialSource, type OssServiceError } from './client.ts';
 import { ossContentType } from './content-type.ts';
+import { defaultChain } from './credentials.ts';
 import { elements, escapeXml, text } from './xml.ts';
 
 export interface OssLocation {
@@ -137,7 +138,16 @@ export class OssArtifactDriver implements ArtifactDriver {
     let creds: CredentialSource;
     if (loc.useSDKCreds) {
       ctx.log.info('Using default sdk provider chains for OSS driver');
-      creds = async () => envCredentials(ctx);
+      const chain = defaultChain(ctx.env);
+      creds = async () => {
+        try {
+          return await chain();
+        } catch (err) {
+          // Go's wrapper logs and signs with empty keys; the server then refuses the request.
+          ctx.log.info('get access key id failed', { err: (err as Error).message });
+          return { accessKeyId: '', accessKeySecret: '' };
+        }
+      };
     } else {
       let id = '';
       let secret = '';
@@ -447,19 +457,6 @@ function wrap(prefix: string, err: unknown): Error {
 /** `src` with every chunk counted into `done` and reported. */
 function counted(src: Readable, report: (n: number) => void, done: { n: number }): Readable {
   return src.pipe(new Transform({ transform(chunk: Buffer, _enc, cb) { report((done.n += chunk.length)); cb(null, chunk); } }));
-}
-
-/** The first provider of Alibaba's default chain: environment variables. */
-function envCredentials(ctx: DriverContext): { accessKeyId: string; accessKeySecret: string; securityToken?: string } {
-  const id = ctx.env.ALIBABA_CLOUD_ACCESS_KEY_ID ?? '';
-  const secret = ctx.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET ?? '';
-  if (id === '' || secret === '') {
-    // Go's provider logs and signs with empty keys; the server then refuses the request.
-    ctx.log.info('get access key id failed', { err: `unable to get credentials from enviroment variables, ${id === '' ? 'Access key ID must be specified via environment variable (ALIBABA_CLOUD_ACCESS_KEY_ID)' : 'Access key secret must be specified via environment variable (ALIBABA_CLOUD_ACCESS_KEY_SECRET)'}` });
-    return { accessKeyId: '', accessKeySecret: '' };
-  }
-  const token = ctx.env.ALIBABA_CLOUD_SECURITY_TOKEN;
-  return { accessKeyId: id, accessKeySecret: secret, ...(token ? { securityToken: token } : {}) };
 }
 
 export function newOssDriver(artifact: Artifact, ctx: DriverContext): ArtifactDriver {
