@@ -247,7 +247,8 @@ describe('OSS, Go reference vs argoexec-ts against the signature-verifying fake'
         assertNoSecret(executor.name, r.stdout, r.stderr);
         assert.equal(r.code, 0, `${executor.name}: ${r.stderr}`);
         const got = await admin.req('GET', `${WFAT}/${task}`);
-        results[executor.name] = { status: (got.body as { status?: unknown }).status, requests: [...new Set(normalise(fake.requests))], keys: fake.keys('my-bucket').filter((k) => k.startsWith('gc/')) };
+        // Go walks the task's artifacts map in Go's random map order: compare the set of operations.
+        results[executor.name] = { status: (got.body as { status?: unknown }).status, requests: [...new Set(normalise(fake.requests))].sort(), keys: fake.keys('my-bucket').filter((k) => k.startsWith('gc/')) };
       } finally {
         await admin.req('DELETE', `${WFAT}/${task}`);
         await proxy.close();
@@ -256,6 +257,11 @@ describe('OSS, Go reference vs argoexec-ts against the signature-verifying fake'
       }
     }
     assert.deepEqual(results.go?.keys, [], 'Go reference deleted both objects');
+    const goResults = (results.go?.status as { artifactResultsByNode: { n1: { artifactResults: Record<string, { success?: boolean; error?: string }> } } }).artifactResultsByNode.n1.artifactResults;
+    assert.deepEqual(Object.keys(goResults).sort(), ['a', 'b', 'bad', 'gone']);
+    assert.equal(goResults.a?.success, true);
+    assert.equal(goResults.gone?.success, true, 'deleting a missing object succeeds');
+    assert.match(goResults.bad?.error ?? '', /^oss: service returned error: StatusCode=404, ErrorCode=NoSuchBucket/);
     assert.deepEqual(results.ts, results.go);
   });
 
