@@ -83,7 +83,8 @@ function tree(root: string): Record<string, string> {
       const p = join(d, name);
       const r = rel ? `${rel}/${name}` : name;
       const st = lstatSync(p);
-      if (st.isDirectory()) { out[`${r}/`] = ''; walk(p, r); } else if (st.isSymbolicLink()) out[r] = `-> ${readlinkSync(p)}`; else out[r] = readFileSync(p, 'utf8');
+      const mode = (st.mode & 0o7777).toString(8);
+      if (st.isDirectory()) { out[`${r}/`] = mode; walk(p, r); } else if (st.isSymbolicLink()) out[r] = `-> ${readlinkSync(p)}`; else out[r] = `${mode} ${readFileSync(p, 'utf8')}`;
     }
   };
   walk(root, '');
@@ -118,8 +119,8 @@ describe('OSS, Go reference vs argoexec-ts against the signature-verifying fake'
       }
     }
     assert.deepEqual(results.go?.tree, {
-      'dir/': '', 'dir/a.txt': 'A\n', 'dir/empty/': '', 'dir/sub/': '', 'dir/sub/b.txt': 'B\n', 'plain': 'plain text\n', 'tgz': 'from a tarball\n',
-    }, 'Go reference');
+      'dir/': '700', 'dir/a.txt': '664 A\n', 'dir/empty/': '700', 'dir/sub/': '700', 'dir/sub/b.txt': '664 B\n', 'plain': '664 plain text\n', 'tgz': '644 from a tarball\n',
+    }, 'Go reference (modes: the SDK creates files 0664, oss.go directories 0700, under init\'s umask)');
     assert.deepEqual(results.ts?.tree, results.go?.tree);
     assert.deepEqual(results.ts?.requests, results.go?.requests);
   });
@@ -274,7 +275,7 @@ describe('OSS, Go reference vs argoexec-ts against the signature-verifying fake'
     try {
       const r = await pod.runInit();
       assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(tree(pod.path('input-artifacts')), { plain: 'plain text\n' });
+      assert.deepEqual(tree(pod.path('input-artifacts')), { plain: '664 plain text\n' });
     } finally {
       pod.cleanup();
       await fake.close();
