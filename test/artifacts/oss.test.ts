@@ -9,7 +9,7 @@
  * 5 delete (GC) and missing delete, 6 listObjects / isDirectory, 7 missing object, 8 missing bucket, 9 wrong secret /
  * wrong access key id, 10 createBucketIfNotPresent, 11 lifecycleRule, 12 multipart, 13 securityToken,
  * 14 useSDKCreds, 15 transient errors retried, non-transient not, 16 a directory listing escaping the destination,
- * 17 https_proxy, 18 a silent server (i/o timeout).
+ * 17 https_proxy, 18 a silent server (i/o timeout), 19 invalid bucket and object names.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -377,6 +377,19 @@ describe('OSS driver against the signature-verifying fake', () => {
     } finally {
       silent.close();
     }
+  });
+
+  test('19. invalid names fail before any request, with the SDK\'s texts (CheckBucketName, CheckObjectName)', async () => {
+    const from = fake.requests.length;
+    const bad = art('k', { bucket: 'My_Bucket' });
+    await assert.rejects(driver(bad).load(bad, join(scratch, 'out19', 'a')), { message: 'bucket name My_Bucket can only include lowercase letters, numbers, and -' });
+    const short = art('k', { bucket: 'ab' });
+    await assert.rejects(driver(short).delete(short), { message: 'bucket name ab len is between [3-63],now is 2' });
+    const dash = art('k', { bucket: '-ab' });
+    await assert.rejects(driver(dash).listObjects(dash), { message: 'bucket name -ab must start and end with a lowercase letter or number' });
+    await assert.rejects(driver(art('')).load(art(''), join(scratch, 'out19', 'b')), { message: 'failed to get file: object name is empty' });
+    await assert.rejects(driver(art('')).delete(art('')), { message: 'object name is empty' });
+    assert.equal(fake.requests.length, from, 'no request was sent');
   });
 });
 

@@ -113,6 +113,19 @@ export async function backoff<T>(b: OssBackoff, transient: (err: unknown) => boo
   throw out;
 }
 
+/** The SDK's CheckBucketName (client.Bucket): checked before any request on the bucket's objects. */
+export function checkBucketName(name: string): void {
+  const n = Buffer.byteLength(name);
+  if (n < 3 || n > 63) throw new Error(`bucket name ${name} len is between [3-63],now is ${n}`);
+  if (!/^[a-z0-9-]*$/.test(name)) throw new Error(`bucket name ${name} can only include lowercase letters, numbers, and -`);
+  if (name.startsWith('-') || name.endsWith('-')) throw new Error(`bucket name ${name} must start and end with a lowercase letter or number`);
+}
+
+/** The SDK's CheckObjectName (bucket.do): object requests need a key. */
+function checkObjectName(key: string): void {
+  if (key === '') throw new Error('object name is empty');
+}
+
 /** filepath.Join for object names (cleans, drops a trailing slash). */
 function joinKey(...parts: string[]): string {
   const j = posix.join(...parts.filter((p) => p !== ''));
@@ -193,7 +206,7 @@ export class OssArtifactDriver implements ArtifactDriver {
     try {
       await this.#client.requestText({ method: 'PUT', bucket, params: { logging: null }, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: { data: body, length: body.length }, expect: [200] });
     } catch (err) {
-      throw new Error(`failed to configure bucket logging: ${(err as Error).message}`);
+      throw this.#verdict(err, wrap('failed to configure bucket logging', err));
     }
   }
 
@@ -207,6 +220,7 @@ export class OssArtifactDriver implements ArtifactDriver {
       done.n = 0;
       this.#ctx.log.info('OSS Load', { path, key });
       await this.#traceLogging(bucket);
+      checkBucketName(bucket);
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
       let origErr: unknown;
       try {
@@ -237,6 +251,7 @@ export class OssArtifactDriver implements ArtifactDriver {
 
   /** GetObjectToFile: stream into `<path>.temp`, rename when complete. */
   async #getObjectToFile(bucket: string, key: string, path: string, report: (n: number, force?: boolean) => void, done: { n: number }): Promise<void> {
+    checkObjectName(key);
     const res = await this.#client.request({ method: 'GET', bucket, key });
     const temp = `${path}.temp`;
     try {
@@ -299,6 +314,7 @@ export class OssArtifactDriver implements ArtifactDriver {
       const isDir = (await stat(path)).isDirectory();
       await this.#traceLogging(bucket);
       if (loc.createBucketIfNotPresent) await this.#ensureBucket(bucket);
+      checkBucketName(bucket);
       if (loc.lifecycleRule) await this.#setLifecycle(bucket, key, loc.lifecycleRule);
       const report = throttle(progress);
       const done = { n: 0 };
@@ -352,6 +368,7 @@ export class OssArtifactDriver implements ArtifactDriver {
   }
 
   async #putFile(bucket: string, key: string, path: string, report: (n: number, force?: boolean) => void, done: { n: number }): Promise<void> {
+    checkObjectName(key);
     const size = (await stat(path)).size;
     const contentType = ossContentType(path, key);
     if (size <= this.maxObjectSize) {
@@ -415,6 +432,8 @@ export class OssArtifactDriver implements ArtifactDriver {
     await this.#retry('delete', bucket, key, async () => {
       this.#ctx.log.info('OSS Delete', { key });
       await this.#traceLogging(bucket);
+      checkBucketName(bucket);
+      checkObjectName(key);
       await this.#client.requestText({ method: 'DELETE', bucket, key, expect: [204] });
     });
   }
@@ -423,6 +442,7 @@ export class OssArtifactDriver implements ArtifactDriver {
     const { bucket, key } = this.#where(artifact);
     return this.#retry('list', bucket, key, async () => {
       await this.#traceLogging(bucket);
+      checkBucketName(bucket);
       const files: string[] = [];
       let token = '';
       for (;;) {
@@ -439,6 +459,7 @@ export class OssArtifactDriver implements ArtifactDriver {
 
   async isDirectory(artifact: Artifact): Promise<boolean> {
     const { bucket, key } = this.#where(artifact);
+    checkBucketName(bucket);
     try {
       return await this.#isDir(bucket, key);
     } catch (err) {
