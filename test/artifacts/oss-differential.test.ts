@@ -12,7 +12,8 @@
  * file, plain file, directory; createBucketIfNotPresent on a missing bucket; lifecycleRule) and the TaskResult calls;
  * 3 failures (wrong secret, missing bucket, missing key — Go's takes ~30 s of retries); 4 artifact GC; 5 an optional
  * missing input (ours only: the one deliberate difference); 6 ARGO_TRACE=1 bucket logging;
- * 7 refused uploads in wait; 8 https_proxy; 9 useSDKCreds (profile file, credentials URI).
+ * 7 refused uploads in wait; 8 https_proxy; 9 useSDKCreds (profile file, credentials URI); 10 Argo's
+ * input-artifact-oss.yaml key shape.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -396,6 +397,31 @@ describe('OSS, Go reference vs argoexec-ts against the signature-verifying fake'
       }
     } finally {
       uri.close();
+    }
+  });
+
+  test('10. examples/input-artifact-oss.yaml\'s key `test/mydirectory/` (trailing slash): a directory without a marker object; with one, Go\'s quirk (an empty file) is ours too', { timeout: 60_000 }, async () => {
+    for (const withMarker of [false, true]) {
+      const trees: Record<string, Record<string, string>> = {};
+      for (const executor of EXECUTORS) {
+        const fake = await seededFake();
+        if (withMarker) fake.put('my-bucket', 'test/mydirectory/', '');
+        fake.put('my-bucket', 'test/mydirectory/a.txt', 'a\n');
+        fake.put('my-bucket', 'test/mydirectory/sub/b.txt', 'b\n');
+        const pod = new PodSim({ template: { name: 'input-artifact-oss-example', container: { image: 'x' }, inputs: { artifacts: [
+          { name: 'my-art', path: '/my-artifact', oss: oss(fake, 'test/mydirectory/') },
+        ] } }, secrets: SECRETS, executor });
+        try {
+          const r = await pod.runInit();
+          assert.equal(r.code, 0, `${executor.name}: ${r.stderr}`);
+          trees[executor.name] = tree(pod.path('input-artifacts'));
+        } finally {
+          pod.cleanup();
+          await fake.close();
+        }
+      }
+      assert.deepEqual(trees.go, withMarker ? { 'my-art': '664 ' } : { 'my-art/': '700', 'my-art/a.txt': '664 a\n', 'my-art/sub/': '700', 'my-art/sub/b.txt': '664 b\n' }, `Go reference, marker: ${withMarker}`);
+      assert.deepEqual(trees.ts, trees.go, `marker: ${withMarker}`);
     }
   });
 });
