@@ -39,6 +39,7 @@ const factories: Partial<Record<LocationKind | string, Factory>> = {
   azure: lazy(async () => (await import('./azure/driver.ts')).newAzureDriver),
   git: lazy(async () => (await import('./git/driver.ts')).newGitDriver),
   plugin: lazy(async () => (await import('./plugin/driver.ts')).newPluginDriver),
+  oss: lazy(async () => (await import('./oss/driver.ts')).newOssDriver),
   http: (a, ctx) => new HttpArtifactDriver(a, ctx, 'http'),
   artifactory: newArtifactoryDriver,
   raw: () => new RawArtifactDriver(),
