@@ -196,6 +196,12 @@ httpbin_health() { [[ $(http_code "http://$HOST:$HTTPBIN_PORT/get") == 200 ]]; }
 start_service httpbin 30 httpbin_health "$HTTPBIN_PORT" -- "$STACK_BIN/go-httpbin" -host $HOST -port "$HTTPBIN_PORT" \
   -max-body-size 268435456 -max-duration 60s
 
+# ---------------------------------------------------------------------------------------- OSS fake
+# Objects live in a temporary directory of the process (removed on SIGTERM): nothing to keep between runs.
+oss_health() { [[ $(http_code "http://$HOST:$OSS_PORT/") == 403 ]]; }   # unsigned ListBuckets: AccessDenied
+start_service oss-fake 30 oss_health "$OSS_PORT" -- env "OSS_BUCKETS=$OSS_BUCKETS" "OSS_ACCESS_KEY=$OSS_ACCESS_KEY" \
+  "OSS_SECRET_KEY=$OSS_SECRET_KEY" "$NODE" "$STACK_ROOT/test/support/oss-server.ts" "$OSS_PORT"
+
 # -------------------------------------------------------------------------------------------- git
 # A bare test repository (README.md, hello.txt, a sub-directory, tag v1.0.0, branch "dev") served
 # read-only by `git daemon` (git://) and by `git http-backend` behind a tiny Node server (http://,
@@ -318,6 +324,11 @@ q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
   echo "export GCS_ENDPOINT=$(q "http://$HOST:$FAKE_GCS_PORT")"
   echo "export GCS_BUCKET=$(q "$GCS_BUCKET")"
   echo "export STORAGE_EMULATOR_HOST=$(q "http://$HOST:$FAKE_GCS_PORT")"
+  echo "# Alibaba OSS fake (test/support/oss-server.ts, V1 signatures verified; buckets: $OSS_BUCKETS)"
+  echo "export OSS_ENDPOINT=$(q "http://$HOST:$OSS_PORT")"
+  echo "export OSS_ACCESS_KEY=$(q "$OSS_ACCESS_KEY")"
+  echo "export OSS_SECRET_KEY=$(q "$OSS_SECRET_KEY")"
+  echo "export OSS_BUCKETS=$(q "$OSS_BUCKETS")"
   echo "# HTTP (go-httpbin $GO_HTTPBIN_VERSION) and git"
   echo "export HTTPBIN_URL=$(q "http://$HOST:$HTTPBIN_PORT")"
   echo "export GIT_URL=$(q "git://$HOST:$GIT_DAEMON_PORT/$GIT_REPO")"

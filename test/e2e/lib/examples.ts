@@ -166,6 +166,7 @@ function placeholders(): Record<string, string> {
     MINIO: hostPort(env.S3_MINIO_ENDPOINT), VERSITY: hostPort(env.S3_VERSITY_ENDPOINT),
     S3_ACCESS_KEY: env.S3_MINIO_ACCESS_KEY ?? '', S3_SECRET_KEY: env.S3_MINIO_SECRET_KEY ?? '',
     AZURITE_ENDPOINT: env.AZURITE_BLOB_ENDPOINT ?? '', AZURITE_KEY: env.AZURITE_ACCOUNT_KEY ?? '',
+    OSS_ENDPOINT: env.OSS_ENDPOINT ?? '', OSS_ACCESS_KEY: env.OSS_ACCESS_KEY ?? '', OSS_SECRET_KEY: env.OSS_SECRET_KEY ?? '',
     HTTPBIN: env.HTTPBIN_URL ?? '', GIT_URL: env.GIT_URL ?? '', GIT_HTTP_URL: env.GIT_HTTP_URL ?? '', GIT_HTTP_AUTH_URL: env.GIT_HTTP_AUTH_URL ?? '',
   };
 }

@@ -8,7 +8,7 @@
  * - the WorkflowTaskResults (labels, annotations, outputs, progress);
  * - the pods' container statuses (exit codes, reasons, termination messages).
  */
-import { azureBucket, digestAt, gcsBucket, s3Bucket, s3Client, type ArtifactDigest, type Bucket } from './artifact-digest.ts';
+import { azureBucket, digestAt, gcsBucket, ossBucket, s3Bucket, s3Client, type ArtifactDigest, type Bucket } from './artifact-digest.ts';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { containerStreams, isInterleaving } from './container-streams.ts';
 import { kubectlJson, log, sleep, stackEnv } from './env.ts';
@@ -120,6 +120,9 @@ export class Stores {
       case 'azure':
         if (!loc.blob || loc.endpoint !== this.env.AZURITE_BLOB_ENDPOINT) return { reason: `azure endpoint ${loc.endpoint} is not the stack's Azurite` };
         return { bucket: await azureBucket(this.env.AZURITE_BLOB_ENDPOINT!, this.env.AZURITE_ACCOUNT!, this.env.AZURITE_ACCOUNT_KEY!, loc.container), key: loc.blob, where: `azure ${loc.container}` };
+      case 'oss':
+        if (!loc.key || loc.endpoint !== this.env.OSS_ENDPOINT) return { reason: `oss endpoint ${loc.endpoint} is not the stack's OSS fake` };
+        return { bucket: ossBucket(this.env.OSS_ENDPOINT!, this.env.OSS_ACCESS_KEY!, this.env.OSS_SECRET_KEY!, loc.bucket), key: loc.key, where: `oss://${loc.bucket}` };
       default:
         return { reason: `driver ${driver ?? 'none'} is not read back by the runner` };
     }
