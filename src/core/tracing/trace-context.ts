@@ -1,0 +1,50 @@
+/**
+ * W3C trace context in environment variables (Go: util/telemetry/carrier.go + propagation.TraceContext): the
+ * controller puts the parent span into the pod as TRACEPARENT (and TRACESTATE); the emissary hands its own span to
+ * its child the same way. Parsing follows Go's TraceContext.Extract: version 00 exactly four fields, a future
+ * version at least four; hex in lower case; all-zero trace or span id invalid; anything invalid means "no parent".
+ */
+import { randomBytes } from 'node:crypto';
+
+export interface SpanContext {
+  traceId: string;   // 32 lower-case hex digits
+  spanId: string;    // 16 lower-case hex digits
+  sampled: boolean;  // trace-flags bit 0
+  traceState: string;
+}
+
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+
+/** The parent span carried by TRACEPARENT/TRACESTATE, or undefined when absent or invalid. */
+export function parentFromEnv(env: NodeJS.ProcessEnv): SpanContext | undefined {
+  const m = TRACEPARENT.exec(env.TRACEPARENT ?? '');
+  if (!m) return undefined;
+  const [, version, traceId, spanId, flags, rest] = m as unknown as [string, string, string, string, string, string | undefined];
+  if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined;
+  if (/^0+$/.test(traceId) || /^0+$/.test(spanId)) return undefined;
+  return { traceId, spanId, sampled: (parseInt(flags, 16) & 1) === 1, traceState: env.TRACESTATE ?? '' };
+}
+
+/** TRACEPARENT (and TRACESTATE when not empty) for a child process, as TraceContext.Inject writes them. */
+export function envFor(sc: SpanContext): Record<string, string> {
+  const out: Record<string, string> = { TRACEPARENT: `00-${sc.traceId}-${sc.spanId}-${sc.sampled ? '01' : '00'}` };
+  if (sc.traceState !== '') out.TRACESTATE = sc.traceState;
+  return out;
+}
+
+/** A new span's context: a child of `parent` (same trace, its sampling decision) or the root of a new, sampled trace. */
+export function newSpanContext(parent: SpanContext | undefined): SpanContext {
+  return {
+    traceId: parent?.traceId ?? nonZeroHex(16),
+    spanId: nonZeroHex(8),
+    sampled: parent?.sampled ?? true,
+    traceState: parent?.traceState ?? '',
+  };
+}
+
+function nonZeroHex(bytes: number): string {
+  for (;;) {
+    const s = randomBytes(bytes).toString('hex');
+    if (!/^0+$/.test(s)) return s;
+  }
+}
