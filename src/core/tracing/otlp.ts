@@ -14,14 +14,14 @@
  *   and OTEL_SERVICE_NAME (which, as in Go, lose to service.name/version), host, OS and process (without
  *   process.owner, which Go leaves out too).
  */
-import { context, SpanKind, trace, TraceFlags, createTraceState, type Span as ApiSpan, type Tracer } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, TraceFlags, createTraceState, type Span as ApiSpan, type Tracer } from '@opentelemetry/api';
 import { setGlobalErrorHandler } from '@opentelemetry/core';
 import { defaultResource, detectResources, envDetector, hostDetector, osDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as HttpExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { Logger } from '../log.ts';
-import type { Attributes, RecordedSpan, SpanName, SpanRecorder } from './tracing.ts';
+import type { Attributes, ClientSpanName, RecordedSpan, SpanKindName, SpanName, SpanRecorder } from './tracing.ts';
 import type { SpanContext } from './trace-context.ts';
 
 export const SERVICE_NAME = 'argoexec';
@@ -63,6 +63,7 @@ export async function openOtlpRecorder(env: NodeJS.ProcessEnv, log: Logger, serv
 const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 class OtlpRecorder implements SpanRecorder {
+  readonly recording = true;
   readonly #tracer: Tracer;
   readonly #provider: TracerProvider;
   readonly #log: Logger;
@@ -74,7 +75,7 @@ class OtlpRecorder implements SpanRecorder {
     this.#endpoint = endpoint;
   }
 
-  start(name: SpanName, parent: SpanContext | undefined, attributes: Attributes): RecordedSpan {
+  start(name: SpanName | ClientSpanName, parent: SpanContext | undefined, attributes: Attributes, kind: SpanKindName): RecordedSpan {
     const ctx = parent
       ? trace.setSpanContext(context.active(), {
         traceId: parent.traceId, spanId: parent.spanId, isRemote: true,
@@ -82,11 +83,13 @@ class OtlpRecorder implements SpanRecorder {
         ...(parent.traceState !== '' ? { traceState: createTraceState(parent.traceState) } : {}),
       })
       : context.active();
-    const span: ApiSpan = this.#tracer.startSpan(name, { kind: SpanKind.INTERNAL, attributes }, ctx);
+    const span: ApiSpan = this.#tracer.startSpan(name, { kind: kind === 'client' ? SpanKind.CLIENT : SpanKind.INTERNAL, attributes }, ctx);
     const sc = span.spanContext();
     return {
       context: { traceId: sc.traceId, spanId: sc.spanId, sampled: (sc.traceFlags & TraceFlags.SAMPLED) !== 0, traceState: sc.traceState?.serialize() ?? '' },
       addEvent: (n, a) => { span.addEvent(n, a); },
+      setAttributes: (a) => { span.setAttributes(a); },
+      setError: (description) => { span.setStatus({ code: SpanStatusCode.ERROR, message: description }); },
       end: () => { span.end(); },
     };
   }

@@ -11,6 +11,7 @@
  * - tracing on: `otlp.ts`, the OpenTelemetry JS SDK with the OTLP exporter Go would pick (gRPC unless
  *   OTEL_EXPORTER_OTLP[_TRACES]_PROTOCOL is http/…), loaded on demand (its own bundle in the executable).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from '../log.ts';
 import { versionInfo } from '../version-info.ts';
 import { newSpanContext, parentFromEnv, type SpanContext } from './trace-context.ts';
@@ -26,16 +27,31 @@ export type SpanName =
   | 'saveLogs' | 'saveContainerLogs' | 'createTaskResult' | 'patchTaskResult' | 'patchTaskResultLabels'
   | 'processDataTemplate';
 
+/** HTTP client spans (Go: otelhttp around the Kubernetes client and the S3/HTTP artifact clients). */
+export type ClientSpanName = `HTTP ${string}`;
+export type SpanKindName = 'internal' | 'client';
+
 /** The port: what a span recorder must do. */
 export interface SpanRecorder {
-  start(name: SpanName, parent: SpanContext | undefined, attributes: Attributes): RecordedSpan;
+  /** False for the ids-only recorder: callers may skip work that only feeds attributes. */
+  readonly recording: boolean;
+  start(name: SpanName | ClientSpanName, parent: SpanContext | undefined, attributes: Attributes, kind: SpanKindName): RecordedSpan;
   /** Export what is buffered and stop; never throws (failures are logged by the recorder). */
   shutdown(): Promise<void>;
 }
 export interface RecordedSpan {
   readonly context: SpanContext;
   addEvent(name: string, attributes: Attributes): void;
+  setAttributes(attributes: Attributes): void;
+  /** Status Error with a description (Go's span.SetStatus(codes.Error, description)). */
+  setError(description: string): void;
   end(): void;
+}
+
+/** The span that code running now belongs to (Go: the span in the ctx), set by `Span.in`. */
+const active = new AsyncLocalStorage<Span>();
+export function activeSpan(): Span | undefined {
+  return active.getStore();
 }
 
 export class Span {
@@ -50,19 +66,32 @@ export class Span {
     this.#orphans = orphans;
   }
   get context(): SpanContext { return this.#span.context; }
+  get recording(): boolean { return this.#recorder.recording; }
   child(name: SpanName, attributes: Attributes = {}): Span {
-    return new Span(this.#recorder, this.#recorder.start(name, this.#orphans ? undefined : this.#span.context, attributes));
+    return new Span(this.#recorder, this.#recorder.start(name, this.#orphans ? undefined : this.#span.context, attributes, 'internal'));
   }
-  /** Run `fn` inside a child span, ending it however `fn` ends (Go: `defer span.End()`). */
+  clientChild(name: ClientSpanName, attributes: Attributes): Span {
+    return new Span(this.#recorder, this.#recorder.start(name, this.#orphans ? undefined : this.#span.context, attributes, 'client'));
+  }
+  /**
+   * Run `fn` inside a child span, ending it however `fn` ends (Go: `defer span.End()`); while it runs the child is
+   * the active span (HTTP client spans open under it).
+   */
   async in<T>(name: SpanName, attributes: Attributes, fn: (span: Span) => Promise<T> | T): Promise<T> {
     const span = this.child(name, attributes);
     try {
-      return await fn(span);
+      return await active.run(span, () => fn(span));
     } finally {
       span.end();
     }
   }
+  /** Run `fn` with this span active. */
+  run<T>(fn: () => T): T {
+    return active.run(this, fn);
+  }
   addEvent(name: string, attributes: Attributes = {}): void { this.#span.addEvent(name, attributes); }
+  setAttributes(attributes: Attributes): void { this.#span.setAttributes(attributes); }
+  setError(description: string): void { this.#span.setError(description); }
   end(): void {
     if (this.#ended) return;
     this.#ended = true;
@@ -79,7 +108,7 @@ export class Tracing {
   }
   /** A role's top span: a child of the controller's span (TRACEPARENT), or the root of a new trace. */
   startRole(name: 'runInitContainer' | 'runMainContainer' | 'runWaitContainer' | 'runSupervisorContainer', workflowName: string, namespace: string): Span {
-    return new Span(this.#recorder, this.#recorder.start(name, this.#parent, { name: workflowName, namespace }));
+    return new Span(this.#recorder, this.#recorder.start(name, this.#parent, { name: workflowName, namespace }, 'internal'));
   }
   /**
    * The parent from TRACEPARENT as a span to open children under (never recorded, `end` does nothing): Go's
@@ -88,7 +117,7 @@ export class Tracing {
    */
   fromEnv(): Span {
     const parent = this.#parent;
-    return new Span(this.#recorder, { context: parent ?? NO_PARENT, addEvent: () => undefined, end: () => undefined }, parent === undefined);
+    return new Span(this.#recorder, { context: parent ?? NO_PARENT, ...INERT }, parent === undefined);
   }
   shutdown(): Promise<void> { return this.#recorder.shutdown(); }
 }
@@ -96,8 +125,10 @@ export class Tracing {
 const NO_PARENT: SpanContext = { traceId: '0'.repeat(32), spanId: '0'.repeat(16), sampled: false, traceState: '' };
 
 /** Span ids only: what Go's SDK does without an exporter, minus everything nobody can observe. */
+const INERT = { addEvent: () => undefined, setAttributes: () => undefined, setError: () => undefined, end: () => undefined };
 export const idsOnlyRecorder: SpanRecorder = {
-  start: (_name, parent) => ({ context: newSpanContext(parent), addEvent: () => undefined, end: () => undefined }),
+  recording: false,
+  start: (_name, parent) => ({ context: newSpanContext(parent), ...INERT }),
   shutdown: async () => undefined,
 };
 

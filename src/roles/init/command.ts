@@ -52,7 +52,7 @@ export async function runInitCommand(ctx: CommandContext): Promise<void> {
   const tracing = await openTracing(env, log);
   const span = tracing.startRole('runInitContainer', cfg.workflowName, podNamespace(ctx));
   try {
-    await initPod(ctx, cfg.template, span);
+    await span.run(() => initPod(ctx, cfg.template, span));
   } finally {
     span.end();
     await tracing.shutdown();

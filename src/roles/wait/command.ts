@@ -48,7 +48,7 @@ export async function runAuxiliary(
   process.umask(0);
   let result: Error | undefined;
   try {
-    result = await body(state);
+    result = await span.run(() => body(state));
   } finally {
     try { await killArtifactSidecars(state); } catch (err) { addError(state, err); }
     const finErr = await state.reporter.finalizeOutput();
