@@ -25,6 +25,11 @@ import type { Attributes, ClientSpanName, RecordedSpan, SpanKindName, SpanName, 
 import type { SpanContext } from './trace-context.ts';
 
 export const SERVICE_NAME = 'argoexec';
+/**
+ * The instrumentation scope of HTTP client spans: Go's come from otelhttp v0.69.0. Ours carry the same scope so that
+ * queries and dashboards written against Go's spans (scope, span names, attributes) find them.
+ */
+export const HTTP_SCOPE = { name: 'go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp', version: '0.69.0' };
 
 /** Which exporter Go's NewTracing picks for this environment; `invalid` is its fatal error. */
 export function otlpProtocol(env: NodeJS.ProcessEnv): 'grpc' | 'http' | { invalid: string } {
@@ -57,7 +62,7 @@ export async function openOtlpRecorder(env: NodeJS.ProcessEnv, log: Logger, serv
     resource: resourceFromAttributes(attrs),
     spanProcessors: [new BatchSpanProcessor({ exporter })],
   });
-  return new OtlpRecorder(provider.getTracer(SERVICE_NAME), provider, log, endpoint);
+  return new OtlpRecorder(provider.getTracer(SERVICE_NAME), provider.getTracer(HTTP_SCOPE.name, HTTP_SCOPE.version), provider, log, endpoint);
 }
 
 const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -65,11 +70,13 @@ const errorMessage = (err: unknown): string => (err instanceof Error ? err.messa
 class OtlpRecorder implements SpanRecorder {
   readonly recording = true;
   readonly #tracer: Tracer;
+  readonly #httpTracer: Tracer;
   readonly #provider: TracerProvider;
   readonly #log: Logger;
   readonly #endpoint: string;
-  constructor(tracer: Tracer, provider: TracerProvider, log: Logger, endpoint: string) {
+  constructor(tracer: Tracer, httpTracer: Tracer, provider: TracerProvider, log: Logger, endpoint: string) {
     this.#tracer = tracer;
+    this.#httpTracer = httpTracer;
     this.#provider = provider;
     this.#log = log;
     this.#endpoint = endpoint;
@@ -83,7 +90,8 @@ class OtlpRecorder implements SpanRecorder {
         ...(parent.traceState !== '' ? { traceState: createTraceState(parent.traceState) } : {}),
       })
       : context.active();
-    const span: ApiSpan = this.#tracer.startSpan(name, { kind: kind === 'client' ? SpanKind.CLIENT : SpanKind.INTERNAL, attributes }, ctx);
+    const tracer = kind === 'client' ? this.#httpTracer : this.#tracer;
+    const span: ApiSpan = tracer.startSpan(name, { kind: kind === 'client' ? SpanKind.CLIENT : SpanKind.INTERNAL, attributes }, ctx);
     const sc = span.spanContext();
     return {
       context: { traceId: sc.traceId, spanId: sc.spanId, sampled: (sc.traceFlags & TraceFlags.SAMPLED) !== 0, traceState: sc.traceState?.serialize() ?? '' },

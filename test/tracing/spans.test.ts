@@ -1,0 +1,183 @@
+/**
+ * OpenTelemetry spans (issue 10 part 3; Go v4.1.2 workflow/executor/tracing, util/telemetry/traces_list.go,
+ * workflow/tracing/*_transport.go): the same pod — an S3 input artifact, an output artifact and a parameter, archived
+ * logs; init, then main (emissary) and wait — through the Go reference executor and through ours, with TRACEPARENT set
+ * to a known parent, each exporting to a real OpenTelemetry Collector (test/support/otel-collector.ts).
+ *
+ *   1. OTLP/gRPC (Go's default): the span trees under the parent are identical — names, nesting, kinds, status,
+ *      attributes (run-specific names normalised), events, instrumentation scopes; the emissary hands its span to the command as TRACEPARENT.
+ *   2. OTLP/HTTP (OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf): identical trees too.
+ *   3. Tracing off (no endpoint): nothing to export, but the command still gets a TRACEPARENT naming a new span of
+ *      the parent's trace (or of a new trace without TRACEPARENT), as Go's SDK does.
+ *   4. An endpoint that refuses: every container still succeeds, the outputs are saved and reported, and each
+ *      container logs a "traces export" error naming the refusal (both executors).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GO_EXECUTOR, NAMESPACE, PodSim, TS_EXECUTOR, type Executor } from '../support/pod-sim.ts';
+import { spanForest, shape, startCollector, type AttrValue, type ReceivedSpan, type SpanTree } from '../support/otel-collector.ts';
+import { admin, archiveLocation, getTaskResult, s3Get, s3Put, S3_SECRETS } from '../wait/helpers.ts';
+
+const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
+const PARENT_SPAN_ID = 'b7ad6b7169203331';
+const TRACEPARENT = `00-${TRACE_ID}-${PARENT_SPAN_ID}-01`;
+const TRACEPARENT_RE = /^TRACEPARENT=00-([0-9a-f]{32})-([0-9a-f]{16})-(0[01])$/m;
+const INTERNAL = 1;
+
+const keyOf = (): string => `otel-tests/${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+
+interface Run { pod: PodSim; key: string; codes: (number | null | undefined)[]; stderr: string[]; mainStdout: string }
+
+/**
+ * The pod, owned by a real Workflow object: a TaskResult whose owner does not exist is removed by the garbage
+ * collector, which would race the executor's patch (and add a create span to the trace).
+ */
+async function runPod(executor: Executor, env: Record<string, string>): Promise<Run> {
+  const key = keyOf();
+  await s3Put(`${key}/in.txt`, 'hello');
+  const workflowName = `otel-${executor.name}-${Math.floor(Math.random() * 1e9)}`;
+  const wf = await admin.req('POST', `/apis/argoproj.io/v1alpha1/namespaces/${NAMESPACE}/workflows`, {
+    apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow',
+    // An instance id no controller serves: no controller acts on this object.
+    metadata: { name: workflowName, labels: { 'workflows.argoproj.io/controller-instanceid': 'argoexec-ts-otel-test' } },
+    spec: { entrypoint: 'none', templates: [] },
+  });
+  assert.equal(wf.status, 201, `create Workflow: ${wf.text}`);
+  const template = {
+    name: 'otel', container: { image: 'x' },
+    inputs: { artifacts: [{ name: 'in', path: '/in/in.txt', s3: { key: `${key}/in.txt` } }] },
+    outputs: { parameters: [{ name: 'p', valueFrom: { path: '/tmp/out.txt' } }], artifacts: [{ name: 'out', path: '/tmp/out.txt' }] },
+    archiveLocation: archiveLocation(key, true),
+  };
+  const pod = new PodSim({ template, executor, secrets: S3_SECRETS, env }, { workflowName, workflowUid: wf.body.metadata.uid });
+  const r = await pod.run(['sh', '-c', 'cat /in/in.txt > /tmp/out.txt; env | grep ^TRACEPARENT= || true']);
+  return {
+    pod, key,
+    codes: [r.init.code, r.main?.code, r.wait?.code],
+    stderr: [r.init.stderr, r.main?.stderr ?? '', r.wait?.stderr ?? ''],
+    mainStdout: r.main?.stdout ?? '',
+  };
+}
+
+async function release(run: Run): Promise<void> {
+  // Deleting the Workflow lets the garbage collector remove its TaskResult.
+  await admin.req('DELETE', `/apis/argoproj.io/v1alpha1/namespaces/${NAMESPACE}/workflows/${run.pod.workflowName}`);
+  run.pod.cleanup();
+}
+
+/** Run-specific values → placeholders; url.full without the AWS SDK's `x-id` operation marker (see below). */
+function normaliser(run: Run): (k: string, v: AttrValue) => AttrValue {
+  return (k, v) => {
+    if (typeof v !== 'string') return v;
+    let s = v.split(run.key).join('<KEY>').split(run.pod.nodeId).join('<NODE>').split(run.pod.workflowName).join('<WF>');
+    if (k === 'url.full') s = s.replace(/[?&]x-id=[A-Za-z]+$/, '');
+    return s;
+  };
+}
+
+function rootsOf(spans: ReceivedSpan[], run: Run): SpanTree[] {
+  return spanForest(spans, TRACE_ID, PARENT_SPAN_ID, normaliser(run)).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+async function tracedRun(executor: Executor, env: (c: { grpcEndpoint: string; httpEndpoint: string }) => Record<string, string>): Promise<{ run: Run; spans: ReceivedSpan[] }> {
+  const collector = await startCollector();
+  const running = runPod(executor, { TRACEPARENT, ...env(collector) });
+  // Stop the collector whatever the pod did, so that none outlives the test; read the spans only after it stopped.
+  const [run, spans] = await Promise.allSettled([running]).then(async ([r]) => [r, await collector.stop()] as const);
+  if (run.status === 'rejected') throw run.reason;
+  return { run: run.value, spans };
+}
+
+function checkRun(name: string, run: Run, spans: ReceivedSpan[]): SpanTree[] {
+  assert.deepEqual(run.codes, [0, 0, 0], `${name}: exit codes; stderr:\n${run.stderr.join('\n---\n')}`);
+  const roots = rootsOf(spans, run);
+  assert.deepEqual(roots.map((r) => r.name), ['runInitContainer', 'runMainContainer', 'runWaitContainer'], `${name}: ${roots.map(shape).join(' ')}`);
+  // The emissary's span is its command's parent (Go: injectTraceParent).
+  const main = spans.find((s) => s.name === 'runMainContainer' && s.traceId === TRACE_ID);
+  const m = TRACEPARENT_RE.exec(run.mainStdout);
+  assert.ok(m, `${name}: the command saw no TRACEPARENT: ${run.mainStdout}`);
+  assert.deepEqual([m[1], m[2], m[3]], [TRACE_ID, main?.spanId, '01'], `${name}: TRACEPARENT of the command`);
+  for (const s of spans) {
+    assert.equal(s.resource['service.name'], 'argoexec', `${name}: service.name of ${s.name}`);
+    // Go's executor spans come from its `argoexec` tracer, HTTP client spans from otelhttp's.
+    assert.equal(s.scope, s.name.startsWith('HTTP ') ? 'go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp@0.69.0' : 'argoexec', `${name}: scope of ${s.name}`);
+  }
+  return roots;
+}
+
+test('1. OTLP/gRPC: Go reference and argoexec-ts send the same span trees under TRACEPARENT', { timeout: 180_000 }, async () => {
+  const go = await tracedRun(GO_EXECUTOR, (c) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: c.grpcEndpoint }));
+  const ts = await tracedRun(TS_EXECUTOR, (c) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: c.grpcEndpoint }));
+  try {
+    const goRoots = checkRun('go', go.run, go.spans);
+    const tsRoots = checkRun('ts', ts.run, ts.spans);
+    // What traces_list.go and the call sites prescribe, independently of either run.
+    assert.equal(shape(goRoots[0] as SpanTree), 'runInitContainer(stageFiles,loadArtifacts(loadArtifact(HTTP HEAD,HTTP GET,unarchiveArtifact)))');
+    assert.equal(shape(goRoots[2] as SpanTree), 'runWaitContainer(createTaskResult(HTTP POST),waitWorkload,captureScriptResult,'
+      + 'saveArtifacts(saveArtifact(archiveArtifact,HTTP PUT)),saveLogs(saveContainerLogs(HTTP PUT)),patchTaskResult(HTTP PATCH),patchTaskResultLabels(HTTP PATCH))');
+    assert.deepEqual(tsRoots, goRoots);
+    const internal = (t: SpanTree): boolean => (t.name.startsWith('HTTP ') || t.kind === INTERNAL) && t.children.every(internal);
+    assert.ok(tsRoots.every(internal), 'executor spans are INTERNAL');
+  } finally {
+    await release(go.run);
+    await release(ts.run);
+  }
+});
+
+test('2. OTLP/HTTP (http/protobuf): the same trees', { timeout: 180_000 }, async () => {
+  const env = (c: { httpEndpoint: string }): Record<string, string> => ({ OTEL_EXPORTER_OTLP_ENDPOINT: c.httpEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' });
+  const go = await tracedRun(GO_EXECUTOR, env);
+  const ts = await tracedRun(TS_EXECUTOR, env);
+  try {
+    assert.deepEqual(checkRun('ts', ts.run, ts.spans), checkRun('go', go.run, go.spans));
+    assert.match(ts.run.stderr[2] as string, /msg="Starting OTLP tracing exporter".*endpoint=http:\/\/127\.0\.0\.1:\d+.*protocol=http/);
+  } finally {
+    await release(go.run);
+    await release(ts.run);
+  }
+});
+
+test('3. tracing off: the command still gets its TRACEPARENT, a new span of the parent\'s trace (or of a new trace)', { timeout: 120_000 }, async () => {
+  for (const executor of [GO_EXECUTOR, TS_EXECUTOR]) {
+    for (const env of [{ TRACEPARENT }, {}] as Record<string, string>[]) {
+      const run = await runPod(executor, env);
+      try {
+        assert.deepEqual(run.codes, [0, 0, 0], `${executor.name}: ${run.stderr.join('\n')}`);
+        const m = TRACEPARENT_RE.exec(run.mainStdout);
+        assert.ok(m, `${executor.name} ${JSON.stringify(env)}: ${run.mainStdout}`);
+        assert.equal(m[3], '01', 'sampled');
+        assert.notEqual(m[2], PARENT_SPAN_ID);
+        assert.notEqual(m[2], '0'.repeat(16));
+        if ('TRACEPARENT' in env) assert.equal(m[1], TRACE_ID);
+        else assert.notEqual(m[1], TRACE_ID);
+        assert.doesNotMatch(run.stderr.join('\n'), /OTLP|traces export/);
+      } finally {
+        await release(run);
+      }
+    }
+  }
+});
+
+test('4. an OTLP endpoint that refuses: the step succeeds, nothing is lost, each container logs the export error', { timeout: 240_000 }, async () => {
+  // A port nothing listens on (taken from the collector helper's free-port logic: a collector started and stopped).
+  const c = await startCollector();
+  await c.stop();
+  const refused = c.grpcEndpoint;
+  for (const executor of [GO_EXECUTOR, TS_EXECUTOR]) {
+    const run = await runPod(executor, { TRACEPARENT, OTEL_EXPORTER_OTLP_ENDPOINT: refused });
+    try {
+      assert.deepEqual(run.codes, [0, 0, 0], `${executor.name}: ${run.stderr.join('\n')}`);
+      assert.equal((await s3Get(`${run.key}/out.tgz`)).length > 0, true);
+      const tr = await getTaskResult(run.pod.nodeId);
+      assert.equal(tr.metadata.labels['workflows.argoproj.io/report-outputs-completed'], 'true');
+      assert.deepEqual(tr.outputs.parameters, [{ name: 'p', value: 'hello', valueFrom: { path: '/tmp/out.txt' } }]);
+      assert.deepEqual(tr.outputs.artifacts.map((a: { name: string }) => a.name), ['out', 'main-logs']);
+      for (const [i, stderr] of run.stderr.entries()) {
+        // Go: `<date> traces export: … connection refused`; ours: level=ERROR msg="traces export" error="… ECONNREFUSED …".
+        assert.match(stderr, /traces export.*(connection refused|ECONNREFUSED)/, `${executor.name} container ${i}`);
+      }
+    } finally {
+      await release(run);
+    }
+  }
+});
