@@ -86,7 +86,7 @@ class OtlpRecorder implements SpanRecorder {
     const ctx = parent
       ? trace.setSpanContext(context.active(), {
         traceId: parent.traceId, spanId: parent.spanId, isRemote: true,
-        traceFlags: parent.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
+        traceFlags: parent.flags & TraceFlags.SAMPLED,
         ...(parent.traceState !== '' ? { traceState: createTraceState(parent.traceState) } : {}),
       })
       : context.active();
@@ -94,7 +94,8 @@ class OtlpRecorder implements SpanRecorder {
     const span: ApiSpan = tracer.startSpan(name, { kind: kind === 'client' ? SpanKind.CLIENT : SpanKind.INTERNAL, attributes }, ctx);
     const sc = span.spanContext();
     return {
-      context: { traceId: sc.traceId, spanId: sc.spanId, sampled: (sc.traceFlags & TraceFlags.SAMPLED) !== 0, traceState: sc.traceState?.serialize() ?? '' },
+      // The random flag (0x02) is the parent's, as in Go's SDK (the JS SDK keeps only `sampled`).
+      context: { traceId: sc.traceId, spanId: sc.spanId, flags: (sc.traceFlags & TraceFlags.SAMPLED) | ((parent?.flags ?? 0) & 2), traceState: sc.traceState?.serialize() ?? '' },
       addEvent: (n, a) => { span.addEvent(n, a); },
       setAttributes: (a) => { span.setAttributes(a); },
       setError: (description) => { span.setStatus({ code: SpanStatusCode.ERROR, message: description }); },

@@ -1,15 +1,16 @@
 /**
  * W3C trace context in environment variables (Go: util/telemetry/carrier.go + propagation.TraceContext): the
  * controller puts the parent span into the pod as TRACEPARENT (and TRACESTATE); the emissary hands its own span to
- * its child the same way. Parsing follows Go's TraceContext.Extract: version 00 exactly four fields, a future
- * version at least four; hex in lower case; all-zero trace or span id invalid; anything invalid means "no parent".
+ * its child the same way. Parsing follows Go's TraceContext.Extract: version 00 exactly four fields and no reserved
+ * flag bits, a future version at least four (ff invalid); hex in lower case; all-zero trace or span id invalid;
+ * anything invalid means "no parent". Flags kept: sampled (0x01) and random (0x02), as Go keeps and injects them.
  */
 import { randomBytes } from 'node:crypto';
 
 export interface SpanContext {
   traceId: string;   // 32 lower-case hex digits
   spanId: string;    // 16 lower-case hex digits
-  sampled: boolean;  // trace-flags bit 0
+  flags: number;     // trace-flags: sampled (0x01) | random (0x02)
   traceState: string;
 }
 
@@ -20,24 +21,32 @@ export function parentFromEnv(env: NodeJS.ProcessEnv): SpanContext | undefined {
   const m = TRACEPARENT.exec(env.TRACEPARENT ?? '');
   if (!m) return undefined;
   const [, version, traceId, spanId, flags, rest] = m as unknown as [string, string, string, string, string, string | undefined];
-  if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined;
+  const f = parseInt(flags, 16);
+  if (version === 'ff' || (version === '00' && (rest !== undefined || f > 3))) return undefined;
   if (/^0+$/.test(traceId) || /^0+$/.test(spanId)) return undefined;
-  return { traceId, spanId, sampled: (parseInt(flags, 16) & 1) === 1, traceState: env.TRACESTATE ?? '' };
+  return { traceId, spanId, flags: f & 3, traceState: env.TRACESTATE ?? '' };
+}
+
+export function isSampled(sc: SpanContext): boolean {
+  return (sc.flags & 1) === 1;
 }
 
 /** TRACEPARENT (and TRACESTATE when not empty) for a child process, as TraceContext.Inject writes them. */
 export function envFor(sc: SpanContext): Record<string, string> {
-  const out: Record<string, string> = { TRACEPARENT: `00-${sc.traceId}-${sc.spanId}-${sc.sampled ? '01' : '00'}` };
+  const out: Record<string, string> = { TRACEPARENT: `00-${sc.traceId}-${sc.spanId}-0${sc.flags & 3}` };
   if (sc.traceState !== '') out.TRACESTATE = sc.traceState;
   return out;
 }
 
-/** A new span's context: a child of `parent` (same trace, its sampling decision) or the root of a new, sampled trace. */
+/**
+ * A new span's context (Go SDK, ParentBased(AlwaysOn)): a child of `parent` keeps its trace, flags (so its sampling
+ * decision) and trace state; without a parent, a new sampled trace.
+ */
 export function newSpanContext(parent: SpanContext | undefined): SpanContext {
   return {
     traceId: parent?.traceId ?? nonZeroHex(16),
     spanId: nonZeroHex(8),
-    sampled: parent?.sampled ?? true,
+    flags: parent ? parent.flags & 3 : 1,
     traceState: parent?.traceState ?? '',
   };
 }

@@ -122,7 +122,7 @@ export class Tracing {
   shutdown(): Promise<void> { return this.#recorder.shutdown(); }
 }
 
-const NO_PARENT: SpanContext = { traceId: '0'.repeat(32), spanId: '0'.repeat(16), sampled: false, traceState: '' };
+const NO_PARENT: SpanContext = { traceId: '0'.repeat(32), spanId: '0'.repeat(16), flags: 0, traceState: '' };
 
 /** Span ids only: what Go's SDK does without an exporter, minus everything nobody can observe. */
 const INERT = { addEvent: () => undefined, setAttributes: () => undefined, setError: () => undefined, end: () => undefined };
