@@ -7,14 +7,16 @@
  *   1. OTLP/gRPC (Go's default): the span trees under the parent are identical — names, nesting, kinds, status,
  *      attributes (run-specific names normalised), events, instrumentation scopes; the emissary hands its span to the command as TRACEPARENT.
  *   2. OTLP/HTTP (OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf): identical trees too.
- *   3. Tracing off (no endpoint): nothing to export, but the command still gets a TRACEPARENT naming a new span of
+ *   3. An HTTP input artifact behind a redirect: a client span per request, `artifact.type` http (Go's otelhttp
+ *      wraps the artifact client's transport), identical trees.
+ *   4. Tracing off (no endpoint): nothing to export, but the command still gets a TRACEPARENT naming a new span of
  *      the parent's trace (or of a new trace without TRACEPARENT), as Go's SDK does.
- *   4. An endpoint that refuses: every container still succeeds, the outputs are saved and reported, and each
+ *   5. An endpoint that refuses: every container still succeeds, the outputs are saved and reported, and each
  *      container logs a "traces export" error naming the refusal (both executors).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GO_EXECUTOR, NAMESPACE, PodSim, TS_EXECUTOR, type Executor } from '../support/pod-sim.ts';
+import { GO_EXECUTOR, NAMESPACE, PodSim, STACK, TS_EXECUTOR, type Executor } from '../support/pod-sim.ts';
 import { spanForest, shape, startCollector, type AttrValue, type ReceivedSpan, type SpanTree } from '../support/otel-collector.ts';
 import { admin, archiveLocation, getTaskResult, s3Get, s3Put, S3_SECRETS } from '../wait/helpers.ts';
 
@@ -32,7 +34,17 @@ interface Run { pod: PodSim; key: string; codes: (number | null | undefined)[]; 
  * The pod, owned by a real Workflow object: a TaskResult whose owner does not exist is removed by the garbage
  * collector, which would race the executor's patch (and add a create span to the trace).
  */
-async function runPod(executor: Executor, env: Record<string, string>): Promise<Run> {
+/** The S3 pod: input from S3, output artifact + parameter, logs archived. */
+function s3Template(key: string): Record<string, unknown> {
+  return {
+    name: 'otel', container: { image: 'x' },
+    inputs: { artifacts: [{ name: 'in', path: '/in/in.txt', s3: { key: `${key}/in.txt` } }] },
+    outputs: { parameters: [{ name: 'p', valueFrom: { path: '/tmp/out.txt' } }], artifacts: [{ name: 'out', path: '/tmp/out.txt' }] },
+    archiveLocation: archiveLocation(key, true),
+  };
+}
+
+async function runPod(executor: Executor, env: Record<string, string>, templateOf: (key: string) => Record<string, unknown> = s3Template): Promise<Run> {
   const key = keyOf();
   await s3Put(`${key}/in.txt`, 'hello');
   const workflowName = `otel-${executor.name}-${Math.floor(Math.random() * 1e9)}`;
@@ -43,12 +55,7 @@ async function runPod(executor: Executor, env: Record<string, string>): Promise<
     spec: { entrypoint: 'none', templates: [] },
   });
   assert.equal(wf.status, 201, `create Workflow: ${wf.text}`);
-  const template = {
-    name: 'otel', container: { image: 'x' },
-    inputs: { artifacts: [{ name: 'in', path: '/in/in.txt', s3: { key: `${key}/in.txt` } }] },
-    outputs: { parameters: [{ name: 'p', valueFrom: { path: '/tmp/out.txt' } }], artifacts: [{ name: 'out', path: '/tmp/out.txt' }] },
-    archiveLocation: archiveLocation(key, true),
-  };
+  const template = templateOf(key);
   const pod = new PodSim({ template, executor, secrets: S3_SECRETS, env }, { workflowName, workflowUid: wf.body.metadata.uid });
   const r = await pod.run(['sh', '-c', 'cat /in/in.txt > /tmp/out.txt; env | grep ^TRACEPARENT= || true']);
   return {
@@ -79,9 +86,11 @@ function rootsOf(spans: ReceivedSpan[], run: Run): SpanTree[] {
   return spanForest(spans, TRACE_ID, PARENT_SPAN_ID, normaliser(run)).sort((a, b) => a.name.localeCompare(b.name));
 }
 
-async function tracedRun(executor: Executor, env: (c: { grpcEndpoint: string; httpEndpoint: string }) => Record<string, string>): Promise<{ run: Run; spans: ReceivedSpan[] }> {
+async function tracedRun(
+  executor: Executor, env: (c: { grpcEndpoint: string; httpEndpoint: string }) => Record<string, string>, templateOf?: (key: string) => Record<string, unknown>,
+): Promise<{ run: Run; spans: ReceivedSpan[] }> {
   const collector = await startCollector();
-  const running = runPod(executor, { TRACEPARENT, ...env(collector) });
+  const running = runPod(executor, { TRACEPARENT, ...env(collector) }, templateOf);
   // Stop the collector whatever the pod did, so that none outlives the test; read the spans only after it stopped.
   const [run, spans] = await Promise.allSettled([running]).then(async ([r]) => [r, await collector.stop()] as const);
   if (run.status === 'rejected') throw run.reason;
@@ -137,7 +146,26 @@ test('2. OTLP/HTTP (http/protobuf): the same trees', { timeout: 180_000 }, async
   }
 });
 
-test('3. tracing off: the command still gets its TRACEPARENT, a new span of the parent\'s trace (or of a new trace)', { timeout: 120_000 }, async () => {
+test('3. HTTP artifact (with a redirect): one client span per request, with artifact.type', { timeout: 180_000 }, async () => {
+  const httpbin = STACK.HTTPBIN_URL as string;
+  const template = (): Record<string, unknown> => ({
+    name: 'otel-http', container: { image: 'x' },
+    inputs: { artifacts: [{ name: 'in', path: '/in/in.txt', http: { url: `${httpbin}/redirect-to?url=${encodeURIComponent('/base64/aGVsbG8=')}` } }] },
+  });
+  const go = await tracedRun(GO_EXECUTOR, (c) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: c.grpcEndpoint }), template);
+  const ts = await tracedRun(TS_EXECUTOR, (c) => ({ OTEL_EXPORTER_OTLP_ENDPOINT: c.grpcEndpoint }), template);
+  try {
+    const goInit = checkRun('go', go.run, go.spans)[0] as SpanTree;
+    const tsInit = checkRun('ts', ts.run, ts.spans)[0] as SpanTree;
+    assert.equal(shape(goInit), 'runInitContainer(stageFiles,loadArtifacts(loadArtifact(HTTP GET,HTTP GET,unarchiveArtifact)))');
+    assert.deepEqual(tsInit, goInit);
+  } finally {
+    await release(go.run);
+    await release(ts.run);
+  }
+});
+
+test('4. tracing off: the command still gets its TRACEPARENT, a new span of the parent\'s trace (or of a new trace)', { timeout: 120_000 }, async () => {
   for (const executor of [GO_EXECUTOR, TS_EXECUTOR]) {
     for (const env of [{ TRACEPARENT }, {}] as Record<string, string>[]) {
       const run = await runPod(executor, env);
@@ -158,7 +186,7 @@ test('3. tracing off: the command still gets its TRACEPARENT, a new span of the 
   }
 });
 
-test('4. an OTLP endpoint that refuses: the step succeeds, nothing is lost, each container logs the export error', { timeout: 240_000 }, async () => {
+test('5. an OTLP endpoint that refuses: the step succeeds, nothing is lost, each container logs the export error', { timeout: 240_000 }, async () => {
   // A port nothing listens on (taken from the collector helper's free-port logic: a collector started and stopped).
   const c = await startCollector();
   await c.stop();

@@ -79,6 +79,7 @@ test('5. url.full and the request attributes of an HTTP client span', () => {
   assert.deepEqual(requestAttributes('GET', new URL('https://127.0.0.1:6443/api/v1/pods')), {
     'http.request.method': 'GET', 'url.full': 'https://127.0.0.1:6443/api/v1/pods', 'server.address': '127.0.0.1', 'server.port': 6443, 'network.protocol.version': '1.1',
   });
+  assert.equal(requestAttributes('GET', new URL('http://h/x'), true)['network.protocol.version'], undefined, 'a redirect request has no Proto');
   // The scheme's default port is left out; an unknown method is _OTHER with the original kept.
   assert.deepEqual(requestAttributes('purge', new URL('https://[::1]/x')), {
     'http.request.method': '_OTHER', 'http.request.method.original': 'purge', 'url.full': 'https://[::1]/x', 'server.address': '::1', 'network.protocol.version': '1.1',
@@ -96,7 +97,7 @@ test('6. tracing off: ids only, no exporter, HTTP spans skipped', async () => {
   assert.equal(role.context.traceId, T);
   const child = role.child('saveArtifacts');
   assert.equal(child.context.traceId, T);
-  await role.in('saveLogs', {}, (s) => { assert.equal(startHttpClientSpan('GET', new URL('http://h/x'), {}, s), undefined); });
+  await role.in('saveLogs', {}, (s) => { assert.equal(startHttpClientSpan('GET', new URL('http://h/x'), {}, { parent: s }), undefined); });
   await tracing.shutdown();
   assert.deepEqual(lines, [], 'nothing logged');
 });

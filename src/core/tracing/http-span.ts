@@ -28,8 +28,11 @@ export function fullUrl(url: URL): string {
   return u.href;
 }
 
-/** The request attributes of otelhttp's HTTPClient.RequestTraceAttrs (HTTP/1.1, no user agent). */
-export function requestAttributes(method: string, url: URL): Attributes {
+/**
+ * The request attributes of otelhttp's HTTPClient.RequestTraceAttrs (HTTP/1.1, no user agent). `redirected`: a
+ * request Go's http.Client built to follow a redirect has no Proto, so no network.protocol.version.
+ */
+export function requestAttributes(method: string, url: URL, redirected = false): Attributes {
   const m = method.toUpperCase();
   const a: Attributes = { 'http.request.method': KNOWN_METHODS.has(m) ? m : '_OTHER' };
   if (m !== method || !KNOWN_METHODS.has(m)) a['http.request.method.original'] = method;
@@ -38,13 +41,20 @@ export function requestAttributes(method: string, url: URL): Attributes {
   const port = url.port === '' ? 0 : Number(url.port);
   // requiredHTTPPort: the port only when it is not the scheme's default.
   if (port > 0 && !((url.protocol === 'https:' && port === 443) || (url.protocol === 'http:' && port === 80))) a['server.port'] = port;
-  a['network.protocol.version'] = '1.1';
+  if (!redirected) a['network.protocol.version'] = '1.1';
   return a;
 }
 
-export function startHttpClientSpan(method: string, url: URL, attributes: Attributes = {}, parent: Span | undefined = activeSpan()): HttpClientSpan | undefined {
+export interface HttpSpanOptions {
+  parent?: Span | undefined;
+  /** A request that follows a redirect (see requestAttributes). */
+  redirected?: boolean;
+}
+
+export function startHttpClientSpan(method: string, url: URL, attributes: Attributes = {}, o: HttpSpanOptions = {}): HttpClientSpan | undefined {
+  const parent = 'parent' in o ? o.parent : activeSpan();
   if (!parent?.recording) return undefined;
-  const span = parent.clientChild(`HTTP ${method.toUpperCase()}`, { ...requestAttributes(method, url), ...attributes });
+  const span = parent.clientChild(`HTTP ${method.toUpperCase()}`, { ...requestAttributes(method, url, o.redirected), ...attributes });
   return {
     response(status) {
       span.setAttributes({ 'http.response.status_code': status, ...(status >= 400 ? { 'error.type': String(status) } : {}) });
