@@ -51,20 +51,25 @@ const pods = await Promise.all(variants.map(([, dist]) => podWith(dist)));
 const exe = '/var/run/argo/argoexec';
 const walls: number[][] = variants.map(() => []);
 const rss: number[][] = variants.map(() => []);
+const cpu: number[][] = variants.map(() => []);
 for (const [i, [, , env]] of variants.entries()) await measure(pods[i] as PodSandbox, `${exe} emissary -- true 2>/dev/null`, env); // page cache
 for (let round = 0; round < ROUNDS; round++) {
   for (const [i, [, , env]] of variants.entries()) {
     const pod = pods[i] as PodSandbox;
     walls[i]?.push(...await measure(pod, `for i in 1 2 3 4 5; do s=$(date +%s%N); ${exe} emissary -- true 2>/dev/null; e=$(date +%s%N); echo $(( (e - s) / 1000 )); done`, env));
     rss[i]?.push(...await measure(pod, `/usr/bin/time -f %M ${exe} emissary -- true 2>&1 >/dev/null | tail -1`, env));
+    // CPU time (user + sys) of 10 runs, per run: less sensitive than wall time to the machine's load.
+    const [u, sy] = await measure(pod, `/usr/bin/time -f '%U\n%S' sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do ${exe} emissary -- true; done' 2>&1 >/dev/null | tail -2`, env);
+    cpu[i]?.push(((u ?? 0) + (sy ?? 0)) * 100);
   }
 }
 for (const pod of pods) pod.cleanup();
-const rows = variants.map(([label], i) => `| ${label} | ${(median(walls[i] ?? []) / 1000).toFixed(1)} ms | ${(median(rss[i] ?? []) / 1024).toFixed(1)} MiB |`);
+const rows = variants.map(([label], i) =>
+  `| ${label} | ${(median(walls[i] ?? []) / 1000).toFixed(1)} ms | ${median(cpu[i] ?? []).toFixed(1)} ms | ${(median(rss[i] ?? []) / 1024).toFixed(1)} MiB |`);
 const spans = await collector.stop();
 const exported = spans.filter((s) => s.name === 'runMainContainer').length;
 console.log(`Emissary start-up and tracing (\`bench/tracing-startup.ts\`, \`emissary -- true\` in a test pod, median of ${ROUNDS * 5} runs / RSS median of ${ROUNDS}, variants alternating; `
   + `${cpus().length} CPUs, load average ${loadavg()[0]?.toFixed(1)} at the end; ${new Date().toISOString().slice(0, 10)}; `
   + `the collector received ${exported} runMainContainer spans from the "on" runs):\n`);
-console.log('| emissary | wall time | peak RSS |\n|---|---|---|');
+console.log('| emissary | wall time | CPU time (user + sys) | peak RSS |\n|---|---|---|---|');
 console.log(rows.join('\n'));

@@ -48,10 +48,17 @@ export interface RecordedSpan {
   end(): void;
 }
 
-/** The span that code running now belongs to (Go: the span in the ctx), set by `Span.in`. */
-const active = new AsyncLocalStorage<Span>();
+/**
+ * The span that code running now belongs to (Go: the span in the ctx), set by `Span.in`/`run`. Created on first use:
+ * the emissary, which never nests spans, does not make one.
+ */
+let active: AsyncLocalStorage<Span> | undefined;
+function activeStore(): AsyncLocalStorage<Span> {
+  active ??= new AsyncLocalStorage<Span>();
+  return active;
+}
 export function activeSpan(): Span | undefined {
-  return active.getStore();
+  return active?.getStore();
 }
 
 export class Span {
@@ -80,14 +87,14 @@ export class Span {
   async in<T>(name: SpanName, attributes: Attributes, fn: (span: Span) => Promise<T> | T): Promise<T> {
     const span = this.child(name, attributes);
     try {
-      return await active.run(span, () => fn(span));
+      return await activeStore().run(span, () => fn(span));
     } finally {
       span.end();
     }
   }
   /** Run `fn` with this span active. */
   run<T>(fn: () => T): T {
-    return active.run(this, fn);
+    return activeStore().run(this, fn);
   }
   addEvent(name: string, attributes: Attributes = {}): void { this.#span.addEvent(name, attributes); }
   setAttributes(attributes: Attributes): void { this.#span.setAttributes(attributes); }
