@@ -15,12 +15,17 @@
  *      the parent's trace (or of a new trace without TRACEPARENT), as Go's SDK does.
  *   6. An endpoint that refuses: every container still succeeds, the outputs are saved and reported, and each
  *      container logs a "traces export" error naming the refusal (both executors).
+ *   7. `data` (run by the emissary, so under its span): processDataTemplate (with the S3 listing), createTaskResult and
+ *      patchTaskResultLabels straight under TRACEPARENT, identical.
+ *   8. `supervisor` in an init-less pod: runSupervisorContainer with the pre-main steps (stageFiles, loads) and
+ *      PostMain's, identical.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GO_EXECUTOR, NAMESPACE, PodSim, STACK, TS_EXECUTOR, type Executor } from '../support/pod-sim.ts';
 import { spanForest, shape, startCollector, type AttrValue, type ReceivedSpan, type SpanTree } from '../support/otel-collector.ts';
 import { admin, archiveLocation, getTaskResult, s3Get, s3Put, S3_SECRETS } from '../wait/helpers.ts';
+import { InitlessPod } from '../supervisor/helpers.ts';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const PARENT_SPAN_ID = 'b7ad6b7169203331';
@@ -46,9 +51,8 @@ function s3Template(key: string): Record<string, unknown> {
   };
 }
 
-async function runPod(executor: Executor, env: Record<string, string>, templateOf: (key: string) => Record<string, unknown> = s3Template): Promise<Run> {
-  const key = keyOf();
-  await s3Put(`${key}/in.txt`, 'hello');
+/** A Workflow object to own the pod's TaskResult; returns its name and uid. */
+async function ownerWorkflow(executor: Executor): Promise<{ workflowName: string; workflowUid: string }> {
   const workflowName = `otel-${executor.name}-${Math.floor(Math.random() * 1e9)}`;
   const wf = await admin.req('POST', `/apis/argoproj.io/v1alpha1/namespaces/${NAMESPACE}/workflows`, {
     apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow',
@@ -57,8 +61,14 @@ async function runPod(executor: Executor, env: Record<string, string>, templateO
     spec: { entrypoint: 'none', templates: [] },
   });
   assert.equal(wf.status, 201, `create Workflow: ${wf.text}`);
+  return { workflowName, workflowUid: wf.body.metadata.uid };
+}
+
+async function runPod(executor: Executor, env: Record<string, string>, templateOf: (key: string) => Record<string, unknown> = s3Template): Promise<Run> {
+  const key = keyOf();
+  await s3Put(`${key}/in.txt`, 'hello');
   const template = templateOf(key);
-  const pod = new PodSim({ template, executor, secrets: S3_SECRETS, env }, { workflowName, workflowUid: wf.body.metadata.uid });
+  const pod = new PodSim({ template, executor, secrets: S3_SECRETS, env }, await ownerWorkflow(executor));
   const r = await pod.run(['sh', '-c', 'cat /in/in.txt > /tmp/out.txt; env | grep ^TRACEPARENT= || true']);
   return {
     pod, key,
@@ -68,7 +78,7 @@ async function runPod(executor: Executor, env: Record<string, string>, templateO
   };
 }
 
-async function release(run: Run): Promise<void> {
+async function release(run: { pod: { workflowName: string; cleanup(): void } }): Promise<void> {
   // Deleting the Workflow lets the garbage collector remove its TaskResult.
   await admin.req('DELETE', `/apis/argoproj.io/v1alpha1/namespaces/${NAMESPACE}/workflows/${run.pod.workflowName}`);
   run.pod.cleanup();
@@ -240,4 +250,79 @@ test('6. an OTLP endpoint that refuses: the step succeeds, nothing is lost, each
       await release(run);
     }
   }
+});
+
+/** A role run by itself in one container (as the emissary's child in a data pod), exporting to its own collector. */
+async function tracedContainer(
+  executor: Executor, template: Record<string, unknown>, start: (pod: PodSim, env: Record<string, string>) => Promise<{ code: number | null; stderr: string }>,
+): Promise<{ run: Run; spans: ReceivedSpan[] }> {
+  const collector = await startCollector();
+  const key = keyOf();
+  const pod = new PodSim({ template, executor, secrets: S3_SECRETS }, await ownerWorkflow(executor));
+  const r = await start(pod, { TRACEPARENT, OTEL_EXPORTER_OTLP_ENDPOINT: collector.grpcEndpoint }).finally(() => undefined);
+  // (the role ended, so it has flushed: stop the collector and read what it received)
+  const spans = await collector.stop();
+  return { run: { pod, key, codes: [r.code], stderr: [r.stderr], mainStdout: '' }, spans };
+}
+
+test('7. data (the emissary\'s child): processDataTemplate and the TaskResult writes straight under TRACEPARENT', { timeout: 180_000 }, async () => {
+  const prefix = keyOf();
+  for (const k of ['a/main.log', 'b.txt']) await s3Put(`${prefix}/${k}`, k);
+  const template = {
+    name: 'otel-data', data: { source: { artifactPaths: { name: 'files', s3: { bucket: 'my-bucket', key: prefix } } }, transformation: [{ expression: 'filter(data, {# endsWith ".log"})' }] },
+    archiveLocation: archiveLocation('unused'),
+  };
+  const start = (pod: PodSim, env: Record<string, string>): Promise<{ code: number | null; stderr: string }> => pod.start('wait', ['argoexec', 'data', '{}', '--loglevel', 'info', '--log-format', 'text', '--gloglevel', '0'], {
+    ARGO_POD_NAME: `${pod.nodeId}-pod`, ARGO_POD_UID: '11111111-2222-4333-8444-555555555555', ARGO_WORKFLOW_NAME: pod.workflowName, ARGO_WORKFLOW_UID: pod.workflowUid,
+    ARGO_NODE_ID: pod.nodeId, ARGO_DEADLINE: '0001-01-01T00:00:00Z', ARGO_TEMPLATE: JSON.stringify(template),
+    KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: '6443', PATH: `${pod.executor.binDir}:/usr/bin:/bin`, ...env,
+  }).done;
+  const go = await tracedContainer(GO_EXECUTOR, template, start);
+  const ts = await tracedContainer(TS_EXECUTOR, template, start);
+  try {
+    const forests: SpanTree[][] = [];
+    for (const [name, { run, spans }] of [['go', go], ['ts', ts]] as const) {
+      assert.deepEqual(run.codes, [0], `${name}: ${run.stderr[0]}`);
+      // In start order (one process): the spans are siblings under the parent, not under a role span.
+      forests.push(spanForest(spans, TRACE_ID, PARENT_SPAN_ID, (k, v) => (typeof v === 'string' ? normaliser(run)(k, v.split(prefix).join('<PREFIX>')) : v)));
+    }
+    const [goForest, tsForest] = forests as [SpanTree[], SpanTree[]];
+    assert.deepEqual(goForest.map(shape), ['processDataTemplate(HTTP GET)', 'createTaskResult(HTTP POST)', 'patchTaskResultLabels(HTTP PATCH)']);
+    assert.deepEqual(tsForest, goForest);
+  } finally {
+    await release(go.run);
+    await release(ts.run);
+  }
+});
+
+test('8. supervisor (init-less pod): runSupervisorContainer with pre-main and PostMain steps', { timeout: 180_000 }, async () => {
+  const trees: SpanTree[] = [];
+  for (const executor of [GO_EXECUTOR, TS_EXECUTOR]) {
+    const collector = await startCollector();
+    const key = keyOf();
+    await s3Put(`${key}/in.txt`, 'hello');
+    // No output artifact: main's emissary comes from our image (/argo-bin) in both runs, and the Go supervisor cannot
+    // read our emissary's artifact hand-over (decision D4); parameters and logs are common ground.
+    const template = { ...s3Template(key), outputs: { parameters: [{ name: 'p', valueFrom: { path: '/tmp/out.txt' } }] } };
+    const pod = new InitlessPod({ template, executor, secrets: S3_SECRETS, env: { TRACEPARENT, OTEL_EXPORTER_OTLP_ENDPOINT: collector.grpcEndpoint } }, await ownerWorkflow(executor));
+    const sup = pod.startSupervisor();
+    const main = pod.startMain(['sh', '-c', 'cat /argo/inputs/artifacts/in > /tmp/out.txt']);
+    const [s, m] = [await sup.done, await main.done];
+    const codes = [s.code, m.code];
+    const stderr = `${s.stderr}\n---\n${m.stderr}`;
+    const spans = await collector.stop();
+    try {
+      assert.deepEqual(codes, [0, 0], `${executor.name}: ${stderr}`);
+      const run = { pod: pod.sim, key, codes, stderr: [], mainStdout: '' };
+      const sup = rootsOf(spans, run).find((t) => t.name === 'runSupervisorContainer');
+      assert.ok(sup, `${executor.name}: no runSupervisorContainer span`);
+      trees.push(sup);
+    } finally {
+      await release({ pod: pod.sim });
+    }
+  }
+  const [goTree, tsTree] = trees as [SpanTree, SpanTree];
+  assert.equal(shape(goTree), 'runSupervisorContainer(stageFiles,loadArtifacts(loadArtifact(HTTP HEAD,HTTP GET,unarchiveArtifact)),createTaskResult(HTTP POST),'
+    + 'waitWorkload,captureScriptResult,saveArtifacts,saveLogs(saveContainerLogs(HTTP PUT)),patchTaskResult(HTTP PATCH),patchTaskResultLabels(HTTP PATCH))');
+  assert.deepEqual(tsTree, goTree);
 });
