@@ -19,6 +19,7 @@
  *      patchTaskResultLabels straight under TRACEPARENT, identical.
  *   8. `supervisor` in an init-less pod: runSupervisorContainer with the pre-main steps (stageFiles, loads) and
  *      PostMain's, identical.
+ *   9. An unknown OTEL_EXPORTER_OTLP_PROTOCOL: Go's fatal "OTEL tracing protocol invalid" (exit 1), both executors.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -325,4 +326,16 @@ test('8. supervisor (init-less pod): runSupervisorContainer with pre-main and Po
   assert.equal(shape(goTree), 'runSupervisorContainer(stageFiles,loadArtifacts(loadArtifact(HTTP HEAD,HTTP GET,unarchiveArtifact)),createTaskResult(HTTP POST),'
     + 'waitWorkload,captureScriptResult,saveArtifacts,saveLogs(saveContainerLogs(HTTP PUT)),patchTaskResult(HTTP PATCH),patchTaskResultLabels(HTTP PATCH))');
   assert.deepEqual(tsTree, goTree);
+});
+
+test('9. an invalid OTEL_EXPORTER_OTLP_PROTOCOL is fatal, as in Go: init exits 1 naming the protocol', { timeout: 120_000 }, async () => {
+  for (const executor of [GO_EXECUTOR, TS_EXECUTOR]) {
+    const run = await runPod(executor, { TRACEPARENT, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1', OTEL_EXPORTER_OTLP_PROTOCOL: 'carrier-pigeon' });
+    try {
+      assert.equal(run.codes[0], 1, `${executor.name}: ${run.stderr[0]}`);
+      assert.match(run.stderr[0] as string, /level=ERROR msg="OTEL tracing protocol invalid".*protocol=carrier-pigeon/, executor.name);
+    } finally {
+      await release(run);
+    }
+  }
 });
