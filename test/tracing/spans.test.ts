@@ -20,6 +20,8 @@
  *   8. `supervisor` in an init-less pod: runSupervisorContainer with the pre-main steps (stageFiles, loads) and
  *      PostMain's, identical.
  *   9. An unknown OTEL_EXPORTER_OTLP_PROTOCOL: Go's fatal "OTEL tracing protocol invalid" (exit 1), both executors.
+ *  10. `resource` (run by the emissary): stageFiles and the TaskResult writes under TRACEPARENT (kubectl is a separate
+ *      process in both), identical.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,6 +29,7 @@ import { GO_EXECUTOR, NAMESPACE, PodSim, STACK, TS_EXECUTOR, type Executor } fro
 import { spanForest, shape, startCollector, type AttrValue, type ReceivedSpan, type SpanTree } from '../support/otel-collector.ts';
 import { admin, archiveLocation, getTaskResult, s3Get, s3Put, S3_SECRETS } from '../wait/helpers.ts';
 import { InitlessPod } from '../supervisor/helpers.ts';
+import { grantExecutor } from '../resource/helpers.ts';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const PARENT_SPAN_ID = 'b7ad6b7169203331';
@@ -338,4 +341,32 @@ test('9. an invalid OTEL_EXPORTER_OTLP_PROTOCOL is fatal, as in Go: init exits 1
       await release(run);
     }
   }
+});
+
+test('10. resource (the emissary\'s child): its spans straight under TRACEPARENT, identical', { timeout: 180_000 }, async () => {
+  const revoke = await grantExecutor(`otel-resource-${Math.floor(Math.random() * 1e9)}`, [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'create', 'delete'] }]);
+  const forests: SpanTree[][] = [];
+  try {
+    for (const executor of [GO_EXECUTOR, TS_EXECUTOR]) {
+      const cmName = `otel-${executor.name}-${Math.floor(Math.random() * 1e9)}`;
+      const template = { name: 'otel-resource', resource: { action: 'create', manifest: `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${cmName}\ndata: {a: "1"}\n` } };
+      const { run, spans } = await tracedContainer(executor, template, (pod, env) => pod.start('wait', ['argoexec', 'resource', 'create', '--loglevel', 'info', '--log-format', 'text', '--gloglevel', '0'], {
+        ARGO_POD_NAME: `${pod.nodeId}-pod`, ARGO_POD_UID: '11111111-2222-4333-8444-555555555555', ARGO_WORKFLOW_NAME: pod.workflowName, ARGO_WORKFLOW_UID: pod.workflowUid,
+        ARGO_NODE_ID: pod.nodeId, ARGO_DEADLINE: '0001-01-01T00:00:00Z', ARGO_TEMPLATE: JSON.stringify(template),
+        KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: '6443', PATH: `${pod.executor.binDir}:/usr/bin:/bin`, ...env,
+      }).done);
+      try {
+        assert.deepEqual(run.codes, [0], `${executor.name}: ${run.stderr[0]}`);
+        forests.push(spanForest(spans, TRACE_ID, PARENT_SPAN_ID, normaliser(run)));
+      } finally {
+        await admin.req('DELETE', `/api/v1/namespaces/${NAMESPACE}/configmaps/${cmName}`);
+        await release(run);
+      }
+    }
+  } finally {
+    await revoke();
+  }
+  const [goForest, tsForest] = forests as [SpanTree[], SpanTree[]];
+  assert.ok(goForest.some((t) => t.name === 'stageFiles') && goForest.some((t) => t.name === 'createTaskResult'), goForest.map(shape).join(' '));
+  assert.deepEqual(tsForest, goForest);
 });
