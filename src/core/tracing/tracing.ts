@@ -7,7 +7,7 @@
  * Two recorders sit behind one port (`SpanRecorder`):
  * - tracing off (neither OTEL_EXPORTER_OTLP_ENDPOINT nor OTEL_EXPORTER_OTLP_TRACES_ENDPOINT set): only span ids are
  *   made — the emissary still hands its span to its child as TRACEPARENT, as Go's SDK does without an exporter —
- *   and no OpenTelemetry code is loaded (decision D-OTel: the emissary pays nothing at start-up);
+ *   and no OpenTelemetry code is loaded (decision D21: the emissary pays nothing at start-up);
  * - tracing on: `otlp.ts`, the OpenTelemetry JS SDK with the OTLP exporter Go would pick (gRPC unless
  *   OTEL_EXPORTER_OTLP[_TRACES]_PROTOCOL is http/…), loaded on demand (its own bundle in the executable).
  */
@@ -148,7 +148,6 @@ export function untracedSpan(): Span {
 export function tracingEnabled(env: NodeJS.ProcessEnv): boolean {
   return env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined;
 }
-
 
 /**
  * Go's tracing.New(ctx, "argoexec") + InjectTraceContext: the recorder for this environment, parented on

@@ -9,10 +9,9 @@ import { bootstrap } from '../../core/bootstrap.ts';
 import { STAGING_SCRIPT, TEMPLATE_FILE, VAR_RUN_ARGO } from '../../core/paths.ts';
 import { installExecutable } from '../../core/runtime/install.ts';
 import type { Template } from '../../core/template.ts';
-import type { Span } from '../../core/tracing/tracing.ts';
 import { loadInputArtifacts } from './input-artifacts.ts';
 import { loadKubeConnection } from '../../core/kube/config.ts';
-import { openTracing } from '../../core/tracing/tracing.ts';
+import { openTracing, type Span } from '../../core/tracing/tracing.ts';
 
 const SECRETS_DIR = '/argo/secret';
 
