@@ -12,7 +12,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandContext } from '../../cli/context.ts';
 import { bootstrap, type Backoff } from '../../core/bootstrap.ts';
 import type { Logger } from '../../core/log.ts';
-import { logExecutorInit } from '../../core/executor-init-log.ts';
+import { logExecutorInitialized, logExecutorStart } from '../../core/executor-init-log.ts';
+import { openTracing } from '../../core/tracing/tracing.ts';
 import { pathError } from '../../core/errors.ts';
 import { timerMs } from '../../core/go-duration.ts';
 import type { KubeClient } from '../../core/kube/client.ts';
@@ -312,11 +313,16 @@ export async function runResourceCommand(ctx: CommandContext): Promise<void> {
   const action = positional[0] as string;
   const cfg = bootstrap(env);
   const kube = openKube(ctx);
-  logExecutorInit(log, cfg, kube.namespace);
+  logExecutorStart(log, cfg);
+  const tracing = await openTracing(env, log);
+  logExecutorInitialized(log, cfg, kube.namespace);
+  // Go runs these commands' spans straight under the emissary's (TRACEPARENT).
+  const span = tracing.fromEnv();
   const reporter = new TaskResultReporter(kubeTaskResultApi(kube), {
     nodeId: cfg.nodeId, workflowName: cfg.workflowName, workflowUid: cfg.workflowUid, instanceId: cfg.instanceId,
   }, log, { env });
-  const state: ExecutorState = { cfg, template: cfg.template, log, reporter, errors: [], driverCtx: { log, secretsDir: SECRETS_DIR, env } };
+  const state: ExecutorState = { cfg, template: cfg.template, log, reporter, errors: [], driverCtx: { log, secretsDir: SECRETS_DIR, env }, span };
+  reporter.traceUnder(span);
 
   const initErr = await reporter.initializeOutput();
   if (initErr) addError(state, initErr);
@@ -324,7 +330,7 @@ export async function runResourceCommand(ctx: CommandContext): Promise<void> {
   try {
     result = await (async (): Promise<Error | undefined> => {
       const fail = (err: unknown): Error => { addError(state, err); return state.errors[state.errors.length - 1] as Error; };
-      try { stageManifest(cfg.template, MANIFEST_PATH, log); } catch (err) { return fail(err); }
+      try { await span.in('stageFiles', {}, () => { stageManifest(cfg.template, MANIFEST_PATH, log); }); } catch (err) { return fail(err); }
       const r = resourceOf(cfg.template);
       const isDelete = action === 'delete';
       if (isDelete && (r.successCondition || r.failureCondition || (cfg.template.outputs?.parameters ?? []).length > 0)) {
@@ -351,6 +357,7 @@ export async function runResourceCommand(ctx: CommandContext): Promise<void> {
     }
     if (state.errors.length > 0) writeTerminationMessage((state.errors[0] as Error).message);
     kube.close();
+    await tracing.shutdown();
   }
   if (result) throw result;
 }

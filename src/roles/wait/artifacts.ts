@@ -12,6 +12,7 @@ import type { Writable } from 'node:stream';
 import { tarGzPath, unpackTo, zipPath } from '../../core/archive/index.ts';
 import { MAIN_CTR_FS, OUTPUT_ARTIFACTS_DIR } from '../../core/paths.ts';
 import type { Artifact } from '../../core/template.ts';
+import type { Span } from '../../core/tracing/tracing.ts';
 import { stagedArtifactPath } from '../emissary/stage-outputs.ts';
 import { cleanArtifactPath } from './location.ts';
 import { isBaseImagePath } from './parameters.ts';
@@ -101,8 +102,34 @@ export async function stageArchiveFile(state: ExecutorState, art: Artifact, path
   return [fileName, local];
 }
 
+/** saveArtifact: stage (the archiveArtifact span), then upload; false when an optional artifact is absent. */
+async function saveArtifact(state: ExecutorState, span: Span, art: Artifact, path: string): Promise<boolean> {
+  const { log } = state;
+  let fileName: string;
+  let local: string;
+  let level: number | undefined;
+  try {
+    [fileName, local, level] = await span.in('archiveArtifact', {}, () => stageArchiveFile(state, art, path));
+  } catch (err) {
+    if (art.optional && isNotFoundError(err)) {
+      log.warn('Ignoring optional artifact which does not exist in path', { name: art.name, path, error: (err as Error).message });
+      return false;
+    }
+    throw err;
+  }
+  const st = statSync(local);
+  if (st.isFile() && st.size === 0) log.warn('The file is empty. It may not be uploaded successfully depending on the artifact driver', { path: local });
+  await saveArtifactFromFile(state, art, fileName, local, level === undefined ? {} : { gzipLevel: level });
+  return true;
+}
+
 /** Upload every output artifact in order; returns the saved ones and the aggregated error text. */
 export async function saveArtifacts(state: ExecutorState): Promise<[Artifact[], Error | undefined]> {
+  const { template, log } = state;
+  return state.span.in('saveArtifacts', {}, (span) => saveEachArtifact(state, span));
+}
+
+async function saveEachArtifact(state: ExecutorState, span: Span): Promise<[Artifact[], Error | undefined]> {
   const { template, log } = state;
   const saved: Artifact[] = [];
   const arts = template.outputs?.artifacts ?? [];
@@ -114,26 +141,12 @@ export async function saveArtifacts(state: ExecutorState): Promise<[Artifact[], 
   mkdirSync(TEMP_OUT_ART_DIR, { recursive: true, mode: 0o777 });
   let aggregate = '';
   for (const original of arts) {
+    span.addEvent('upload artifact', { file: original.name });
     const art = structuredClone(original);
     try {
       const path = cleanArtifactPath(art);
       art.path = path;
-      let fileName: string;
-      let local: string;
-      let level: number | undefined;
-      try {
-        [fileName, local, level] = await stageArchiveFile(state, art, path);
-      } catch (err) {
-        if (art.optional && isNotFoundError(err)) {
-          log.warn('Ignoring optional artifact which does not exist in path', { name: art.name, path, error: (err as Error).message });
-          continue;
-        }
-        throw err;
-      }
-      const st = statSync(local);
-      if (st.isFile() && st.size === 0) log.warn('The file is empty. It may not be uploaded successfully depending on the artifact driver', { path: local });
-      await saveArtifactFromFile(state, art, fileName, local, level === undefined ? {} : { gzipLevel: level });
-      saved.push(art);
+      if (await span.in('saveArtifact', {}, (saveSpan) => saveArtifact(state, saveSpan, art, path))) saved.push(art);
     } catch (err) {
       aggregate += `${(err as Error).message}; `;
     }

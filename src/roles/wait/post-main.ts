@@ -40,7 +40,7 @@ export async function postMain(state: ExecutorState, terminated: AbortSignal, pr
   const initErr = await state.reporter.initializeOutput();
   if (initErr) addError(state, initErr);
 
-  try { await waitForMain(state, terminated); } catch (err) { addError(state, err); }
+  try { await state.span.in('waitWorkload', {}, () => waitForMain(state, terminated)); } catch (err) { addError(state, err); }
 
   if (state.template.resource) {
     try {
@@ -54,7 +54,7 @@ export async function postMain(state: ExecutorState, terminated: AbortSignal, pr
   const stopCollecting = collectWhileTransferring();
   try {
     if (!preMainFailed) {
-      try { captureScriptResult(state); } catch (err) { addError(state, err); }
+      try { await state.span.in('captureScriptResult', {}, () => { captureScriptResult(state); }); } catch (err) { addError(state, err); }
       try { saveParameters(state); } catch (err) { addError(state, err); }
       try {
         const [saved, err] = await saveArtifacts(state);
