@@ -7,7 +7,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 t0=$SECONDS
 
-if [[ ${STACK_SKIP_BUILD:-0} != 1 ]]; then "$STACK_LIB_DIR/build.sh"; fi
+if [[ ${STACK_SKIP_BUILD:-0} != 1 ]]; then "$STACK_LIB_DIR/build.sh"; "$STACK_LIB_DIR/otel-collector/build.sh"; fi
 for b in $STACK_BIN/{etcd,kube-apiserver,kubectl,minio,versitygw,fake-gcs-server,go-httpbin} $ARGO_BIN/{argoexec,workflow-controller}; do
   [[ -x $b ]] || { slog "ERROR: $b is missing: run stack/build.sh"; exit 1; }
 done
@@ -344,6 +344,8 @@ q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
   echo "export GIT_SSH_KEY_FILE=$(q "$SSHD_DIR/user_ed25519")"
   echo "export GIT_SSH_RSA_KEY_FILE=$(q "$SSHD_DIR/user_rsa.pem")"
   echo "export GIT_SSH_KNOWN_HOSTS=$(q "$SSHD_DIR/known_hosts")"
+  echo "# OpenTelemetry Collector (OTLP receiver + file exporter; each tracing test starts its own)"
+  echo "export OTELCOL=$(q "$STACK_BIN/otelcol")"
   echo "# Argo $ARGO_VERSION reference executor and controller (only built, not started here)"
   echo "export ARGO_REFERENCE_VERSION=$(q "$ARGO_VERSION")"
   echo "export REFERENCE_ARGOEXEC=$(q "$ARGO_BIN/argoexec")"

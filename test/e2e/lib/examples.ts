@@ -136,6 +136,7 @@ export function environmentSkip(doc: Doc, templates: Map<string, Doc>, include: 
   }
   const missing = [...all].filter((i) => !LOCAL_IMAGES.has(i) && !i.includes('{{'));
   if (noTest && !include.has(noTest)) skip = `labelled no-test: ${noTest}`;
+  else if (!doc.metadata?.name && !doc.metadata?.generateName) skip = 'has neither metadata.name nor metadata.generateName, so no apiserver accepts it';
   else if (missing.length) skip ??= `image not available locally: ${missing.join(', ')}`;
   else if (externalUrls(doc).length) skip ??= `needs the internet: ${externalUrls(doc).join(', ')}`;
   else if (externalStores(doc).length) skip ??= `needs a store off this machine: ${externalStores(doc).join(', ')} (test/e2e/variants run the same on the stack's stores)`;
