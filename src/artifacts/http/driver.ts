@@ -89,20 +89,15 @@ async function send(method: string, url: string, opts: Options, body: Body, onBo
     // One client span per request, redirects included (Go's otelhttp wraps the transport, below the redirect logic).
     const span = opts.artifactType ? startHttpClientSpan(method, current, { 'artifact.type': opts.artifactType }, { redirected: hop > 0 }) : undefined;
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
-<<<<<<< HEAD
-      const req = (isHttps ? httpsRequest : httpRequest)(current, { method, headers, ...(isHttps && opts.agent ? { agent: opts.agent } : {}), ...(signal ? { signal } : {}) }, resolve);
-      dropConnectionHeader(req);
-      req.on('error', (err) => reject(signal?.aborted ? canceledRequest(method, currentUrl, signal) : err));
-=======
       const req = (isHttps ? httpsRequest : httpRequest)(current, { method, headers, ...(isHttps && opts.agent ? { agent: opts.agent } : {}), ...(signal ? { signal } : {}) }, (r) => {
         span?.response(r.statusCode ?? 0);
         resolve(r);
       });
+      dropConnectionHeader(req);
       req.on('error', (err) => {
         span?.failed(err);
         reject(signal?.aborted ? canceledRequest(method, currentUrl, signal) : err);
       });
->>>>>>> otel
       if (body.kind === 'file') {
         const rs = createReadStream(body.path, { highWaterMark: 1 << 20 });
         let n = 0;

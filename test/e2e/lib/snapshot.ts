@@ -33,8 +33,26 @@ const DATE_OUTPUT = new RegExp(`\\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ${MONTH} +\\d
 /** `ls -l`'s modification time of a recent file: `Dec  2 19:43`. */
 const LS_TIME = new RegExp(`\\b${MONTH} +\\d{1,2} +\\d\\d:\\d\\d\\b`, 'g');
 
+/**
+ * Names the apiserver generates for objects a workflow's resource templates create from a `generateName` (k8s-wait-wf
+ * creates `sleep-` + five random characters): random by design. By workflow name: the prefixes its manifests use.
+ */
+const generatedPrefixes = new Map<string, string[]>();
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Registers the `generateName`s of a workflow's resource manifests (before its snapshot is taken). */
+export function registerGeneratedNames(wf: Doc): void {
+  const prefixes = new Set<string>();
+  for (const m of JSON.stringify(wf.spec ?? {}).matchAll(/generateName:\s*['"]?([a-z0-9][a-z0-9.-]*-)/g)) prefixes.add(m[1] as string);
+  generatedPrefixes.set(String(wf.metadata?.name ?? ''), [...prefixes]);
+}
+
 /** Replace, in text, what differs by design between two runs of one workflow: its name, hashes, times, uids. */
 export function normaliseText(text: string, wfName: string): string {
+  for (const p of generatedPrefixes.get(wfName) ?? []) text = text.replace(new RegExp(`\\b${escapeRegExp(p)}[a-z0-9]{5}\\b`, 'g'), `${p}<generated>`);
   return text
     .split(wfName).join('$WF')
     .replace(/(\$WF(?:-[a-z0-9-]*?)?)-\d{5,10}\b/g, '$1-#')
@@ -171,6 +189,7 @@ export function readTaskResults(name: string): Map<string, Doc> {
  */
 export async function takeSnapshot(wf: Doc, stores: Stores, seen = new Map<string, Doc>()): Promise<Snapshot> {
   const name = wf.metadata.name as string;
+  registerGeneratedNames(wf);
   await podsFinished(name);
   const nodes = (wf.status?.nodes ?? {}) as Record<string, Doc>;
   const out: Snapshot = { phase: wf.status?.phase ?? '', message: normalise(wf.status?.message ?? '', name), nodes: {}, artifacts: {}, taskResults: {}, containers: {} };
