@@ -24,6 +24,8 @@ export type ArtifactDigest =
   | { kind: 'not-fetched'; reason: string };
 
 const MAX_BYTES = 512 * 1024 * 1024;
+/** Text up to this size is kept (logs are compared by their messages or streams, which need the text). */
+const MAX_TEXT = 256 * 1024;
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -100,7 +102,7 @@ export async function digestBytes(buf: Buffer, norm?: Normalise): Promise<Artifa
     try { return { kind: 'zip', entries: await zipEntries(buf, norm) }; } catch { /* raw */ }
   }
   // Short text is kept, normalised (its size then is the normalised text's).
-  const text = buf.length <= 4096 && !buf.includes(0) ? buf.toString('utf8') : undefined;
+  const text = buf.length <= MAX_TEXT && !buf.includes(0) ? buf.toString('utf8') : undefined;
   if (text !== undefined && norm) {
     const t = norm(text);
     return { kind: 'raw', size: Buffer.byteLength(t), sha256: hashOf(buf, norm), text: t };
