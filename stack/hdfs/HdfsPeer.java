@@ -50,6 +50,9 @@ public class HdfsPeer {
     conf.setLong("dfs.namenode.fs-limits.min-block-size", 1024 * 1024);
     conf.set("dfs.permissions.enabled", "true");
     conf.set("hadoop.security.authentication", "simple");
+    // complete() may close a file whose last block the DataNode has not reported yet: the Go client (colinmarc/hdfs)
+    // does not retry a `false` from complete() and would fail at random with "replication in progress".
+    conf.setInt("dfs.namenode.file.close.num-committed-allowed", 1);
     // Datanode heartbeats often, so a fresh cluster takes writes at once.
     conf.setLong("dfs.heartbeat.interval", 1);
 

@@ -73,6 +73,6 @@ test('raw: data written verbatim (no newline); save unsupported', async () => {
 });
 
 test('unsupported and missing locations fail clearly', () => {
-  assert.throws(() => driverFor({ name: 'g', path: '/x', hdfs: { path: '/p' } }, ctx), /hdfs artifact driver is not implemented/);
+  assert.throws(() => driverFor({ name: 'g', path: '/x', oss: { key: 'p' } }, ctx), /oss artifact driver is not implemented/);
   assert.throws(() => driverFor({ name: 'n', path: '/x' }, ctx), /artifact storage is not configured/);
 });

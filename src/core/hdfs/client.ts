@@ -20,7 +20,7 @@ export const ERR_PERMISSION = 'permission denied';
 export class PathError extends Error {
   readonly op: string;
   readonly path: string;
-  readonly cause: Error;
+  override readonly cause: Error;
   constructor(op: string, path: string, cause: Error) {
     super(`${op} ${path}: ${cause.message}`);
     this.op = op;
