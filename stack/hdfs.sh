@@ -3,7 +3,8 @@
 # stack/hdfs/HdfsPeer.java) on the machine's Java 17, bound to 127.0.0.1 only.
 #
 #   stack/hdfs.sh build                 resolve the jars into $STACK_CACHE/hdfs/lib and compile the peer (cached, stamp)
-#   stack/hdfs.sh run PORT DATA_DIR      run the peer in the foreground (stack/up.sh starts it with start_service)
+#   stack/hdfs.sh run PORT DATA_DIR      run the peer in the foreground
+#   stack/hdfs.sh argv PORT DATA_DIR     print that command line, NUL-separated (stack/up.sh starts it with start_service)
 #   stack/hdfs.sh health DATA_DIR        0 when the peer wrote DATA_DIR/ready
 #
 # Idempotent: `build` compares its stamp ($HADOOP_VERSION + the peer's source hash) and returns at once when warm.
@@ -36,21 +37,28 @@ build() {
   hdfs_key > "$STAMP"
 }
 
-run() {
+argv() {
   local port=$1 dir=$2
-  mkdir -p "$dir"
   # Java 17: Hadoop 3.4 reflects into a few JDK internals.
-  exec java -Xms64m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.net.preferIPv4Stack=true \
+  local a=("$(command -v java)" -Xms64m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.net.preferIPv4Stack=true \
     --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED \
     --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
     -Dhadoop.home.dir="$dir" -Djava.io.tmpdir="$dir" \
-    -cp "$CLASSES:$LIB/*" HdfsPeer "$port" "$dir"
+    -cp "$CLASSES:$LIB/*" HdfsPeer "$port" "$dir")
+  printf '%s\0' "${a[@]}"
+}
+
+run() {
+  mkdir -p "$2"
+  local a; mapfile -d '' a < <(argv "$1" "$2")
+  exec "${a[@]}"
 }
 
 case ${1:-} in
   build) build ;;
   built) hdfs_built ;;
   run) shift; run "$@" ;;
+  argv) shift; argv "$@" ;;
   health) [[ -s $2/ready ]] ;;
-  *) echo "usage: $0 build|built|run PORT DIR|health DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 build|built|run PORT DIR|argv PORT DIR|health DIR" >&2; exit 2 ;;
 esac
