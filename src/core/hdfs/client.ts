@@ -63,6 +63,8 @@ export interface FileStatus {
 
 export type HdfsClientOptions = NamenodeOptions;
 
+const NOT_REPLICATED_YET = 'org.apache.hadoop.hdfs.server.namenode.NotReplicatedYetException';
+
 export class HdfsClient {
   readonly #nn: NamenodeConnection;
   #defaults: Msg | undefined;
@@ -300,10 +302,17 @@ export class HdfsClient {
 
   async #newBlock(dst: string, fileId: number, previous: Msg | undefined): Promise<BlockWriter> {
     let resp: Msg;
-    try {
-      resp = await this.#nn.call('addBlock', 'AddBlockRequestProto', { src: dst, clientName: this.#nn.clientName, previous, fileId }, 'AddBlockResponseProto');
-    } catch (err) {
-      throw new PathError('create', dst, interpret(err));
+    // NotReplicatedYetException: the DataNode has not reported the previous block yet; Hadoop's client retries
+    // (dfs.client.block.write.locateFollowingBlock.retries), Go's does not.
+    for (let pause = 100, i = 0; ; i++) {
+      try {
+        resp = await this.#nn.call('addBlock', 'AddBlockRequestProto', { src: dst, clientName: this.#nn.clientName, previous, fileId }, 'AddBlockResponseProto');
+        break;
+      } catch (err) {
+        if (!(err instanceof NamenodeError && err.exception === NOT_REPLICATED_YET && i < 10)) throw new PathError('create', dst, interpret(err));
+      }
+      await new Promise((r) => setTimeout(r, pause));
+      pause = Math.min(pause * 2, 2000);
     }
     return BlockWriter.open(resp.block ?? {}, this.#nn.clientName);
   }
