@@ -262,6 +262,35 @@ describe('HDFS output artifacts (wait), ours vs the Go executor', () => {
   });
 });
 
+describe('HDFS options this executor does not support: both executors fail, ours says why', () => {
+  test('dataTransferProtection on this (non-Kerberos) cluster: Go fails with `unexpected EOF`, ours names the option', async () => {
+    const art = { hdfs: hdfs(`${ROOT}/fixtures/hello.txt`, { dataTransferProtection: 'privacy' }) };
+    const go = await load(GO_EXECUTOR, art);
+    const ts = await load(TS_EXECUTOR, art);
+    assert.equal(go.message, 'artifact in failed to load: unexpected EOF');
+    assert.equal(ts.code, go.code);
+    assert.equal(ts.message, 'artifact in failed to load: HDFS dataTransferProtection "privacy" (SASL on DataNode connections, for Kerberos clusters) is not supported by this executor');
+  });
+
+  test('Kerberos (a ccache secret): Go fails reading it (no KDC here to go further), ours refuses Kerberos', async () => {
+    const art = { hdfs: { addresses: [ADDR], path: `${ROOT}/fixtures/hello.txt`, krbCCacheSecret: { name: 'krb', key: 'ccache' }, krbServicePrincipalName: 'hdfs/namenode' } };
+    const run = async (executor: Executor): Promise<{ code: number | null; message: string }> => {
+      const pod = new PodSim({ template: { name: 'hdfs-in', container: { image: 'x' }, inputs: { artifacts: [{ name: 'in', path: '/in/file', ...art }] } }, executor, secrets: { krb: { ccache: 'not a ccache' } } });
+      try {
+        const r = await pod.runInit();
+        return { code: r.code, message: pod.terminationMessage('init') };
+      } finally {
+        pod.cleanup();
+      }
+    };
+    const go = await run(GO_EXECUTOR);
+    const ts = await run(TS_EXECUTOR);
+    assert.equal(go.message, 'Invalid credential cache data. First byte does not equal 5');
+    assert.equal(ts.code, go.code);
+    assert.match(ts.message, /HDFS Kerberos authentication \(krbCCacheSecret, krbKeytabSecret\) is not supported by this executor; use hdfsUser/);
+  });
+});
+
 describe('HDFS driver: operations Go does not support, options we do not support', () => {
   const ctx = ctxFor(scratch);
   test('delete (artifact GC), listing and IsDirectory fail with Go\'s texts', async () => {
