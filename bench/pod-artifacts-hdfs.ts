@@ -1,6 +1,6 @@
 /**
  * Benchmark (not a test): one large HDFS artifact through the real executables in simulated pods, ours
- * (dist/argoexec) and the Go reference side by side, against the stack's HDFS (HDFS_ADDR; 1 MiB blocks, so a
+ * (dist/argoexec) and the Go reference side by side, against the stack's HDFS (HDFS_ADDR; 1 MiB blocks, replication 2, so a
  * 1 GiB file is 1024 blocks). `archive: none` both ways, so the driver is what is measured:
  *
  *   output: main leaves a BENCH_BYTES file (default 1 GiB, random) in its /tmp as output artifact `out` → `wait`

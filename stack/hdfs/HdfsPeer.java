@@ -1,4 +1,4 @@
-// The HDFS test peer: one NameNode and one DataNode (Hadoop's MiniDFSCluster) in this JVM, on 127.0.0.1 only.
+// The HDFS test peer: one NameNode and two DataNodes (Hadoop's MiniDFSCluster) in this JVM, on 127.0.0.1 only.
 //
 //   java -Xmx256m -cp '<lib>/*:<classes>' HdfsPeer <namenode-rpc-port> <data-dir>
 //
@@ -6,7 +6,7 @@
 // NameNode's RPC port are ephemeral. The name directory is formatted on each start (data-dir is wiped by the
 // caller). Small blocks (1 MiB) so that tests cross block boundaries with a few MiB. `/` is made world-writable
 // (mode 1777, like /tmp) so any hdfsUser can write; the JVM's OS user (root) is the HDFS superuser.
-// When everything is up, `<data-dir>/ready` holds the NameNode address and the DataNode's transfer address.
+// When everything is up, `<data-dir>/ready` holds the NameNode address and the DataNodes' transfer addresses.
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,13 +45,16 @@ public class HdfsPeer {
     conf.set("dfs.datanode.https.address", "127.0.0.1:0");
     conf.set("dfs.journalnode.rpc-address", "127.0.0.1:0");
     conf.set("dfs.journalnode.http-address", "127.0.0.1:0");
-    conf.set("dfs.replication", "1");
+    conf.set("dfs.replication", "2");
     conf.setLong("dfs.blocksize", 1024 * 1024);
     conf.setLong("dfs.namenode.fs-limits.min-block-size", 1024 * 1024);
     conf.set("dfs.permissions.enabled", "true");
     conf.set("hadoop.security.authentication", "simple");
-    // complete() may close a file whose last block the DataNode has not reported yet: the Go client (colinmarc/hdfs)
-    // does not retry a `false` from complete() and would fail at random with "replication in progress".
+    // complete() and addBlock() may go on while the last block is COMMITTED but not yet reported by the DataNodes:
+    // the Go client (colinmarc/hdfs) retries neither a `false` from complete() nor NotReplicatedYetException and
+    // would fail at random ("replication in progress"). The allowance only applies to blocks expecting more
+    // replicas than dfs.namenode.replication.min (1): hence two DataNodes and replication 2 (which also puts a
+    // two-node pipeline under every write).
     conf.setInt("dfs.namenode.file.close.num-committed-allowed", 1);
     // Datanode heartbeats often, so a fresh cluster takes writes at once.
     conf.setLong("dfs.heartbeat.interval", 1);
@@ -59,7 +62,7 @@ public class HdfsPeer {
     MiniDFSCluster cluster = new MiniDFSCluster.Builder(conf, new File(dir, "dfs"))
         .nameNodePort(port)
         .nameNodeHttpPort(0)
-        .numDataNodes(1)
+        .numDataNodes(2)
         .format(true)
         .manageNameDfsDirs(true)
         .manageDataDfsDirs(true)
@@ -80,8 +83,11 @@ public class HdfsPeer {
     }));
 
     String nn = "127.0.0.1:" + cluster.getNameNodePort();
-    java.net.InetSocketAddress x = cluster.getDataNodes().get(0).getXferAddress();
-    String dn = x.getAddress().getHostAddress() + ":" + x.getPort();
+    StringBuilder dn = new StringBuilder();
+    for (org.apache.hadoop.hdfs.server.datanode.DataNode d : cluster.getDataNodes()) {
+      java.net.InetSocketAddress x = d.getXferAddress();
+      dn.append(dn.length() == 0 ? "" : " ").append(x.getAddress().getHostAddress()).append(":").append(x.getPort());
+    }
     Files.write(ready.toPath(), (nn + "\n" + dn + "\n").getBytes(StandardCharsets.UTF_8));
     System.out.println("HDFS peer ready: namenode " + nn + ", datanode " + dn);
     Thread.currentThread().join();

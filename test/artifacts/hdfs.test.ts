@@ -3,7 +3,7 @@
  * differential with the Go reference ($REFERENCE_ARGOEXEC v4.1.2, colinmarc/hdfs) through both executables in
  * simulated pods: `argoexec init` loads inputs, `argoexec wait` saves outputs and reports the TaskResult. Both must
  * agree — same bytes on disk and in HDFS, same TaskResult, same termination message (Go's error texts) — and each
- * reads what the other wrote. Blocks are 1 MiB on the peer, so the 3 MiB files cross block boundaries.
+ * reads what the other wrote. Blocks are 1 MiB on the peer, so the 3 MiB files cross block boundaries; replication 2 puts two DataNodes in every write pipeline.
  *
  * Fixtures are put into HDFS with our client (src/core/hdfs) and verified by the Go executor reading them.
  */
@@ -11,11 +11,13 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GO_EXECUTOR, NAMESPACE, PodSim, STACK, TS_EXECUTOR, type Executor } from '../support/pod-sim.ts';
 import { admin, deleteTaskResult, getTaskResult, stripServerFields } from '../wait/helpers.ts';
 import { HdfsClient } from '../../src/core/hdfs/client.ts';
+import { decode, encodeDelimited, readUvarint } from '../../src/core/hdfs/proto.ts';
 import { newHdfsDriver } from '../../src/artifacts/hdfs/driver.ts';
 import { DELETE_NOT_SUPPORTED } from '../../src/artifacts/common.ts';
 import { ctxFor } from './helpers.ts';
@@ -259,6 +261,74 @@ describe('HDFS output artifacts (wait), ours vs the Go executor', () => {
     assert.equal(god.message, 'no available namenodes: dial tcp 127.0.0.1:1: connect: connection refused; ');
     assert.equal(tsd.message, god.message);
     assert.deepEqual(tsd.tr, god.tr);
+  });
+});
+
+/**
+ * A standby NameNode: accepts the `hrpc` handshake and answers every call with the StandbyException an HA pair's
+ * standby sends (status ERROR, `Operation category READ is not supported in state standby`). The only fake here:
+ * the stack runs one NameNode; the Go client decodes these answers independently of our encoder.
+ */
+async function standbyNameNode(): Promise<{ addr: string; server: Server; calls: string[] }> {
+  const calls: string[] = [];
+  const server = createServer((sock) => {
+    let buf = Buffer.alloc(0);
+    let headerSeen = false;
+    sock.on('error', () => undefined);
+    sock.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (!headerSeen) {
+        if (buf.length < 7) return;
+        buf = buf.subarray(7);
+        headerSeen = true;
+      }
+      while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32BE(0)) {
+        const body = buf.subarray(4, 4 + buf.readUInt32BE(0));
+        buf = buf.subarray(4 + body.length);
+        const [len, n] = readUvarint(body) ?? [0, 0];
+        const rrh = decode('RpcRequestHeaderProto', body.subarray(n, n + len));
+        if (rrh.callId === -3) continue; // connection context
+        const rest = body.subarray(n + len);
+        const [len2, n2] = readUvarint(rest) ?? [0, 0];
+        calls.push(String(decode('RequestHeaderProto', rest.subarray(n2, n2 + len2)).methodName));
+        const resp = encodeDelimited('RpcResponseHeaderProto', {
+          callId: rrh.callId, status: 1, serverIpcVersionNum: 9, errorDetail: 1, clientId: rrh.clientId, retryCount: -1,
+          exceptionClassName: 'org.apache.hadoop.ipc.StandbyException', errorMsg: 'Operation category READ is not supported in state standby',
+        });
+        const len4 = Buffer.alloc(4);
+        len4.writeUInt32BE(resp.length);
+        sock.write(Buffer.concat([len4, resp]));
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const a = server.address();
+  return { addr: `127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`, server, calls };
+}
+
+describe('HA: a standby NameNode first in the list', () => {
+  let standby: Awaited<ReturnType<typeof standbyNameNode>>;
+  before(async () => { standby = await standbyNameNode(); });
+  after(() => { standby?.server.close(); });
+
+  test('the call moves on to the active NameNode (load and save), as in Go', async () => {
+    const o = await loadBoth({ hdfs: hdfs(`${ROOT}/fixtures/big.bin`, { addresses: [standby.addr, ADDR] }) });
+    assert.equal(o.code, 0, o.message);
+    assert.equal(o.file, sha(BIG));
+    assert.ok(standby.calls.length >= 2 && standby.calls.every((c) => c === 'getFileInfo'), `standby saw ${standby.calls.join(',')}`);
+    const out = (base: string): Record<string, unknown>[] => [outArt(base, 'hello', '/tmp/hello.txt', { addresses: [standby.addr, ADDR] }, { archive: { none: {} } })];
+    const go = await save(GO_EXECUTOR, out(`${ROOT}/ha-go`));
+    const ts = await save(TS_EXECUTOR, out(`${ROOT}/ha-ts`));
+    assert.equal(go.code, 0, go.message);
+    assert.equal(ts.code, 0, ts.message);
+    assert.deepEqual(norm(ts.tr, `${ROOT}/ha-ts`), norm(go.tr, `${ROOT}/ha-go`));
+    for (const side of ['go', 'ts']) assert.equal((await get(`${ROOT}/ha-${side}/hello`)).toString(), 'hello world\n', side);
+  });
+
+  test('only standbys: Go\'s `no available namenodes: <the standby error>`', async () => {
+    const o = await loadBoth({ hdfs: hdfs(`${ROOT}/fixtures/hello.txt`, { addresses: [standby.addr] }) });
+    assert.notEqual(o.code, 0);
+    assert.equal(o.message, `artifact in failed to load: stat ${ROOT}/fixtures/hello.txt: no available namenodes: getFileInfo call failed with ERROR_APPLICATION (org.apache.hadoop.ipc.StandbyException)`);
   });
 });
 

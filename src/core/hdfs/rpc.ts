@@ -4,7 +4,8 @@
  * `uint32 length || delimited(RpcRequestHeader) || delimited(RequestHeader) || delimited(request)`, answered by
  * `uint32 length || delimited(RpcResponseHeader) || delimited(response)`.
  *
- * HA: addresses are tried in order until one accepts the handshake; a StandbyException moves on to the next one.
+ * HA as the Go client: addresses are tried in order until one accepts the handshake; a StandbyException (or a
+ * failed write) marks that NameNode failed for 5 s and the call goes to the next one.
  * Errors read as the Go client's (colinmarc/hdfs v2): `no available namenodes: <last dial error>`,
  * `<method> call failed with <ERROR_CODE> (<exception class>)`.
  */
@@ -16,6 +17,10 @@ const PROTOCOL = 'org.apache.hadoop.hdfs.protocol.ClientProtocol';
 const STANDBY = 'org.apache.hadoop.ipc.StandbyException';
 const HANDSHAKE_CALL_ID = -3;
 const CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+/** A NameNode that failed (dial, handshake, StandbyException) is skipped for this long, as in Go. */
+const BACKOFF_MS = 5000;
+
+interface Host { address: string; lastError?: Error; failedAt?: number }
 
 /** A failed call: the server's exception class and message (the message is kept out of `message`, as Go does). */
 export class NamenodeError extends Error {
@@ -44,17 +49,17 @@ export class NamenodeConnection {
   readonly clientId: Buffer;
   readonly clientName: string;
   readonly user: string;
-  readonly #addresses: string[];
+  readonly #hosts: Host[];
   readonly #dialTimeoutMs: number;
   #conn: Conn | undefined;
-  #address: string | undefined;
+  #current: Host | undefined;
   #callId = 0;
   /** One call at a time on the connection (responses come back in order). */
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(opts: NamenodeOptions) {
     if (!opts.user) throw new Error('user not specified');
-    this.#addresses = opts.addresses;
+    this.#hosts = opts.addresses.map((address) => ({ address }));
     this.user = opts.user;
     this.#dialTimeoutMs = opts.dialTimeoutMs ?? 30_000;
     let id = '';
@@ -65,28 +70,40 @@ export class NamenodeConnection {
 
   /** The NameNode we talk to, once connected. */
   get address(): string | undefined {
-    return this.#address;
+    return this.#conn ? this.#current?.address : undefined;
   }
 
-  /** Connect to the first NameNode (in order) that accepts the handshake. */
-  async connect(skip?: string): Promise<void> {
+  /**
+   * Connect to the first NameNode (in order) that accepts the handshake, skipping those that failed in the last
+   * 5 s (Go's backoff); none left → `no available namenodes: <last error>`.
+   */
+  async connect(): Promise<void> {
     if (this.#conn) return;
-    let lastErr: Error | undefined;
-    for (const addr of this.#addresses) {
-      if (addr === skip && this.#addresses.length > 1) continue;
+    let lastErr: Error | undefined = this.#current?.lastError;
+    for (const host of this.#hosts) {
+      if (host.failedAt !== undefined && Date.now() - host.failedAt < BACKOFF_MS) continue;
+      this.#current = host;
       let conn: Conn | undefined;
       try {
-        conn = await Conn.dial(addr, this.#dialTimeoutMs);
+        conn = await Conn.dial(host.address, this.#dialTimeoutMs);
         await conn.write(this.#handshake());
         this.#conn = conn;
-        this.#address = addr;
         return;
       } catch (err) {
         conn?.close();
         lastErr = err as Error;
+        this.#markFailure(lastErr);
       }
     }
     throw new Error(`no available namenodes: ${lastErr?.message ?? 'no addresses'}`);
+  }
+
+  #markFailure(err: Error): void {
+    this.#drop();
+    if (this.#current) {
+      this.#current.lastError = err;
+      this.#current.failedAt = Date.now();
+    }
   }
 
   #handshake(): Buffer {
@@ -104,9 +121,8 @@ export class NamenodeConnection {
   }
 
   async #call(method: string, reqType: string, req: Msg, respType: string): Promise<Msg> {
-    let standbyFrom: string | undefined;
-    for (let attempt = 0; attempt <= this.#addresses.length; attempt++) {
-      await this.connect(standbyFrom);
+    for (;;) {
+      await this.connect();
       const conn = this.#conn as Conn;
       const callId = ++this.#callId;
       const packet = frame([
@@ -114,9 +130,14 @@ export class NamenodeConnection {
         encodeDelimited('RequestHeaderProto', { methodName: method, declaringClassProtocolName: PROTOCOL, clientProtocolVersion: 1 }),
         encodeDelimited(reqType, req),
       ]);
-      let parts: Buffer[];
       try {
         await conn.write(packet);
+      } catch (err) {
+        this.#markFailure(err as Error); // as Go: a failed write moves on to the next NameNode
+        continue;
+      }
+      let parts: Buffer[];
+      try {
         const len = (await conn.read(4)).readUInt32BE(0);
         parts = splitDelimited(await conn.read(len));
       } catch (err) {
@@ -130,17 +151,15 @@ export class NamenodeConnection {
       }
       if ((header.status ?? 0) !== 0) {
         const err = new NamenodeError(method, header.errorDetail ?? 0, header.exceptionClassName ?? '', header.errorMsg ?? '');
-        if (header.status === 2) this.#drop(); // FATAL: the server closes the connection
-        if (err.exception === STANDBY && this.#addresses.length > 1) {
-          standbyFrom = this.#address;
-          this.#drop();
+        if (err.exception === STANDBY) {
+          this.#markFailure(err); // HA: try the next NameNode
           continue;
         }
+        if (header.status === 2) this.#drop(); // FATAL: the server closes the connection
         throw err;
       }
       return decode(respType, parts[1] ?? Buffer.alloc(0));
     }
-    throw new Error('no available namenodes: every namenode is in standby');
   }
 
   #drop(): void {
