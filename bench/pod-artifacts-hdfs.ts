@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     const { ts, go } = results;
     const section = [
       '<!-- bench:pod-artifacts-hdfs:begin -->',
-      `HDFS through the real executables (\`bench/pod-artifacts-hdfs.ts\`, one ${(bytes / MiB).toFixed(0)} MiB random file, \`archive: none\`, the stack's HDFS with 1 MiB blocks on loopback; ${cpus().length} CPUs shared with the NameNode/DataNode JVM, load average ${loadavg()[0]?.toFixed(1)} at the end; ${new Date().toISOString().slice(0, 10)}; Go = argoexec ${STACK.ARGO_REFERENCE_VERSION ?? ''}):`,
+      `HDFS through the real executables (\`bench/pod-artifacts-hdfs.ts\`, one ${(bytes / MiB).toFixed(0)} MiB random file, \`archive: none\`, the stack's HDFS: 1 MiB blocks, replication 2, on loopback; ${cpus().length} CPUs shared with the NameNode/DataNode JVM, load average ${loadavg()[0]?.toFixed(1)} at the end; ${new Date().toISOString().slice(0, 10)}; Go = argoexec ${STACK.ARGO_REFERENCE_VERSION ?? ''}):`,
       '',
       '| measure | ours | Go reference |',
       '|---|---|---|',
