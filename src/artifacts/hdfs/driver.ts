@@ -12,11 +12,12 @@
  * Not supported here, with a clear error instead of Go's attempt: Kerberos (`krbCCacheSecret`, `krbKeytabSecret`:
  * no KDC can be run or reached in this project's tests, and no maintained Node Kerberos client without native
  * code exists) and `dataTransferProtection` (SASL DIGEST-MD5 on DataNode connections, which only a Kerberos
- * cluster requires). Differences that only improve: a failed upload deletes the half-written file, `complete` is
+ * cluster requires). Differences that only improve: a failed upload deletes the half-written file (a failed
+ * download the partial local file), `complete` is
  * retried while the DataNode reports the last block, and a load does not create the HDFS path's parent
  * directories on the local disk (Go's `os.MkdirAll(filepath.Dir(driver.Path))`).
  */
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import type { Artifact } from '../../core/template.ts';
 import { HdfsClient, PathError } from '../../core/hdfs/client.ts';
 import { ArtifactNotFoundError, type ArtifactDriver, type DriverContext, type TransferProgress } from '../driver.ts';
@@ -104,6 +105,8 @@ export class HdfsArtifactDriver implements ArtifactDriver {
       try {
         await client.copyToLocal(src, path, (n) => report(n));
       } catch (err) {
+        // Nothing half-written stays behind (Go leaves the partial file).
+        await rm(path, { force: true }).catch(() => undefined);
         if (err instanceof PathError && err.notExist) throw new ArtifactNotFoundError(err.message);
         if (err instanceof PathError) throw err;
         throw localError(err, 'open', path);
