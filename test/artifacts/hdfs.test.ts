@@ -148,6 +148,13 @@ describe('HDFS input artifacts (init), ours vs the Go executor', () => {
     assert.equal(o.message, 'artifact in failed to load: user not specified');
   });
 
+  test('a relative path: the NameNode\'s exception, unmapped, as Go prints it', async () => {
+    const o = await loadBoth({ hdfs: hdfs('relative/file') });
+    assert.notEqual(o.code, 0);
+    // The exception class is the server's (InvalidPathException; the test peer runs with Java assertions on).
+    assert.match(o.message, /^artifact in failed to load: stat relative\/file: getFileInfo call failed with ERROR_APPLICATION \([\w.$]+\)$/);
+  });
+
   test('a path the user may not read: permission denied from the NameNode', async () => {
     const f = join(scratch, 'secret');
     writeFileSync(f, 'secret');
@@ -244,6 +251,37 @@ describe('HDFS output artifacts (wait), ours vs the Go executor', () => {
     assert.equal(tsf.code, 0, tsf.message);
     assert.deepEqual(norm(tsf.tr, `${ROOT}/owf-ts`), norm(gof.tr, `${ROOT}/owf-go`));
     for (const side of ['go', 'ts']) assert.equal((await get(`${ROOT}/owf-${side}/hello`)).toString(), 'hello world\n', side);
+  });
+
+  test('paths in the way: a non-empty directory (force or not), an empty one (force), a file as parent, a directory the user may not write', async () => {
+    const root = await HdfsClient.connect({ addresses: [ADDR], user: 'root' });
+    try {
+      for (const side of ['go', 'ts']) {
+        await put(`${ROOT}/way-${side}/full/child`, Buffer.from('x'));
+        await client.mkdirAll(`${ROOT}/way-${side}/empty`, 0o777);
+        await put(`${ROOT}/way-${side}/file`, Buffer.from('x'));
+        await root.mkdirAll(`${ROOT}/way-${side}/locked`, 0o755);
+      }
+    } finally {
+      root.close();
+    }
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['full', { force: true }, 'remove <BASE>/full: directory not empty; '],
+      ['full', {}, 'create <BASE>/full: file already exists; '],
+      ['empty', { force: true }, ''],
+      ['file/x', {}, 'stat <BASE>/file/x: permission denied; ' /* the NameNode answers AccessControlException (parent is not a directory) */],
+      ['locked/x', {}, 'create <BASE>/locked/x: permission denied; '],
+    ];
+    for (const [name, extra, want] of cases) {
+      const arts = (base: string): Record<string, unknown>[] => [{ name: 'o', path: '/tmp/hello.txt', archive: { none: {} }, hdfs: hdfs(`${base}/${name}`, extra) }];
+      const go = await save(GO_EXECUTOR, arts(`${ROOT}/way-go`));
+      const ts = await save(TS_EXECUTOR, arts(`${ROOT}/way-ts`));
+      assert.equal(go.message.split(`${ROOT}/way-go`).join('<BASE>'), want, `go: ${name} ${JSON.stringify(extra)}`);
+      assert.equal(ts.message.split(`${ROOT}/way-ts`).join('<BASE>'), want, `ts: ${name} ${JSON.stringify(extra)}`);
+      assert.equal(ts.code, go.code, name);
+      assert.deepEqual(norm(ts.tr, `${ROOT}/way-ts`), norm(go.tr, `${ROOT}/way-go`), name);
+    }
+    for (const side of ['go', 'ts']) assert.equal((await get(`${ROOT}/way-${side}/empty`)).toString(), 'hello world\n', `${side}: the empty directory was replaced`);
   });
 
   test('a directory with archive none is refused; an unreachable NameNode fails the save', async () => {
