@@ -26,6 +26,8 @@ export class BlockWriter {
   #unacked: number[] = [];
   #ackError: Error | undefined;
   #ackWaiters: (() => void)[] = [];
+  /** Set once the last packet is sent: the ack reader stops after its ack. */
+  #closing = false;
   #acksDone: Promise<void>;
 
   private constructor(block: Msg, conn: Conn) {
@@ -79,8 +81,6 @@ export class BlockWriter {
       this.#wakeAll();
     }
   }
-
-  #closing = false;
 
   #wakeAll(): void {
     const w = this.#ackWaiters;
