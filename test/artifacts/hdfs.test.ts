@@ -399,6 +399,40 @@ describe('HDFS options this executor does not support: both executors fail, ours
   });
 });
 
+describe('artifact GC (`argoexec artifact delete`) of an HDFS artifact, ours vs Go', () => {
+  const WFAT = `/apis/argoproj.io/v1alpha1/namespaces/${NAMESPACE}/workflowartifactgctasks`;
+  test('the task status reports Go\'s `delete not supported…` for the artifact; the file stays', async () => {
+    const results: Record<string, unknown> = {};
+    for (const executor of [GO_EXECUTOR, TS_EXECUTOR]) {
+      const hash = String(Math.floor(Math.random() * 4e9));
+      const task = `hdfs-gc-${Date.now()}-${executor.name}`;
+      const created = await admin.req('POST', WFAT, {
+        apiVersion: 'argoproj.io/v1alpha1', kind: 'WorkflowArtifactGCTask',
+        metadata: { name: task, labels: { 'workflows.argoproj.io/artifact-gc-pod': hash } },
+        spec: { artifactsByNode: { n: { artifacts: { a: { name: 'a', path: '/tmp/a', hdfs: hdfs(`${ROOT}/fixtures/hello.txt`) } } } } },
+      });
+      assert.equal(created.status, 201, created.text);
+      const pod = new PodSim({ template: {}, executor });
+      try {
+        const r = await pod.start('wait', ['argoexec', 'artifact', 'delete', '--loglevel', 'info', '--log-format', 'text', '--gloglevel', '0'], {
+          ARGO_POD_NAME: `gc-${hash}`, ARGO_ARTIFACT_POD_NAME: hash, ARGO_TEMPLATE: '{}', ARGO_ARTIFACT_PLUGIN_NAMES: '',
+          ARGO_DEADLINE: new Date(Date.now() + 600_000).toISOString().replace(/\.\d+Z$/, 'Z'), RETRY_BACKOFF_STEPS: '2',
+          KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: '6443', PATH: `${executor.binDir}:/usr/bin:/bin`,
+        }).done;
+        assert.equal(r.code, 0, `${executor.name}: ${r.stderr.slice(-1500)}`);
+      } finally {
+        pod.cleanup();
+      }
+      const got = await admin.req('GET', `${WFAT}/${task}`);
+      results[executor.name] = (got.body as { status?: unknown }).status;
+      await admin.req('DELETE', `${WFAT}/${task}`);
+    }
+    assert.deepEqual(results.go, { artifactResultsByNode: { n: { artifactResults: { a: { name: 'a', error: DELETE_NOT_SUPPORTED } } } } });
+    assert.deepEqual(results.ts, results.go);
+    assert.equal((await get(`${ROOT}/fixtures/hello.txt`)).toString(), SMALL.toString());
+  });
+});
+
 describe('HDFS driver: operations Go does not support, options we do not support', () => {
   const ctx = ctxFor(scratch);
   test('delete (artifact GC), listing and IsDirectory fail with Go\'s texts', async () => {
