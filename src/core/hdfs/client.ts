@@ -178,7 +178,7 @@ export class HdfsClient {
    * the local create error, `open <src>: …`, or a transfer error. `progress` gets the byte count so far.
    */
   async copyToLocal(src: string, dst: string, progress?: (n: number) => void): Promise<void> {
-    const out = createWriteStream(dst, { mode: 0o666 });
+    const out = createWriteStream(dst, { mode: 0o666, highWaterMark: 1024 * 1024 });
     await Promise.race([once(out, 'open'), once(out, 'error').then(([e]) => { throw e; })]);
     let done = 0;
     try {

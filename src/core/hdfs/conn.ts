@@ -1,10 +1,13 @@
 /**
  * A TCP connection with exact-length reads (`read(n)`), the framing primitive under both HDFS protocols, and Go's
  * texts for dial and read errors (`dial tcp 127.0.0.1:1: connect: connection refused`, `EOF`, `unexpected EOF`).
- * Reads pause the socket while nobody waits (back-pressure): at most one socket chunk plus what the caller asked
- * for is held in memory.
+ * The socket is paused once READ_AHEAD bytes wait unread (back-pressure): at most that plus one socket chunk and
+ * what the caller asked for is held in memory.
  */
 import { connect, type Socket } from 'node:net';
+
+/** Bytes read ahead of the caller before the socket is paused (back-pressure). */
+const READ_AHEAD = 1024 * 1024;
 
 const STRERR: Record<string, string> = {
   ECONNREFUSED: 'connect: connection refused',
@@ -51,7 +54,7 @@ export class Conn {
     socket.on('data', (d: Buffer) => {
       this.#chunks.push(d);
       this.#buffered += d.length;
-      socket.pause();
+      if (this.#buffered >= READ_AHEAD) socket.pause();
       this.#wake();
     });
     socket.on('end', () => { this.#ended = true; this.#wake(); });
@@ -85,6 +88,7 @@ export class Conn {
 
   /** Exactly `n` bytes; EOF before the first byte is `EOF`, in the middle `unexpected EOF`. */
   async read(n: number): Promise<Buffer> {
+    if (this.#buffered - n < READ_AHEAD && this.socket.isPaused()) this.socket.resume();
     while (this.#buffered < n) {
       if (this.#error) throw this.#error;
       if (this.#ended) throw new EofError(this.#buffered > 0);
