@@ -15,6 +15,8 @@ import { CHECKSUM_CRC32, CHECKSUM_CRC32C, CHECKSUM_NULL, decode, encodeDelimited
 export const DATA_TRANSFER_VERSION = 0x1c;
 const OP_READ_BLOCK = 0x51;
 const CHECKSUM_OK = 6;
+/** Largest packet accepted (DataNodes send 64 KiB; dfs.client-write-packet-size is at most 16 MiB). */
+const MAX_PACKET = 16 * 1024 * 1024;
 
 export function datanodeAddress(loc: Msg): string {
   const id = loc.id ?? {};
@@ -54,6 +56,7 @@ async function readFrom(addr: string, block: Msg, clientName: string, offset: nu
     const info = resp.readOpChecksumInfo ?? {};
     const type = info.checksum?.type ?? CHECKSUM_NULL;
     const chunkSize = info.checksum?.bytesPerChecksum ?? 512;
+    if (!(chunkSize > 0)) throw new Error(`invalid response from datanode: ${chunkSize} bytes per checksum`);
     let sum: ((b: Uint8Array, s: number, e: number) => number) | undefined;
     if (type === CHECKSUM_CRC32C) sum = crc32c;
     else if (type === CHECKSUM_CRC32) sum = crc32;
@@ -66,6 +69,7 @@ async function readFrom(addr: string, block: Msg, clientName: string, offset: nu
       const headerLen = pre.readUInt16BE(4);
       const header = decode('PacketHeaderProto', await conn.read(headerLen));
       const dataLen = Number(header.dataLen ?? 0);
+      if (dataLen < 0 || dataLen > MAX_PACKET) throw new Error(`invalid response from datanode: a packet of ${dataLen} bytes`);
       const chunks = Math.ceil(dataLen / chunkSize);
       const sums = await conn.read(chunks * sumSize);
       const data = await conn.read(dataLen);

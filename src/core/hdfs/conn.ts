@@ -8,6 +8,8 @@ import { connect, type Socket } from 'node:net';
 
 /** Bytes read ahead of the caller before the socket is paused (back-pressure). */
 const READ_AHEAD = 1024 * 1024;
+/** Largest length-prefixed message accepted from a DataNode (they are a few hundred bytes). */
+const MAX_MESSAGE = 16 * 1024 * 1024;
 
 const STRERR: Record<string, string> = {
   ECONNREFUSED: 'connect: connection refused',
@@ -124,7 +126,10 @@ export class Conn {
     for (let i = 0; i < 5; i++) {
       const b = (await this.read(1))[0] as number;
       len += (b & 0x7f) * mul;
-      if ((b & 0x80) === 0) return this.read(len);
+      if ((b & 0x80) === 0) {
+        if (len > MAX_MESSAGE) throw new Error(`invalid response from datanode: a ${len}-byte message`);
+        return this.read(len);
+      }
       mul *= 128;
     }
     throw new Error('invalid response from datanode');

@@ -19,6 +19,8 @@ const HANDSHAKE_CALL_ID = -3;
 const CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 /** A NameNode that failed (dial, handshake, StandbyException) is skipped for this long, as in Go. */
 const BACKOFF_MS = 5000;
+/** Largest response accepted (Hadoop's ipc.maximum.response.length default). */
+const MAX_RESPONSE = 128 * 1024 * 1024;
 
 interface Host { address: string; lastError?: Error; failedAt?: number }
 
@@ -139,6 +141,7 @@ export class NamenodeConnection {
       let parts: Buffer[];
       try {
         const len = (await conn.read(4)).readUInt32BE(0);
+        if (len > MAX_RESPONSE) throw new Error(`invalid response from namenode: ${len} bytes`);
         parts = splitDelimited(await conn.read(len));
       } catch (err) {
         this.#drop();
