@@ -356,6 +356,7 @@ q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
   echo "export OTELCOL=$(q "$STACK_BIN/otelcol")"
   echo "# HDFS (Hadoop $HADOOP_VERSION NameNode + 2 DataNodes; simple auth, any hdfsUser; / is mode 1777; 1 MiB blocks, replication 2)"
   echo "export HDFS_ADDR=$(q "$HOST:$HDFS_PORT")"
+  echo "export HDFS_DATA_DIR=$(q "$DATA/hdfs")"
   echo "# Argo $ARGO_VERSION reference executor and controller (only built, not started here)"
   echo "export ARGO_REFERENCE_VERSION=$(q "$ARGO_VERSION")"
   echo "export REFERENCE_ARGOEXEC=$(q "$ARGO_BIN/argoexec")"

@@ -10,7 +10,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,6 +113,53 @@ describe('HDFS input artifacts (init), ours vs the Go executor', () => {
     const empty = await loadBoth({ hdfs: hdfs(`${ROOT}/fixtures/empty`) });
     assert.equal(empty.code, 0, empty.message);
     assert.equal(empty.file, sha(Buffer.alloc(0)));
+  });
+
+  test('checksums: a corrupt replica is skipped for the other one; with every replica corrupt ours fails (Go delivers the corrupt bytes)', async () => {
+    // The DataNodes' block files live under HDFS_DATA_DIR (the peer's data directory); a DataNode sends a block's
+    // stored CRCs without checking them, so flipping a byte on disk is caught by the client.
+    const dataDir = STACK.HDFS_DATA_DIR ?? process.env.HDFS_DATA_DIR ?? '';
+    assert.ok(dataDir && existsSync(dataDir), 'HDFS_DATA_DIR must name the peer\'s data directory (.stack/env)');
+    const files = (dir: string, out: string[] = []): string[] => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) files(join(dir, e.name), out);
+        else out.push(join(dir, e.name));
+      }
+      return out;
+    };
+    const corrupt = async (path: string, replicas: number): Promise<void> => {
+      const [, second] = await client.blocks(path, BIG.length);
+      const id = String(second?.b?.blockId);
+      const found = files(join(dataDir, 'dfs')).filter((f) => f.endsWith(`/blk_${id}`));
+      assert.equal(found.length, 2, `two replicas of block ${id}`);
+      for (const f of found.slice(0, replicas)) {
+        const fd = openSync(f, 'r+');
+        writeSync(fd, Buffer.from([0x5a ^ (readFileSync(f)[1000] as number)]), 0, 1, 1000); // byte 1 MiB + 1000 of the file
+        closeSync(fd);
+      }
+    };
+    // One bad replica: ours never delivers its bytes (the NameNode orders the two replicas at random, so three loads
+    // very likely meet the bad one first at least once and fail over). Go is left out here: when it meets the bad
+    // replica first it delivers the corrupt bytes (below).
+    await put(`${ROOT}/crc/one.bin`, BIG);
+    await corrupt(`${ROOT}/crc/one.bin`, 1);
+    for (let i = 0; i < 3; i++) {
+      const one = await load(TS_EXECUTOR, { hdfs: hdfs(`${ROOT}/crc/one.bin`) });
+      assert.equal(one.code, 0, one.message);
+      assert.equal(one.file, sha(BIG));
+    }
+    // Every replica bad: ours fails; Go (colinmarc/hdfs BlockReader.Read returns the bytes of a read whose checksum
+    // failed, then resumes after them on the next replica) succeeds with the corrupt byte in the file.
+    await put(`${ROOT}/crc/both.bin`, BIG);
+    await corrupt(`${ROOT}/crc/both.bin`, 2);
+    const ts = await load(TS_EXECUTOR, { hdfs: hdfs(`${ROOT}/crc/both.bin`) });
+    assert.notEqual(ts.code, 0);
+    assert.equal(ts.message, 'artifact in failed to load: invalid checksum');
+    const go = await load(GO_EXECUTOR, { hdfs: hdfs(`${ROOT}/crc/both.bin`) });
+    assert.equal(go.code, 0, go.message);
+    const flipped = Buffer.from(BIG);
+    flipped[1024 * 1024 + 1000] = (flipped[1024 * 1024 + 1000] as number) ^ 0x5a;
+    assert.equal(go.file, sha(flipped), 'Go delivers the corrupt byte');
   });
 
   test('HA address list: a NameNode that refuses connections is skipped; force on load changes nothing', async () => {

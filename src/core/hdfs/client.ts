@@ -191,9 +191,7 @@ export class HdfsClient {
       }
       if (st.isDir) throw new PathError('read', src, new Error('is a directory'));
       if (st.length > 0) {
-        const resp = await this.#nn.call('getBlockLocations', 'GetBlockLocationsRequestProto', { src, offset: 0, length: st.length }, 'GetBlockLocationsResponseProto');
-        const blocks = ((resp.locations?.blocks ?? []) as Msg[]).slice().sort((a, b) => Number(a.offset ?? 0) - Number(b.offset ?? 0));
-        for (const block of blocks) {
+        for (const block of await this.blocks(src, st.length)) {
           await readBlock(block, this.#nn.clientName, async (data) => {
             if (!out.write(data)) await once(out, 'drain');
             done += data.length;
@@ -207,6 +205,12 @@ export class HdfsClient {
     } finally {
       out.destroy();
     }
+  }
+
+  /** The file's blocks in order (getBlockLocations): block ids, lengths, locations. */
+  async blocks(src: string, length: number): Promise<Msg[]> {
+    const resp = await this.#nn.call('getBlockLocations', 'GetBlockLocationsRequestProto', { src, offset: 0, length }, 'GetBlockLocationsResponseProto');
+    return ((resp.locations?.blocks ?? []) as Msg[]).slice().sort((a, b) => Number(a.offset ?? 0) - Number(b.offset ?? 0));
   }
 
   /** FsServerDefaults (block size, replication), fetched once. */
