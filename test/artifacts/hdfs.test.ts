@@ -491,8 +491,14 @@ describe('HDFS driver: operations Go does not support, options we do not support
   });
 
   test('Kerberos and dataTransferProtection: a clear error, nothing attempted', async () => {
-    assert.throws(() => newHdfsDriver({ name: 'a', path: '/x', hdfs: hdfs('/p', { krbKeytabSecret: { name: 'k', key: 'keytab' } }) }, ctx), /Kerberos authentication .* is not supported/);
-    assert.throws(() => newHdfsDriver({ name: 'a', path: '/x', hdfs: hdfs('/p', { krbCCacheSecret: { name: 'k', key: 'ccache' } }) }, ctx), /Kerberos authentication .* is not supported/);
+    for (const krb of [{ krbKeytabSecret: { name: 'k', key: 'keytab' } }, { krbCCacheSecret: { name: 'k', key: 'ccache' } }]) {
+      const a = { name: 'a', path: '/x', hdfs: hdfs(`${ROOT}/fixtures/hello.txt`, krb) };
+      const d = newHdfsDriver(a, ctx);
+      await assert.rejects(d.load(a, join(scratch, 'krb')), /Kerberos authentication .* is not supported/);
+      await assert.rejects(d.save(join(scratch, 'put'), a), /Kerberos authentication .* is not supported/);
+      await assert.rejects(d.delete(a), { message: DELETE_NOT_SUPPORTED }, 'GC still reports Go\'s text');
+    }
+    assert.equal(existsSync(join(scratch, 'krb')), false);
     const art = { name: 'a', path: '/x', hdfs: hdfs(`${ROOT}/fixtures/hello.txt`, { dataTransferProtection: 'privacy' }) };
     await assert.rejects(newHdfsDriver(art, ctx).load(art, join(scratch, 'dtp')), /dataTransferProtection "privacy" .* is not supported/);
     assert.equal(existsSync(join(scratch, 'dtp')), false);

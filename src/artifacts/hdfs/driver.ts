@@ -71,16 +71,17 @@ export class HdfsArtifactDriver implements ArtifactDriver {
   constructor(artifact: Artifact, ctx: DriverContext) {
     this.#ctx = ctx;
     this.#loc = (artifact.hdfs ?? {}) as HdfsLocation;
-    if ((this.#loc.krbCCacheSecret?.name ?? '') !== '' || (this.#loc.krbKeytabSecret?.name ?? '') !== '') {
-      throw new Error('HDFS Kerberos authentication (krbCCacheSecret, krbKeytabSecret) is not supported by this executor; use hdfsUser (simple authentication)');
-    }
   }
 
   #location(artifact: Artifact): HdfsLocation {
     return { ...this.#loc, ...((artifact.hdfs ?? {}) as HdfsLocation) };
   }
 
+  /** Refused options fail here, on use (not on creation: artifact GC still reports Go's delete-not-supported). */
   async #client(loc: HdfsLocation): Promise<HdfsClient> {
+    if ((loc.krbCCacheSecret?.name ?? '') !== '' || (loc.krbKeytabSecret?.name ?? '') !== '') {
+      throw new Error('HDFS Kerberos authentication (krbCCacheSecret, krbKeytabSecret) is not supported by this executor; use hdfsUser (simple authentication)');
+    }
     if (loc.dataTransferProtection) {
       throw new Error(`HDFS dataTransferProtection "${loc.dataTransferProtection}" (SASL on DataNode connections, for Kerberos clusters) is not supported by this executor`);
     }
