@@ -7,7 +7,7 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { readBlock } from './block-reader.ts';
+import { discard, openAhead, readBlock } from './block-reader.ts';
 import { BlockWriter, PACKET_SIZE } from './block-writer.ts';
 import { FILE_TYPE_DIR, type Msg } from './proto.ts';
 import { NamenodeConnection, NamenodeError, type NamenodeOptions } from './rpc.ts';
@@ -191,12 +191,21 @@ export class HdfsClient {
       }
       if (st.isDir) throw new PathError('read', src, new Error('is a directory'));
       if (st.length > 0) {
-        for (const block of await this.blocks(src, st.length)) {
-          await readBlock(block, this.#nn.clientName, async (data) => {
-            if (!out.write(data)) await once(out, 'drain');
-            done += data.length;
-            progress?.(done);
-          });
+        const blocks = await this.blocks(src, st.length);
+        let ahead = blocks[0] ? openAhead(blocks[0], this.#nn.clientName) : undefined;
+        try {
+          for (let i = 0; i < blocks.length; i++) {
+            const current = ahead;
+            const next = blocks[i + 1];
+            ahead = next ? openAhead(next, this.#nn.clientName) : undefined;
+            await readBlock(blocks[i] as Msg, this.#nn.clientName, async (data) => {
+              if (!out.write(data)) await once(out, 'drain');
+              done += data.length;
+              progress?.(done);
+            }, current);
+          }
+        } finally {
+          discard(ahead);
         }
         if (done !== st.length) throw new Error('unexpected EOF');
       }
