@@ -3,7 +3,7 @@
  * ClientNamenodeProtocol calls we make) and of the data-transfer protocol (OpReadBlock, OpWriteBlock, packets,
  * acks): only the fields a client needs, written here from the wire format (field numbers and types as Hadoop
  * 3.x defines them). Every field is `optional` so that a server leaving one out never fails a decode; unknown
- * fields are skipped. Parsed once by protobufjs (docs/decisions.md D27).
+ * fields are skipped. Parsed once by protobufjs (docs/decisions.md D23).
  */
 import protobuf from 'protobufjs';
 
