@@ -56,6 +56,7 @@ bench: build stack-up
 bench-artifacts: build stack-up
 	$(MAKE) cluster-down
 	node bench/pod-artifacts.ts
+	BENCH_BYTES=$${HDFS_BENCH_BYTES:-1073741824} node bench/pod-artifacts-hdfs.ts
 
 # The executor image as an OCI archive (an OCI image layout in one tar, deterministic), tagged
 # argoexec-ts:v<version>; push it with standard tools, e.g.

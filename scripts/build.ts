@@ -69,6 +69,7 @@ const MODULE_CHUNKS: Record<string, string> = {
   'artifacts-gcs': 'src/artifacts/gcs/driver.ts',
   'artifacts-azure': 'src/artifacts/azure/driver.ts',
   'artifacts-git': 'src/artifacts/git/driver.ts',
+  'artifacts-hdfs': 'src/artifacts/hdfs/driver.ts',
   'artifacts-plugin': 'src/artifacts/plugin/driver.ts',
   // The OpenTelemetry SDK + OTLP exporters: imported (from the main bundle too) only when an OTLP endpoint is set.
   [TRACING_CHUNK]: 'src/core/tracing/otlp.ts',

@@ -37,6 +37,7 @@ HOST=127.0.0.1
 : "${GIT_HTTP_PORT:=9419}"
 : "${GIT_SSH_PORT:=9422}"
 : "${OSS_PORT:=9450}"
+: "${HDFS_PORT:=9820}"        # HDFS NameNode RPC (the DataNode and the HTTP servers take ephemeral ports)
 
 S3_ACCESS_KEY=admin          # as Argo's quick-start (manifests/quick-start/base/minio)
 S3_SECRET_KEY=password

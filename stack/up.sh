@@ -282,6 +282,14 @@ git_ssh() {
 git_sshd_health() { git_ssh ls-remote "$GIT_SSH_URL" HEAD; }
 start_service git-sshd 30 git_sshd_health "$GIT_SSH_PORT" -- "$SSHD" -D -e -f "$SSHD_DIR/sshd_config"
 
+# ------------------------------------------------------------------------------------------- HDFS
+# NameNode + two DataNodes in one JVM (stack/hdfs.sh: Hadoop $HADOOP_VERSION's MiniDFSCluster), loopback only, a freshly
+# formatted name directory on each start; ready once it wrote $DATA/hdfs/ready.
+"$STACK_LIB_DIR/hdfs.sh" built || { slog "ERROR: the HDFS peer is not built: run stack/build.sh hdfs"; exit 1; }
+hdfs_health() { "$STACK_LIB_DIR/hdfs.sh" health "$DATA/hdfs"; }
+mapfile -d '' HDFS_ARGV < <("$STACK_LIB_DIR/hdfs.sh" argv "$HDFS_PORT" "$DATA/hdfs")
+start_service hdfs 180 hdfs_health "$HDFS_PORT" -- "${HDFS_ARGV[@]}"
+
 check_loopback || { slog "stopping: everything must listen on 127.0.0.1 only"; exit 1; }
 
 # ------------------------------------------------------------------------------------------ .stack/env
@@ -346,6 +354,9 @@ q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
   echo "export GIT_SSH_KNOWN_HOSTS=$(q "$SSHD_DIR/known_hosts")"
   echo "# OpenTelemetry Collector (OTLP receiver + file exporter; each tracing test starts its own)"
   echo "export OTELCOL=$(q "$STACK_BIN/otelcol")"
+  echo "# HDFS (Hadoop $HADOOP_VERSION NameNode + 2 DataNodes; simple auth, any hdfsUser; / is mode 1777; 1 MiB blocks, replication 2)"
+  echo "export HDFS_ADDR=$(q "$HOST:$HDFS_PORT")"
+  echo "export HDFS_DATA_DIR=$(q "$DATA/hdfs")"
   echo "# Argo $ARGO_VERSION reference executor and controller (only built, not started here)"
   echo "export ARGO_REFERENCE_VERSION=$(q "$ARGO_VERSION")"
   echo "export REFERENCE_ARGOEXEC=$(q "$ARGO_BIN/argoexec")"

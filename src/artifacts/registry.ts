@@ -38,6 +38,7 @@ const factories: Partial<Record<LocationKind | string, Factory>> = {
   gcs: lazy(async () => (await import('./gcs/driver.ts')).newGcsDriver),
   azure: lazy(async () => (await import('./azure/driver.ts')).newAzureDriver),
   git: lazy(async () => (await import('./git/driver.ts')).newGitDriver),
+  hdfs: lazy(async () => (await import('./hdfs/driver.ts')).newHdfsDriver),
   plugin: lazy(async () => (await import('./plugin/driver.ts')).newPluginDriver),
   oss: lazy(async () => (await import('./oss/driver.ts')).newOssDriver),
   http: (a, ctx) => new HttpArtifactDriver(a, ctx, 'http'),

@@ -169,6 +169,7 @@ function placeholders(): Record<string, string> {
     AZURITE_ENDPOINT: env.AZURITE_BLOB_ENDPOINT ?? '', AZURITE_KEY: env.AZURITE_ACCOUNT_KEY ?? '',
     OSS_ENDPOINT: env.OSS_ENDPOINT ?? '', OSS_ACCESS_KEY: env.OSS_ACCESS_KEY ?? '', OSS_SECRET_KEY: env.OSS_SECRET_KEY ?? '',
     HTTPBIN: env.HTTPBIN_URL ?? '', GIT_URL: env.GIT_URL ?? '', GIT_HTTP_URL: env.GIT_HTTP_URL ?? '', GIT_HTTP_AUTH_URL: env.GIT_HTTP_AUTH_URL ?? '',
+    HDFS_ADDR: env.HDFS_ADDR ?? '',
   };
 }
 
