@@ -23,6 +23,8 @@ export {
   unpack,
   unpackTo,
   unarchiveArtifact,
+  unarchiveStream,
+  isTarballHead,
   IllegalPathError,
   type ArchiveStrategy,
   type UntarOptions,
