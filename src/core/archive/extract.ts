@@ -88,7 +88,7 @@ async function recheckSymlinks(root: SafeRoot, links: { dir: string; name: strin
 }
 
 /** Output chunk of gunzip: large enough that per-chunk costs (tar parsing, write calls) stay small. */
-const GUNZIP_CHUNK = 512 * 1024;
+const GUNZIP_CHUNK = 256 * 1024;
 
 /**
  * Feed the tar at `src` (a path, or the bytes themselves as a stream) into `extract`. A tar.gz file is read with
