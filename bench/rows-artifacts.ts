@@ -21,7 +21,9 @@ import {
 /** Go's emissary: one time.Sleep(time.Second) before its second wait4 sees `true` gone. */
 export const GO_POLL_S = 1;
 
-const executorOf = (ex: ExecutorName) => (ex === 'go' ? GO_EXECUTOR : TS_EXECUTOR);
+/** BENCH_TS_BINDIR: another build of ours in the `ts` column (e.g. the previous commit's dist/, for before/after). */
+const executorOf = (ex: ExecutorName): typeof TS_EXECUTOR =>
+  ex === 'go' ? GO_EXECUTOR : process.env.BENCH_TS_BINDIR ? { binDir: process.env.BENCH_TS_BINDIR, name: 'ts' } : TS_EXECUTOR;
 const TIMEOUT = 3_600_000;
 
 export interface RowResult {
