@@ -14,10 +14,10 @@
  * Writes .stack/bench/cluster.json; `make bench` puts it into docs/performance.md when the commit matches.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kubectl, kubectlJson, NS, sleep } from '../test/e2e/lib/env.ts';
-import { envNumber, gitCommit, log, median, PROJECT, referenceVersion, type ExecutorName } from './lib.ts';
+import { BUCKET, envNumber, gitCommit, log, median, minioHost, PROJECT, referenceVersion, S3_SECRETS, s3Artifact, workDir, type ExecutorName } from './lib.ts';
 import type { ClusterResults } from './report.ts';
 
 type Doc = Record<string, any>;
@@ -108,6 +108,26 @@ async function idleWaitRss(): Promise<number> {
   return median(samples);
 }
 
+/** Objects left under `<prefix>/` in the artifact repository's bucket (the controller's keyFormat starts with the workflow name). */
+async function remainingObjects(prefix: string): Promise<number> {
+  const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+  const { createS3 } = await import('../src/artifacts/s3/client.ts');
+  const { createLogger } = await import('../src/core/log.ts');
+  const secrets = workDir('secrets');
+  mkdirSync(join(secrets, 'my-minio-cred'));
+  writeFileSync(join(secrets, 'my-minio-cred/accesskey'), S3_SECRETS['my-minio-cred'].accesskey);
+  writeFileSync(join(secrets, 'my-minio-cred/secretkey'), S3_SECRETS['my-minio-cred'].secretkey);
+  const s3 = createS3(s3Artifact('x', '/x', 'x', minioHost()).s3 as never, { log: createLogger('warn', 'text'), secretsDir: secrets, env: {} } as never);
+  try {
+    const out = await s3.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${prefix}/` }));
+    // Logs (archiveLogs) are listed apart: only the outputs' objects count.
+    return (out.Contents ?? []).filter((o) => !(o.Key ?? '').endsWith('.log')).length;
+  } finally {
+    s3.destroy();
+    rmSync(secrets, { recursive: true, force: true });
+  }
+}
+
 async function gcThousand(): Promise<{ ok: boolean; seconds: number; detail: string }> {
   const n = envNumber('BENCH_P7_ARTIFACTS', 1000);
   const artifacts = Array.from({ length: n }, (_, i) => ({ name: `a${i}`, path: `/tmp/a/${i}`, archive: { none: {} } }));
@@ -119,20 +139,22 @@ async function gcThousand(): Promise<{ ok: boolean; seconds: number; detail: str
   await waitDone(name, 1800);
   const t0 = Date.now();
   kubectl(['delete', 'workflow', name, '--wait=false']);
-  let gcPods: Doc[] = [];
+  // The GC pods are garbage-collected with the workflow: remember each one's last seen state.
+  const seen = new Map<string, Doc>();
   for (;;) {
-    await sleep(2000);
-    gcPods = ((kubectlJson<Doc>(['get', 'pods', '-l', `workflows.argoproj.io/workflow-for-artifact-gc=${name}`])?.items ?? []) as Doc[]);
-    if (gcPods.length === 0) gcPods = podsOf(name).filter((p) => /artgc/.test(p.metadata?.name ?? ''));
-    const gone = kubectlJson(['get', 'workflow', name]) === null;
-    if (gone) break;
+    await sleep(1000);
+    const pods = (kubectlJson<Doc>(['get', 'pods', '-l', `workflows.argoproj.io/workflow=${name},workflows.argoproj.io/component=artifact-gc`])?.items ?? []) as Doc[];
+    for (const p of pods) seen.set(p.metadata.name, p);
+    if (kubectlJson(['get', 'workflow', name]) === null) break;
     if (Date.now() - t0 > 900_000) return { ok: false, seconds: (Date.now() - t0) / 1000, detail: 'workflow still present after 900 s' };
   }
   const seconds = (Date.now() - t0) / 1000;
+  const gcPods = [...seen.values()];
   const failed = gcPods.filter((p) => p.status?.phase !== 'Succeeded');
   const oom = gcPods.some((p) => (p.status?.containerStatuses ?? []).some((c: Doc) => c.state?.terminated?.reason === 'OOMKilled' || c.lastState?.terminated?.reason === 'OOMKilled'));
-  const detail = `${gcPods.length} GC pod(s)${oom ? ', OOMKilled' : ''}${failed.length ? `, ${failed.length} not Succeeded` : ''}`;
-  return { ok: gcPods.length > 0 && failed.length === 0 && !oom, seconds, detail };
+  const left = await remainingObjects(name);
+  const detail = `${gcPods.length} GC pod(s)${oom ? ', OOMKilled' : ''}${failed.length ? `, ${failed.length} not seen Succeeded` : ''}, ${left} object(s) left under ${name}/`;
+  return { ok: gcPods.length > 0 && failed.length === 0 && !oom && left === 0, seconds, detail };
 }
 
 async function main(): Promise<void> {

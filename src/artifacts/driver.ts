@@ -21,11 +21,6 @@ export class ArtifactNotFoundError extends Error {
 }
 
 /** A load its context canceled, worded as the Go driver's client words it (see cancelCause). */
-/** A download that failed while its bytes were being consumed (see `openRead`): `failed to get file: …`. */
-export class LoadStreamError extends Error {
-  readonly loadFailed = true;
-}
-
 export class CanceledError extends Error {
   readonly canceled = true;
 }
@@ -57,13 +52,6 @@ export interface ArtifactDriver {
    * canceled context (see CanceledError); the others ignore it, as in Go.
    */
   load(artifact: Artifact, path: string, progress?: TransferProgress, signal?: AbortSignal): Promise<void>;
-  /**
-   * Optional: the bytes of `artifact` as a stream when its key is ONE object (undefined otherwise — a "directory",
-   * or no such object —: the caller then uses `load`, which decides). Lets `init` extract a tarball while it
-   * downloads. Errors while streaming are `LoadStreamError`s (or CanceledError once `signal` aborts); `path` is
-   * only named in the log (`load` would have written there).
-   */
-  openRead?(artifact: Artifact, path: string, progress?: TransferProgress, signal?: AbortSignal): Promise<Readable | undefined>;
   /** Upload the local file or directory at `path` to `artifact`'s location. */
   save(path: string, artifact: Artifact, progress?: TransferProgress): Promise<void>;
   /**

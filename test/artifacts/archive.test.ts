@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import tarStream from 'tar-stream';
 import yazl from 'yazl';
-import { gzipFile, isTarball, isTarballHead, tarGzPath, unarchiveArtifact, unarchiveStream, untar, unzip, unpackTo, writeTarTree, zipPath } from '../../src/core/archive/index.ts';
-import { Readable } from 'node:stream';
+import { gzipFile, isTarball, tarGzPath, unarchiveArtifact, untar, unzip, unpackTo, writeTarTree, zipPath } from '../../src/core/archive/index.ts';
 import { tmp } from './helpers.ts';
 
 async function toFile(path: string, fn: (out: NodeJS.WritableStream & import('node:stream').Writable) => Promise<unknown>): Promise<void> {
@@ -148,46 +147,6 @@ describe('tar.gz / zip writers and extraction placement', () => {
     writeFileSync(join(d, 'e.tmp'), await makeTar([{ name: 'x', body: '1' }]));
     await unarchiveArtifact(undefined, join(d, 'e.tmp'), join(d, 'e'));
     assert.ok(statSync(join(d, 'e')).isFile());
-  });
-
-  test('unarchiveStream (input straight from a store): same placement as unarchiveArtifact on the same bytes', async () => {
-    const d = tmp();
-    // Small chunks: the auto-detection must look across chunk boundaries.
-    const stream = (b: Buffer): Readable => Readable.from((function* () { for (let i = 0; i < b.length; i += 7) yield b.subarray(i, i + 7); })(), { objectMode: false });
-    await unarchiveStream(undefined, stream(await tgz([{ name: 'only.txt', body: 'one' }])), join(d, 'a.tmp'), join(d, 'a'));
-    assert.equal(readFileSync(join(d, 'a'), 'utf8'), 'one');
-    assert.equal(existsSync(join(d, 'a.tmp')), false);
-
-    await unarchiveStream({}, stream(await tgz([{ name: 'x', body: '1' }, { name: 'y', body: '2' }])), join(d, 'b.tmp'), join(d, 'b'));
-    assert.deepEqual(readdirSync(join(d, 'b')).sort(), ['x', 'y']);
-
-    const tgzBytes = await tgz([{ name: 'x', body: '1' }]);
-    await unarchiveStream({ none: {} }, stream(tgzBytes), join(d, 'c.tmp'), join(d, 'c'));
-    assert.deepEqual(readFileSync(join(d, 'c')), tgzBytes);
-
-    await assert.rejects(unarchiveStream({ tar: {} }, stream(await makeTar([{ name: 'x', body: '1' }])), join(d, 'd.tmp'), join(d, 'd')));
-    assert.equal(existsSync(join(d, 'd')), false);
-    assert.equal(existsSync(join(d, 'd.tmpdir')), false);
-
-    // Not tarballs for Go's auto-detection: a plain tar, a gzip'd non-tar, an empty file: placed verbatim.
-    for (const [name, bytes] of [['e', await makeTar([{ name: 'x', body: '1' }])], ['f', gzipSync(Buffer.from('just text, not a tar'))], ['g', Buffer.alloc(0)]] as const) {
-      await unarchiveStream(undefined, stream(bytes), join(d, `${name}.tmp`), join(d, name));
-      assert.deepEqual(readFileSync(join(d, name)), bytes, name);
-    }
-
-    // A tarball cut short fails (Go: unexpected EOF) and leaves nothing behind.
-    const whole = await tgz([{ name: 'big', body: randomBytes(256 * 1024) }, { name: 'y', body: '2' }]);
-    await assert.rejects(unarchiveStream(undefined, stream(whole.subarray(0, whole.length >> 1)), join(d, 'h.tmp'), join(d, 'h')), /unexpected EOF|gzip/);
-    assert.equal(existsSync(join(d, 'h')), false);
-    assert.equal(existsSync(join(d, 'h.tmpdir')), false);
-  });
-
-  test('isTarballHead agrees with isTarball on a prefix of the bytes', async () => {
-    const t = await tgz([{ name: 'a', body: randomBytes(100_000) }]);
-    assert.equal(await isTarballHead(t.subarray(0, 1), false), undefined);
-    assert.equal(await isTarballHead(t, true), true);
-    assert.equal(await isTarballHead(Buffer.from('PK\x03\x04'), false), false);
-    assert.equal(await isTarballHead(gzipSync(Buffer.alloc(1024)), true), false); // a gzip'd empty tar
   });
 
   test('zip: writer layout <base>/<rel>, files only; unzip with the single-entry rule', async () => {

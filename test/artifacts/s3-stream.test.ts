@@ -88,36 +88,6 @@ for (const s of servers) {
       c.destroy();
     });
 
-    test('openRead: an object of several ranges streams back exact; a missing key or a directory prefix → undefined (load decides)', { timeout: 180_000 }, async () => {
-      const seed = randomBytes(4096);
-      const total = 70 * MiB + 4321; // two ranges of the stream reader (64 MiB each)
-      const key = `t/${uniq()}/in.tgz`;
-      const art = s3Artifact(s, key);
-      const drv = driverFor(art, ctxFor(secrets, env));
-      await stream(drv)(source(total, seed), art);
-      assert.ok(drv.openRead, 'the S3 driver implements openRead');
-      let last = 0;
-      const body = await drv.openRead(art, '/argo/inputs/artifacts/in.tmp', (n) => { last = n; });
-      assert.ok(body);
-      assert.deepEqual(await digest(body), await digest(source(total, seed)));
-      assert.equal(last, total);
-
-      assert.equal(await drv.openRead(s3Artifact(s, `t/${uniq()}/missing`), '/x'), undefined);
-
-      // A directory (key prefix) of many objects: not one object; `load` downloads every file.
-      const d = tmp();
-      for (let i = 0; i < 40; i++) writeFileSync(join(d, `f${i}`), `file ${i}`);
-      const dirKey = `t/${uniq()}/dir`;
-      const dirArt = s3Artifact(s, dirKey);
-      await drv.save(d, dirArt);
-      assert.equal(await drv.openRead(dirArt, '/x'), undefined);
-      const back = tmp();
-      await drv.load(dirArt, join(back, 'dir'));
-      for (let i = 0; i < 40; i++) assert.equal(readFileSync(join(back, 'dir', `f${i}`), 'utf8'), `file ${i}`);
-      rmSync(d, { recursive: true, force: true });
-      rmSync(back, { recursive: true, force: true });
-    });
-
     test('small, exactly-one-part and empty streams are single PutObjects', { timeout: 60_000 }, async () => {
       const c = raw(s);
       for (const total of [1000, 5 * MiB, 0]) {

@@ -1,7 +1,7 @@
 /**
  * S3 artifact driver (artifacts spec §5): files and "directories" (key prefixes), SSE, createBucketIfNotPresent,
  * retries. Everything streams: uploads (files and `saveStream`) go through multipart.ts (a few reused part buffers,
- * parts uploaded concurrently), `openRead` streams an object for extraction while it downloads, large downloads are split into ranges fetched concurrently and written at their
+ * parts uploaded concurrently), large downloads are split into ranges fetched concurrently and written at their
  * offsets.
  *
  * Differences from Go that only improve (spec §9.1): multipart parts of 5 MiB by default (grown to fit 10,000
@@ -10,7 +10,7 @@
  */
 import { lstat, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, posix, resolve, sep } from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -21,7 +21,7 @@ import {
   type BucketLocationConstraint,
 } from '@aws-sdk/client-s3';
 import type { Artifact } from '../../core/template.ts';
-import { ArtifactNotFoundError, CanceledError, LoadStreamError, cancelCause, type ArtifactDriver, type DriverContext, type SaveStreamOptions, type TransferProgress } from '../driver.ts';
+import { ArtifactNotFoundError, CanceledError, cancelCause, type ArtifactDriver, type DriverContext, type SaveStreamOptions, type TransferProgress } from '../driver.ts';
 import { contentTypeFor } from '../content-type.ts';
 import { executorBackoff, isTransientNetworkError, withRetry } from '../retry.ts';
 import { createS3, type S3Location, type S3Setup } from './client.ts';
@@ -40,10 +40,6 @@ const STREAM_THREADS = 2;
 const RANGE_THRESHOLD = 32 * MiB;
 const RANGE_SIZE = 16 * MiB;
 const RANGE_CONCURRENCY = 4;
-/** openRead: the object is read as consecutive ranges of this size, the next one requested before it is needed. */
-const STREAM_RANGE = 64 * MiB;
-/** openRead: retries of a range whose body breaks off (each resumes where it stopped). */
-const STREAM_RESUMES = 5;
 /**
  * Objects of a directory moved at once (ARTIFACT_S3_OBJECT_CONCURRENCY to change): small objects cost a round trip
  * each, so many in flight. The keep-alive agent holds as many sockets (client.ts).
@@ -182,95 +178,6 @@ export class S3ArtifactDriver implements ArtifactDriver {
       if (signal?.aborted) throw new CanceledError(`failed to get file: ${cancelCause(signal)}`);
       throw err;
     }
-  }
-
-  /**
-   * The object's bytes as a stream (see ArtifactDriver.openRead): HEAD (a missing key → undefined: `load` decides
-   * between a directory and not found), then consecutive ranges of STREAM_RANGE, each requested while the one
-   * before is being read (If-Match the HEAD's ETag), so the store never waits for the consumer to ask. Memory is
-   * what the two open responses buffer (socket buffers): the consumer's pace holds the store back. A body that
-   * breaks off with a transient error is resumed from where it stopped.
-   */
-  async openRead(artifact: Artifact, path: string, progress?: TransferProgress, signal?: AbortSignal): Promise<Readable | undefined> {
-    const { s3, key } = this.#setup(artifact);
-    const opts = signal ? { abortSignal: signal } : {};
-    const canceled = (err: unknown): unknown => (signal?.aborted ? new CanceledError(`failed to get file: ${cancelCause(signal)}`) : err);
-    let head;
-    try {
-      head = await this.#retry(async () => {
-        try {
-          return await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key, ...s3.getSse(key) }), opts);
-        } catch (err) {
-          if (errCode(err) === 'NoSuchKey') return undefined;
-          throw this.#describe('failed to get file', s3, key, err);
-        }
-      }, signal);
-    } catch (err) {
-      throw canceled(err);
-    }
-    if (!head) return undefined;
-    this.#ctx.log.info('S3 Load', { path, key });
-    const size = head.ContentLength ?? 0;
-    const etag = head.ETag;
-    const report = throttle(progress, size);
-    const get = (a: number, b: number): Promise<Readable> => this.#retry(async () => {
-      const whole = a === 0 && b === size - 1;
-      const out = await s3.client.send(
-        new GetObjectCommand({ Bucket: s3.bucket, Key: key, ...(whole ? {} : { Range: `bytes=${a}-${b}` }), ...(etag ? { IfMatch: etag } : {}), ...s3.getSse(key) }),
-        opts,
-      );
-      return out.Body as Readable;
-    }, signal);
-    const ranges: [number, number][] = [];
-    for (let a = 0; a < size; a += STREAM_RANGE) ranges.push([a, Math.min(size, a + STREAM_RANGE) - 1]);
-    const fail = (err: unknown): Error => {
-      const c = canceled(err);
-      if (c instanceof CanceledError) return c;
-      const d = this.#describe('failed to get file', s3, key, err);
-      return Object.assign(new LoadStreamError(d.message), { cause: err });
-    };
-    async function* bytes(this: void): AsyncGenerator<Buffer> {
-      let moved = 0;
-      let next: Promise<Readable> | undefined;
-      const request = (i: number): Promise<Readable> | undefined => {
-        const r = ranges[i];
-        if (!r) return undefined;
-        const p = get(r[0], r[1]);
-        p.catch(() => undefined);
-        return p;
-      };
-      try {
-        next = request(0);
-        for (let i = 0; i < ranges.length; i++) {
-          const [a, b] = ranges[i] as [number, number];
-          let body = await (next as Promise<Readable>);
-          next = request(i + 1);
-          let pos = a;
-          for (let resumes = 0; ; resumes++) {
-            try {
-              for await (const chunk of body as AsyncIterable<Buffer>) {
-                pos += chunk.length;
-                moved += chunk.length;
-                report(moved);
-                yield chunk;
-              }
-              break;
-            } catch (err) {
-              if (signal?.aborted || resumes >= STREAM_RESUMES || !isTransientS3Error(err)) throw err;
-              body = await get(pos, b);
-            }
-          }
-          if (pos !== b + 1) throw new Error(`short download of ${key}: ${pos} of ${size} bytes`);
-        }
-        report(moved, true);
-      } catch (err) {
-        throw fail(err);
-      } finally {
-        // Stopped early (the consumer failed): the response requested ahead is not read.
-        next?.then((b) => b.destroy(), () => undefined);
-      }
-    }
-    return Readable.from(bytes(), { objectMode: false, highWaterMark: 1 << 20 });
   }
 
   async #getFile(s3: S3Setup, key: string, path: string, size: number, etag: string | undefined, progress?: TransferProgress, done?: { n: number }, signal?: AbortSignal, dirs?: Set<string>): Promise<void> {

@@ -14,7 +14,7 @@ import { chmod, link, lstat, mkdir, open, readdir, readlink, rename, rm, rmdir, 
 import { constants as fsc } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Readable, Writable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { crc32, createGunzip } from 'node:zlib';
 import tarStream from 'tar-stream';
 import yauzl from 'yauzl';
@@ -34,8 +34,6 @@ export interface ArchiveStrategy {
 export interface UntarOptions {
   /** true: the input is gzip'd (default); false: a plain tar (our emissary's hand-over). */
   gzip?: boolean;
-  /** Name of a streamed archive in error messages (`failed to untar <label>: …`). */
-  label?: string;
   /** Called for entries that are skipped (FIFOs, unknown types). */
   onSkip?: (name: string, type: string) => void;
 }
@@ -87,26 +85,17 @@ async function recheckSymlinks(root: SafeRoot, links: { dir: string; name: strin
   }
 }
 
-/** Output chunk of gunzip: large enough that per-chunk costs (tar parsing, write calls) stay small. */
-const GUNZIP_CHUNK = 256 * 1024;
-
 /**
- * Feed the tar at `src` (a path, or the bytes themselves as a stream) into `extract`. A tar.gz file is read with
- * positional reads into ONE reused buffer that is handed to gunzip only once it has consumed the previous one — no
- * per-read allocation on a multi-GiB input; a stream (an input artifact straight from the store) is piped through
- * gunzip as it arrives; a plain tar (the emissary's hand-over, small) is streamed.
+ * Feed the tar at `src` into `extract`. A tar.gz (every input artifact) is read with positional reads into ONE
+ * reused buffer that is handed to gunzip only once it has consumed the previous one — no per-read allocation on a
+ * multi-GiB input; a plain tar (the emissary's hand-over, small) is streamed.
  */
-function feedTar(src: string | Readable, gzip: boolean, extract: Writable): { done: Promise<void>; destroy(): void } {
-  if (typeof src !== 'string') {
-    if (!gzip) return { done: pipeline(src, extract), destroy: () => src.destroy() };
-    const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK });
-    return { done: pipeline(src, gunzip, extract), destroy: () => { gunzip.destroy(); src.destroy(); } };
-  }
+function feedTar(src: string, gzip: boolean, extract: Writable): { done: Promise<void>; destroy(): void } {
   if (!gzip) {
     const file = createReadStream(src, { highWaterMark: 1 << 20 });
     return { done: pipeline(file as Readable, extract), destroy: () => file.destroy() };
   }
-  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK });
+  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
   const piping = pipeline(gunzip, extract);
   const reading = (async (): Promise<void> => {
     const fh = await open(src, 'r');
@@ -120,12 +109,8 @@ function feedTar(src: string | Readable, gzip: boolean, extract: Writable): { do
   return { done: Promise.all([piping, reading]).then(() => undefined), destroy: () => gunzip.destroy() };
 }
 
-/**
- * Extract the tar at `src` into the existing directory `destDir`, refusing any entry that escapes it. `src` may be
- * the archive's bytes as a stream (then `opts.label` names it in error messages, as the path would).
- */
-export async function untar(src: string | Readable, destDir: string, opts: UntarOptions = {}): Promise<void> {
-  const label = typeof src === 'string' ? src : (opts.label ?? 'stream');
+/** Extract the tar at `src` into the existing directory `destDir`, refusing any entry that escapes it. */
+export async function untar(src: string, destDir: string, opts: UntarOptions = {}): Promise<void> {
   const root = new SafeRoot(destDir);
   const links: { dir: string; name: string; link: string }[] = [];
   // V7 headers (no ustar magic) are read as Go's archive/tar reads them; the checksum is still verified.
@@ -197,7 +182,7 @@ export async function untar(src: string | Readable, destDir: string, opts: Untar
     extract.destroy();
     const feedErr = await feeding.then(() => undefined, (e: unknown) => e);
     // An entry stream destroyed under us carries no cause: the reader's error (truncation, bad header) is the cause.
-    throw describeReadError(isStreamTeardown(err) && feedErr !== undefined ? feedErr : err, label);
+    throw describeReadError(isStreamTeardown(err) && feedErr !== undefined ? feedErr : err, src);
   }
 }
 
@@ -397,105 +382,4 @@ export async function unarchiveArtifact(archive: ArchiveStrategy | undefined | n
   }
   await unpack(artPath, (dir) => (how === 'untar' ? untar(tmp, dir) : unzip(tmp, dir)));
   await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
-}
-
-/** How many bytes of a streamed input are looked at, at most, to tell a tarball from any other file. */
-const PEEK_LIMIT = 8 << 20;
-
-/**
- * isTarball on the first bytes of a stream: true/false once decided, undefined while `head` is too short to tell
- * (`ended`: there are no more bytes). Same rule as `isTarball`: gzip magic, and the first 512 decompressed bytes
- * are a valid tar header.
- */
-export async function isTarballHead(head: Buffer, ended: boolean): Promise<boolean | undefined> {
-  if (head.length < 2) return ended ? false : undefined;
-  if (head[0] !== 0x1f || head[1] !== 0x8b) return false;
-  const out = await new Promise<{ bytes: Buffer; complete: boolean; failed: boolean }>((resolve) => {
-    const chunks: Buffer[] = [];
-    let have = 0;
-    let settled = false;
-    const gunzip = createGunzip();
-    const settle = (complete: boolean, failed: boolean): void => {
-      if (settled) return;
-      settled = true;
-      gunzip.destroy();
-      resolve({ bytes: Buffer.concat(chunks).subarray(0, 512), complete, failed });
-    };
-    gunzip.on('data', (c: Buffer) => {
-      chunks.push(c);
-      have += c.length;
-      if (have >= 512) settle(true, false);
-    });
-    gunzip.on('end', () => settle(true, false));
-    gunzip.on('error', () => settle(true, true));
-    gunzip.write(head);
-    // Everything decodable from `head` has come out once the flush is done.
-    gunzip.flush(() => settle(ended, false));
-  });
-  if (out.failed || out.bytes.length >= 512 || out.complete) return isValidTarHeader(out.bytes);
-  return undefined;
-}
-
-async function spool(chunks: AsyncIterable<Buffer>, path: string): Promise<void> {
-  const fh = await open(path, 'w', 0o600);
-  try {
-    for await (const chunk of chunks) {
-      let off = 0;
-      while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
-    }
-  } finally {
-    await fh.close();
-  }
-}
-
-/**
- * unarchiveArtifact for an input that arrives as a stream (one object of a store): a tarball (explicit `tar`, or
- * auto-detected from its first bytes) is extracted while it downloads — no `tmp` copy, one pass over the data;
- * anything else (`none`, `zip`, or a plain file) is written to `tmp` first and placed as `unarchiveArtifact` does.
- * Errors of `source` are thrown as they are (the caller tells download errors from extraction errors).
- */
-export async function unarchiveStream(archive: ArchiveStrategy | undefined | null, source: Readable, tmp: string, artPath: string): Promise<void> {
-  if (archive?.none || archive?.zip) {
-    await spool(source, tmp);
-    await unarchiveArtifact(archive, tmp, artPath);
-    return;
-  }
-  const it = (source as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-  const head: Buffer[] = [];
-  let headLen = 0;
-  let ended = false;
-  let tarball: boolean | undefined = archive?.tar ? true : undefined;
-  try {
-    while (tarball === undefined && headLen < PEEK_LIMIT) {
-      const r = await it.next();
-      if (r.done) ended = true;
-      else {
-        head.push(r.value);
-        headLen += r.value.length;
-      }
-      if (ended || headLen >= 64 * 1024) tarball = await isTarballHead(Buffer.concat(head), ended);
-      if (ended) break;
-    }
-  } catch (err) {
-    source.destroy();
-    throw err;
-  }
-  const rest = Readable.from((async function* () {
-    yield* head;
-    head.length = 0;
-    if (ended) return;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
-    }
-  })(), { objectMode: false });
-  rest.on('close', () => source.destroy());
-  if (tarball === true) {
-    await unpack(artPath, (dir) => untar(rest, dir, { label: tmp }));
-    return;
-  }
-  await spool(rest, tmp);
-  // Undecided after PEEK_LIMIT bytes (an odd gzip header): the file path decides, as for any download.
-  await unarchiveArtifact(tarball === false ? { none: {} } : archive, tmp, artPath);
 }

@@ -23,8 +23,6 @@ export {
   unpack,
   unpackTo,
   unarchiveArtifact,
-  unarchiveStream,
-  isTarballHead,
   IllegalPathError,
   type ArchiveStrategy,
   type UntarOptions,

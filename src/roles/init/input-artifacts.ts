@@ -1,16 +1,15 @@
 /**
  * LoadArtifactsWithoutPlugins / LoadArtifactsFromPlugin (lifecycle §5 step 4, §10.6, artifacts spec §3.1–§3.7):
  * every input artifact in template order, stopping at the first error — without a plugin name only the
- * non-plugin ones, with one only that plugin's. Download to `<dest>.tmp` (a tarball from a driver with `openRead`:
- * extracted while it downloads), unpack into place (`<dest>.tmpdir` +
+ * non-plugin ones, with one only that plugin's. Download to `<dest>.tmp`, unpack into place (`<dest>.tmpdir` +
  * single-entry rule), chmod when asked (plugin artifacts without a mode: 0666).
  */
 import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { openDriver } from '../../artifacts/registry.ts';
 import { progressLog } from '../../artifacts/progress-log.ts';
-import { CanceledError, LoadStreamError, type DriverContext } from '../../artifacts/driver.ts';
-import { unarchiveArtifact, unarchiveStream } from '../../core/archive/index.ts';
+import type { DriverContext } from '../../artifacts/driver.ts';
+import { unarchiveArtifact } from '../../core/archive/index.ts';
 import { strerror } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import { INPUT_ARTIFACTS_DIR, MAIN_CTR_FS } from '../../core/paths.ts';
@@ -77,35 +76,17 @@ async function loadArtifact(t: Template, original: Artifact, ctx: DriverContext,
     throw new Error(`failed to create artifact temporary parent directory ${dirname(tmp)}: mkdir ${dirname(tmp)}: ${strerror(err)}`);
   }
   const progress = progressLog(log, 'Downloading artifact', { name: art.name });
-  const failed = (err: unknown): Error => new Error(`artifact ${art.name} failed to load: ${(err as Error).message}`);
-  let streamed = false;
   try {
-    // One object: extracted while it downloads when it is a tarball (one pass, no `.tmp` copy); else `load`.
-    const stream = driver.openRead ? await driver.openRead(driverArt, tmp, progress.report, signal) : undefined;
-    if (stream) {
-      streamed = true;
-      try {
-        await unarchiveStream(art.archive, stream, tmp, dest);
-      } catch (err) {
-        if (err instanceof LoadStreamError || err instanceof CanceledError) throw failed(err);
-        throw err;
-      } finally {
-        stream.destroy();
-      }
-      progress.done();
-    } else {
-      await driver.load(driverArt, tmp, progress.report, signal);
-      progress.done();
-    }
+    await driver.load(driverArt, tmp, progress.report, signal);
+    progress.done();
   } catch (err) {
-    if (streamed || (err as Error).message.startsWith(`artifact ${art.name} failed to load: `)) throw err;
     if (art.optional && isNotFoundError(err)) {
       log.info('Skipping optional input artifact that was not found', { name: art.name });
       return;
     }
-    throw failed(err);
+    throw new Error(`artifact ${art.name} failed to load: ${(err as Error).message}`);
   }
-  if (!streamed) await unarchiveArtifact(art.archive, tmp, dest);
+  await unarchiveArtifact(art.archive, tmp, dest);
   log.info('Successfully download file', { path: dest });
   if (art.mode !== undefined && art.mode !== null) chmodArtifact(dest, art.mode, art.recurseMode === true);
   else if (plugin) {
