@@ -102,7 +102,7 @@ function countFiles(dir: string): number {
  */
 export async function p1(variant: 'a' | 'b'): Promise<RowResult[]> {
   const oneWayMs = variant === 'b' ? envNumber('BENCH_P1_ADDED_RTT_MS', 20) / 2 : 0;
-  const files = variant === 'a' ? envNumber('BENCH_P1_FILES', 10_000) : envNumber('BENCH_P1B_FILES', 2_000);
+  const files = variant === 'a' ? envNumber('BENCH_P1_FILES', 10_000) : envNumber('BENCH_P1B_FILES', 1_500);
   const size = envNumber('BENCH_P1_FILE_BYTES', 10 * 1024);
   const runs = envNumber('BENCH_RUNS', 3);
   const base = workDir(`p1${variant}`);
