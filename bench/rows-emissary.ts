@@ -88,7 +88,7 @@ export async function p5(): Promise<RowResult> {
       id: 'P5',
       title: `capture of ${(bytes / 1e9).toFixed(1)} GB of stdout (\`head -c\` of /dev/zero, ARGO_INCLUDE_SCRIPT_OUTPUT=true)`,
       timed: 'the pod (wall: includes start-up and Go\'s poll); "command" = the command\'s own start → end, i.e. pushing the bytes through the emissary',
-      samples, goPollS: GO_POLL_S, bytes,
+      samples, bytes,
     };
   } finally {
     p.cleanup();

@@ -15,7 +15,9 @@
  * (20), BENCH_P2_BYTES, BENCH_P3_BYTES (1 GiB), BENCH_P5_BYTES (2e9). BENCH_ROWS=P3,P4 runs some rows only (then
  * docs/performance.md is not rewritten; results go to .stack/bench/results.json). Needs root, `make build stack-up`.
  *
- *   node bench/run.ts
+ *   node bench/run.ts            (node bench/run.ts --render: the doc again from the last results)
+ *
+ * BENCH_TS_BINDIR=<dir holding another build's argoexec> puts that build in the "ours" column (before/after).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -28,7 +30,18 @@ import { renderPerformance, type ClusterResults } from './report.ts';
 
 const ALL = ['P8', 'P1', 'P2', 'P3', 'P4', 'P5'];
 
+/** `--render`: docs/performance.md again from the last run's .stack/bench/results.json (e.g. after cluster rows). */
+function render(): void {
+  const dir = join(PROJECT, '.stack', 'bench');
+  const { meta, ceiling, rows } = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { meta: Parameters<typeof renderPerformance>[0]; ceiling?: Ceiling; rows: RowResult[] };
+  const clusterFile = join(dir, 'cluster.json');
+  const cluster = existsSync(clusterFile) ? (JSON.parse(readFileSync(clusterFile, 'utf8')) as ClusterResults) : undefined;
+  writeFileSync(join(PROJECT, 'docs/performance.md'), renderPerformance(meta, ceiling, rows, cluster));
+  log('docs/performance.md rendered from .stack/bench/results.json');
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--render')) return render();
   if (process.getuid?.() !== 0) throw new Error('needs root (namespaces)');
   const goVersion = referenceVersion();
   const wanted = (process.env.BENCH_ROWS ?? ALL.join(',')).split(',').map((s) => s.trim().toUpperCase());
