@@ -120,5 +120,7 @@ export async function p8(): Promise<Ceiling> {
   } finally {
     s3.destroy();
     rmSync(secrets, { recursive: true, force: true });
+    const { deletePrefix } = await import('./rows-artifacts.ts');
+    await deletePrefix('bench/p8');
   }
 }

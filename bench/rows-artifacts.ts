@@ -141,6 +141,7 @@ export async function p1(variant: 'a' | 'b'): Promise<RowResult[]> {
   } finally {
     await proxy?.close();
     rmSync(base, { recursive: true, force: true });
+    await deletePrefix(`bench/p1${variant}`);
   }
 }
 
@@ -162,6 +163,7 @@ export async function p2(variant: 'a' | 'b'): Promise<RowResult> {
     };
   } finally {
     rmSync(base, { recursive: true, force: true });
+    await deletePrefix(`bench/p2${variant}`);
   }
 }
 
@@ -197,6 +199,27 @@ export async function p3(): Promise<RowResult> {
     };
   } finally {
     rmSync(base, { recursive: true, force: true });
+    await deletePrefix('bench/p3');
+  }
+}
+
+/** Delete every object below `prefix/` (what a row uploaded), with our S3 driver; not measured. */
+export async function deletePrefix(prefix: string): Promise<void> {
+  const { driverFor } = await import('../src/artifacts/registry.ts');
+  const { createLogger } = await import('../src/core/log.ts');
+  const secrets = workDir('secrets');
+  try {
+    mkdirSync(join(secrets, 'my-minio-cred'));
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(secrets, 'my-minio-cred/accesskey'), S3_SECRETS['my-minio-cred'].accesskey);
+    writeFileSync(join(secrets, 'my-minio-cred/secretkey'), S3_SECRETS['my-minio-cred'].secretkey);
+    const art = s3Artifact('x', '/x', `${prefix}/`, minioHost());
+    const drv = driverFor(art as never, { log: createLogger('warn', 'text'), secretsDir: secrets, env: {} } as never);
+    await drv.delete(art as never);
+  } catch (err) {
+    log(`could not delete ${prefix}/: ${(err as Error).message}`);
+  } finally {
+    rmSync(secrets, { recursive: true, force: true });
   }
 }
 
