@@ -8,7 +8,7 @@
  *           archive: tar.gz) → measured: the `wait` container (wall time from main's start, peak RSS of its process);
  *   input:  a second pod loads that object (tar.gz auto-detected and extracted by init) → measured: `init`.
  *
- * The TaskResult calls are answered by a local proxy (test/wait/api-proxy.ts). Figures go into docs/performance.md
+ * The TaskResult calls are answered by a local proxy (test/wait/api-proxy.ts). Figures go into docs/performance-components.md
  * between the `bench:oss-artifacts` markers.
  *
  *   make build && node bench/oss-artifacts.ts          (root; BENCH_BYTES, BENCH_EXECUTORS=ts,go)
@@ -142,7 +142,7 @@ async function main(): Promise<void> {
       '<!-- bench:oss-artifacts:end -->',
     ].join('\n');
     console.log(section);
-    const perf = join(PROJECT, 'docs/performance.md');
+    const perf = join(PROJECT, 'docs/performance-components.md');
     const doc = readFileSync(perf, 'utf8');
     const re = /<!-- bench:oss-artifacts:begin -->[\s\S]*<!-- bench:oss-artifacts:end -->/;
     writeFileSync(perf, re.test(doc) ? doc.replace(re, section) : `${doc.trimEnd()}\n\n${section}\n`);

@@ -8,7 +8,7 @@
  *   input:  a second pod loads it back as input artifact → `init`; measured: the init container; the loaded file
  *           must be the original (sha256).
  *
- * Figures go into docs/performance.md between the `bench:pod-artifacts-hdfs` markers.
+ * Figures go into docs/performance-components.md between the `bench:pod-artifacts-hdfs` markers.
  *
  *   make build stack-up && node bench/pod-artifacts-hdfs.ts        (root; BENCH_BYTES, BENCH_EXECUTORS=ts,go)
  */
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
       '<!-- bench:pod-artifacts-hdfs:end -->',
     ].join('\n');
     console.log(section);
-    const perf = join(PROJECT, 'docs/performance.md');
+    const perf = join(PROJECT, 'docs/performance-components.md');
     const doc = readFileSync(perf, 'utf8');
     const re = /<!-- bench:pod-artifacts-hdfs:begin -->[\s\S]*<!-- bench:pod-artifacts-hdfs:end -->/;
     writeFileSync(perf, re.test(doc) ? doc.replace(re, section) : `${doc.trimEnd()}\n\n${section}\n`);

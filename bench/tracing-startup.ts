@@ -8,7 +8,7 @@
  *
  *   BEFORE_DIST=/tmp/otel-before/dist node bench/tracing-startup.ts
  *
- * Prints a Markdown table (docs/performance.md, "Tracing").
+ * Prints a Markdown table (docs/performance-components.md, "Tracing").
  */
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';

@@ -97,6 +97,8 @@ export class PodSim {
   readonly nodeId: string;
   readonly workflowName: string;
   readonly workflowUid: string;
+  /** Benchmarks: a command prefix that launches each container (e.g. bench/rusage.c measuring its process tree). */
+  launcher: ((container: string) => string[]) | undefined;
 
   constructor(spec: PodSpec, ids: { workflowName?: string; nodeId?: string; workflowUid?: string } = {}) {
     this.spec = spec;
@@ -222,7 +224,9 @@ export class PodSim {
     const list = mounts ?? this.mounts(legacy);
     writeFileSync(join(this.dir, `${container}.mounts`), list.map((x) => x.join('\t')).join('\n') + '\n');
     writeFileSync(join(this.dir, `${container}.env`), Object.entries(env).map(([k, v]) => `${k}=${v}\0`).join(''));
-    const child = spawn('/usr/bin/unshare', ['--mount', '--pid', '--fork', '--kill-child', '--', 'bash', join(this.dir, 'enter-container.sh'), this.dir, container, '-', '--', ...cmd], {
+    const argv = ['/usr/bin/unshare', '--mount', '--pid', '--fork', '--kill-child', '--', 'bash', join(this.dir, 'enter-container.sh'), this.dir, container, '-', '--', ...cmd];
+    const launch = [...(this.launcher?.(container) ?? []), ...argv];
+    const child = spawn(launch[0] as string, launch.slice(1), {
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -235,9 +239,14 @@ export class PodSim {
       child.on('close', (code, signal) => { clearTimeout(timeout); res({ code, signal, stdout, stderr }); });
     });
     const pid1 = (): number => {
-      const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-      if (children.length === 0) throw new Error('container process not started yet');
-      return Number(children[0]);
+      // The launcher (if any) → unshare → PID 1.
+      let pid = child.pid as number;
+      for (let level = launch.length > argv.length ? 2 : 1; level > 0; level--) {
+        const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+        if (children.length === 0) throw new Error('container process not started yet');
+        pid = Number(children[0]);
+      }
+      return pid;
     };
     return { pid1, done };
   }
