@@ -77,3 +77,11 @@ test('the stderr stream without the executor\'s own log lines', async () => {
   // Go's emissary, when the user's process failed (seen in its pod's stderr stream)
   assert.equal(withoutExecutorLines('oops\ntime=2026-12-02T23:41:23.872Z level=INFO msg="sub-process exited" error="exit status 1" argo=true\nError: exit status 1\n'), 'oops\n');
 });
+
+test('a resource template\'s polls: consecutive repeats of a group of messages count once', async () => {
+  const { collapseRepeats } = await import('../e2e/lib/snapshot.ts');
+  const poll = ['failure condition evaluated false', 'success condition evaluated', 'success conditions matched', 'retryable error'];
+  assert.deepEqual(collapseRepeats(['Resource', ...poll, ...poll, ...poll, 'done']), ['Resource', ...poll, 'done']);
+  assert.deepEqual(collapseRepeats(['a', 'a', 'b', 'a']), ['a', 'b', 'a']);
+  assert.deepEqual(collapseRepeats(['a', 'b', 'c']), ['a', 'b', 'c']);
+});

@@ -86,13 +86,29 @@ function templateOf(n: Doc, wf: Doc): Doc | undefined {
 }
 
 /**
+ * A resource template polls its object until a condition holds; each poll logs the same few messages, and how many
+ * polls there are is timing (how long the created object took). Consecutive repeats of a group of up to 8 messages
+ * count once.
+ */
+export function collapseRepeats(messages: string[]): string[] {
+  const out = [...messages];
+  for (let i = 0; i < out.length; i++) {
+    for (let k = 1; k <= 8 && i + 2 * k <= out.length; k++) {
+      const same = (): boolean => { for (let j = 0; j < k; j++) if (out[i + j] !== out[i + k + j]) return false; return true; };
+      while (i + 2 * k <= out.length && same()) out.splice(i + k, k);
+    }
+  }
+  return out;
+}
+
+/**
  * The archived main.log of a resource or data template is the executor's own log: its field values (versions,
  * the Go runtime) and Go's field order (a map's) differ by nature, so only the sequence of messages is compared.
  */
 function executorLog(d: ArtifactDigest): ArtifactDigest {
   if (d.kind !== 'raw' || d.text === undefined) return d;
   const messages = d.text.split('\n').map((l) => /\bmsg=("(?:[^"\\]|\\.)*"|\S+)/.exec(l)?.[1]).filter((m): m is string => m !== undefined);
-  return { kind: 'executor-log', messages };
+  return { kind: 'executor-log', messages: collapseRepeats(messages) };
 }
 
 const GROUPS = new Set(['StepGroup', 'TaskGroup']);
