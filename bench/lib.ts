@@ -232,3 +232,12 @@ export function referenceVersion(): string {
   if (!existsSync(exe)) throw new Error(`Go reference argoexec not found (${exe}): run make stack-up`);
   return execFileSync(exe, ['version', '--short'], { encoding: 'utf8' }).trim().replace(/^argoexec: /, '');
 }
+
+/** sha256 of a file, streamed (set-up and checks of the artifact rows; not measured). */
+export async function fileSha256(path: string): Promise<string> {
+  const { createHash } = await import('node:crypto');
+  const { createReadStream } = await import('node:fs');
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 4 * MiB })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}

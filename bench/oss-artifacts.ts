@@ -22,8 +22,8 @@ import { GO_EXECUTOR, PodSim, TS_EXECUTOR, type Executor } from '../test/support
 import { ApiProxy } from '../test/wait/api-proxy.ts';
 import type { Running } from '../test/support/sandbox.ts';
 import { runWithPeakRss } from './peak-rss.ts';
+import { fileSha256, MiB } from './lib.ts';
 
-const MiB = 1024 * 1024;
 const PROJECT = resolve(import.meta.dirname, '..');
 const SECRETS = { 'oss-cred': { accessKey: 'bench-access-key', secretKey: 'bench-secret-key' } };
 
@@ -41,11 +41,6 @@ function writeData(path: string, bytes: number): void {
   closeSync(fd);
 }
 
-async function sha256(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 4 * MiB })) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
 
 /** The fake OSS in a child process; resolves with its endpoint. */
 async function startFake(): Promise<{ endpoint: string; stop: () => void }> {
@@ -95,7 +90,7 @@ async function inputPod(executor: Executor, endpoint: string, key: string, expec
   try {
     const m = await watch(pod.startInit({}, 3_600_000), Date.now());
     if (!m.ok) throw new Error(`init failed: ${m.stderr.slice(-2000)}`);
-    if (await sha256(pod.path('input-artifacts', 'in')) !== expectSha) throw new Error(`${executor.name} init: extracted input differs from the original`);
+    if (await fileSha256(pod.path('input-artifacts', 'in')) !== expectSha) throw new Error(`${executor.name} init: extracted input differs from the original`);
     return m;
   } finally {
     pod.cleanup();
@@ -111,7 +106,7 @@ async function main(): Promise<void> {
   try {
     const data = join(base, 'data.bin');
     writeData(data, bytes);
-    const sha = await sha256(data);
+    const sha = await fileSha256(data);
     const results: Record<string, { out: Measure; in: Measure }> = {};
     for (const ex of executors) {
       const key = `bench/${ex.name}/${Date.now()}/data.tgz`;

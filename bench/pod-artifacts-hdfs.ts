@@ -20,8 +20,8 @@ import { GO_EXECUTOR, PodSim, STACK, TS_EXECUTOR, type Executor } from '../test/
 import { deleteTaskResult } from '../test/wait/helpers.ts';
 import { HdfsClient } from '../src/core/hdfs/client.ts';
 import { runWithPeakRss } from './peak-rss.ts';
+import { fileSha256, MiB } from './lib.ts';
 
-const MiB = 1024 * 1024;
 const PROJECT = resolve(import.meta.dirname, '..');
 const ADDR = STACK.HDFS_ADDR ?? process.env.HDFS_ADDR ?? '';
 const USER = 'argo';
@@ -53,11 +53,6 @@ async function outputPod(executor: Executor, data: string, hdfsPath: string): Pr
   }
 }
 
-async function sha256(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 4 * MiB })) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
 
 async function inputPod(executor: Executor, hdfsPath: string, expectSha: string): Promise<Measure> {
   const template = { name: 'bench-in', container: { image: 'x' }, inputs: { artifacts: [art('in', '/in/data.bin', hdfsPath)] } };
@@ -67,7 +62,7 @@ async function inputPod(executor: Executor, hdfsPath: string, expectSha: string)
     const { peakMiB, code, stderr } = await runWithPeakRss(pod.startInit({}, 3_600_000), 20);
     const seconds = (Date.now() - started) / 1000;
     if (code !== 0) return { seconds, peakMiB, ok: false, detail: pod.terminationMessage('init') || stderr.slice(-500) };
-    if ((await sha256(pod.path('input-artifacts', 'in'))) !== expectSha) throw new Error(`${executor.name} init: loaded file differs from the original`);
+    if ((await fileSha256(pod.path('input-artifacts', 'in'))) !== expectSha) throw new Error(`${executor.name} init: loaded file differs from the original`);
     return { seconds, peakMiB, ok: true, detail: '' };
   } finally {
     pod.cleanup();
@@ -87,7 +82,7 @@ async function main(): Promise<void> {
     const block = randomBytes(4 * MiB);
     for (let left = bytes; left > 0; left -= block.length) writeSync(fd, block, 0, Math.min(left, block.length));
     closeSync(fd);
-    const sha = await sha256(data);
+    const sha = await fileSha256(data);
     const results: Record<string, { out: Measure; in?: Measure }> = {};
     for (const ex of executors) {
       const path = `${BASE}/${ex.name}/data.bin`;

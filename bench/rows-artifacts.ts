@@ -16,6 +16,7 @@ import { deleteTaskResult } from '../test/wait/helpers.ts';
 import {
   alternate, envNumber, GiB, workDir, latencyProxy, log, MiB, minioHost, readTree, rusageTool, S3_SECRETS, s3Artifact,
   writeHalfCompressible, writeLogText, writeManyFiles, writeRandom, type ExecutorName, type Sample,
+  fileSha256,
 } from './lib.ts';
 
 /** Go's emissary: one time.Sleep(time.Second) before its second wait4 sees `true` gone. */
@@ -84,11 +85,6 @@ async function inputRun(ex: ExecutorName, inputs: Record<string, unknown>[], che
   }
 }
 
-async function sha256(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 4 * MiB })) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
 
 function countFiles(dir: string): number {
   let n = 0;
@@ -180,7 +176,7 @@ export async function p3(): Promise<RowResult> {
     mkdirSync(dir);
     const data = join(dir, 'data.bin');
     writeHalfCompressible(data, bytes);
-    const sum = await sha256(data);
+    const sum = await fileSha256(data);
     const tgz = join(base, 'data.tgz');
     const { tarGzPath } = await import('../src/core/archive/index.ts');
     await tarGzPath(data, createWriteStream(tgz));
@@ -190,7 +186,7 @@ export async function p3(): Promise<RowResult> {
     rmSync(tgz);
     const samples = await alternate(runs, 'P3', (ex) =>
       inputRun(ex, [s3Artifact('in', '/in/data.bin', key, minioHost())], async (d) => {
-        if ((await sha256(join(d, 'in'))) !== sum) throw new Error(`${ex} init: the extracted file differs from the original`);
+        if ((await fileSha256(join(d, 'in'))) !== sum) throw new Error(`${ex} init: the extracted file differs from the original`);
       }));
     return {
       id: 'P3',
@@ -203,41 +199,34 @@ export async function p3(): Promise<RowResult> {
   }
 }
 
-/** Delete every object below `prefix/` (what a row uploaded), with our S3 driver; not measured. */
-export async function deletePrefix(prefix: string): Promise<void> {
+/** Runs `fn` with our S3 driver for `key` on the stack's MinIO (set-up and clean-up of the rows; not measured). */
+async function withOurS3Driver(key: string, fn: (drv: { save(path: string, art: never): Promise<void>; delete(art: never): Promise<void> }, art: never) => Promise<void>): Promise<void> {
   const { driverFor } = await import('../src/artifacts/registry.ts');
   const { createLogger } = await import('../src/core/log.ts');
+  const { writeFileSync } = await import('node:fs');
   const secrets = workDir('secrets');
   try {
     mkdirSync(join(secrets, 'my-minio-cred'));
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(join(secrets, 'my-minio-cred/accesskey'), S3_SECRETS['my-minio-cred'].accesskey);
     writeFileSync(join(secrets, 'my-minio-cred/secretkey'), S3_SECRETS['my-minio-cred'].secretkey);
-    const art = s3Artifact('x', '/x', `${prefix}/`, minioHost());
-    const drv = driverFor(art as never, { log: createLogger('warn', 'text'), secretsDir: secrets, env: {} } as never);
-    await drv.delete(art as never);
-  } catch (err) {
-    log(`could not delete ${prefix}/: ${(err as Error).message}`);
+    const art = s3Artifact('x', '/x', key, minioHost());
+    await fn(driverFor(art as never, { log: createLogger('warn', 'text'), secretsDir: secrets, env: {} } as never) as never, art as never);
   } finally {
     rmSync(secrets, { recursive: true, force: true });
   }
 }
 
+/** Delete every object below `prefix/` (what a row uploaded), with our S3 driver; not measured. */
+export async function deletePrefix(prefix: string): Promise<void> {
+  try {
+    await withOurS3Driver(`${prefix}/`, (drv, art) => drv.delete(art));
+  } catch (err) {
+    log(`could not delete ${prefix}/: ${(err as Error).message}`);
+  }
+}
+
 /** Upload a local file with our S3 driver (set-up, not measured). */
 export async function putFile(path: string, key: string): Promise<void> {
-  const { driverFor } = await import('../src/artifacts/registry.ts');
-  const { createLogger } = await import('../src/core/log.ts');
-  const secrets = workDir('secrets');
-  try {
-    mkdirSync(join(secrets, 'my-minio-cred'));
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync(join(secrets, 'my-minio-cred/accesskey'), S3_SECRETS['my-minio-cred'].accesskey);
-    writeFileSync(join(secrets, 'my-minio-cred/secretkey'), S3_SECRETS['my-minio-cred'].secretkey);
-    const art = s3Artifact('x', '/x', key, minioHost());
-    const drv = driverFor(art as never, { log: createLogger('warn', 'text'), secretsDir: secrets, env: {} } as never);
-    await drv.save(path, art as never);
-    log(`uploaded ${key}`);
-  } finally {
-    rmSync(secrets, { recursive: true, force: true });
-  }
+  await withOurS3Driver(key, (drv, art) => drv.save(path, art));
+  log(`uploaded ${key}`);
 }
