@@ -12,7 +12,7 @@
  * the annotation `argoexec-ts.e2e/expect-phase`.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ROOT, stackEnv } from './env.ts';
 
@@ -159,6 +159,10 @@ export interface SelectOptions {
   include: Set<string>; // no-test label values that run anyway
 }
 
+function fileText(path: string | undefined): string {
+  try { return path ? readFileSync(path, 'utf8') : ''; } catch { return ''; }
+}
+
 /** The values of the variants' placeholders, from .stack/env. */
 function placeholders(): Record<string, string> {
   const env = stackEnv();
@@ -167,6 +171,7 @@ function placeholders(): Record<string, string> {
     MINIO: hostPort(env.S3_MINIO_ENDPOINT), VERSITY: hostPort(env.S3_VERSITY_ENDPOINT),
     S3_ACCESS_KEY: env.S3_MINIO_ACCESS_KEY ?? '', S3_SECRET_KEY: env.S3_MINIO_SECRET_KEY ?? '',
     AZURITE_ENDPOINT: env.AZURITE_BLOB_ENDPOINT ?? '', AZURITE_KEY: env.AZURITE_ACCOUNT_KEY ?? '',
+    GIT_SSH_URL: env.GIT_SSH_URL ?? '', GIT_SSH_SCP_URL: env.GIT_SSH_SCP_URL ?? '', GIT_SSH_KEY: fileText(env.GIT_SSH_KEY_FILE),
     OSS_ENDPOINT: env.OSS_ENDPOINT ?? '', OSS_ACCESS_KEY: env.OSS_ACCESS_KEY ?? '', OSS_SECRET_KEY: env.OSS_SECRET_KEY ?? '',
     HTTPBIN: env.HTTPBIN_URL ?? '', GIT_URL: env.GIT_URL ?? '', GIT_HTTP_URL: env.GIT_HTTP_URL ?? '', GIT_HTTP_AUTH_URL: env.GIT_HTTP_AUTH_URL ?? '',
     HDFS_ADDR: env.HDFS_ADDR ?? '',
