@@ -49,6 +49,8 @@ export interface PodSpec {
   /** Kubernetes service address the executor sees (a fault-injecting proxy in some tests). */
   kubeHost?: string;
   kubePort?: string;
+  /** `UID:GID` per container (root when absent), e.g. the executor's 8737 on init and wait. */
+  user?: Partial<Record<string, string>>;
 }
 
 export type Mount = [src: string, dst: string, mode: 'rw' | 'ro'];
@@ -222,7 +224,7 @@ export class PodSim {
     const list = mounts ?? this.mounts(legacy);
     writeFileSync(join(this.dir, `${container}.mounts`), list.map((x) => x.join('\t')).join('\n') + '\n');
     writeFileSync(join(this.dir, `${container}.env`), Object.entries(env).map(([k, v]) => `${k}=${v}\0`).join(''));
-    const child = spawn('/usr/bin/unshare', ['--mount', '--pid', '--fork', '--kill-child', '--', 'bash', join(this.dir, 'enter-container.sh'), this.dir, container, '-', '--', ...cmd], {
+    const child = spawn('/usr/bin/unshare', ['--mount', '--pid', '--fork', '--kill-child', '--', 'bash', join(this.dir, 'enter-container.sh'), this.dir, container, this.spec.user?.[container] ?? '-', '--', ...cmd], {
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

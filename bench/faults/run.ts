@@ -1,0 +1,129 @@
+/**
+ * `make faults`: the fault suite of issue 13, run with our executor (dist/argoexec) and the Go reference
+ * (argoexec v4.1.2) side by side in simulated pods (test/support/pod-sim.ts) against the real peers of the
+ * stack (MinIO, kube-apiserver), writes the figures into docs/reliability.md between the `faults` markers.
+ *
+ *   make build stack-up && node bench/faults/run.ts      (root: namespaces, mounts)
+ *
+ * Env: FAULTS_BIG_MIB (64; 1024 for 1 GiB), FAULTS_FILES (1000; 10000 as in the issue), FAULTS_RUNS (2 per
+ * scenario and executor), FAULTS_API_DOWN_S (30), FAULTS_DRIP_KBPS (1024), FAULTS_EXECUTORS (ts,go),
+ * FAULTS_ONLY (comma list of parts: s3,api,term,res,secrets).
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PROJECT } from '../../test/support/sandbox.ts';
+import { STACK } from '../../test/support/pod-sim.ts';
+import { EXECUTORS, FAULTS_DIR, LOG_DIR, MiB, RUNS, makeData, rows, uploadSource, type Row } from './common.ts';
+import { S3_FAULTS, s3Faults } from './s3.ts';
+import { Toxiproxy } from './toxiproxy.ts';
+
+const BIG_MIB = Number(process.env.FAULTS_BIG_MIB ?? 64);
+const FILES = Number(process.env.FAULTS_FILES ?? 1000);
+const ONLY = new Set((process.env.FAULTS_ONLY ?? 's3,api,term,res,secrets').split(','));
+
+const started = Date.now();
+const log = (s: string): void => { console.error(`[faults ${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${s}`); };
+
+export const sections: { title: string; text: string }[] = [];
+
+function table(group: (g: string) => boolean): string {
+  const rs = rows.filter((r) => group(r.group));
+  const scen = [...new Set(rs.map((r) => `${r.group}\u0000${r.scenario}`))];
+  const cell = (r: Row | undefined): string => (r ? `${r.runs} | ${r.ok} | ${r.stuck} | ${r.reported} | ${r.lost} | ${r.corrupted}` : 'n/a | | | | |');
+  const lines = [
+    '| part | scenario | ours: runs | ok | stuck | failed, reported | outputs lost | corrupted | Go: runs | ok | stuck | failed, reported | outputs lost | corrupted |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const k of scen) {
+    const [g, s] = k.split('\u0000') as [string, string];
+    const ts = rs.find((r) => r.group === g && r.scenario === s && r.executor === 'ts');
+    const go = rs.find((r) => r.group === g && r.scenario === s && r.executor === 'go');
+    lines.push(`| ${g} | ${s} | ${cell(ts)} | ${cell(go)} |`);
+  }
+  return lines.join('\n');
+}
+
+function notes(group: (g: string) => boolean): string {
+  const out: string[] = [];
+  for (const r of rows.filter((x) => group(x.group) && x.notes.length > 0)) out.push(`* ${r.group} / ${r.scenario} / ${r.executor === 'ts' ? 'ours' : 'Go'}: ${r.notes.map((n) => `\`${n.replace(/`/g, "'")}\``).join('; ')}`);
+  return out.join('\n');
+}
+
+function totals(ex: 'ts' | 'go'): string {
+  const rs = rows.filter((r) => r.executor === ex);
+  const sum = (k: 'runs' | 'ok' | 'stuck' | 'reported' | 'lost' | 'corrupted'): number => rs.reduce((a, r) => a + r[k], 0);
+  return `${sum('runs')} runs, ${sum('ok')} completed correctly, ${sum('stuck')} stuck, ${sum('reported')} failed with a message, ${sum('lost')} with outputs lost, ${sum('corrupted')} artifacts corrupted`;
+}
+
+function writeReport(): void {
+  const doc = join(PROJECT, 'docs/reliability.md');
+  const goVersion = STACK.ARGO_REFERENCE_VERSION ?? '';
+  const body = [
+    '<!-- faults:begin (written by `make faults`, bench/faults/run.ts; do not edit by hand) -->',
+    '## Fault suite (`make faults`)',
+    '',
+    `One run of \`make faults\` on ${new Date().toISOString().slice(0, 16)}Z (${cpus().length} CPUs; ${((Date.now() - started) / 60000).toFixed(1)} min): ` +
+      `ours = \`dist/argoexec\`, Go = argoexec ${goVersion} (the reference), the same scenarios in simulated pods (test/support/pod-sim.ts: ` +
+      'init, main and wait as separate processes in their own namespaces, init and wait as UID 8737 with the quick-start executor Role\'s ' +
+      `token) against the real MinIO and kube-apiserver of the stack. Data: one ${BIG_MIB} MiB random file and a directory of ${FILES} ` +
+      `files (0–16 KiB, 20 subdirectories), archive \`none\`; ${RUNS} runs per scenario, executor and direction.`,
+    '',
+    '* **ok**: the container exited 0 and every output/input verified (sha256 of every object or file against its source, or the TaskResult holds the outputs and is labelled complete).',
+    '* **stuck**: the container never exited (killed by the runner at its timeout), or the TaskResult was never labelled complete.',
+    '* **failed, reported**: non-zero exit with a message (the one line is quoted below): the node fails visibly, nothing is lost silently.',
+    '* **outputs lost**: exit 0 but an output missing in S3 or in the TaskResult. **corrupted**: objects/files whose sha256 differs (a count of objects).',
+    '',
+    `Totals — ours: ${totals('ts')}. Go: ${totals('go')}.`,
+    '',
+    ...sections.flatMap((s) => [`### ${s.title}`, '', s.text, '']),
+    `Re-run: \`make faults\` (root; builds Toxiproxy ${toxiproxyVersion} once from the Go module proxy into /var/cache/argoexec-ts). ` +
+      'Sizes: `FAULTS_BIG_MIB=1024 FAULTS_FILES=10000` for the issue\'s 1 GiB / 10,000 files (about 3× longer), `FAULTS_RUNS=25` for 50 runs per scenario and executor across both directions. ' +
+      'Logs of every container are kept in `.stack/faults/logs/` (scanned for secrets by the last step).',
+    '<!-- faults:end -->',
+  ].join('\n');
+  const text = readFileSync(doc, 'utf8');
+  const re = /<!-- faults:begin[\s\S]*<!-- faults:end -->/;
+  writeFileSync(doc, re.test(text) ? text.replace(re, body) : `${text.trimEnd()}\n\n${body}\n`);
+  console.log(body);
+}
+
+let toxiproxyVersion = '';
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('needs root (namespaces, mounts)');
+  rmSync(LOG_DIR, { recursive: true, force: true });
+  mkdirSync(LOG_DIR, { recursive: true });
+  const runId = `${Date.now()}`;
+  const base = join(tmpdir(), `argoexec-faults-${runId}`);
+  const tp = await Toxiproxy.start(LOG_DIR);
+  toxiproxyVersion = tp.version.replace(/^toxiproxy-server version /, '');
+  log(`toxiproxy ${toxiproxyVersion}; executors ${EXECUTORS.map((e) => e.name).join(',')}; ${RUNS} runs per scenario`);
+  try {
+    if (ONLY.has('s3')) {
+      const ds = await makeData(base, BIG_MIB * MiB, FILES);
+      const source = `faults/${runId}/source`;
+      await uploadSource(ds, source);
+      log(`data: ${BIG_MIB} MiB + ${FILES} files, uploaded to ${source}`);
+      await s3Faults(tp, ds, runId, source, log);
+      sections.push({
+        title: 'Network faults to S3',
+        text: [
+          'Through Toxiproxy (TCP) or the 503 proxy (test/support/s3-fault-proxy.ts) in front of MinIO; upload = `wait` saving both outputs, download = `init` loading both as inputs (sources uploaded once, cleanly). Faults: ' +
+            Object.entries(S3_FAULTS).map(([k, v]) => `**${k}** ${v.text}`).join('; ') + '.',
+          '',
+          table((g) => g.startsWith('S3')),
+          '',
+          notes((g) => g.startsWith('S3')),
+        ].join('\n'),
+      });
+    }
+  } finally {
+    await tp.stop();
+    rmSync(base, { recursive: true, force: true });
+  }
+  writeReport();
+  log('done');
+}
+
+await main();
