@@ -168,3 +168,21 @@ export async function uploadSource(ds: DataSet, prefix: string): Promise<void> {
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/dir/${rel}`, Body: createReadStream(join(ds.dir, rel)), ContentLength: statSync(join(ds.dir, rel)).size }));
   });
 }
+
+/**
+ * A Workflow object for a simulated pod's TaskResult to be owned by: without it the cluster's garbage collector
+ * (when `make cluster-up` runs) deletes the TaskResult in the middle of a run. The controller-instanceid label keeps
+ * the workflow-controller (no instance ID configured) away from it.
+ */
+export async function ownerWorkflow(name: string): Promise<{ name: string; uid: string; remove: () => Promise<void> }> {
+  const { admin } = await import('../../test/wait/helpers.ts');
+  const { NAMESPACE } = await import('../../test/support/pod-sim.ts');
+  const path = `/apis/argoproj.io/v1alpha1/namespaces/${NAMESPACE}/workflows`;
+  const r = await admin.req('POST', path, {
+    apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow',
+    metadata: { name, labels: { 'workflows.argoproj.io/controller-instanceid': 'argoexec-faults-runner' } },
+    spec: { entrypoint: 'x', templates: [{ name: 'x', suspend: {} }] },
+  });
+  if (r.status !== 201) throw new Error(`create Workflow ${name}: ${r.status} ${r.text}`);
+  return { name, uid: r.body.metadata.uid as string, remove: async () => { await admin.req('DELETE', `${path}/${name}`); } };
+}

@@ -16,6 +16,8 @@ import { PROJECT } from '../../test/support/sandbox.ts';
 import { STACK } from '../../test/support/pod-sim.ts';
 import { EXECUTORS, FAULTS_DIR, LOG_DIR, MiB, RUNS, makeData, rows, uploadSource, type Row } from './common.ts';
 import { S3_FAULTS, s3Faults } from './s3.ts';
+import { apiFaults } from './api.ts';
+import { outcomeTable, resources, termination } from './lifecycle.ts';
 import { Toxiproxy } from './toxiproxy.ts';
 
 const BIG_MIB = Number(process.env.FAULTS_BIG_MIB ?? 64);
@@ -100,11 +102,11 @@ async function main(): Promise<void> {
   toxiproxyVersion = tp.version.replace(/^toxiproxy-server version /, '');
   log(`toxiproxy ${toxiproxyVersion}; executors ${EXECUTORS.map((e) => e.name).join(',')}; ${RUNS} runs per scenario`);
   try {
+    const ds = await makeData(base, BIG_MIB * MiB, FILES);
+    const source = `faults/${runId}/source`;
+    await uploadSource(ds, source);
+    log(`data: ${BIG_MIB} MiB + ${FILES} files, uploaded to ${source}`);
     if (ONLY.has('s3')) {
-      const ds = await makeData(base, BIG_MIB * MiB, FILES);
-      const source = `faults/${runId}/source`;
-      await uploadSource(ds, source);
-      log(`data: ${BIG_MIB} MiB + ${FILES} files, uploaded to ${source}`);
       await s3Faults(tp, ds, runId, source, log);
       sections.push({
         title: 'Network faults to S3',
@@ -116,6 +118,36 @@ async function main(): Promise<void> {
           '',
           notes((g) => g.startsWith('S3')),
         ].join('\n'),
+      });
+    }
+    if (ONLY.has('api')) {
+      await apiFaults(runId, log);
+      sections.push({
+        title: `API server down at each phase of wait`,
+        text: [
+          `A loopback HTTPS proxy in front of kube-apiserver (bench/faults/api.ts) starts an outage of ${process.env.FAULTS_API_DOWN_S ?? 30} s at one request of the TaskResult protocol ` +
+            '(every connection reset, new ones at accept): **before-create** the POST is reset; **after-create** right after the POST\'s response; ' +
+            '**during-outputs-patch** the outputs PATCH reaches the apiserver but its response is lost; **before-completed-label** the final label PATCH is reset. ' +
+            'The pod has an output parameter and an output artifact; ok = the TaskResult holds both and is labelled complete, and wait exited 0.',
+          '',
+          table((g) => g.startsWith('API')),
+          '',
+          notes((g) => g.startsWith('API')),
+        ].join('\n'),
+      });
+    }
+    if (ONLY.has('term')) {
+      await termination(tp, ds, source, runId, log);
+      sections.push({
+        title: 'Termination',
+        text: 'SIGTERM to the container\'s PID 1, SIGKILL after the grace period, as the kubelet does (bench/faults/lifecycle.ts); the big file through a Toxiproxy link slowed to ~15 s for it. One run each; the cell is what happened, in one line.\n\n' + outcomeTable('Termination'),
+      });
+    }
+    if (ONLY.has('res')) {
+      await resources(runId, log);
+      sections.push({
+        title: 'Resources',
+        text: 'One run each (bench/faults/lifecycle.ts); tmpfs mounts stand for the full emptyDirs. ok = wait ends, the TaskResult is complete, and an output either is saved or its failure is reported.\n\n' + outcomeTable('Resources'),
       });
     }
   } finally {
