@@ -2,10 +2,10 @@
  * Termination and resource faults, one run per scenario and executor; each outcome is recorded as one line.
  *
  * Termination (as the kubelet does it: SIGTERM to the container's PID 1, SIGKILL after the grace period):
- *   init mid-download             init loading the big input through a slow link; SIGTERM 3 s in, grace 10 s
- *   wait mid-upload, grace 60 s   wait saving the big output through a slow link (~15 s); SIGTERM 2 s after main
+ *   init mid-download             init loading the big input over a 120 s link; SIGTERM 3 s in, grace 10 s
+ *   wait mid-upload, grace 60 s   wait saving the big output over a 15 s link; SIGTERM 2 s after main
  *                                 ended: there is time, the upload must finish
- *   wait mid-upload, grace 3 s    the same with a 3 s grace: no time; the node must say so
+ *   wait mid-upload, grace 3 s    the same over a 120 s link with a 3 s grace: no time; the node must say so
  *   emissary as PID 1             main = emissary running `sleep 60`; SIGTERM 2 s in, grace 10 s
  * Resources:
  *   main killed, no exitcode      the emissary itself SIGKILLed (what an OOM kill of the container's PID 1 leaves:
@@ -138,7 +138,7 @@ async function emissaryPid1(ex: Executor, runId: string): Promise<void> {
 }
 
 // ------------------------------------------------------------------ resources
-async function mainKilled(ex: Executor, runId: string): Promise<void> {
+export async function mainKilled(ex: Executor, runId: string): Promise<void> {
   const owner = await ownerWorkflow(`faults-oom-${runId}-${ex.name}`);
   const template = { name: 'faults-oom', container: { image: 'x' }, outputs: { parameters: [{ name: 'p', valueFrom: { path: '/tmp/p', default: 'none' } }] }, archiveLocation: archiveLocation(`faults/${runId}/oom`) };
   const pod = executorPod({ template, secrets: S3_SECRETS, executor: ex }, { workflowName: owner.name, workflowUid: owner.uid });
@@ -221,18 +221,25 @@ async function waitTmp(ex: Executor, runId: string, kind: 'full' | 'read-only'):
   } finally { if (kind === 'full') umount(tmpWait); await owner.remove(); pod.cleanup(); }
 }
 
-export async function termination(tp: Toxiproxy, ds: DataSet, source: string, runId: string, log: (s: string) => void): Promise<void> {
-  // A slow link: the big file takes ~15 s.
-  const slow = await tp.proxy('s3-slow', MINIO.host);
-  const rate = Math.max(64, Math.round(ds.bigBytes / 1024 / 15));
-  await tp.setToxics('s3-slow', [
-    { name: 'slow-up', type: 'bandwidth', stream: 'upstream', toxicity: 1, attributes: { rate } },
-    { name: 'slow-down', type: 'bandwidth', stream: 'downstream', toxicity: 1, attributes: { rate } },
+/** A Toxiproxy link to MinIO on which one connection moves the big file in `seconds`. */
+async function slowLink(tp: Toxiproxy, name: string, ds: DataSet, seconds: number): Promise<string> {
+  const host = await tp.proxy(name, MINIO.host);
+  const rate = Math.max(16, Math.round(ds.bigBytes / 1024 / seconds));
+  await tp.setToxics(name, [
+    { name: 'up', type: 'bandwidth', stream: 'upstream', toxicity: 1, attributes: { rate } },
+    { name: 'down', type: 'bandwidth', stream: 'downstream', toxicity: 1, attributes: { rate } },
   ]);
+  return host;
+}
+
+export async function termination(tp: Toxiproxy, ds: DataSet, source: string, runId: string, log: (s: string) => void): Promise<void> {
+  // Slow links (per connection; an executor with parallel connections goes faster): 15 s and 120 s for the big file.
+  const slow = await slowLink(tp, 's3-slow', ds, 15);
+  const crawl = await slowLink(tp, 's3-crawl', ds, 120);
   for (const ex of EXECUTORS) {
-    await initMidDownload(ex, slow, source);
+    await initMidDownload(ex, crawl, source);
     await waitMidUpload(ex, ds, slow, runId, 60_000);
-    await waitMidUpload(ex, ds, slow, runId, 3_000);
+    await waitMidUpload(ex, ds, crawl, runId, 3_000);
     await emissaryPid1(ex, runId);
     log(`termination ${ex.name} done`);
   }

@@ -61,7 +61,11 @@ export class Toxiproxy {
   }
 
   async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((res) => this.child.once('exit', res));
     this.child.kill('SIGTERM');
-    await new Promise((res) => { if (this.child.exitCode !== null) res(undefined); else this.child.once('exit', res); });
+    const t = setTimeout(() => this.child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(t);
   }
 }

@@ -232,15 +232,21 @@ export class PodSim {
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
     child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    const timeout = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    const done = new Promise<RunResult>((res) => {
-      child.on('close', (code, signal) => { clearTimeout(timeout); res({ code, signal, stdout, stderr }); });
-    });
     const pid1 = (): number => {
       const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
       if (children.length === 0) throw new Error('container process not started yet');
       return Number(children[0]);
     };
+    // At the timeout, SIGKILL the container's PID 1 (which ends its PID namespace) as well as unshare: a
+    // container running as another user has lost unshare's --kill-child (a credential change clears the
+    // parent-death signal) and would outlive it.
+    const timeout = setTimeout(() => {
+      try { process.kill(pid1(), 'SIGKILL'); } catch { /* not started, or gone */ }
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    const done = new Promise<RunResult>((res) => {
+      child.on('close', (code, signal) => { clearTimeout(timeout); res({ code, signal, stdout, stderr }); });
+    });
     return { pid1, done };
   }
 
