@@ -61,7 +61,7 @@ function message(pod: PodSim, c: string, res: RunResult): string {
   let m = '';
   try { m = firstLine(pod.terminationMessage(c)); } catch { /* none */ }
   if (m) return `message: ${m}`;
-  const err = res.stderr.split('\n').filter((l) => /level=(error|fatal)|^Error|ERROR/i.test(l)).at(-1);
+  const err = res.stderr.split('\n').filter((l) => /level=(ERROR|FATAL|error|fatal)\b|^Error:/.test(l)).at(-1);
   return err ? `no termination message; last error log: ${err}` : 'no termination message';
 }
 

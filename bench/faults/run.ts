@@ -5,7 +5,7 @@
  *
  *   make build stack-up && node bench/faults/run.ts      (root: namespaces, mounts)
  *
- * Env: FAULTS_BIG_MIB (64; 1024 for 1 GiB), FAULTS_FILES (1000; 10000 as in the issue), FAULTS_RUNS (2 per
+ * Env: FAULTS_BIG_MIB (64; 1024 for 1 GiB), FAULTS_FILES (500; 10000 as in the issue), FAULTS_RUNS (2 per
  * scenario and executor), FAULTS_API_DOWN_S (30), FAULTS_DRIP_KBPS (1024), FAULTS_EXECUTORS (ts,go),
  * FAULTS_ONLY (comma list of parts: s3,api,term,res,secrets).
  */
@@ -23,7 +23,7 @@ import { collectSecrets, defaultPaths, scan } from './secrets-scan.ts';
 import { Kube } from '../../test/stack/kube.ts';
 
 const BIG_MIB = Number(process.env.FAULTS_BIG_MIB ?? 64);
-const FILES = Number(process.env.FAULTS_FILES ?? 1000);
+const FILES = Number(process.env.FAULTS_FILES ?? 500);
 const ONLY = new Set((process.env.FAULTS_ONLY ?? 's3,api,term,res,secrets').split(','));
 
 const started = Date.now();

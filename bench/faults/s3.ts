@@ -23,10 +23,10 @@ export const S3_FAULTS: Record<string, { toxics?: Toxic[]; slowDown?: number; te
   reset: { toxics: [{ name: 'reset', type: 'reset_peer', stream: 'upstream', toxicity: 0.2, attributes: { timeout: 500 } }], text: 'TCP reset 0.5 s into 20 % of connections' },
   latency: {
     toxics: [
-      { name: 'lat-up', type: 'latency', stream: 'upstream', toxicity: 1, attributes: { latency: 100, jitter: 50 } },
-      { name: 'lat-down', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 100, jitter: 50 } },
+      { name: 'lat-up', type: 'latency', stream: 'upstream', toxicity: 1, attributes: { latency: 30, jitter: 15 } },
+      { name: 'lat-down', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 30, jitter: 15 } },
     ],
-    text: '100 ± 50 ms latency each way on every connection',
+    text: '30 ± 15 ms latency each way on every connection',
   },
   'slow-drip': {
     toxics: [

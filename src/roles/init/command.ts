@@ -47,5 +47,7 @@ export async function runInitCommand(ctx: CommandContext): Promise<void> {
   }
   writeTemplate(template);
   stageFiles(template);
-  await loadInputArtifacts(template, { log, secretsDir: SECRETS_DIR, env });
+  // SIGTERM cancels the loads (Go's root context reaches every driver): the init fails at once with
+  // `… failed to load: failed to get file: terminated signal received` instead of running on until SIGKILL.
+  await loadInputArtifacts(template, { log, secretsDir: SECRETS_DIR, env }, '', ctx.terminated);
 }

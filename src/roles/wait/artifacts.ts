@@ -5,7 +5,7 @@
  * saveStream, no `.tgz` on disk), none/zip extract it first — so what lands in the store has Go's
  * names and archive layout.
  */
-import { createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, renameSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
@@ -14,6 +14,8 @@ import { MAIN_CTR_FS, OUTPUT_ARTIFACTS_DIR } from '../../core/paths.ts';
 import type { Artifact } from '../../core/template.ts';
 import { stagedArtifactPath } from '../emissary/stage-outputs.ts';
 import { cleanArtifactPath } from './location.ts';
+import { errnoCode, pathError } from '../../core/errors.ts';
+import { mkdirAll } from '../../core/io/mkdir-all.ts';
 import { isBaseImagePath } from './parameters.ts';
 import { isNotFoundError, NotFoundError, type ExecutorState } from './state.ts';
 import { saveArtifactFromFile } from './upload.ts';
@@ -27,6 +29,8 @@ async function toFile(path: string, write: (out: Writable) => Promise<unknown>):
     await write(out);
   } catch (err) {
     out.destroy();
+    // A failed write (ENOSPC, EIO) names the file, as Go's *PathError: `write <path>: no space left on device`.
+    if ((err as NodeJS.ErrnoException).syscall === 'write' && !(err as NodeJS.ErrnoException).path && errnoCode(err)) throw Object.assign(new Error(pathError('write', path, err)), { code: errnoCode(err) });
     throw err;
   }
   if (!out.writableEnded) out.end();
@@ -111,7 +115,7 @@ export async function saveArtifacts(state: ExecutorState): Promise<[Artifact[], 
     return [saved, undefined];
   }
   log.info('Saving output artifacts');
-  mkdirSync(TEMP_OUT_ART_DIR, { recursive: true, mode: 0o777 });
+  mkdirAll(TEMP_OUT_ART_DIR, 0o777);
   let aggregate = '';
   for (const original of arts) {
     const art = structuredClone(original);
