@@ -186,3 +186,28 @@ export async function ownerWorkflow(name: string): Promise<{ name: string; uid: 
   if (r.status !== 201) throw new Error(`create Workflow ${name}: ${r.status} ${r.text}`);
   return { name, uid: r.body.metadata.uid as string, remove: async () => { await admin.req('DELETE', `${path}/${name}`); } };
 }
+
+/** The token every simulated executor container gets (set by `leastPrivilegeAccount`). */
+export const executorToken: { value?: string; account?: string } = {};
+
+/**
+ * A ServiceAccount bound to the quick-start's emissary executor Role and nothing else, and a bound token for it
+ * (TokenRequest, 2 h). The stack's argo/default account is also bound to the agent, artifactgc, memoizer,
+ * pod-manager and workflow-manager Roles (for the e2e examples), so its token would prove nothing.
+ */
+export async function leastPrivilegeAccount(): Promise<void> {
+  const { admin } = await import('../../test/wait/helpers.ts');
+  const { NAMESPACE } = await import('../../test/support/pod-sim.ts');
+  const name = 'argoexec-faults-executor';
+  const ok = (r: { status: number; text: string }, what: string): void => { if (r.status >= 300 && r.status !== 409) throw new Error(`${what}: ${r.status} ${r.text}`); };
+  ok(await admin.req('POST', `/api/v1/namespaces/${NAMESPACE}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name } }), 'create ServiceAccount');
+  ok(await admin.req('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${NAMESPACE}/rolebindings`, {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'executor' },
+    subjects: [{ kind: 'ServiceAccount', name, namespace: NAMESPACE }],
+  }), 'create RoleBinding');
+  const t = await admin.req('POST', `/api/v1/namespaces/${NAMESPACE}/serviceaccounts/${name}/token`, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 7200 } });
+  if (t.status !== 201) throw new Error(`TokenRequest: ${t.status} ${t.text}`);
+  executorToken.value = t.body.status.token as string;
+  executorToken.account = `${NAMESPACE}/${name}`;
+}

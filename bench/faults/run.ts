@@ -14,7 +14,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT } from '../../test/support/sandbox.ts';
 import { STACK } from '../../test/support/pod-sim.ts';
-import { EXECUTORS, FAULTS_DIR, LOG_DIR, MiB, RUNS, makeData, rows, uploadSource, type Row } from './common.ts';
+import { EXECUTORS, LOG_DIR, MiB, RUNS, executorToken, leastPrivilegeAccount, makeData, rows, uploadSource, type Row } from './common.ts';
 import { S3_FAULTS, s3Faults } from './s3.ts';
 import { apiFaults } from './api.ts';
 import { outcomeTable, resources, termination } from './lifecycle.ts';
@@ -78,11 +78,11 @@ function writeReport(): void {
     '* **failed, reported**: non-zero exit with a message (the one line is quoted below): the node fails visibly, nothing is lost silently.',
     '* **outputs lost**: exit 0 but an output missing in S3 or in the TaskResult. **corrupted**: objects/files whose sha256 differs (a count of objects).',
     '',
-    `Totals — ours: ${totals('ts')}. Go: ${totals('go')}.`,
+    `Totals of the S3 and API tables — ours: ${totals('ts')}. Go: ${totals('go')}.`,
     '',
     ...sections.flatMap((s) => [`### ${s.title}`, '', s.text, '']),
     `Re-run: \`make faults\` (root; builds Toxiproxy ${toxiproxyVersion} once from the Go module proxy into /var/cache/argoexec-ts). ` +
-      'Sizes: `FAULTS_BIG_MIB=1024 FAULTS_FILES=10000` for the issue\'s 1 GiB / 10,000 files (about 3× longer), `FAULTS_RUNS=25` for 50 runs per scenario and executor across both directions. ' +
+      'Sizes: `FAULTS_BIG_MIB=1024 FAULTS_FILES=10000` for the issue\'s 1 GiB / 10,000 files (not timed here; the S3 part grows with both), `FAULTS_RUNS=25` for 50 runs per scenario and executor across both directions. ' +
       'Logs of every container are kept in `.stack/faults/logs/` (scanned for secrets by the last step).',
     '<!-- faults:end -->',
   ].join('\n');
@@ -100,6 +100,7 @@ async function main(): Promise<void> {
   mkdirSync(LOG_DIR, { recursive: true });
   const runId = `${Date.now()}`;
   const base = join(tmpdir(), `argoexec-faults-${runId}`);
+  await leastPrivilegeAccount();
   const tp = await Toxiproxy.start(LOG_DIR);
   toxiproxyVersion = tp.version.replace(/^toxiproxy-server version /, '');
   log(`toxiproxy ${toxiproxyVersion}; executors ${EXECUTORS.map((e) => e.name).join(',')}; ${RUNS} runs per scenario`);
@@ -180,14 +181,15 @@ async function main(): Promise<void> {
 
 /** What the executor's token may do, as the apiserver says (SelfSubjectRulesReview with that token). */
 async function leastPrivilege(): Promise<string> {
-  const token = readFileSync(STACK.EXECUTOR_TOKEN_FILE as string, 'utf8').trim();
-  const kube = new Kube(STACK.KUBECONFIG as string, token);
+  // The executor's kubeconfig (a bearer token, no client certificate) with our token in place of its own.
+  const kube = new Kube(STACK.EXECUTOR_KUBECONFIG as string, executorToken.value);
   const r = await kube.req('POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: 'argo' } });
   const rules = ((r.body?.status?.resourceRules ?? []) as { apiGroups?: string[]; resources?: string[]; verbs: string[] }[])
     .filter((x) => !(x.apiGroups ?? []).includes('authorization.k8s.io') && !(x.apiGroups ?? []).includes('authentication.k8s.io'))
     .map((x) => `${(x.resources ?? []).join(',')}.${(x.apiGroups ?? ['']).join(',') || 'core'}: ${x.verbs.join(',')}`);
   return 'Every executor container above (init, wait) ran as UID/GID 8737 (the quick-start\'s and the image\'s user; main as root, as a user image may) ' +
-    'with the token of ServiceAccount argo/default, bound by the quick-start\'s executor-default-rolebinding to the emissary executor Role only. ' +
+    `with a bound token (TokenRequest) of ServiceAccount ${executorToken.account}, created by the runner and bound to the quick-start's emissary executor Role only ` +
+    '(the stack\'s argo/default is also bound to the agent, artifactgc, memoizer, pod-manager and workflow-manager Roles for the e2e examples). ' +
     `The apiserver's SelfSubjectRulesReview for that token in namespace argo (HTTP ${r.status}): ${rules.length ? rules.map((x) => `\`${x}\``).join('; ') : 'no rules'} ` +
     '(plus the self-review rules every authenticated user has). Nothing more was granted for any scenario.';
 }

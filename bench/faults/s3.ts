@@ -5,13 +5,13 @@
  *   download — init loads both (the sources uploaded once, cleanly) as input artifacts.
  * Every object (or extracted file) is checked against the sha256 of its source.
  */
-import { chmodSync, linkSync, mkdirSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PodSim, type Executor } from '../../test/support/pod-sim.ts';
 import { S3FaultProxy } from '../../test/support/s3-fault-proxy.ts';
 import { BUCKET, MINIO, S3_SECRETS, archiveLocation, deleteTaskResult } from '../../test/wait/helpers.ts';
 import type { RunResult } from '../../test/support/sandbox.ts';
-import { EXECUTORS, EXECUTOR_USER, RUNS, failureLine, keepLog, listFiles, note, row, verifyDisk, verifyS3, type DataSet, type Row } from './common.ts';
+import { EXECUTORS, EXECUTOR_USER, RUNS, executorToken, failureLine, keepLog, listFiles, note, row, verifyDisk, verifyS3, type DataSet, type Row } from './common.ts';
 import type { Toxic, Toxiproxy } from './toxiproxy.ts';
 
 const DRIP = Number(process.env.FAULTS_DRIP_KBPS ?? 1024);
@@ -54,6 +54,7 @@ function s3Art(name: string, path: string, endpoint: string, key: string, extra:
  */
 export function executorPod(spec: ConstructorParameters<typeof PodSim>[0], ids: ConstructorParameters<typeof PodSim>[1] = {}): PodSim {
   const pod = new PodSim({ ...spec, env: { HOME: '/', ...(spec.env ?? {}) }, user: { init: EXECUTOR_USER, wait: EXECUTOR_USER, ...(spec.user ?? {}) } }, ids);
+  if (executorToken.value) writeFileSync(pod.path('sa', 'token'), executorToken.value);
   for (const f of ['token', 'ca.crt', 'namespace']) chmodSync(pod.path('sa', f), 0o644);
   return pod;
 }
