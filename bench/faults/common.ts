@@ -211,3 +211,13 @@ export async function leastPrivilegeAccount(): Promise<void> {
   executorToken.value = t.body.status.token as string;
   executorToken.account = `${NAMESPACE}/${name}`;
 }
+
+/** Delete every object under `prefix` (the run's data: several GiB per run). */
+export async function deletePrefix(prefix: string): Promise<number> {
+  const { DeleteObjectsCommand } = await import('@aws-sdk/client-s3');
+  const keys = await s3List(prefix);
+  for (let i = 0; i < keys.length; i += 1000) {
+    await s3.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }));
+  }
+  return keys.length;
+}

@@ -14,7 +14,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT } from '../../test/support/sandbox.ts';
 import { STACK } from '../../test/support/pod-sim.ts';
-import { EXECUTORS, LOG_DIR, MiB, RUNS, executorToken, leastPrivilegeAccount, makeData, rows, uploadSource, type Row } from './common.ts';
+import { EXECUTORS, LOG_DIR, MiB, RUNS, deletePrefix, executorToken, leastPrivilegeAccount, makeData, rows, uploadSource, type Row } from './common.ts';
 import { S3_FAULTS, s3Faults } from './s3.ts';
 import { apiFaults } from './api.ts';
 import { outcomeTable, resources, termination } from './lifecycle.ts';
@@ -156,6 +156,8 @@ async function main(): Promise<void> {
   } finally {
     await tp.stop();
     rmSync(base, { recursive: true, force: true });
+    // The objects of this run (verified above): several GiB that nothing reads again.
+    if (process.env.FAULTS_KEEP_OBJECTS !== '1') log(`deleted ${await deletePrefix(`faults/${runId}/`)} objects of this run from MinIO (FAULTS_KEEP_OBJECTS=1 keeps them)`);
   }
   let secretHits = 0;
   if (ONLY.has('secrets')) {
