@@ -92,3 +92,11 @@ typecheck: deps
 
 clean:
 	rm -rf build dist
+
+# The fault suite of issue 13 (bench/faults/run.ts): S3 network faults through Toxiproxy (built once from the Go
+# module proxy) and a 503 proxy, API server outages at each phase of wait, termination, resources, a secrets scan of
+# every log; ours and the Go reference side by side in simulated pods; writes docs/reliability.md. Root; ~25 min.
+# FAULTS_BIG_MIB=1024 FAULTS_FILES=10000 FAULTS_RUNS=… for the issue's sizes (see docs/reliability.md).
+.PHONY: faults
+faults: build stack-up
+	node bench/faults/run.ts

@@ -107,7 +107,10 @@ start_service() {
   rm -rf "${DATA:?}/$name"; mkdir -p "$DATA/$name" "$RUN" "$SLOGS"
   local logf=$SLOGS/$name.log
   [[ -f $logf ]] && mv -f "$logf" "$logf.1"   # keep one previous run's log
-  echo "=== $(date -u +%FT%TZ) starting: $*" > "$logf"
+  # The command line without the values of env assignments (passwords and keys must not reach a log).
+  local shown=() w
+  for w in "$@"; do case $w in *=*) shown+=("${w%%=*}=…") ;; *) shown+=("$w") ;; esac; done
+  echo "=== $(date -u +%FT%TZ) starting: ${shown[*]}" > "$logf"
   # Record the executable we start (guards against pid reuse); `env` wrappers are skipped.
   local exe="" a
   for a in "$@"; do case $a in env|*=*) ;; *) exe=$a; break ;; esac; done

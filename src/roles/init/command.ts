@@ -69,5 +69,7 @@ async function initPod(ctx: CommandContext, template: Template, span: Span): Pro
   }
   writeTemplate(template);
   await span.in('stageFiles', {}, () => { stageFiles(template); });
-  await loadInputArtifacts(template, { log, secretsDir: SECRETS_DIR, env }, '', undefined, span);
+  // SIGTERM cancels the loads (Go's root context reaches every driver): the init fails at once with
+  // `… failed to load: failed to get file: terminated signal received` instead of running on until SIGKILL.
+  await loadInputArtifacts(template, { log, secretsDir: SECRETS_DIR, env }, '', ctx.terminated, span);
 }

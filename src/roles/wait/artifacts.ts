@@ -5,7 +5,7 @@
  * saveStream, no `.tgz` on disk), none/zip extract it first — so what lands in the store has Go's
  * names and archive layout.
  */
-import { createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, renameSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
@@ -15,6 +15,8 @@ import type { Artifact } from '../../core/template.ts';
 import type { Span } from '../../core/tracing/tracing.ts';
 import { stagedArtifactPath } from '../emissary/stage-outputs.ts';
 import { cleanArtifactPath } from './location.ts';
+import { errnoCode, pathError } from '../../core/errors.ts';
+import { mkdirAll } from '../../core/io/mkdir-all.ts';
 import { isBaseImagePath } from './parameters.ts';
 import { isNotFoundError, NotFoundError, type ExecutorState } from './state.ts';
 import { saveArtifactFromFile } from './upload.ts';
@@ -28,6 +30,8 @@ async function toFile(path: string, write: (out: Writable) => Promise<unknown>):
     await write(out);
   } catch (err) {
     out.destroy();
+    // A failed write (ENOSPC, EIO) names the file, as Go's *PathError: `write <path>: no space left on device`.
+    if ((err as NodeJS.ErrnoException).syscall === 'write' && !(err as NodeJS.ErrnoException).path && errnoCode(err)) throw Object.assign(new Error(pathError('write', path, err)), { code: errnoCode(err) });
     throw err;
   }
   if (!out.writableEnded) out.end();
@@ -138,7 +142,7 @@ async function saveEachArtifact(state: ExecutorState, span: Span): Promise<[Arti
     return [saved, undefined];
   }
   log.info('Saving output artifacts');
-  mkdirSync(TEMP_OUT_ART_DIR, { recursive: true, mode: 0o777 });
+  mkdirAll(TEMP_OUT_ART_DIR, 0o777);
   let aggregate = '';
   for (const original of arts) {
     span.addEvent('upload artifact', { file: original.name });
