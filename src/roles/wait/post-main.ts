@@ -25,7 +25,9 @@ async function waitForMain(state: ExecutorState, terminated: AbortSignal): Promi
   else log.info('monitoring progress disabled', { annotationPatchTickDuration: cfg.progressPatchTickMs, readProgressFileTickDuration: cfg.progressFileTickMs });
   startDeadlineMonitor(state, names, terminated);
   try {
-    await retryOnError(cfg.retryBackoff, (err) => isTransientErrorLogged(err, log, process.env), () => waitMainContainers(names, terminated));
+    const killed = await retryOnError(cfg.retryBackoff, (err) => isTransientErrorLogged(err, log, process.env), () => waitMainContainers(names, terminated));
+    // Its emissary died with it (an OOM kill takes the whole container): no exit code, no staged outputs; report what is there.
+    for (const container of killed) log.warn('container ended without an exit code: its emissary was killed (OOMKilled or SIGKILL)', { container });
     log.info('Main container completed');
   } catch (err) {
     if (terminated.aborted) {
