@@ -12,6 +12,7 @@ import { startProgressMonitor } from './progress.ts';
 import { captureScriptResult } from './script-result.ts';
 import { addError, firstError, type ExecutorState } from './state.ts';
 import { waitMainContainers } from './wait-main.ts';
+import { writeTerminationMessage } from '../../core/termination.ts';
 import { isTransientErrorLogged } from '../../core/kube/errors.ts';
 import { retryOnError } from '../../core/retry.ts';
 import { collectWhileTransferring } from '../../core/runtime/transfer-gc.ts';
@@ -54,6 +55,7 @@ export async function postMain(state: ExecutorState, terminated: AbortSignal, pr
 
   let artifacts: Artifact[] = [];
   const stopCollecting = collectWhileTransferring();
+  const endNote = noteTerminationWhileSaving(terminated);
   try {
     if (!preMainFailed) {
       try { await state.span.in('captureScriptResult', {}, () => { captureScriptResult(state); }); } catch (err) { addError(state, err); }
@@ -73,6 +75,26 @@ export async function postMain(state: ExecutorState, terminated: AbortSignal, pr
     const outputs = { ...structuredClone(state.template.outputs ?? {}), artifacts };
     await state.reporter.report({ outputs });
   } catch (err) { addError(state, err); }
+  endNote();
 
   return firstError(state);
+}
+
+/**
+ * SIGTERM while the outputs are being saved: ours goes on saving (Go too), but the pod's grace period may end first,
+ * and SIGKILL leaves no word (issue 13: "when there is not [time], the node says so in one line"). So the termination
+ * message says it at once; once saving is over it is cleared (errors, if any, are written after, by the caller).
+ */
+function noteTerminationWhileSaving(terminated: AbortSignal): () => void {
+  let written = false;
+  const onAbort = (): void => {
+    written = true;
+    writeTerminationMessage('wait was terminated while saving outputs; outputs not saved when the grace period ended are lost');
+  };
+  if (terminated.aborted) onAbort();
+  else terminated.addEventListener('abort', onAbort, { once: true });
+  return () => {
+    terminated.removeEventListener('abort', onAbort);
+    if (written) writeTerminationMessage('');
+  };
 }
