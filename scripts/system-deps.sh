@@ -7,6 +7,7 @@ PACKAGES=(
   busybox-static  # portability tests: busybox-only root
   musl musl-tools # portability tests: musl root
   debootstrap     # portability tests: Debian root
+  openjdk-17-jdk-headless maven  # the stack's HDFS peer (stack/hdfs.sh: Hadoop from Maven Central, a tiny Java main)
   openssh-server  # the stack's sshd peer for git artifacts over SSH (only the binary: stack/up.sh runs its own on 127.0.0.1)
 )
 missing=()

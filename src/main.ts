@@ -9,6 +9,8 @@ import { flagString, parseArgs, UsageError } from './cli/parse.ts';
 import { errorText, exitKind } from './core/errors.ts';
 import { createLogger, parseLogFormat, parseLogLevel, type Logger } from './core/log.ts';
 import { writeTerminationMessage } from './core/termination.ts';
+import { restoreProcessName } from './core/runtime/process-name.ts';
+import { dropLoaderWarning } from './core/runtime/warnings.ts';
 
 const HELP = `argoexec is the executor sidecar to workflow containers
 
@@ -93,6 +95,8 @@ function exitStatusOf(err: unknown, log: Logger): number {
   return kind === 'panic' ? 2 : 64;
 }
 
+restoreProcessName();
+dropLoaderWarning();
 const argv = process.argv.slice(process.argv[1] && /argoexec|main\.(ts|js|cjs)$/.test(process.argv[1]) ? 2 : 1);
 run(argv).then(
   (code) => process.exit(code),

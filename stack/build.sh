@@ -6,7 +6,7 @@
 # the throwaway go.mod files for etcd and Kubernetes are generated under $STACK_CACHE/build/.
 #
 # Usage: stack/build.sh [component...]   (default: all; components: etcd k8s httpbin fakegcs
-#        versitygw azurite argo argoparse minio)
+#        versitygw azurite argo argoparse minio hdfs)
 # Env:   STACK_BUILD_LANES=1 builds strictly one thing at a time (default 2 lanes, see below).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -280,8 +280,15 @@ build_azurite() {
   echo "$AZURITE_VERSION" > "$STAMPS/azurite"
 }
 
+# ---------------------------------------------------------------- HDFS peer (Maven Central + javac)
+# stack/hdfs.sh keeps its own stamp ($HADOOP_VERSION + a hash of stack/hdfs/{pom.xml,HdfsPeer.java}).
+build_hdfs() {
+  "$HERE/hdfs.sh" built && return 0
+  step hdfs "$HERE/hdfs.sh" build
+}
+
 # ---------------------------------------------------------------- driver
-ALL=(etcd k8s httpbin fakegcs versitygw azurite argo argoparse minio)
+ALL=(etcd k8s httpbin fakegcs versitygw azurite argo argoparse minio hdfs)
 want=("$@"); [[ ${#want[@]} -gt 0 ]] || want=("${ALL[@]}")
 
 # Warm path: nothing to do -> return immediately, without taking the lock.
@@ -296,6 +303,7 @@ for c in "${want[@]}"; do
     minio) stamp_ok minio "$MINIO_VERSION" "$BIN/minio" || need+=(minio) ;;
     argo) stamp_ok argo-$ARGO_VERSION "$ARGO_VERSION" "$ARGO_BIN/argoexec" "$ARGO_BIN/workflow-controller" || need+=(argo) ;;
     argoparse) stamp_ok argoparse "$ARGO_SRC_VERSION parse-2" "$BIN/argo-parse-manifests" || need+=(argoparse) ;;
+    hdfs) "$HERE/hdfs.sh" built || need+=(hdfs) ;;
     azurite) stamp_ok azurite "$AZURITE_VERSION" "$STACK_CACHE/azurite/node_modules/.bin/azurite-blob" || need+=(azurite) ;;
     *) log "unknown component: $c (known: ${ALL[*]})"; exit 2 ;;
   esac

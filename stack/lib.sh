@@ -36,11 +36,17 @@ HOST=127.0.0.1
 : "${GIT_DAEMON_PORT:=9418}"
 : "${GIT_HTTP_PORT:=9419}"
 : "${GIT_SSH_PORT:=9422}"
+: "${OSS_PORT:=9450}"
+: "${HDFS_PORT:=9820}"        # HDFS NameNode RPC (the DataNode and the HTTP servers take ephemeral ports)
 
 S3_ACCESS_KEY=admin          # as Argo's quick-start (manifests/quick-start/base/minio)
 S3_SECRET_KEY=password
 S3_REGION=us-east-1
 S3_BUCKETS="my-bucket my-bucket-2 my-bucket-3 plugin-bucket"   # Argo's e2e minio buckets
+# The Alibaba OSS fake (test/support/oss-server.ts: verifies V1 signatures; no OSS-compatible server can be installed here)
+OSS_ACCESS_KEY=oss-test-access-key
+OSS_SECRET_KEY=oss-test-secret-key
+OSS_BUCKETS="my-oss-bucket test-bucket-name"
 # Azurite: Argo's e2e uses account "azurite" with the well-known development key.
 AZURITE_ACCOUNT=azurite
 AZURITE_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
@@ -101,7 +107,10 @@ start_service() {
   rm -rf "${DATA:?}/$name"; mkdir -p "$DATA/$name" "$RUN" "$SLOGS"
   local logf=$SLOGS/$name.log
   [[ -f $logf ]] && mv -f "$logf" "$logf.1"   # keep one previous run's log
-  echo "=== $(date -u +%FT%TZ) starting: $*" > "$logf"
+  # The command line without the values of env assignments (passwords and keys must not reach a log).
+  local shown=() w
+  for w in "$@"; do case $w in *=*) shown+=("${w%%=*}=…") ;; *) shown+=("$w") ;; esac; done
+  echo "=== $(date -u +%FT%TZ) starting: ${shown[*]}" > "$logf"
   # Record the executable we start (guards against pid reuse); `env` wrappers are skipped.
   local exe="" a
   for a in "$@"; do case $a in env|*=*) ;; *) exe=$a; break ;; esac; done

@@ -7,7 +7,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 t0=$SECONDS
 
-if [[ ${STACK_SKIP_BUILD:-0} != 1 ]]; then "$STACK_LIB_DIR/build.sh"; fi
+if [[ ${STACK_SKIP_BUILD:-0} != 1 ]]; then "$STACK_LIB_DIR/build.sh"; "$STACK_LIB_DIR/otel-collector/build.sh"; fi
 for b in $STACK_BIN/{etcd,kube-apiserver,kubectl,minio,versitygw,fake-gcs-server,go-httpbin} $ARGO_BIN/{argoexec,workflow-controller}; do
   [[ -x $b ]] || { slog "ERROR: $b is missing: run stack/build.sh"; exit 1; }
 done
@@ -53,6 +53,7 @@ start_service kube-apiserver 120 apiserver_health "$APISERVER_PORT" -- "$STACK_B
   --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt" \
   --kubelet-client-key="$PKI/apiserver-kubelet-client.key" \
   --enable-priority-and-fairness=false --profiling=false \
+  --feature-gates=PodLogsQuerySplitStreams=true \
   --cert-dir="$DATA/kube-apiserver"
 
 # kubeconfigs ----------------------------------------------------------------------------------
@@ -195,6 +196,12 @@ httpbin_health() { [[ $(http_code "http://$HOST:$HTTPBIN_PORT/get") == 200 ]]; }
 start_service httpbin 30 httpbin_health "$HTTPBIN_PORT" -- "$STACK_BIN/go-httpbin" -host $HOST -port "$HTTPBIN_PORT" \
   -max-body-size 268435456 -max-duration 60s
 
+# ---------------------------------------------------------------------------------------- OSS fake
+# Objects live in a temporary directory of the process (removed on SIGTERM): nothing to keep between runs.
+oss_health() { [[ $(http_code "http://$HOST:$OSS_PORT/") == 403 ]]; }   # unsigned ListBuckets: AccessDenied
+start_service oss-fake 30 oss_health "$OSS_PORT" -- env "OSS_BUCKETS=$OSS_BUCKETS" "OSS_ACCESS_KEY=$OSS_ACCESS_KEY" \
+  "OSS_SECRET_KEY=$OSS_SECRET_KEY" "$NODE" "$STACK_ROOT/test/support/oss-server.ts" "$OSS_PORT"
+
 # -------------------------------------------------------------------------------------------- git
 # A bare test repository (README.md, hello.txt, a sub-directory, tag v1.0.0, branch "dev") served
 # read-only by `git daemon` (git://) and by `git http-backend` behind a tiny Node server (http://,
@@ -275,6 +282,14 @@ git_ssh() {
 git_sshd_health() { git_ssh ls-remote "$GIT_SSH_URL" HEAD; }
 start_service git-sshd 30 git_sshd_health "$GIT_SSH_PORT" -- "$SSHD" -D -e -f "$SSHD_DIR/sshd_config"
 
+# ------------------------------------------------------------------------------------------- HDFS
+# NameNode + two DataNodes in one JVM (stack/hdfs.sh: Hadoop $HADOOP_VERSION's MiniDFSCluster), loopback only, a freshly
+# formatted name directory on each start; ready once it wrote $DATA/hdfs/ready.
+"$STACK_LIB_DIR/hdfs.sh" built || { slog "ERROR: the HDFS peer is not built: run stack/build.sh hdfs"; exit 1; }
+hdfs_health() { "$STACK_LIB_DIR/hdfs.sh" health "$DATA/hdfs"; }
+mapfile -d '' HDFS_ARGV < <("$STACK_LIB_DIR/hdfs.sh" argv "$HDFS_PORT" "$DATA/hdfs")
+start_service hdfs 180 hdfs_health "$HDFS_PORT" -- "${HDFS_ARGV[@]}"
+
 check_loopback || { slog "stopping: everything must listen on 127.0.0.1 only"; exit 1; }
 
 # ------------------------------------------------------------------------------------------ .stack/env
@@ -317,6 +332,11 @@ q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
   echo "export GCS_ENDPOINT=$(q "http://$HOST:$FAKE_GCS_PORT")"
   echo "export GCS_BUCKET=$(q "$GCS_BUCKET")"
   echo "export STORAGE_EMULATOR_HOST=$(q "http://$HOST:$FAKE_GCS_PORT")"
+  echo "# Alibaba OSS fake (test/support/oss-server.ts, V1 signatures verified; buckets: $OSS_BUCKETS)"
+  echo "export OSS_ENDPOINT=$(q "http://$HOST:$OSS_PORT")"
+  echo "export OSS_ACCESS_KEY=$(q "$OSS_ACCESS_KEY")"
+  echo "export OSS_SECRET_KEY=$(q "$OSS_SECRET_KEY")"
+  echo "export OSS_BUCKETS=$(q "$OSS_BUCKETS")"
   echo "# HTTP (go-httpbin $GO_HTTPBIN_VERSION) and git"
   echo "export HTTPBIN_URL=$(q "http://$HOST:$HTTPBIN_PORT")"
   echo "export GIT_URL=$(q "git://$HOST:$GIT_DAEMON_PORT/$GIT_REPO")"
@@ -332,6 +352,11 @@ q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
   echo "export GIT_SSH_KEY_FILE=$(q "$SSHD_DIR/user_ed25519")"
   echo "export GIT_SSH_RSA_KEY_FILE=$(q "$SSHD_DIR/user_rsa.pem")"
   echo "export GIT_SSH_KNOWN_HOSTS=$(q "$SSHD_DIR/known_hosts")"
+  echo "# OpenTelemetry Collector (OTLP receiver + file exporter; each tracing test starts its own)"
+  echo "export OTELCOL=$(q "$STACK_BIN/otelcol")"
+  echo "# HDFS (Hadoop $HADOOP_VERSION NameNode + 2 DataNodes; simple auth, any hdfsUser; / is mode 1777; 1 MiB blocks, replication 2)"
+  echo "export HDFS_ADDR=$(q "$HOST:$HDFS_PORT")"
+  echo "export HDFS_DATA_DIR=$(q "$DATA/hdfs")"
   echo "# Argo $ARGO_VERSION reference executor and controller (only built, not started here)"
   echo "export ARGO_REFERENCE_VERSION=$(q "$ARGO_VERSION")"
   echo "export REFERENCE_ARGOEXEC=$(q "$ARGO_BIN/argoexec")"

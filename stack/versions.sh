@@ -23,3 +23,4 @@ VERSITYGW_VERSION=v1.8.0
 FAKE_GCS_VERSION=v1.56.1
 GO_HTTPBIN_VERSION=v2.26.0                # Argo's quick-start uses v2.14.1, which the proxy no longer verifies
 AZURITE_VERSION=3.35.0                    # 3.36+ need newer Node engines; run with the project's Node 24
+HADOOP_VERSION=3.4.1                      # HDFS test peer: org.apache.hadoop:hadoop-client-minicluster (Maven Central), stack/hdfs.sh

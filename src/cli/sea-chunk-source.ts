@@ -1,7 +1,11 @@
 import { constants } from 'node:vm';
 
-/** The bundle of all roles but the emissary; every other embedded bundle is a storage SDK's (scripts/build.ts). */
+/** The bundle of all roles but the emissary; the other embedded bundles are storage SDKs' and the tracing SDK (scripts/build.ts). */
 export const ROLES_CHUNK = 'roles';
+/** The OpenTelemetry SDK and OTLP exporters (src/core/tracing/otlp.ts), loaded at a role's start when tracing is on. */
+export const TRACING_CHUNK = 'tracing-otlp';
+/** Bundles that load before any transfer, so before `gc` is exposed: their code caches are made without --expose-gc. */
+export const EARLY_CHUNKS: ReadonlySet<string> = new Set([ROLES_CHUNK, TRACING_CHUNK]);
 
 /**
  * Script options of an embedded bundle — shared by the build (code cache) and the runtime. ES builds of some

@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { Script } from 'node:vm';
-import { chunkFilename, chunkScriptOptions, chunkSource, ROLES_CHUNK } from './sea-chunk-source.ts';
+import { chunkFilename, chunkScriptOptions, chunkSource, EARLY_CHUNKS } from './sea-chunk-source.ts';
 import { exposeGc } from '../core/runtime/transfer-gc.ts';
 
 interface SeaModule { getAsset(key: string, encoding?: string): string | ArrayBuffer }
@@ -17,7 +17,7 @@ export function loadChunk(name: string): Record<string, unknown> {
   if (hit) return hit;
   // Storage SDK bundles load while (or after) artifacts move, i.e. after `gc` was exposed: their code caches are
   // made under --expose-gc, so expose it first in every case (one V8 flag hash for them).
-  if (name !== ROLES_CHUNK) exposeGc();
+  if (!EARLY_CHUNKS.has(name)) exposeGc();
   const req = createRequire(process.execPath);
   const sea = req('node:sea') as SeaModule;
   const code = sea.getAsset(`${name}.cjs`, 'utf8') as string;

@@ -18,9 +18,18 @@ function versionFields(): Record<string, string> {
 }
 
 export function logExecutorInit(log: Logger, cfg: ExecutorConfig, namespace: string): void {
+  logExecutorStart(log, cfg);
+  logExecutorInitialized(log, cfg, namespace);
+}
+
+/** The first two lines (Go's NewExecutor then opens tracing, which may log "Starting OTLP tracing exporter"). */
+export function logExecutorStart(log: Logger, cfg: ExecutorConfig): void {
   log.info('Starting Workflow Executor', versionFields());
   const b = cfg.retryBackoff;
   log.info('Using executor retry strategy', { Steps: b.steps, Duration: formatGoDuration(b.durationMs), Factor: b.factor, Jitter: b.jitter });
+}
+
+export function logExecutorInitialized(log: Logger, cfg: ExecutorConfig, namespace: string): void {
   log.info('Executor initialized', {
     ...versionFields(), namespace, podName: cfg.podName, templateName: cfg.template.name ?? '', includeScriptOutput: cfg.includeScriptOutput,
     deadline: cfg.deadline === undefined ? GO_ZERO_TIME : new Date(cfg.deadline).toISOString().replace(/\.000Z$/, 'Z'),

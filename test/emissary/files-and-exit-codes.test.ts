@@ -143,3 +143,13 @@ test('15: a background grandchild holding stdout does not keep the emissary wait
   assert.equal(pod.read('/var/run/argo/ctr/main/stdout'), 'hello');
   pod.cleanup();
 });
+
+test('16: PID 1 keeps the kernel\'s process name (the executable\'s basename, as Go\'s argoexec), not Node\'s MainThread', async () => {
+  const pod = await emissaryPod();
+  const r = await runEmissary(pod, ['sh', '-c', 'cat /proc/1/comm; tr "\\0" " " < /proc/1/cmdline']);
+  assert.equal(r.code, 0, r.stderr);
+  const [comm, cmdline] = r.stdout.split('\n');
+  assert.equal(comm, 'argoexec');
+  assert.match(cmdline ?? '', /^\/var\/run\/argo\/argoexec emissary .*-- sh -c /, 'the command line is untouched');
+  pod.cleanup();
+});

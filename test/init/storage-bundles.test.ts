@@ -55,3 +55,20 @@ test('wait saves to Azure and GCS, init loads them and a git repository back (se
   assert.ok(readdirSync(inp.path('input-artifacts', 'repo')).includes('.git'), 'the repository is cloned');
   inp.cleanup();
 });
+
+test('an S3 input (the roles bundle and the S3 chunk): no Node warning on stderr, as Go prints none', async () => {
+  const pod = new PodSim({
+    secrets: { s3: { a: STACK.S3_MINIO_ACCESS_KEY ?? '', s: STACK.S3_MINIO_SECRET_KEY ?? '' } },
+    template: {
+      name: 's3-quiet', container: { image: 'x' },
+      inputs: { artifacts: [{ name: 'i', path: '/in/x', optional: true, s3: { endpoint: (STACK.S3_MINIO_ENDPOINT ?? '').replace(/^https?:\/\//, ''), insecure: true, bucket: 'my-bucket', key: `${key}/missing.txt`, accessKeySecret: { name: 's3', key: 'a' }, secretKeySecret: { name: 's3', key: 's' } } }] },
+    },
+  });
+  try {
+    const init = await pod.runInit();
+    assert.equal(init.code, 0, init.stderr);
+    assert.doesNotMatch(init.stderr, /Warning|rejected|\(node:\d+\)/);
+  } finally {
+    pod.cleanup();
+  }
+});

@@ -38,7 +38,12 @@ after(async () => {
 
 const cm = (name: string, data: Record<string, string> = {}): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata: ${JSON.stringify(data)}\n`;
 
-async function run(exec: Executor, action: string, template: Record<string, unknown>): Promise<{ code: number | null; termination: string; outputs: string; completed: string | undefined }> {
+/** The sequence of log messages (`msg=` of each line): the archived main.log of a resource template is this log. */
+function messagesOf(log: string): string[] {
+  return log.split('\n').map((l) => /\bmsg=("(?:[^"\\]|\\.)*"|\S+)/.exec(l)?.[1]).filter((m): m is string => m !== undefined);
+}
+
+async function run(exec: Executor, action: string, template: Record<string, unknown>): Promise<{ code: number | null; termination: string; outputs: string; completed: string | undefined; messages: string[] }> {
   const wf = await ownerWorkflow();
   const pod = new PodSim({ template, executor: exec }, { workflowName: wf.name, workflowUid: wf.uid, nodeId: `${wf.name}-${Math.floor(Math.random() * 1e9)}` });
   const env: Record<string, string> = {
@@ -51,7 +56,7 @@ async function run(exec: Executor, action: string, template: Record<string, unkn
   pod.cleanup();
   let tr: any;
   try { tr = await getTaskResult(pod.nodeId); await deleteTaskResult(pod.nodeId); } catch { tr = undefined; }
-  return { code: r.code, termination, outputs: JSON.stringify(tr?.outputs), completed: tr?.metadata.labels['workflows.argoproj.io/report-outputs-completed'] };
+  return { code: r.code, termination, outputs: JSON.stringify(tr?.outputs), completed: tr?.metadata.labels['workflows.argoproj.io/report-outputs-completed'], messages: messagesOf(r.stderr) };
 }
 
 const JSONPATHS = ['{.metadata.labels}', '{.metadata.managedFields[*].manager}', '{range .metadata.managedFields[*]}{.manager}:{.operation}{"\\n"}{end}',

@@ -26,8 +26,8 @@ const byDepth = (m: Mount[]): Mount[] => m.sort((a, b) => a[1].split('/').length
 export class InitlessPod {
   readonly sim: PodSim;
 
-  constructor(spec: PodSpec) {
-    this.sim = new PodSim(spec);
+  constructor(spec: PodSpec, ids: ConstructorParameters<typeof PodSim>[1] = {}) {
+    this.sim = new PodSim(spec, ids);
     mkdirSync(this.path('tmp-supervisor'));
     chmodSync(this.path('tmp-supervisor'), 0o1777);
     writeFileSync(this.path('termination-log-supervisor'), '');

@@ -49,6 +49,8 @@ export interface PodSpec {
   /** Kubernetes service address the executor sees (a fault-injecting proxy in some tests). */
   kubeHost?: string;
   kubePort?: string;
+  /** `UID:GID` per container (root when absent), e.g. the executor's 8737 on init and wait. */
+  user?: Partial<Record<string, string>>;
 }
 
 export type Mount = [src: string, dst: string, mode: 'rw' | 'ro'];
@@ -97,6 +99,8 @@ export class PodSim {
   readonly nodeId: string;
   readonly workflowName: string;
   readonly workflowUid: string;
+  /** Benchmarks: a command prefix that launches each container (e.g. bench/rusage.c measuring its process tree). */
+  launcher: ((container: string) => string[]) | undefined;
 
   constructor(spec: PodSpec, ids: { workflowName?: string; nodeId?: string; workflowUid?: string } = {}) {
     this.spec = spec;
@@ -222,7 +226,9 @@ export class PodSim {
     const list = mounts ?? this.mounts(legacy);
     writeFileSync(join(this.dir, `${container}.mounts`), list.map((x) => x.join('\t')).join('\n') + '\n');
     writeFileSync(join(this.dir, `${container}.env`), Object.entries(env).map(([k, v]) => `${k}=${v}\0`).join(''));
-    const child = spawn('/usr/bin/unshare', ['--mount', '--pid', '--fork', '--kill-child', '--', 'bash', join(this.dir, 'enter-container.sh'), this.dir, container, '-', '--', ...cmd], {
+    const argv = ['/usr/bin/unshare', '--mount', '--pid', '--fork', '--kill-child', '--', 'bash', join(this.dir, 'enter-container.sh'), this.dir, container, this.spec.user?.[container] ?? '-', '--', ...cmd];
+    const launch = [...(this.launcher?.(container) ?? []), ...argv];
+    const child = spawn(launch[0] as string, launch.slice(1), {
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -230,15 +236,26 @@ export class PodSim {
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
     child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    const timeout = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const pid1 = (): number => {
+      // The launcher (if any) → unshare → PID 1.
+      let pid = child.pid as number;
+      for (let level = launch.length > argv.length ? 2 : 1; level > 0; level--) {
+        const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+        if (children.length === 0) throw new Error('container process not started yet');
+        pid = Number(children[0]);
+      }
+      return pid;
+    };
+    // At the timeout, SIGKILL the container's PID 1 (which ends its PID namespace) as well as unshare: a
+    // container running as another user has lost unshare's --kill-child (a credential change clears the
+    // parent-death signal) and would outlive it.
+    const timeout = setTimeout(() => {
+      try { process.kill(pid1(), 'SIGKILL'); } catch { /* not started, or gone */ }
+      child.kill('SIGKILL');
+    }, timeoutMs);
     const done = new Promise<RunResult>((res) => {
       child.on('close', (code, signal) => { clearTimeout(timeout); res({ code, signal, stdout, stderr }); });
     });
-    const pid1 = (): number => {
-      const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-      if (children.length === 0) throw new Error('container process not started yet');
-      return Number(children[0]);
-    };
     return { pid1, done };
   }
 

@@ -22,6 +22,8 @@ export interface RunOptions {
   /** Host paths bound at the same path inside (read-only unless `rw`). */
   binds?: string[];
   timeoutMs?: number;
+  /** Benchmarks: a command prefix that launches the pod (e.g. bench/rusage.c measuring its process tree). */
+  launcher?: string[];
 }
 
 export interface RunResult { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
@@ -94,7 +96,9 @@ export class PodSandbox {
   start(cmd: string[], o: RunOptions = {}): Running {
     const binds = (o.binds ?? []).join(' ');
     writeFileSync(join(this.dir, 'pod.env'), Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}\0`).join(''));
-    const child = spawn('/usr/bin/unshare', ['--mount', '--pid', '--fork', '--kill-child', '--', 'bash', ENTER, o.base ?? 'host', this.dir, o.user ?? '-', o.readOnlyRoot ? '1' : '0', '--', ...cmd], {
+    const argv = ['/usr/bin/unshare', '--mount', '--pid', '--fork', '--kill-child', '--', 'bash', ENTER, o.base ?? 'host', this.dir, o.user ?? '-', o.readOnlyRoot ? '1' : '0', '--', ...cmd];
+    const launch = [...(o.launcher ?? []), ...argv];
+    const child = spawn(launch[0] as string, launch.slice(1), {
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', EXTRA_BINDS: binds },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -107,9 +111,14 @@ export class PodSandbox {
       child.on('close', (code, signal) => { clearTimeout(timeout); res({ code, signal, stdout, stderr }); });
     });
     const pid1 = (): number => {
-      const children = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-      if (children.length === 0) throw new Error('pod process not started yet');
-      return Number(children[0]);
+      // The launcher (if any) → unshare → PID 1.
+      let pid = child.pid as number;
+      for (let level = launch.length > argv.length ? 2 : 1; level > 0; level--) {
+        const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+        if (children.length === 0) throw new Error('pod process not started yet');
+        pid = Number(children[0]);
+      }
+      return pid;
     };
     return { pid1, done };
   }

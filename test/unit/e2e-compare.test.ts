@@ -11,6 +11,10 @@ const snap = (over: Partial<Snapshot> = {}): Snapshot => ({ phase: 'Succeeded', 
 
 test('normalise: generated name, pod-name hashes, times and uids', () => {
   assert.equal(normaliseText('wf-abc12 wf-abc12-main-1234567890 2026-12-02T18:00:01.5Z 0f8fad5b-d9cb-469f-a165-70867728950e', 'wf-abc12'), '$WF $WF-main-# <time> <uid>');
+  // times as `date` and `ls -l` print them (volumes-existing, TestScriptAsNonRoot); not a version or a size
+  assert.equal(normaliseText('accessed at: Wed Dec  2 19:36:46 UTC 2026\n', 'wf-abc12'), 'accessed at: <time>\n');
+  assert.equal(normaliseText('-rwxr-xr-x    1 1000     1000            55 Dec  2 19:43 script', 'wf-abc12'), '-rwxr-xr-x    1 1000     1000            55 <time> script');
+  assert.equal(normaliseText('v4.1.2 size 1024 May', 'wf-abc12'), 'v4.1.2 size 1024 May');
   assert.deepEqual(normalise({ k: 'wf-abc12/wf-abc12-x-12345/main.log' }, 'wf-abc12'), { k: '$WF/$WF-x-#/main.log' });
 });
 
@@ -51,4 +55,33 @@ test('artifact digests: tar entries without mtime, text hashed after normalisati
   const raw2 = await digestBytes(Buffer.from('x wf-zzz99\n'), (t) => normaliseText(t, 'wf-zzz99'));
   assert.equal(raw1.kind, 'raw');
   assert.deepEqual(raw1, { ...raw2, text: (raw1 as { text?: string }).text }, 'same content once the names are normalised');
+});
+
+test('main.log as an interleaving of the container\'s two streams', async () => {
+  const { isInterleaving } = await import('../e2e/lib/container-streams.ts');
+  // what the kubelet served for Go's pod and for a plain busybox pod (stdout `1\n`, stderr `+ echo 1\n`)
+  assert.equal(isInterleaving('+ echo 11\n\n', '1\n', '+ echo 1\n'), true);
+  assert.equal(isInterleaving('1\n+ echo 1\n', '1\n', '+ echo 1\n'), true);
+  assert.equal(isInterleaving('+ echo 1\n1\n', '1\n', '+ echo 1\n'), true);
+  // a lost, an extra or a reordered byte within one stream is not an interleaving
+  assert.equal(isInterleaving('+ echo 1\n', '1\n', '+ echo 1\n'), false);
+  assert.equal(isInterleaving('+ echo 1\n1\n\n', '1\n', '+ echo 1\n'), false);
+  assert.equal(isInterleaving('ba\n+ echo 1\n', 'ab\n', '+ echo 1\n'), false);
+  assert.equal(isInterleaving('', '', ''), true);
+});
+
+test('the stderr stream without the executor\'s own log lines', async () => {
+  const { withoutExecutorLines } = await import('../e2e/lib/container-streams.ts');
+  const stderr = 'time=2026-12-02T23:33:33.373Z level=INFO msg="capturing logs" argo=true\n+ echo 2\n{"time":"x","level":"INFO","msg":"m","argo":true}\nuser says argo=true\n';
+  assert.equal(withoutExecutorLines(stderr), '+ echo 2\nuser says argo=true\n');
+  // Go's emissary, when the user's process failed (seen in its pod's stderr stream)
+  assert.equal(withoutExecutorLines('oops\ntime=2026-12-02T23:41:23.872Z level=INFO msg="sub-process exited" error="exit status 1" argo=true\nError: exit status 1\n'), 'oops\n');
+});
+
+test('a resource template\'s polls: consecutive repeats of a group of messages count once', async () => {
+  const { collapseRepeats } = await import('../e2e/lib/snapshot.ts');
+  const poll = ['failure condition evaluated false', 'success condition evaluated', 'success conditions matched', 'retryable error'];
+  assert.deepEqual(collapseRepeats(['Resource', ...poll, ...poll, ...poll, 'done']), ['Resource', ...poll, 'done']);
+  assert.deepEqual(collapseRepeats(['a', 'a', 'b', 'a']), ['a', 'b', 'a']);
+  assert.deepEqual(collapseRepeats(['a', 'b', 'c']), ['a', 'b', 'c']);
 });

@@ -18,6 +18,7 @@ import type { Artifact } from '../../core/template.ts';
 import { ArtifactNotFoundError, CanceledError, cancelCause, type ArtifactDriver, type DriverContext, type TransferProgress } from '../driver.ts';
 import { DELETE_NOT_SUPPORTED, NotImplementedError, NotSupportedError } from '../common.ts';
 import { hasSecret, readSecret, type SecretKeySelector } from '../secrets.ts';
+import { startHttpClientSpan } from '../../core/tracing/http-span.ts';
 
 const MAX_REDIRECTS = 10;
 
@@ -46,6 +47,11 @@ interface ArtifactoryLocation {
 type Body = { kind: 'none' } | { kind: 'file'; path: string; size: number } | { kind: 'buffer'; data: Buffer };
 
 interface Options {
+  /**
+   * `artifact.type` of the HTTP client spans (Go: tracing.WrapHTTPArtifactClient(client, "http" | "artifactory")); none
+   * for the OAuth2 token request, which Go's oauth2 transport makes beneath the traced one.
+   */
+  artifactType?: 'http' | 'artifactory';
   headers: [string, string][];
   authorization?: string;
   agent?: HttpsAgent;
@@ -80,10 +86,18 @@ async function send(method: string, url: string, opts: Options, body: Body, onBo
     const gzipAsked = addGoDefaultHeaders(method, headers);
     const isHttps = current.protocol === 'https:';
     const currentUrl = hop === 0 ? url : current.toString();
+    // One client span per request, redirects included (Go's otelhttp wraps the transport, below the redirect logic).
+    const span = opts.artifactType ? startHttpClientSpan(method, current, { 'artifact.type': opts.artifactType }, { redirected: hop > 0 }) : undefined;
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = (isHttps ? httpsRequest : httpRequest)(current, { method, headers, ...(isHttps && opts.agent ? { agent: opts.agent } : {}), ...(signal ? { signal } : {}) }, resolve);
+      const req = (isHttps ? httpsRequest : httpRequest)(current, { method, headers, ...(isHttps && opts.agent ? { agent: opts.agent } : {}), ...(signal ? { signal } : {}) }, (r) => {
+        span?.response(r.statusCode ?? 0);
+        resolve(r);
+      });
       dropConnectionHeader(req);
-      req.on('error', (err) => reject(signal?.aborted ? canceledRequest(method, currentUrl, signal) : err));
+      req.on('error', (err) => {
+        span?.failed(err);
+        reject(signal?.aborted ? canceledRequest(method, currentUrl, signal) : err);
+      });
       if (body.kind === 'file') {
         const rs = createReadStream(body.path, { highWaterMark: 1 << 20 });
         let n = 0;
@@ -125,12 +139,12 @@ export class HttpArtifactDriver implements ArtifactDriver {
     const a = (artifact.artifactory ?? {}) as ArtifactoryLocation;
     const user = hasSecret(a.usernameSecret) ? readSecret(this.#ctx, a.usernameSecret) : '';
     const pass = hasSecret(a.passwordSecret) ? readSecret(this.#ctx, a.passwordSecret) : '';
-    return { headers: [], authorization: basic(user, pass) };
+    return { artifactType: 'artifactory', headers: [], authorization: basic(user, pass) };
   }
 
   #httpOptions(artifact: Artifact): Options {
     const h = (artifact.http ?? {}) as HttpLocation;
-    const opts: Options = { headers: (h.headers ?? []).map((x) => [x.name, x.value ?? ''] as [string, string]) };
+    const opts: Options = { artifactType: 'http', headers: (h.headers ?? []).map((x) => [x.name, x.value ?? ''] as [string, string]) };
     const auth = h.auth ?? {};
     const cc = auth.clientCert;
     const o2 = auth.oauth2;

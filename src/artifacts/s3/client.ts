@@ -6,7 +6,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { argon2Sync, createHash } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { TracedHttpHandler } from './traced-handler.ts';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/nested-clients/sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
@@ -160,7 +160,7 @@ export function createS3(loc: S3Location, ctx: DriverContext): S3Setup {
     responseChecksumValidation: 'WHEN_REQUIRED',
     // The SDK's standard retry (throttling, 5xx incl. 503 SlowDown, network errors) plays minio's inner retry.
     maxAttempts: 10,
-    requestHandler: new NodeHttpHandler({ httpAgent, httpsAgent, connectionTimeout: 30_000 }),
+    requestHandler: new TracedHttpHandler({ httpAgent, httpsAgent, connectionTimeout: 30_000 }),
   });
 
   const ssecCache = new Map<string, SseParams>();

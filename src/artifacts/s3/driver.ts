@@ -5,7 +5,7 @@
  * offsets.
  *
  * Differences from Go that only improve (spec §9.1): multipart parts of 5 MiB by default (grown to fit 10,000
- * parts) instead of 528 MiB buffers; ranged parallel downloads; directory objects moved 4 at a time; one client
+ * parts) instead of 528 MiB buffers; ranged parallel downloads; directory objects moved 32 at a time (no HEAD per object on download); one client
  * per driver instead of one per attempt; a directory upload fails on a walk error instead of silently stopping.
  */
 import { lstat, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
@@ -40,7 +40,13 @@ const STREAM_THREADS = 2;
 const RANGE_THRESHOLD = 32 * MiB;
 const RANGE_SIZE = 16 * MiB;
 const RANGE_CONCURRENCY = 4;
-const OBJECT_CONCURRENCY = 4;
+/**
+ * Objects of a directory moved at once (ARTIFACT_S3_OBJECT_CONCURRENCY to change): small objects cost a round trip
+ * each, so many in flight. The keep-alive agent holds as many sockets (client.ts).
+ */
+const OBJECT_CONCURRENCY = 32;
+/** Part buffers a directory upload may hold at once (small files: one per object in flight). */
+const DIR_BUFFER_BYTES = 32 * MiB;
 
 const TRANSIENT_S3_CODES = new Set([
   'RequestError', 'RequestTimeout', 'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'RequestThrottled',
@@ -174,11 +180,15 @@ export class S3ArtifactDriver implements ArtifactDriver {
     }
   }
 
-  async #getFile(s3: S3Setup, key: string, path: string, size: number, etag: string | undefined, progress?: TransferProgress, done?: { n: number }, signal?: AbortSignal): Promise<void> {
+  async #getFile(s3: S3Setup, key: string, path: string, size: number, etag: string | undefined, progress?: TransferProgress, done?: { n: number }, signal?: AbortSignal, dirs?: Set<string>): Promise<void> {
     const opts = signal ? { abortSignal: signal } : {};
     const st = await stat(path).catch(() => undefined);
     if (st?.isDirectory()) throw new Error(`${path} is a directory`);
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    // `dirs`: parents already made during this directory download (one mkdir per directory, not per file).
+    if (!dirs?.has(dirname(path))) {
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      dirs?.add(dirname(path));
+    }
     const fh = await open(path, 'w', 0o600);
     const moved = done ?? { n: 0 };
     const report = throttle(progress, done ? undefined : size);
@@ -228,13 +238,13 @@ export class S3ArtifactDriver implements ArtifactDriver {
     return (out.Contents?.length ?? 0) > 0 || (out.CommonPrefixes?.length ?? 0) > 0;
   }
 
-  async #list(s3: S3Setup, key: string, signal?: AbortSignal): Promise<{ key: string; size: number }[]> {
+  async #list(s3: S3Setup, key: string, signal?: AbortSignal): Promise<{ key: string; size: number; etag: string | undefined }[]> {
     const prefix = cleanPrefix(key);
-    const out: { key: string; size: number }[] = [];
+    const out: { key: string; size: number; etag: string | undefined }[] = [];
     let token: string | undefined;
     do {
       const page = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix, ContinuationToken: token }), signal ? { abortSignal: signal } : {});
-      for (const o of page.Contents ?? []) if (o.Key && !o.Key.endsWith('/')) out.push({ key: o.Key, size: o.Size ?? 0 });
+      for (const o of page.Contents ?? []) if (o.Key && !o.Key.endsWith('/')) out.push({ key: o.Key, size: o.Size ?? 0, etag: o.ETag });
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return out;
@@ -247,12 +257,13 @@ export class S3ArtifactDriver implements ArtifactDriver {
     const done = { n: 0 };
     const total = objects.reduce((a, o) => a + o.size, 0);
     const wrapped: TransferProgress | undefined = progress ? (n) => progress(n, total) : undefined;
-    await pool(objects, OBJECT_CONCURRENCY, async (o) => {
+    const dirs = new Set<string>([root]);
+    await pool(objects, this.#objectConcurrency(), async (o) => {
       // Go strips the key string as given, then joins; refuse keys that would land outside the target.
       const local = resolve(join(root, o.key.slice(key.length)));
       if (local === root || !local.startsWith(root + sep)) throw new Error(`refusing to download s3://${s3.bucket}/${o.key}: it would be written outside ${root}`);
-      const head = await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: o.key, ...s3.getSse(o.key) }), signal ? { abortSignal: signal } : {});
-      await this.#getFile(s3, o.key, local, head.ContentLength ?? o.size, head.ETag, wrapped, done, signal);
+      // Size and ETag from the listing (Go stats each object first: one round trip more per object).
+      await this.#getFile(s3, o.key, local, o.size, o.etag, wrapped, done, signal, dirs);
     });
   }
 
@@ -296,9 +307,15 @@ export class S3ArtifactDriver implements ArtifactDriver {
     }
   }
 
-  #pool(partSize: number, defaultThreads = DEFAULT_THREADS): BufferPool {
+  #pool(partSize: number, defaultThreads = DEFAULT_THREADS, atLeast = 0): BufferPool {
     const threads = envInt(this.#ctx.env, 'ARTIFACT_S3_UPLOAD_THREADS');
-    return new BufferPool(partSize, (threads !== undefined && threads >= 1 ? threads : defaultThreads) + 1);
+    return new BufferPool(partSize, Math.max(atLeast, (threads !== undefined && threads >= 1 ? threads : defaultThreads) + 1));
+  }
+
+  /** Objects of a directory in flight: OBJECT_CONCURRENCY, or ARTIFACT_S3_OBJECT_CONCURRENCY (1 = Go's one at a time). */
+  #objectConcurrency(): number {
+    const n = envInt(this.#ctx.env, 'ARTIFACT_S3_OBJECT_CONCURRENCY');
+    return n !== undefined && n >= 1 ? n : OBJECT_CONCURRENCY;
   }
 
   /** Progress over several objects: `(objectBytes, base)` → cumulative bytes reported (throttled). */
@@ -387,8 +404,11 @@ export class S3ArtifactDriver implements ArtifactDriver {
     const done = { n: 0 };
     // One buffer pool for all files moving at once: memory does not grow with the concurrency.
     const largest = files.reduce((a, f) => Math.max(a, f.size), 0);
-    const buffers = this.#pool(Math.min(this.#partSize(largest), largest));
-    await pool(files, OBJECT_CONCURRENCY, (f) => this.#putFile(s3, posix.join(key, f.rel), f.path, f.size, buffers, count, done));
+    const partSize = Math.min(this.#partSize(largest), largest);
+    const concurrency = this.#objectConcurrency();
+    // Small files: one buffer per object in flight, as long as they all fit in DIR_BUFFER_BYTES.
+    const buffers = this.#pool(partSize, undefined, Math.min(concurrency, Math.floor(DIR_BUFFER_BYTES / Math.max(1, partSize))));
+    await pool(files, concurrency, (f) => this.#putFile(s3, posix.join(key, f.rel), f.path, f.size, buffers, count, done));
     count(done.n, 0, true);
   }
 
@@ -437,7 +457,7 @@ export class S3ArtifactDriver implements ArtifactDriver {
           return;
         }
         const objects = await this.#list(s3, key);
-        await pool(objects, OBJECT_CONCURRENCY, async (o) => {
+        await pool(objects, this.#objectConcurrency(), async (o) => {
           await s3.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: o.key }));
         });
       } catch (err) {

@@ -366,16 +366,22 @@ export async function unpackTo(src: string, dest: string, opts: UntarOptions = {
   await unpack(dest, (dir) => untar(src, dir, opts));
 }
 
+/** What unarchiveArtifact will do with the download (Go's artifactArchiveWord): the strategy, else tar detection. */
+export type ArchiveKind = 'none' | 'tar' | 'zip';
+export async function archiveKind(archive: ArchiveStrategy | undefined | null, tmp: string): Promise<ArchiveKind> {
+  if (archive?.none) return 'none';
+  if (archive?.tar) return 'tar';
+  if (archive?.zip) return 'zip';
+  return (await isTarball(tmp)) ? 'tar' : 'none';
+}
+
 /**
  * unarchiveArtifact (artifacts spec §3.3): place the downloaded `tmp` (file or directory) at `artPath`
  * according to `archive`; after an extraction `tmp` is removed.
  */
-export async function unarchiveArtifact(archive: ArchiveStrategy | undefined | null, tmp: string, artPath: string): Promise<void> {
-  let how: 'rename' | 'untar' | 'unzip';
-  if (archive?.none) how = 'rename';
-  else if (archive?.tar) how = 'untar';
-  else if (archive?.zip) how = 'unzip';
-  else how = (await isTarball(tmp)) ? 'untar' : 'rename';
+export async function unarchiveArtifact(archive: ArchiveStrategy | undefined | null, tmp: string, artPath: string, kind?: ArchiveKind): Promise<void> {
+  const k = kind ?? await archiveKind(archive, tmp);
+  const how = k === 'none' ? 'rename' : k === 'tar' ? 'untar' : 'unzip';
   if (how === 'rename') {
     await rename(tmp, artPath);
     return;

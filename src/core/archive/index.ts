@@ -23,6 +23,8 @@ export {
   unpack,
   unpackTo,
   unarchiveArtifact,
+  archiveKind,
+  type ArchiveKind,
   IllegalPathError,
   type ArchiveStrategy,
   type UntarOptions,

@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { Agent, request, type RequestOptions } from 'node:https';
 import { versionInfo } from '../version-info.ts';
 import type { KubeConnection } from './config.ts';
+import { parseKubeRequest } from './request-kind.ts';
+import { startHttpClientSpan } from '../tracing/http-span.ts';
 
 export class KubeApiError extends Error {
   readonly status: number;
@@ -91,6 +93,13 @@ function networkError(err: NodeJS.ErrnoException, method: string, url: string, h
   return new KubeNetworkError(`${verb} "${url}": ${detail}`, code);
 }
 
+/** Argo's k8s attributes of the HTTP client span (workflow/tracing/k8s_transport.go). */
+function kubeAttributes(method: string, url: string): { 'k8s.verb': string; 'k8s.kind': string } {
+  const u = new URL(url);
+  const { verb, kind } = parseKubeRequest(method, u.pathname, u.searchParams);
+  return { 'k8s.verb': verb, 'k8s.kind': kind };
+}
+
 export class KubeClient {
   readonly conn: KubeConnection;
   readonly userAgent: string;
@@ -146,6 +155,7 @@ export class KubeClient {
       timeout: this.conn.timeoutMs > 0 ? this.conn.timeoutMs : undefined,
     };
     const hostPort = `${base.hostname}:${base.port || 443}`;
+    const span = startHttpClientSpan(req.method, new URL(url), kubeAttributes(req.method, url));
     return new Promise<T>((resolve, reject) => {
       const r = request(opts, (res) => {
         const chunks: Buffer[] = [];
@@ -154,6 +164,7 @@ export class KubeClient {
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
+          span?.response(status);
           if (status >= 200 && status < 300) {
             try { resolve((text === '' ? undefined : JSON.parse(text)) as T); } catch { resolve(text as T); }
           } else {
@@ -162,7 +173,10 @@ export class KubeClient {
         });
       });
       r.on('timeout', () => r.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-      r.on('error', (err: NodeJS.ErrnoException) => reject(networkError(err, req.method, url, hostPort)));
+      r.on('error', (err: NodeJS.ErrnoException) => {
+        span?.failed(err);
+        reject(networkError(err, req.method, url, hostPort));
+      });
       if (payload) r.write(payload);
       r.end();
     });

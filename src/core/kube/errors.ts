@@ -3,6 +3,7 @@
  * util/errors IsTransientErr, lifecycle §4): which failures are worth retrying.
  */
 import { KubeApiError, KubeNetworkError } from './client.ts';
+import type { Logger } from '../log.ts';
 
 const reasonOf = (err: unknown): string | undefined => (err instanceof KubeApiError ? err.reason : undefined);
 const statusOf = (err: unknown): number | undefined => (err instanceof KubeApiError ? err.status : undefined);
@@ -58,4 +59,18 @@ export function isTransientError(err: unknown, env: NodeJS.ProcessEnv = process.
   if (text.includes('upper: no more rows in')) return true;
   if ((err as { transient?: unknown }).transient === true) return true;
   return matchesPattern(text, env);
+}
+
+/**
+ * util/errors.IsTransientErr: the same decision, logged as Go logs every call with an error — `Transient error`
+ * (info) or `Non-transient error` (warn), with the error. Used where argoexec calls IsTransientErr, not its quiet
+ * variant, so the role's log (a resource template's archived main.log) reads the same.
+ */
+export function isTransientErrorLogged(err: unknown, log: Logger, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (err === null || err === undefined) return false;
+  const transient = isTransientError(err, env);
+  const error = err instanceof Error ? err.message : String(err);
+  if (transient) log.info('Transient error', { error });
+  else log.warn('Non-transient error', { error });
+  return transient;
 }

@@ -5,10 +5,11 @@
  * patch) fail at once with a warning pointing at the RBAC docs.
  */
 import type { Backoff } from '../bootstrap.ts';
-import { isAlreadyExists, isForbidden, isNotFound, isTransientError } from '../kube/errors.ts';
+import { isAlreadyExists, isForbidden, isNotFound, isTransientErrorLogged } from '../kube/errors.ts';
 import { retryOnError } from '../retry.ts';
 import type { Logger } from '../log.ts';
 import type { TaskResultApi } from './api.ts';
+import { untracedSpan, type Span } from '../tracing/tracing.ts';
 import { createBody, LABEL_COMPLETED, labelsPatchBody, patchBody, type NodeResult, type TaskResultIdentity } from './body.ts';
 
 export const RBAC_DOC = 'https://argo-workflows.readthedocs.io/en/latest/workflow-rbac/';
@@ -28,6 +29,8 @@ export class TaskResultReporter {
   private readonly log: Logger;
   private readonly env: NodeJS.ProcessEnv;
   private readonly backoff: (jitter: number) => Backoff;
+  /** Parent of the createTaskResult / patchTaskResult / patchTaskResultLabels spans (one per API call, as in Go). */
+  private span: Span = untracedSpan();
 
   constructor(api: TaskResultApi, id: TaskResultIdentity, log: Logger, opts: ReporterOptions = {}) {
     this.api = api;
@@ -37,9 +40,14 @@ export class TaskResultReporter {
     this.backoff = opts.backoff ?? backoff;
   }
 
+  /** Open the API calls' spans under `span` from now on (the role's top span). */
+  traceUnder(span: Span): void {
+    this.span = span;
+  }
+
   private async create(result: NodeResult): Promise<void> {
     try {
-      await this.api.create(createBody(this.id, result));
+      await this.span.in('createTaskResult', {}, () => this.api.create(createBody(this.id, result)));
       this.created = true;
     } catch (err) {
       if (isAlreadyExists(err)) this.created = true;
@@ -48,7 +56,7 @@ export class TaskResultReporter {
   }
 
   private patch(result: NodeResult): Promise<unknown> {
-    return this.api.patch(this.id.nodeId, patchBody(result));
+    return this.span.in('patchTaskResult', {}, () => this.api.patch(this.id.nodeId, patchBody(result)));
   }
 
   /** upsertTaskResult: create (AlreadyExists → patch), or patch (NotFound → create). */
@@ -71,7 +79,7 @@ export class TaskResultReporter {
   }
 
   private async retrying(jitter: number, op: () => Promise<void>, forbiddenLike: (err: unknown) => boolean): Promise<void> {
-    await retryOnError(this.backoff(jitter), (err) => isTransientError(err, this.env), op, {
+    await retryOnError(this.backoff(jitter), (err) => isTransientErrorLogged(err, this.log, this.env), op, {
       capForever: true,
       onError: (err, attempt) => {
         if (forbiddenLike(err)) this.log.warn(`failed to patch task result, see ${RBAC_DOC}`, { error: err, attempt });
@@ -98,7 +106,9 @@ export class TaskResultReporter {
   /** FinalizeOutput: label report-outputs-completed=true (plain patch); returns the error to record. */
   async finalizeOutput(): Promise<Error | undefined> {
     try {
-      await this.retrying(0.1, async () => { await this.api.patch(this.id.nodeId, labelsPatchBody({ [LABEL_COMPLETED]: 'true' })); },
+      await this.retrying(0.1, async () => {
+        await this.span.in('patchTaskResultLabels', {}, () => this.api.patch(this.id.nodeId, labelsPatchBody({ [LABEL_COMPLETED]: 'true' })));
+      },
         (err) => isForbidden(err) || isNotFound(err));
       return undefined;
     } catch (err) {

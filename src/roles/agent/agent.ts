@@ -8,7 +8,7 @@
  *   errors; a non-transient failure turns the pending results into Error nodes, sent at the next tick).
  */
 import { type KubeClient, KubeApiError } from '../../core/kube/client.ts';
-import { isTransientError } from '../../core/kube/errors.ts';
+import { isTransientErrorLogged } from '../../core/kube/errors.ts';
 import { retryOnError } from '../../core/retry.ts';
 import { watchStream } from '../../core/kube/watch.ts';
 import type { Logger } from '../../core/log.ts';
@@ -178,13 +178,13 @@ export class Agent {
     const body = statusPatchBody(sent);
     log.info('Processing Patch');
     try {
-      await retryOnError({ durationMs: 1000, factor: 2, jitter: 0.1, steps: 5, capMs: 30_000 }, (err) => isTransientError(err, env), () => kube.request({
+      await retryOnError({ durationMs: 1000, factor: 2, jitter: 0.1, steps: 5, capMs: 30_000 }, (err) => isTransientErrorLogged(err, log, env), () => kube.request({
         method: 'PATCH', path: `${this.basePath}/${encodeURIComponent(this.cfg.workflowName)}/status`, body, contentType: 'application/merge-patch+json',
         resource: `patch ${RESOURCE} ${this.cfg.workflowName}`,
       }));
       log.info('Patched TaskSet');
     } catch (err) {
-      const transient = isTransientError(err, env);
+      const transient = isTransientErrorLogged(err, log, env);
       log.error('TaskSet Patch Failed', { error: (err as Error).message });
       // Results that arrived during the patch are newer than the ones sent.
       const merged = new Map<string, NodeResult>();

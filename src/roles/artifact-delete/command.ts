@@ -22,6 +22,7 @@ import { addError, type ExecutorState } from '../wait/state.ts';
 import { deleteArtifacts } from './delete-artifacts.ts';
 import { kubeGCTaskApi, LABEL_ARTIFACT_GC_POD_HASH } from './gc-tasks.ts';
 import { defaultRetry } from './retry.ts';
+import { untracedSpan } from '../../core/tracing/tracing.ts';
 
 /** client-go refuses a request for an empty resource name before sending it. */
 function requireName(api: TaskResultApi): TaskResultApi {
@@ -47,7 +48,7 @@ export async function runArtifactDeleteCommand(ctx: CommandContext): Promise<voi
     nodeId: cfg.nodeId, workflowName: cfg.workflowName, workflowUid: cfg.workflowUid, instanceId: cfg.instanceId,
   }, log, { env });
   const driverCtx = { log, secretsDir: SECRETS_DIR, env };
-  const state: ExecutorState = { cfg, template: cfg.template, log, reporter, errors: [], driverCtx };
+  const state: ExecutorState = { cfg, template: cfg.template, log, reporter, errors: [], driverCtx, span: untracedSpan() };
   const retry = defaultRetry(env);
   const namespace = gcNamespace(ctx, kube.namespace);
 

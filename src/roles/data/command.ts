@@ -11,7 +11,8 @@
 import type { CommandContext } from '../../cli/context.ts';
 import { openDriver } from '../../artifacts/registry.ts';
 import { bootstrap } from '../../core/bootstrap.ts';
-import { logExecutorInit } from '../../core/executor-init-log.ts';
+import { logExecutorInitialized, logExecutorStart } from '../../core/executor-init-log.ts';
+import { openTracing } from '../../core/tracing/tracing.ts';
 import { exprEngine } from '../../core/engines/expr.ts';
 import { kubeTaskResultApi } from '../../core/task-result/api.ts';
 import { TaskResultReporter } from '../../core/task-result/reporter.ts';
@@ -63,19 +64,26 @@ export async function runDataCommand(ctx: CommandContext): Promise<void> {
   const { log, env } = ctx;
   const cfg = bootstrap(env);
   const kube = openKube(ctx);
-  logExecutorInit(log, cfg, kube.namespace);
+  logExecutorStart(log, cfg);
+  const tracing = await openTracing(env, log);
+  logExecutorInitialized(log, cfg, kube.namespace);
+  // Go runs these commands' spans straight under the emissary's (TRACEPARENT).
+  const span = tracing.fromEnv();
   const reporter = new TaskResultReporter(kubeTaskResultApi(kube), {
     nodeId: cfg.nodeId, workflowName: cfg.workflowName, workflowUid: cfg.workflowUid, instanceId: cfg.instanceId,
   }, log, { env });
-  const state: ExecutorState = { cfg, template: cfg.template, log, reporter, errors: [], driverCtx: { log, secretsDir: SECRETS_DIR, env } };
+  const state: ExecutorState = { cfg, template: cfg.template, log, reporter, errors: [], driverCtx: { log, secretsDir: SECRETS_DIR, env }, span };
+  reporter.traceUnder(span);
   let result: Error | undefined;
   try {
     try {
       let transformed: string;
       try {
-        const { value, expressions } = await processData(state);
-        // Without a transformation the listed keys are the result: no need to load the engine.
-        transformed = expressions.some((e) => e !== '') ? exprEngine().transformData(value, expressions) : goJson(value);
+        transformed = await span.in('processDataTemplate', {}, async () => {
+          const { value, expressions } = await processData(state);
+          // Without a transformation the listed keys are the result: no need to load the engine.
+          return expressions.some((e) => e !== '') ? exprEngine().transformData(value, expressions) : goJson(value);
+        });
       } catch (err) {
         const stage = (err as { stage?: unknown }).stage;
         if (stage === 'marshal') throw err; // Data: json.Marshal's error is returned as is
@@ -94,6 +102,7 @@ export async function runDataCommand(ctx: CommandContext): Promise<void> {
     if (finErr) addError(state, finErr);
     if (state.errors.length > 0) writeTerminationMessage((state.errors[0] as Error).message);
     kube.close();
+    await tracing.shutdown();
   }
   if (result) throw result;
 }

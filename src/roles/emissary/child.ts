@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { signalNumber } from '../../core/signals.ts';
 import { OutputTee, type CaptureFds } from './output-tee.ts';
+import { teeAddon, ThreadTee } from './thread-tee.ts';
 import type { Logger } from '../../core/log.ts';
 
 export interface RunningChild {
@@ -46,29 +47,48 @@ function checkExecutableFormat(path: string): void {
 export function startChild(path: string, args: string[], env: NodeJS.ProcessEnv, capture: CaptureFds | undefined, log: Logger): Promise<RunningChild> {
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
+    // With capture: native copy threads when the helper is there (native/tee.c), else the event-loop tee.
+    const addon = capture ? teeAddon() : undefined;
+    let threads: ThreadTee | undefined;
     try {
       checkExecutableFormat(path);
+      threads = addon ? new ThreadTee(addon) : undefined;
       child = spawn(path, args, {
         argv0: path,
         env,
         detached: true, // own process group (pgid == pid), so signals reach the whole job
-        stdio: capture ? ['inherit', 'pipe', 'pipe'] : 'inherit',
+        stdio: !capture ? 'inherit' : threads ? ['inherit', ...threads.childFds] : ['inherit', 'pipe', 'pipe'],
       });
     } catch (err) {
+      threads?.closeAll();
       reject(new Error(`fork/exec ${path}: ${errnoText(err as NodeJS.ErrnoException)}`));
       return;
     }
-    child.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`fork/exec ${path}: ${errnoText(err)}`)));
+    threads?.closeChildEnds();
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      threads?.closeAll();
+      reject(new Error(`fork/exec ${path}: ${errnoText(err)}`));
+    });
     child.once('spawn', () => {
-      const tee = capture ? new OutputTee(capture, log) : undefined;
-      const drained = tee && child.stdout && child.stderr
-        ? Promise.all([tee.follow(child.stdout, false), tee.follow(child.stderr, true)])
-        : Promise.resolve();
+      let drained: Promise<unknown> = Promise.resolve();
+      let stopReading = (): void => undefined;
+      if (capture && threads) {
+        drained = threads.start(capture);
+        stopReading = () => threads.cancel();
+      } else if (capture && child.stdout && child.stderr) {
+        const tee = new OutputTee(capture, log);
+        drained = Promise.all([tee.follow(child.stdout, false), tee.follow(child.stderr, true)]);
+        stopReading = () => { child.stdout?.destroy(); child.stderr?.destroy(); tee.flush(); };
+      }
       const exited = new Promise<number>((res) => {
         child.once('exit', (code, signal) => {
           const status = signal ? 128 + (signalNumber(signal) ?? 0) : (code ?? 0);
           // A background grandchild may keep the pipes open: give them a moment, then stop reading.
-          const timer = setTimeout(() => { child.stdout?.destroy(); child.stderr?.destroy(); tee?.flush(); res(status); }, PIPE_DRAIN_MS);
+          const timer = setTimeout(() => {
+            stopReading();
+            // the copies end within one poll interval once cancelled; what they read so far is written
+            void drained.then(() => res(status));
+          }, PIPE_DRAIN_MS);
           void drained.then(() => { clearTimeout(timer); res(status); });
         });
       });

@@ -2,10 +2,11 @@
  * `argoexec emissary -- CMD ARGS…` — PID 1 of every user container (lifecycle §6.1). Runs the command
  * as a child, relays signals, writes ctr/<name>/exitcode when it returns, stages main's outputs.
  */
-import { existsSync, mkdirSync, closeSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExitCodeError, ExitCodeWithCauseError, errorText, pathError, strerror } from '../../core/errors.ts';
 import { ctrDir, ctrFile } from '../../core/paths.ts';
+import { holdAliveLock } from '../../core/alive-lock.ts';
 import { archivesLogs, mainContainerNames, parseTemplate, readEmissaryTemplate, sidecarNames, type Template } from '../../core/template.ts';
 import { lookPath } from '../../core/look-path.ts';
 import { waitForFile } from '../../core/watch-file.ts';
@@ -24,6 +25,8 @@ import { openCapture } from './capture.ts';
 import { stageOutputs } from './stage-outputs.ts';
 import { startOrphanReaper } from '../../core/runtime/reaper.ts';
 import { timerMs } from '../../core/go-duration.ts';
+import { openTracing, type Span, type Tracing } from '../../core/tracing/tracing.ts';
+import { envFor } from '../../core/tracing/trace-context.ts';
 
 /** Exit code of an init-less pre-main failure (common.ExitCodeSupervisorPreMainFailure). */
 export const EXIT_PRE_MAIN_FAILURE = 65;
@@ -40,17 +43,37 @@ export interface EmissaryOptions {
 /** Outcome of the attempt loop: an exit status, or an error that is not a child exit (start failure). */
 type RunResult = { status: number } | { error: Error } | { neverRan: true };
 
+/** The pod's namespace as Go's emissary reads it for its span (empty when the ServiceAccount is not mounted). */
+function serviceAccountNamespace(): string {
+  try {
+    return readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/namespace', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 export async function runEmissary(o: EmissaryOptions): Promise<void> {
   let exitCode = 64;
   const { log, container } = o;
+  let tracing: Tracing | undefined;
+  let span: Span | undefined;
   try {
+    // Go: tracing first, the runMainContainer span under TRACEPARENT, and the span handed to the command as its
+    // TRACEPARENT (with tracing off too: the ids cost nothing, the SDK is not loaded).
+    tracing = await openTracing(o.env, log);
+    span = tracing.startRole('runMainContainer', o.env.ARGO_WORKFLOW_NAME ?? '', serviceAccountNamespace());
+    Object.assign(o.env, envFor(span.context));
     await emissaryBody(o, (code) => { exitCode = code; });
   } finally {
+    span?.end();
     try {
       writeFileSync(ctrFile(container, 'exitcode'), String(exitCode), { mode: 0o644 });
     } catch (err) {
       log.error('failed to write exit code', { error: strerror(err) });
     }
+    // Differs from Go, only improves: Go flushes the spans before writing `exitcode`, so an unreachable collector
+    // holds the wait container (and the step) for the export timeout; here `wait` goes on while we flush.
+    await tracing?.shutdown();
   }
 }
 
@@ -62,6 +85,7 @@ async function emissaryBody(o: EmissaryOptions, setExitCode: (code: number) => v
   } catch (err) {
     throw new Error(`failed to create ctr directory: mkdir ${ctrDir(container)}: ${strerror(err)}`);
   }
+  holdAliveLock(container); // the wait container sees this process die even when it leaves no exitcode
   if (o.command.length === 0) throw new Error('no command given: usage is `argoexec emissary -- COMMAND [ARGS…]`');
   const [name, ...initialArgs] = o.command as [string, ...string[]];
   let args = initialArgs;

@@ -10,6 +10,8 @@ import { STAGING_SCRIPT, TEMPLATE_FILE, VAR_RUN_ARGO } from '../../core/paths.ts
 import { installExecutable } from '../../core/runtime/install.ts';
 import type { Template } from '../../core/template.ts';
 import { loadInputArtifacts } from './input-artifacts.ts';
+import { loadKubeConnection } from '../../core/kube/config.ts';
+import { openTracing, type Span } from '../../core/tracing/tracing.ts';
 
 const SECRETS_DIR = '/argo/secret';
 
@@ -34,10 +36,30 @@ export function stageFiles(template: Template): void {
   if (resource && !resource.manifestFrom && resource.manifest !== undefined) writeFileOrFail('/tmp/manifest.yaml', resource.manifest, 0o644);
 }
 
+/** The namespace Go's executor.Init reads from the client config (init talks to no API server). */
+function podNamespace(ctx: CommandContext): string {
+  try {
+    return loadKubeConnection(ctx.args.flags, ctx.env).namespace;
+  } catch {
+    return '';
+  }
+}
+
 export async function runInitCommand(ctx: CommandContext): Promise<void> {
   const { env, log } = ctx;
   const cfg = bootstrap(env);
-  const template = cfg.template;
+  const tracing = await openTracing(env, log);
+  const span = tracing.startRole('runInitContainer', cfg.workflowName, podNamespace(ctx));
+  try {
+    await span.run(() => initPod(ctx, cfg.template, span));
+  } finally {
+    span.end();
+    await tracing.shutdown();
+  }
+}
+
+async function initPod(ctx: CommandContext, template: Template, span: Span): Promise<void> {
+  const { env, log } = ctx;
   process.umask(0);
   try {
     const report = installExecutable(`${VAR_RUN_ARGO}/argoexec`);
@@ -46,6 +68,8 @@ export async function runInitCommand(ctx: CommandContext): Promise<void> {
     throw new Error(`failed to copy argoexec to ${VAR_RUN_ARGO}: ${strerror(err)}`);
   }
   writeTemplate(template);
-  stageFiles(template);
-  await loadInputArtifacts(template, { log, secretsDir: SECRETS_DIR, env });
+  await span.in('stageFiles', {}, () => { stageFiles(template); });
+  // SIGTERM cancels the loads (Go's root context reaches every driver): the init fails at once with
+  // `… failed to load: failed to get file: terminated signal received` instead of running on until SIGKILL.
+  await loadInputArtifacts(template, { log, secretsDir: SECRETS_DIR, env }, '', ctx.terminated, span);
 }

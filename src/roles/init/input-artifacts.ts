@@ -9,7 +9,8 @@ import { dirname, join, posix } from 'node:path';
 import { openDriver } from '../../artifacts/registry.ts';
 import { progressLog } from '../../artifacts/progress-log.ts';
 import type { DriverContext } from '../../artifacts/driver.ts';
-import { unarchiveArtifact } from '../../core/archive/index.ts';
+import { archiveKind, unarchiveArtifact } from '../../core/archive/index.ts';
+import { untracedSpan, type Span } from '../../core/tracing/tracing.ts';
 import { strerror } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import { INPUT_ARTIFACTS_DIR, MAIN_CTR_FS } from '../../core/paths.ts';
@@ -38,7 +39,7 @@ export function inputDestination(t: Template, art: Artifact, path: string, log: 
   return posix.join(MAIN_CTR_FS, path);
 }
 
-async function loadArtifact(t: Template, original: Artifact, ctx: DriverContext, pluginName: string, signal?: AbortSignal): Promise<void> {
+async function loadArtifact(t: Template, original: Artifact, ctx: DriverContext, pluginName: string, signal: AbortSignal | undefined, parent: Span): Promise<void> {
   const { log } = ctx;
   log.info('Downloading artifact', { name: original.name });
   const art = structuredClone(original);
@@ -75,18 +76,23 @@ async function loadArtifact(t: Template, original: Artifact, ctx: DriverContext,
   } catch (err) {
     throw new Error(`failed to create artifact temporary parent directory ${dirname(tmp)}: mkdir ${dirname(tmp)}: ${strerror(err)}`);
   }
-  const progress = progressLog(log, 'Downloading artifact', { name: art.name });
-  try {
-    await driver.load(driverArt, tmp, progress.report, signal);
-    progress.done();
-  } catch (err) {
-    if (art.optional && isNotFoundError(err)) {
-      log.info('Skipping optional input artifact that was not found', { name: art.name });
-      return;
+  const loaded = await parent.in('loadArtifact', { path: dest }, async (span) => {
+    const progress = progressLog(log, 'Downloading artifact', { name: art.name });
+    try {
+      await driver.load(driverArt, tmp, progress.report, signal);
+      progress.done();
+    } catch (err) {
+      if (art.optional && isNotFoundError(err)) {
+        log.info('Skipping optional input artifact that was not found', { name: art.name });
+        return false;
+      }
+      throw new Error(`artifact ${art.name} failed to load: ${(err as Error).message}`);
     }
-    throw new Error(`artifact ${art.name} failed to load: ${(err as Error).message}`);
-  }
-  await unarchiveArtifact(art.archive, tmp, dest);
+    const kind = await archiveKind(art.archive, tmp);
+    await span.in('unarchiveArtifact', { archive: kind }, () => unarchiveArtifact(art.archive, tmp, dest, kind));
+    return true;
+  });
+  if (!loaded) return;
   log.info('Successfully download file', { path: dest });
   if (art.mode !== undefined && art.mode !== null) chmodArtifact(dest, art.mode, art.recurseMode === true);
   else if (plugin) {
@@ -105,11 +111,13 @@ async function loadArtifact(t: Template, original: Artifact, ctx: DriverContext,
  * plugin. `signal` is Go's context, handed to every driver (the supervisor cancels it on SIGTERM or when another
  * group of loads fails); as in Go, the loop itself does not check it: a driver that honours it fails at once.
  */
-export async function loadInputArtifacts(t: Template, ctx: DriverContext, pluginName = '', signal?: AbortSignal): Promise<void> {
+export async function loadInputArtifacts(t: Template, ctx: DriverContext, pluginName = '', signal?: AbortSignal, parent: Span = untracedSpan()): Promise<void> {
   ctx.log.info('Start loading input artifacts...', { pluginName });
   const stopCollecting = collectWhileTransferring();
   try {
-    for (const art of t.inputs?.artifacts ?? []) await loadArtifact(t, art, ctx, pluginName, signal);
+    await parent.in('loadArtifacts', {}, async (span) => {
+      for (const art of t.inputs?.artifacts ?? []) await loadArtifact(t, art, ctx, pluginName, signal, span);
+    });
   } finally {
     stopCollecting();
   }

@@ -12,11 +12,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandContext } from '../../cli/context.ts';
 import { bootstrap, type Backoff } from '../../core/bootstrap.ts';
 import type { Logger } from '../../core/log.ts';
-import { logExecutorInit } from '../../core/executor-init-log.ts';
+import { logExecutorInitialized, logExecutorStart } from '../../core/executor-init-log.ts';
+import { openTracing } from '../../core/tracing/tracing.ts';
 import { pathError } from '../../core/errors.ts';
 import { timerMs } from '../../core/go-duration.ts';
 import type { KubeClient } from '../../core/kube/client.ts';
-import { isNotFound, isTransientError } from '../../core/kube/errors.ts';
+import { isNotFound, isTransientErrorLogged } from '../../core/kube/errors.ts';
 import { retryOnError } from '../../core/retry.ts';
 import { kubeTaskResultApi } from '../../core/task-result/api.ts';
 import { TaskResultReporter } from '../../core/task-result/reporter.ts';
@@ -131,7 +132,7 @@ async function execResource(state: ExecutorState, action: string, manifestPath: 
   let out: string;
   try {
     // Go classifies kubectl's fatal message (an error without an API status) with IsTransientErr.
-    out = await retryOnError(DEFAULT_BACKOFF, (err) => isTransientError(err), () => kubectl(state, argv));
+    out = await retryOnError(DEFAULT_BACKOFF, (err) => isTransientErrorLogged(err, state.log), () => kubectl(state, argv));
   } catch (err) {
     throw new Error(`no more retries ${(err as Error).message}`);
   }
@@ -220,9 +221,10 @@ async function waitResource(state: ExecutorState, kube: KubeClient, ref: Resourc
       state.log.info('Returning from successful wait for resource', { name: ref.name, namespace: ref.namespace });
       return;
     } catch (err) {
-      if (err instanceof RetryableError || isTransientError(err)) {
+      if (err instanceof RetryableError || isTransientErrorLogged(err, state.log)) {
         state.log.info('Waiting for resource resulted in retryable error', { name: ref.name, namespace: ref.namespace, error: (err as Error).message });
       } else {
+        state.log.warn('Waiting for resource resulted in non-retryable error', { name: ref.name, namespace: ref.namespace, error: (err as Error).message });
         state.log.warn('Waiting for resource resulted in error', { name: ref.name, error: (err as Error).message });
         throw err;
       }
@@ -290,7 +292,13 @@ async function saveResourceParameters(state: ExecutorState, ref: ResourceRef): P
     if (vf.jsonPath) {
       value = out;
     } else {
-      value = jqEngine().filter(out, vf.jqFilter as string);
+      try {
+        value = jqEngine().filter(out, vf.jqFilter as string);
+      } catch (err) {
+        state.log.info('gojq', { error: (err as Error).message, out, filter: vf.jqFilter });
+        throw err;
+      }
+      state.log.info('gojq', { out, filter: vf.jqFilter });
     }
     param.value = value;
     state.log.info('Saved output parameter', { name: param.name, value });
@@ -305,11 +313,16 @@ export async function runResourceCommand(ctx: CommandContext): Promise<void> {
   const action = positional[0] as string;
   const cfg = bootstrap(env);
   const kube = openKube(ctx);
-  logExecutorInit(log, cfg, kube.namespace);
+  logExecutorStart(log, cfg);
+  const tracing = await openTracing(env, log);
+  logExecutorInitialized(log, cfg, kube.namespace);
+  // Go runs these commands' spans straight under the emissary's (TRACEPARENT).
+  const span = tracing.fromEnv();
   const reporter = new TaskResultReporter(kubeTaskResultApi(kube), {
     nodeId: cfg.nodeId, workflowName: cfg.workflowName, workflowUid: cfg.workflowUid, instanceId: cfg.instanceId,
   }, log, { env });
-  const state: ExecutorState = { cfg, template: cfg.template, log, reporter, errors: [], driverCtx: { log, secretsDir: SECRETS_DIR, env } };
+  const state: ExecutorState = { cfg, template: cfg.template, log, reporter, errors: [], driverCtx: { log, secretsDir: SECRETS_DIR, env }, span };
+  reporter.traceUnder(span);
 
   const initErr = await reporter.initializeOutput();
   if (initErr) addError(state, initErr);
@@ -317,7 +330,7 @@ export async function runResourceCommand(ctx: CommandContext): Promise<void> {
   try {
     result = await (async (): Promise<Error | undefined> => {
       const fail = (err: unknown): Error => { addError(state, err); return state.errors[state.errors.length - 1] as Error; };
-      try { stageManifest(cfg.template, MANIFEST_PATH, log); } catch (err) { return fail(err); }
+      try { await span.in('stageFiles', {}, () => { stageManifest(cfg.template, MANIFEST_PATH, log); }); } catch (err) { return fail(err); }
       const r = resourceOf(cfg.template);
       const isDelete = action === 'delete';
       if (isDelete && (r.successCondition || r.failureCondition || (cfg.template.outputs?.parameters ?? []).length > 0)) {
@@ -344,6 +357,7 @@ export async function runResourceCommand(ctx: CommandContext): Promise<void> {
     }
     if (state.errors.length > 0) writeTerminationMessage((state.errors[0] as Error).message);
     kube.close();
+    await tracing.shutdown();
   }
   if (result) throw result;
 }

@@ -28,7 +28,7 @@ export async function supervise(state: ExecutorState, terminated: AbortSignal, e
 
   let preMainError: Error | undefined;
   try {
-    await runPreMain(state.template, state.driverCtx, inputArtifactPluginNames(env), terminated);
+    await runPreMain(state.template, state.driverCtx, inputArtifactPluginNames(env), terminated, state.span);
   } catch (err) {
     preMainError = err instanceof Error ? err : new Error(String(err));
   }
@@ -53,5 +53,5 @@ export async function supervise(state: ExecutorState, terminated: AbortSignal, e
 }
 
 export async function runSupervisorCommand(ctx: CommandContext): Promise<void> {
-  await runAuxiliary(ctx, (state) => supervise(state, ctx.terminated, ctx.env));
+  await runAuxiliary(ctx, 'runSupervisorContainer', (state) => supervise(state, ctx.terminated, ctx.env));
 }

@@ -9,6 +9,7 @@ import type { DriverContext } from '../../artifacts/driver.ts';
 import type { Template } from '../../core/template.ts';
 import { stageFiles, writeTemplate } from '../init/command.ts';
 import { loadInputArtifacts } from '../init/input-artifacts.ts';
+import { untracedSpan, type Span } from '../../core/tracing/tracing.ts';
 
 /** common.SplitPluginNames: comma-separated, trimmed, empty entries dropped. */
 export function inputArtifactPluginNames(env: NodeJS.ProcessEnv): string[] {
@@ -23,10 +24,10 @@ const prefixed = (prefix: string, err: unknown): Error => new Error(`${prefix}${
  * non-plugin inputs and one per plugin, all at once, sharing a context that the first failure (or SIGTERM) cancels;
  * every group is awaited, then the first error to have happened is returned.
  */
-export async function runPreMain(template: Template, driverCtx: DriverContext, pluginNames: string[], terminated?: AbortSignal): Promise<void> {
+export async function runPreMain(template: Template, driverCtx: DriverContext, pluginNames: string[], terminated?: AbortSignal, span: Span = untracedSpan()): Promise<void> {
   process.umask(0);
   try { writeTemplate(template); } catch (err) { throw prefixed('failed to write template: ', err); }
-  try { stageFiles(template); } catch (err) { throw prefixed('failed to stage files: ', err); }
+  try { await span.in('stageFiles', {}, () => { stageFiles(template); }); } catch (err) { throw prefixed('failed to stage files: ', err); }
   // errgroup.WithContext: context.WithCancelCause under the root context. Its cause is the root's (SIGTERM) or the
   // first error; drivers over net/http report that cause (cancelCause).
   const group = new AbortController();
@@ -35,7 +36,7 @@ export async function runPreMain(template: Template, driverCtx: DriverContext, p
   terminated?.addEventListener('abort', cancel, { once: true });
   let first: Error | undefined;
   const run = (pluginName: string, prefix: string): Promise<void> =>
-    loadInputArtifacts(template, driverCtx, pluginName, group.signal).catch((err: unknown) => {
+    loadInputArtifacts(template, driverCtx, pluginName, group.signal, span).catch((err: unknown) => {
       if (!first) {
         first = prefixed(prefix, err);
         if (!group.signal.aborted) group.abort(first);

@@ -5,15 +5,18 @@
  * saveStream, no `.tgz` on disk), none/zip extract it first — so what lands in the store has Go's
  * names and archive layout.
  */
-import { createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, renameSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { tarGzPath, unpackTo, zipPath } from '../../core/archive/index.ts';
 import { MAIN_CTR_FS, OUTPUT_ARTIFACTS_DIR } from '../../core/paths.ts';
 import type { Artifact } from '../../core/template.ts';
+import type { Span } from '../../core/tracing/tracing.ts';
 import { stagedArtifactPath } from '../emissary/stage-outputs.ts';
 import { cleanArtifactPath } from './location.ts';
+import { errnoCode, pathError } from '../../core/errors.ts';
+import { mkdirAll } from '../../core/io/mkdir-all.ts';
 import { isBaseImagePath } from './parameters.ts';
 import { isNotFoundError, NotFoundError, type ExecutorState } from './state.ts';
 import { saveArtifactFromFile } from './upload.ts';
@@ -27,6 +30,8 @@ async function toFile(path: string, write: (out: Writable) => Promise<unknown>):
     await write(out);
   } catch (err) {
     out.destroy();
+    // A failed write (ENOSPC, EIO) names the file, as Go's *PathError: `write <path>: no space left on device`.
+    if ((err as NodeJS.ErrnoException).syscall === 'write' && !(err as NodeJS.ErrnoException).path && errnoCode(err)) throw Object.assign(new Error(pathError('write', path, err)), { code: errnoCode(err) });
     throw err;
   }
   if (!out.writableEnded) out.end();
@@ -101,8 +106,34 @@ export async function stageArchiveFile(state: ExecutorState, art: Artifact, path
   return [fileName, local];
 }
 
+/** saveArtifact: stage (the archiveArtifact span), then upload; false when an optional artifact is absent. */
+async function saveArtifact(state: ExecutorState, span: Span, art: Artifact, path: string): Promise<boolean> {
+  const { log } = state;
+  let fileName: string;
+  let local: string;
+  let level: number | undefined;
+  try {
+    [fileName, local, level] = await span.in('archiveArtifact', {}, () => stageArchiveFile(state, art, path));
+  } catch (err) {
+    if (art.optional && isNotFoundError(err)) {
+      log.warn('Ignoring optional artifact which does not exist in path', { name: art.name, path, error: (err as Error).message });
+      return false;
+    }
+    throw err;
+  }
+  const st = statSync(local);
+  if (st.isFile() && st.size === 0) log.warn('The file is empty. It may not be uploaded successfully depending on the artifact driver', { path: local });
+  await saveArtifactFromFile(state, art, fileName, local, level === undefined ? {} : { gzipLevel: level });
+  return true;
+}
+
 /** Upload every output artifact in order; returns the saved ones and the aggregated error text. */
 export async function saveArtifacts(state: ExecutorState): Promise<[Artifact[], Error | undefined]> {
+  const { template, log } = state;
+  return state.span.in('saveArtifacts', {}, (span) => saveEachArtifact(state, span));
+}
+
+async function saveEachArtifact(state: ExecutorState, span: Span): Promise<[Artifact[], Error | undefined]> {
   const { template, log } = state;
   const saved: Artifact[] = [];
   const arts = template.outputs?.artifacts ?? [];
@@ -111,29 +142,15 @@ export async function saveArtifacts(state: ExecutorState): Promise<[Artifact[], 
     return [saved, undefined];
   }
   log.info('Saving output artifacts');
-  mkdirSync(TEMP_OUT_ART_DIR, { recursive: true, mode: 0o777 });
+  mkdirAll(TEMP_OUT_ART_DIR, 0o777);
   let aggregate = '';
   for (const original of arts) {
+    span.addEvent('upload artifact', { file: original.name });
     const art = structuredClone(original);
     try {
       const path = cleanArtifactPath(art);
       art.path = path;
-      let fileName: string;
-      let local: string;
-      let level: number | undefined;
-      try {
-        [fileName, local, level] = await stageArchiveFile(state, art, path);
-      } catch (err) {
-        if (art.optional && isNotFoundError(err)) {
-          log.warn('Ignoring optional artifact which does not exist in path', { name: art.name, path, error: (err as Error).message });
-          continue;
-        }
-        throw err;
-      }
-      const st = statSync(local);
-      if (st.isFile() && st.size === 0) log.warn('The file is empty. It may not be uploaded successfully depending on the artifact driver', { path: local });
-      await saveArtifactFromFile(state, art, fileName, local, level === undefined ? {} : { gzipLevel: level });
-      saved.push(art);
+      if (await span.in('saveArtifact', {}, (saveSpan) => saveArtifact(state, saveSpan, art, path))) saved.push(art);
     } catch (err) {
       aggregate += `${(err as Error).message}; `;
     }

@@ -5,7 +5,8 @@
  */
 import type { CommandContext } from '../../cli/context.ts';
 import { bootstrap } from '../../core/bootstrap.ts';
-import { logExecutorInit } from '../../core/executor-init-log.ts';
+import { logExecutorInitialized, logExecutorStart } from '../../core/executor-init-log.ts';
+import { openTracing } from '../../core/tracing/tracing.ts';
 import { PanicError, errorText } from '../../core/errors.ts';
 import { KubeClient } from '../../core/kube/client.ts';
 import { loadKubeConnection } from '../../core/kube/config.ts';
@@ -26,32 +27,41 @@ export function openKube(ctx: CommandContext): KubeClient {
   }
 }
 
-export async function runAuxiliary(ctx: CommandContext, body: (state: ExecutorState) => Promise<Error | undefined>): Promise<void> {
+export async function runAuxiliary(
+  ctx: CommandContext, role: 'runWaitContainer' | 'runSupervisorContainer', body: (state: ExecutorState) => Promise<Error | undefined>,
+): Promise<void> {
   const { log } = ctx;
   const cfg = bootstrap(ctx.env);
   const kube = openKube(ctx);
-  logExecutorInit(log, cfg, kube.namespace);
+  logExecutorStart(log, cfg);
+  const tracing = await openTracing(ctx.env, log);
+  logExecutorInitialized(log, cfg, kube.namespace);
+  const span = tracing.startRole(role, cfg.workflowName, kube.namespace);
   const reporter = new TaskResultReporter(kubeTaskResultApi(kube), {
     nodeId: cfg.nodeId, workflowName: cfg.workflowName, workflowUid: cfg.workflowUid, instanceId: cfg.instanceId,
   }, log, { env: ctx.env });
   const state: ExecutorState = {
     cfg, template: cfg.template, log, reporter, errors: [],
-    driverCtx: { log, secretsDir: SECRETS_DIR, env: ctx.env },
+    driverCtx: { log, secretsDir: SECRETS_DIR, env: ctx.env }, span,
   };
+  reporter.traceUnder(span);
   process.umask(0);
   let result: Error | undefined;
   try {
-    result = await body(state);
+    result = await span.run(() => body(state));
   } finally {
     try { await killArtifactSidecars(state); } catch (err) { addError(state, err); }
     const finErr = await state.reporter.finalizeOutput();
     if (finErr) addError(state, finErr);
     if (state.errors.length > 0) writeTerminationMessage((state.errors[0] as Error).message);
     kube.close();
+    // Go: `defer span.End()` then `defer Tracing.Shutdown` (the flush) run after the deferred steps above.
+    span.end();
+    await tracing.shutdown();
   }
   if (result) throw result;
 }
 
 export async function runWaitCommand(ctx: CommandContext): Promise<void> {
-  await runAuxiliary(ctx, (state) => postMain(state, ctx.terminated, false));
+  await runAuxiliary(ctx, 'runWaitContainer', (state) => postMain(state, ctx.terminated, false));
 }

@@ -12,7 +12,8 @@ import { startProgressMonitor } from './progress.ts';
 import { captureScriptResult } from './script-result.ts';
 import { addError, firstError, type ExecutorState } from './state.ts';
 import { waitMainContainers } from './wait-main.ts';
-import { isTransientError } from '../../core/kube/errors.ts';
+import { writeTerminationMessage } from '../../core/termination.ts';
+import { isTransientErrorLogged } from '../../core/kube/errors.ts';
 import { retryOnError } from '../../core/retry.ts';
 import { collectWhileTransferring } from '../../core/runtime/transfer-gc.ts';
 
@@ -25,7 +26,9 @@ async function waitForMain(state: ExecutorState, terminated: AbortSignal): Promi
   else log.info('monitoring progress disabled', { annotationPatchTickDuration: cfg.progressPatchTickMs, readProgressFileTickDuration: cfg.progressFileTickMs });
   startDeadlineMonitor(state, names, terminated);
   try {
-    await retryOnError(cfg.retryBackoff, (err) => isTransientError(err, process.env), () => waitMainContainers(names, terminated));
+    const killed = await retryOnError(cfg.retryBackoff, (err) => isTransientErrorLogged(err, log, process.env), () => waitMainContainers(names, terminated));
+    // Its emissary died with it (an OOM kill takes the whole container): no exit code, no staged outputs; report what is there.
+    for (const container of killed) log.warn('container ended without an exit code: its emissary was killed (OOMKilled or SIGKILL)', { container });
     log.info('Main container completed');
   } catch (err) {
     if (terminated.aborted) {
@@ -40,7 +43,7 @@ export async function postMain(state: ExecutorState, terminated: AbortSignal, pr
   const initErr = await state.reporter.initializeOutput();
   if (initErr) addError(state, initErr);
 
-  try { await waitForMain(state, terminated); } catch (err) { addError(state, err); }
+  try { await state.span.in('waitWorkload', {}, () => waitForMain(state, terminated)); } catch (err) { addError(state, err); }
 
   if (state.template.resource) {
     try {
@@ -52,9 +55,10 @@ export async function postMain(state: ExecutorState, terminated: AbortSignal, pr
 
   let artifacts: Artifact[] = [];
   const stopCollecting = collectWhileTransferring();
+  const endNote = noteTerminationWhileSaving(terminated);
   try {
     if (!preMainFailed) {
-      try { captureScriptResult(state); } catch (err) { addError(state, err); }
+      try { await state.span.in('captureScriptResult', {}, () => { captureScriptResult(state); }); } catch (err) { addError(state, err); }
       try { saveParameters(state); } catch (err) { addError(state, err); }
       try {
         const [saved, err] = await saveArtifacts(state);
@@ -71,6 +75,26 @@ export async function postMain(state: ExecutorState, terminated: AbortSignal, pr
     const outputs = { ...structuredClone(state.template.outputs ?? {}), artifacts };
     await state.reporter.report({ outputs });
   } catch (err) { addError(state, err); }
+  endNote();
 
   return firstError(state);
+}
+
+/**
+ * SIGTERM while the outputs are being saved: ours goes on saving (Go too), but the pod's grace period may end first,
+ * and SIGKILL leaves no word (issue 13: "when there is not [time], the node says so in one line"). So the termination
+ * message says it at once; once saving is over it is cleared (errors, if any, are written after, by the caller).
+ */
+function noteTerminationWhileSaving(terminated: AbortSignal): () => void {
+  let written = false;
+  const onAbort = (): void => {
+    written = true;
+    writeTerminationMessage('wait was terminated while saving outputs; outputs not saved when the grace period ended are lost');
+  };
+  if (terminated.aborted) onAbort();
+  else terminated.addEventListener('abort', onAbort, { once: true });
+  return () => {
+    terminated.removeEventListener('abort', onAbort);
+    if (written) writeTerminationMessage('');
+  };
 }

@@ -8,6 +8,7 @@ import type { Logger } from '../../core/log.ts';
 import type { TaskResultReporter } from '../../core/task-result/reporter.ts';
 import type { Template } from '../../core/template.ts';
 import type { DriverContext } from '../../artifacts/driver.ts';
+import type { Span } from '../../core/tracing/tracing.ts';
 
 export interface ExecutorState {
   cfg: ExecutorConfig;
@@ -16,6 +17,8 @@ export interface ExecutorState {
   reporter: TaskResultReporter;
   driverCtx: DriverContext;
   errors: Error[];
+  /** The role's top span (runWaitContainer, runSupervisorContainer; data/resource: the emissary's): steps open children. */
+  span: Span;
 }
 
 export function addError(state: ExecutorState, err: unknown): void {

@@ -5,7 +5,7 @@
  * short, so that a difference reads well). A key that is not an object but a prefix (a directory saved
  * with `archive: none`) becomes the digest of every object under it, by relative name.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import tarStream from 'tar-stream';
@@ -18,10 +18,14 @@ export type ArtifactDigest =
   | { kind: 'raw'; size: number; sha256: string; text?: string }
   | { kind: 'dir'; objects: Record<string, ArtifactDigest> }
   | { kind: 'executor-log'; messages: string[] }
+  /** main.log as the container's two streams (container-streams.ts) */
+  | { kind: 'container-log'; stdout: string; stderr: string }
   | { kind: 'missing'; error: string }
   | { kind: 'not-fetched'; reason: string };
 
 const MAX_BYTES = 512 * 1024 * 1024;
+/** Text up to this size is kept (logs are compared by their messages or streams, which need the text). */
+const MAX_TEXT = 256 * 1024;
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -97,7 +101,12 @@ export async function digestBytes(buf: Buffer, norm?: Normalise): Promise<Artifa
   if (buf.length > 4 && buf.readUInt32LE(0) === 0x04034b50) {
     try { return { kind: 'zip', entries: await zipEntries(buf, norm) }; } catch { /* raw */ }
   }
-  const text = buf.length <= 4096 && !buf.includes(0) ? buf.toString('utf8') : undefined;
+  // Short text is kept, normalised (its size then is the normalised text's).
+  const text = buf.length <= MAX_TEXT && !buf.includes(0) ? buf.toString('utf8') : undefined;
+  if (text !== undefined && norm) {
+    const t = norm(text);
+    return { kind: 'raw', size: Buffer.byteLength(t), sha256: hashOf(buf, norm), text: t };
+  }
   return { kind: 'raw', size: buf.length, sha256: hashOf(buf, norm), ...(text !== undefined ? { text } : {}) };
 }
 
@@ -204,6 +213,40 @@ export async function azureBucket(endpoint: string, account: string, key: string
       const keys: string[] = [];
       for await (const b of c.listBlobsFlat({ prefix })) keys.push(b.name);
       return keys;
+    },
+  };
+}
+
+/**
+ * A bucket of the stack's OSS fake (test/support/oss-server.ts), read with OSS's V1 signature
+ * (`Authorization: OSS <id>:base64(HMAC-SHA1(secret, VERB\n\n\nDATE\n/bucket/key))`), written here for the reader.
+ */
+export function ossBucket(endpoint: string, accessKey: string, secretKey: string, bucket: string): Bucket {
+  const signed = async (path: string, resource: string): Promise<Response> => {
+    const date = new Date().toUTCString();
+    const sig = createHmac('sha1', secretKey).update(`GET\n\n\n${date}\n${resource}`).digest('base64');
+    return fetch(`${endpoint}${path}`, { headers: { date, authorization: `OSS ${accessKey}:${sig}` } });
+  };
+  return {
+    async get(key) {
+      const enc = key.split('/').map(encodeURIComponent).join('/');
+      const r = await signed(`/${bucket}/${enc}`, `/${bucket}/${key}`);
+      if (r.status === 404) return null;
+      if (!r.ok) throw new Error(`GET oss://${bucket}/${key}: HTTP ${r.status}`);
+      return Buffer.from(await r.arrayBuffer());
+    },
+    async list(prefix) {
+      const keys: string[] = [];
+      let marker = '';
+      for (;;) {
+        const r = await signed(`/${bucket}/?prefix=${encodeURIComponent(prefix)}&marker=${encodeURIComponent(marker)}&max-keys=1000`, `/${bucket}/`);
+        if (!r.ok) throw new Error(`list oss://${bucket}/${prefix}: HTTP ${r.status}`);
+        const xml = await r.text();
+        const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+        for (const m of xml.matchAll(/<Contents>[\s\S]*?<Key>([\s\S]*?)<\/Key>/g)) keys.push(unescape(m[1] as string));
+        if (!/<IsTruncated>true<\/IsTruncated>/.test(xml)) return keys;
+        marker = unescape(/<NextMarker>([\s\S]*?)<\/NextMarker>/.exec(xml)?.[1] ?? keys.at(-1) ?? '');
+      }
     },
   };
 }

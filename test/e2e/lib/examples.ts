@@ -12,7 +12,7 @@
  * the annotation `argoexec-ts.e2e/expect-phase`.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ROOT, stackEnv } from './env.ts';
 
@@ -89,6 +89,26 @@ function refs(doc: unknown, acc: { kind: string; name: string }[] = []): { kind:
   return acc;
 }
 
+const LOOPBACK = /^(?:https?:\/\/)?(?:127\.0\.0\.1|localhost)(?:[:/]|$)/;
+
+/** Storage endpoints of a workflow's artifacts that are not on this machine (the stores' default endpoints included). */
+function externalStores(doc: unknown, acc: string[] = []): string[] {
+  if (Array.isArray(doc)) for (const x of doc) externalStores(x, acc);
+  else if (doc && typeof doc === 'object') {
+    const o = doc as Record<string, any>;
+    for (const kind of ['s3', 'oss'] as const) {
+      const ep = o[kind]?.endpoint;
+      if (typeof ep === 'string' && ep && !ep.includes('{{') && !LOOPBACK.test(ep)) acc.push(ep);
+    }
+    if (o.azure && typeof o.azure === 'object' && typeof o.azure.endpoint === 'string' && !LOOPBACK.test(o.azure.endpoint)) acc.push(o.azure.endpoint.replace(/^(https?:\/\/[^/]+).*/, '$1'));
+    if (o.gcs && typeof o.gcs === 'object' && (o.gcs.bucket || o.gcs.key)) acc.push('storage.googleapis.com');
+    if (o.hdfs && typeof o.hdfs === 'object') for (const a of (o.hdfs.addresses ?? []) as string[]) if (!LOOPBACK.test(a)) acc.push(a);
+    if (o.git && typeof o.git === 'object' && typeof o.git.repo === 'string' && !LOOPBACK.test(o.git.repo.replace(/^[a-z+]+:\/\/(?:[^@/]*@)?/, ''))) acc.push(o.git.repo.replace(/^(\w+:\/\/[^/]+|[^:]+).*/, '$1'));
+    for (const v of Object.values(o)) externalStores(v, acc);
+  }
+  return [...new Set(acc)];
+}
+
 /** http(s) hosts a workflow's HTTP templates / artifacts fetch that are not on this machine. */
 function externalUrls(doc: unknown, acc: string[] = []): string[] {
   if (Array.isArray(doc)) for (const x of doc) externalUrls(x, acc);
@@ -118,8 +138,13 @@ export function environmentSkip(doc: Doc, templates: Map<string, Doc>, include: 
   }
   const missing = [...all].filter((i) => !LOCAL_IMAGES.has(i) && !i.includes('{{'));
   if (noTest && !include.has(noTest)) skip = `labelled no-test: ${noTest}`;
+  else if (!doc.metadata?.name && !doc.metadata?.generateName) skip = 'has neither metadata.name nor metadata.generateName, so no apiserver accepts it';
   else if (missing.length) skip ??= `image not available locally: ${missing.join(', ')}`;
+  else if ([...all].some((i) => i.includes('{{'))) skip ??= `image chosen at run time (${[...all].filter((i) => i.includes('{{')).join(', ')}) from values such as debian:9.1 or ubuntu:17.10, not all of them local`;
   else if (externalUrls(doc).length) skip ??= `needs the internet: ${externalUrls(doc).join(', ')}`;
+  else if (externalStores(doc).length) skip ??= `needs a store off this machine: ${externalStores(doc).join(', ')} (test/e2e/variants run the same on the stack's stores)`;
+  else if (JSON.stringify(doc).includes('"synchronization"') && JSON.stringify(doc).includes('"database":')) skip ??= 'needs the controller\'s synchronization database (not configured)';
+  else if (doc.metadata?.name === 'forever') skip ??= 'never completes by design (1,000 one-second steps, past the runner\'s timeout)';
   else if (/"(daemon":true|readinessProbe"|ports")/.test(JSON.stringify(doc))) skip ??= 'serves on a port (daemon/server): pods use the host network here, it would listen beyond loopback';
   return skip;
 }
@@ -137,6 +162,10 @@ export interface SelectOptions {
   include: Set<string>; // no-test label values that run anyway
 }
 
+function fileText(path: string | undefined): string {
+  try { return path ? readFileSync(path, 'utf8') : ''; } catch { return ''; }
+}
+
 /** The values of the variants' placeholders, from .stack/env. */
 function placeholders(): Record<string, string> {
   const env = stackEnv();
@@ -145,7 +174,10 @@ function placeholders(): Record<string, string> {
     MINIO: hostPort(env.S3_MINIO_ENDPOINT), VERSITY: hostPort(env.S3_VERSITY_ENDPOINT),
     S3_ACCESS_KEY: env.S3_MINIO_ACCESS_KEY ?? '', S3_SECRET_KEY: env.S3_MINIO_SECRET_KEY ?? '',
     AZURITE_ENDPOINT: env.AZURITE_BLOB_ENDPOINT ?? '', AZURITE_KEY: env.AZURITE_ACCOUNT_KEY ?? '',
+    GIT_SSH_URL: env.GIT_SSH_URL ?? '', GIT_SSH_SCP_URL: env.GIT_SSH_SCP_URL ?? '', GIT_SSH_KEY: fileText(env.GIT_SSH_KEY_FILE),
+    OSS_ENDPOINT: env.OSS_ENDPOINT ?? '', OSS_ACCESS_KEY: env.OSS_ACCESS_KEY ?? '', OSS_SECRET_KEY: env.OSS_SECRET_KEY ?? '',
     HTTPBIN: env.HTTPBIN_URL ?? '', GIT_URL: env.GIT_URL ?? '', GIT_HTTP_URL: env.GIT_HTTP_URL ?? '', GIT_HTTP_AUTH_URL: env.GIT_HTTP_AUTH_URL ?? '',
+    HDFS_ADDR: env.HDFS_ADDR ?? '',
   };
 }
 

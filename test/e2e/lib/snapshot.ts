@@ -8,9 +8,10 @@
  * - the WorkflowTaskResults (labels, annotations, outputs, progress);
  * - the pods' container statuses (exit codes, reasons, termination messages).
  */
-import { azureBucket, digestAt, gcsBucket, s3Bucket, s3Client, type ArtifactDigest, type Bucket } from './artifact-digest.ts';
+import { azureBucket, digestAt, gcsBucket, ossBucket, s3Bucket, s3Client, type ArtifactDigest, type Bucket } from './artifact-digest.ts';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { kubectlJson, sleep, stackEnv } from './env.ts';
+import { containerStreams, isInterleaving } from './container-streams.ts';
+import { kubectlJson, log, sleep, stackEnv } from './env.ts';
 import type { Doc } from './examples.ts';
 
 export interface NodeSummary { phase: string; message?: string; outputs?: unknown }
@@ -26,13 +27,50 @@ export interface Snapshot {
   containers: Record<string, Record<string, ContainerSummary>> | { skipped: string };
 }
 
-/** Replace, in text, what differs by design between two runs of one workflow. */
+const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
+/** `date`'s default format: `Wed Dec  2 19:36:46 UTC 2026`. */
+const DATE_OUTPUT = new RegExp(`\\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ${MONTH} +\\d{1,2} \\d\\d:\\d\\d:\\d\\d(?: [A-Z]{2,5})? \\d{4}\\b`, 'g');
+/** `ls -l`'s modification time of a recent file: `Dec  2 19:43`. */
+const LS_TIME = new RegExp(`\\b${MONTH} +\\d{1,2} +\\d\\d:\\d\\d\\b`, 'g');
+
+/**
+ * Names the apiserver generates for objects a workflow's resource templates create from a `generateName` (k8s-wait-wf
+ * creates `sleep-` + five random characters): random by design. By workflow name: the prefixes its manifests use.
+ */
+const generatedPrefixes = new Map<string, string[]>();
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Registers the `generateName`s of a workflow's resource manifests (before its snapshot is taken). */
+export function registerGeneratedNames(wf: Doc): void {
+  const prefixes = new Set<string>();
+  for (const m of JSON.stringify(wf.spec ?? {}).matchAll(/generateName:\s*['"]?([a-z0-9][a-z0-9.-]*-)/g)) prefixes.add(m[1] as string);
+  generatedPrefixes.set(String(wf.metadata?.name ?? ''), [...prefixes]);
+}
+
+/** Replace, in text, what differs by design between two runs of one workflow: its name, hashes, times, uids. */
 export function normaliseText(text: string, wfName: string): string {
+  for (const p of generatedPrefixes.get(wfName) ?? []) text = text.replace(new RegExp(`\\b${escapeRegExp(p)}[a-z0-9]{5}\\b`, 'g'), `${p}<generated>`);
   return text
     .split(wfName).join('$WF')
     .replace(/(\$WF(?:-[a-z0-9-]*?)?)-\d{5,10}\b/g, '$1-#')
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
+    .replace(DATE_OUTPUT, '<time>')
+    .replace(LS_TIME, '<time>')
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uid>');
+}
+
+/**
+ * What a workflow's artifacts may print that is a time: `{{workflow.duration}}` renders the seconds the workflow has
+ * run (`6.514374`), so where the workflow uses it, decimal numbers in artifact text are durations.
+ */
+function artifactTextNormaliser(wf: Doc, name: string): (t: string) => string {
+  const printsDuration = JSON.stringify(wf.spec ?? {}).includes('workflow.duration');
+  return printsDuration
+    ? (t) => normaliseText(t, name).replace(/\b\d+\.\d+\b/g, '<duration>')
+    : (t) => normaliseText(t, name);
 }
 
 /** The same, over any JSON value. */
@@ -48,13 +86,29 @@ function templateOf(n: Doc, wf: Doc): Doc | undefined {
 }
 
 /**
+ * A resource template polls its object until a condition holds; each poll logs the same few messages, and how many
+ * polls there are is timing (how long the created object took). Consecutive repeats of a group of up to 8 messages
+ * count once.
+ */
+export function collapseRepeats(messages: string[]): string[] {
+  const out = [...messages];
+  for (let i = 0; i < out.length; i++) {
+    for (let k = 1; k <= 8 && i + 2 * k <= out.length; k++) {
+      const same = (): boolean => { for (let j = 0; j < k; j++) if (out[i + j] !== out[i + k + j]) return false; return true; };
+      while (i + 2 * k <= out.length && same()) out.splice(i + k, k);
+    }
+  }
+  return out;
+}
+
+/**
  * The archived main.log of a resource or data template is the executor's own log: its field values (versions,
  * the Go runtime) and Go's field order (a map's) differ by nature, so only the sequence of messages is compared.
  */
 function executorLog(d: ArtifactDigest): ArtifactDigest {
   if (d.kind !== 'raw' || d.text === undefined) return d;
   const messages = d.text.split('\n').map((l) => /\bmsg=("(?:[^"\\]|\\.)*"|\S+)/.exec(l)?.[1]).filter((m): m is string => m !== undefined);
-  return { kind: 'executor-log', messages };
+  return { kind: 'executor-log', messages: collapseRepeats(messages) };
 }
 
 const GROUPS = new Set(['StepGroup', 'TaskGroup']);
@@ -100,6 +154,9 @@ export class Stores {
       case 'azure':
         if (!loc.blob || loc.endpoint !== this.env.AZURITE_BLOB_ENDPOINT) return { reason: `azure endpoint ${loc.endpoint} is not the stack's Azurite` };
         return { bucket: await azureBucket(this.env.AZURITE_BLOB_ENDPOINT!, this.env.AZURITE_ACCOUNT!, this.env.AZURITE_ACCOUNT_KEY!, loc.container), key: loc.blob, where: `azure ${loc.container}` };
+      case 'oss':
+        if (!loc.key || loc.endpoint !== this.env.OSS_ENDPOINT) return { reason: `oss endpoint ${loc.endpoint} is not the stack's OSS fake` };
+        return { bucket: ossBucket(this.env.OSS_ENDPOINT!, this.env.OSS_ACCESS_KEY!, this.env.OSS_SECRET_KEY!, loc.bucket), key: loc.key, where: `oss://${loc.bucket}` };
       default:
         return { reason: `driver ${driver ?? 'none'} is not read back by the runner` };
     }
@@ -148,9 +205,12 @@ export function readTaskResults(name: string): Map<string, Doc> {
  */
 export async function takeSnapshot(wf: Doc, stores: Stores, seen = new Map<string, Doc>()): Promise<Snapshot> {
   const name = wf.metadata.name as string;
+  registerGeneratedNames(wf);
   await podsFinished(name);
   const nodes = (wf.status?.nodes ?? {}) as Record<string, Doc>;
   const out: Snapshot = { phase: wf.status?.phase ?? '', message: normalise(wf.status?.message ?? '', name), nodes: {}, artifacts: {}, taskResults: {}, containers: {} };
+  const textNormaliser = artifactTextNormaliser(wf, name);
+  const podOfNode = new Map(nodePods(name).map((p) => [String(p.metadata.annotations?.['workflows.argoproj.io/node-name'] ?? ''), String(p.metadata.name)]));
   for (const n of Object.values(nodes)) {
     if (GROUPS.has(n.type)) continue;
     const key = nodeKey(n, name);
@@ -164,9 +224,9 @@ export async function takeSnapshot(wf: Doc, stores: Stores, seen = new Map<strin
       }
       const loc = await stores.locate(a, wf);
       if ('reason' in loc) { out.artifacts[akey] = { kind: 'not-fetched', reason: loc.reason }; continue; }
-      const d = normalise(await digestAt(loc.bucket, loc.key, loc.where, (t) => normaliseText(t, name)), name);
+      const d = normalise(await digestAt(loc.bucket, loc.key, loc.where, textNormaliser), name);
       const t = templateOf(n, wf);
-      out.artifacts[akey] = a.name === 'main-logs' && (t?.resource || t?.data) ? executorLog(d) : d;
+      out.artifacts[akey] = a.name === 'main-logs' && (t?.resource || t?.data) ? executorLog(d) : a.name === 'main-logs' ? byStreams(d, podOfNode.get(String(n.name)), textNormaliser) : d;
     }
   }
   const byId = new Map(Object.entries(nodes).map(([id, n]) => [id, nodeKey(n, name)]));
@@ -194,6 +254,19 @@ export async function takeSnapshot(wf: Doc, stores: Stores, seen = new Map<strin
     out.containers = containers;
   }
   return out;
+}
+
+/**
+ * main.log of a pod's main container, compared stream by stream when it is an interleaving of the container's
+ * stdout and stderr (container-streams.ts); as archived otherwise (then a difference shows).
+ */
+function byStreams(d: ArtifactDigest, pod: string | undefined, norm: (t: string) => string): ArtifactDigest {
+  if (d.kind !== 'raw' || d.text === undefined || !pod) return d;
+  const streams = containerStreams(pod, 'main');
+  if (!streams) { log(`main.log of ${pod}: its streams cannot be read; compared as archived`); return d; }
+  const [text, stdout, stderr] = [norm(d.text), norm(streams.stdout), norm(streams.stderr)];
+  if (!isInterleaving(text, stdout, stderr)) { log(`main.log of ${pod} is not an interleaving of its stdout and stderr; compared as archived`); return d; }
+  return { kind: 'container-log', stdout, stderr };
 }
 
 /** Once the workflow is gone: whether each artifact that artifact GC owns was deleted from its store. */

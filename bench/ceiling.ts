@@ -1,0 +1,126 @@
+/**
+ * Row P8: the physical ceiling on this machine, measured inside the bench process (no executor):
+ *   - MinIO on loopback through the same S3 client (AWS SDK v3, keep-alive agent) at high concurrency:
+ *     10 KiB PUTs and GETs per second, and MB/s of one large object (16 MiB parts / ranges, 8 in flight) from and to
+ *     memory;
+ *   - zlib per core: gzip level 6 (deflate) of the three kinds of data the rows move, and gunzip (inflate) of the
+ *     half-compressible kind. A tar.gz output can use every core (parallel gzip); a single gzip stream can only be
+ *     inflated on one core.
+ */
+import { randomBytes } from 'node:crypto';
+import { cpus } from 'node:os';
+import { constants, deflateRawSync, gunzipSync, gzipSync } from 'node:zlib';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { envNumber, log, MiB, minioHost, S3_SECRETS, s3Artifact, BUCKET, workDir } from './lib.ts';
+
+export interface Ceiling {
+  putPerS: number;
+  getPerS: number;
+  putMBps: number;
+  getMBps: number;
+  concurrency: number;
+  /** Uncompressed MB/s of one core. */
+  gzip6MBps: { log: number; half: number; random: number };
+  gunzipMBps: number;
+  cores: number;
+}
+
+async function pool<T>(n: number, items: T[], fn: (x: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  await Promise.all(Array.from({ length: n }, async () => {
+    while (i < items.length) await fn(items[i++] as T);
+  }));
+}
+
+function sample(kind: 'log' | 'half' | 'random', bytes: number): Buffer {
+  if (kind === 'random') return randomBytes(bytes);
+  if (kind === 'half') return Buffer.from(randomBytes(Math.ceil((bytes * 3) / 4)).toString('base64')).subarray(0, bytes);
+  const lines: string[] = [];
+  let n = 0;
+  for (let i = 0; n < bytes; i++) {
+    const l = `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}.${String(i % 1000).padStart(3, '0')}Z INFO [worker-${i % 16}] request completed method=GET path=/api/v1/items status=200 duration_ms=${(i * 7919) % 2000} request_id=${((i * 2654435761) >>> 0).toString(16)}\n`;
+    lines.push(l);
+    n += l.length;
+  }
+  return Buffer.from(lines.join('')).subarray(0, bytes);
+}
+
+function perCore(fn: () => void, bytes: number): number {
+  fn(); // warm
+  const t0 = performance.now();
+  let rounds = 0;
+  while (performance.now() - t0 < 2000) {
+    fn();
+    rounds++;
+  }
+  return (bytes * rounds) / 1e6 / ((performance.now() - t0) / 1000);
+}
+
+export async function p8(): Promise<Ceiling> {
+  const concurrency = envNumber('BENCH_P8_CONCURRENCY', 64);
+  const small = envNumber('BENCH_P8_OBJECTS', 5000);
+  const largeBytes = envNumber('BENCH_P8_LARGE_BYTES', 1024 * MiB);
+  const { createS3 } = await import('../src/artifacts/s3/client.ts');
+  const { createLogger } = await import('../src/core/log.ts');
+  const { PutObjectCommand, GetObjectCommand, CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand } = await import('@aws-sdk/client-s3');
+  const secrets = workDir('secrets');
+  mkdirSync(join(secrets, 'my-minio-cred'));
+  writeFileSync(join(secrets, 'my-minio-cred/accesskey'), S3_SECRETS['my-minio-cred'].accesskey);
+  writeFileSync(join(secrets, 'my-minio-cred/secretkey'), S3_SECRETS['my-minio-cred'].secretkey);
+  const loc = s3Artifact('x', '/x', 'x', minioHost()).s3 as never;
+  const s3 = createS3(loc, { log: createLogger('warn', 'text'), secretsDir: secrets, env: {} } as never);
+  try {
+    const prefix = `bench/p8/${Date.now()}`;
+    const body = randomBytes(10 * 1024);
+    const keys = Array.from({ length: small }, (_, i) => `${prefix}/small/${i}`);
+    let t0 = performance.now();
+    await pool(concurrency, keys, async (k) => { await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: k, Body: body, ContentLength: body.length })); });
+    const putPerS = small / ((performance.now() - t0) / 1000);
+    t0 = performance.now();
+    await pool(concurrency, keys, async (k) => {
+      const out = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: k }));
+      await out.Body?.transformToByteArray();
+    });
+    const getPerS = small / ((performance.now() - t0) / 1000);
+    log(`P8 10 KiB objects at ${concurrency} in flight: ${putPerS.toFixed(0)} PUT/s, ${getPerS.toFixed(0)} GET/s`);
+
+    const part = 16 * MiB;
+    const partBody = randomBytes(part);
+    const parts = Math.max(1, Math.round(largeBytes / part));
+    const key = `${prefix}/large`;
+    t0 = performance.now();
+    const up = await s3.client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
+    const done: { ETag?: string; PartNumber: number }[] = [];
+    await pool(8, Array.from({ length: parts }, (_, i) => i + 1), async (n) => {
+      const out = await s3.client.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId: up.UploadId, PartNumber: n, Body: partBody, ContentLength: part }));
+      done.push({ ETag: out.ETag, PartNumber: n });
+    });
+    done.sort((a, b) => a.PartNumber - b.PartNumber);
+    await s3.client.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId: up.UploadId, MultipartUpload: { Parts: done } }));
+    const putMBps = (parts * part) / 1e6 / ((performance.now() - t0) / 1000);
+    t0 = performance.now();
+    await pool(8, Array.from({ length: parts }, (_, i) => i), async (i) => {
+      const out = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, Range: `bytes=${i * part}-${(i + 1) * part - 1}` }));
+      for await (const _ of out.Body as AsyncIterable<Buffer>) { /* drain */ }
+    });
+    const getMBps = (parts * part) / 1e6 / ((performance.now() - t0) / 1000);
+    log(`P8 large object: PUT ${putMBps.toFixed(0)} MB/s, GET ${getMBps.toFixed(0)} MB/s`);
+
+    const n = 16 * MiB;
+    const gz = (kind: 'log' | 'half' | 'random'): number => {
+      const b = sample(kind, n);
+      return perCore(() => deflateRawSync(b, { level: 6 }), n);
+    };
+    const gzip6MBps = { log: gz('log'), half: gz('half'), random: gz('random') };
+    const halfGz = gzipSync(sample('half', n), { level: 6 });
+    const gunzipMBps = perCore(() => gunzipSync(halfGz, { finishFlush: constants.Z_SYNC_FLUSH }), n);
+    log(`P8 zlib per core: gzip -6 ${JSON.stringify(Object.fromEntries(Object.entries(gzip6MBps).map(([k, v]) => [k, Math.round(v)])))} MB/s, gunzip ${gunzipMBps.toFixed(0)} MB/s`);
+    return { putPerS, getPerS, putMBps, getMBps, concurrency, gzip6MBps, gunzipMBps, cores: cpus().length };
+  } finally {
+    s3.destroy();
+    rmSync(secrets, { recursive: true, force: true });
+    const { deletePrefix } = await import('./rows-artifacts.ts');
+    await deletePrefix('bench/p8');
+  }
+}

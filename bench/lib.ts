@@ -1,0 +1,243 @@
+/**
+ * Shared pieces of the benchmark suite (bench/run.ts): the process-tree meter (bench/rusage.c), alternating runs
+ * and medians, data generators, S3 helpers for the stack's MinIO and a latency proxy.
+ *
+ * What a "sample" is: the wall time, CPU seconds (user + sys) and peak RSS of the process tree of one simulated
+ * container (or of two, summed for CPU, for a wait + its main), measured by bench/rusage.c around the container's
+ * launch: getrusage(RUSAGE_CHILDREN) covers the executor and everything it started. The sandbox's own set-up
+ * (unshare, a bash script doing ~20 mounts) is inside the tree: ~20–40 ms of CPU, the same for both executors.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { join, resolve } from 'node:path';
+import { readStackEnv } from './stack-env.ts';
+
+export const MiB = 1024 * 1024;
+export const GiB = 1024 * MiB;
+export const PROJECT = resolve(import.meta.dirname, '..');
+export const STACK = readStackEnv();
+export type ExecutorName = 'ts' | 'go';
+
+/** One measured run. `wallS` is what the row says is timed; cpuS/rssMiB are the measured trees'. */
+export interface Sample {
+  wallS: number;
+  cpuS: number;
+  rssMiB: number;
+  /** Row-specific extra figures (e.g. `commandS`: when main's command ended). */
+  extra?: Record<string, number>;
+}
+
+export interface Tree { wallS: number; cpuS: number; rssMiB: number }
+
+/** Build bench/rusage.c once (cached by its hash under /var/cache/argoexec-ts/bench). */
+export function rusageTool(): string {
+  const src = join(PROJECT, 'bench/rusage.c');
+  const hash = createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 16);
+  const dir = '/var/cache/argoexec-ts/bench';
+  const exe = join(dir, `rusage-${hash}`);
+  if (!existsSync(exe)) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync('gcc', ['-O2', '-o', `${exe}.tmp`, src]);
+    renameSync(`${exe}.tmp`, exe);
+  }
+  return exe;
+}
+
+/** Read what bench/rusage.c wrote. */
+export function readTree(file: string): Tree {
+  const j = JSON.parse(readFileSync(file, 'utf8')) as { wallNs: number; userUs: number; sysUs: number; maxRssKiB: number };
+  return { wallS: j.wallNs / 1e9, cpuS: (j.userUs + j.sysUs) / 1e6, rssMiB: j.maxRssKiB / 1024 };
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  if (n === 0) return Number.NaN;
+  return n % 2 ? (s[(n - 1) / 2] as number) : ((s[n / 2 - 1] as number) + (s[n / 2] as number)) / 2;
+}
+
+/** Field-wise medians of samples. */
+export function medianSample(xs: Sample[]): Sample {
+  const extraKeys = [...new Set(xs.flatMap((x) => Object.keys(x.extra ?? {})))];
+  return {
+    wallS: median(xs.map((x) => x.wallS)),
+    cpuS: median(xs.map((x) => x.cpuS)),
+    rssMiB: median(xs.map((x) => x.rssMiB)),
+    extra: Object.fromEntries(extraKeys.map((k) => [k, median(xs.map((x) => x.extra?.[k] ?? Number.NaN))])),
+  };
+}
+
+export function log(msg: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+/**
+ * Run `fn` `runs` times for each executor, alternating which goes first (run 0: ts then go; run 1: go then ts; …).
+ * Returns each executor's samples in run order.
+ */
+export async function alternate(runs: number, label: string, fn: (ex: ExecutorName, run: number) => Promise<Sample>, executors: ExecutorName[] = ['ts', 'go']): Promise<Record<ExecutorName, Sample[]>> {
+  const out: Record<ExecutorName, Sample[]> = { ts: [], go: [] };
+  for (let i = 0; i < runs; i++) {
+    const order = i % 2 === 0 ? executors : [...executors].reverse();
+    for (const ex of order) {
+      const s = await fn(ex, i);
+      out[ex].push(s);
+      log(`${label} run ${i + 1}/${runs} ${ex}: wall ${s.wallS.toFixed(3)} s, cpu ${s.cpuS.toFixed(2)} s, rss ${s.rssMiB.toFixed(1)} MiB${s.extra ? ` ${JSON.stringify(Object.fromEntries(Object.entries(s.extra).map(([k, v]) => [k, Number(v.toFixed(3))])))}` : ''}`);
+    }
+  }
+  return out;
+}
+
+export function envNumber(name: string, dflt: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new Error(`${name}=${v} is not a number`);
+  return n;
+}
+
+// ------------------------------------------------------------------------------------------------ data
+
+function writeBlocks(path: string, bytes: number, block: Buffer): void {
+  const fd = openSync(path, 'w');
+  try {
+    for (let left = bytes; left > 0; left -= block.length) writeSync(fd, block, 0, Math.min(left, block.length));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Half-compressible (base64 of random bytes: gzip -6 keeps ~75 %), like mixed build outputs. */
+export function writeHalfCompressible(path: string, bytes: number): void {
+  writeBlocks(path, bytes, Buffer.from(randomBytes(3 * MiB).toString('base64')));
+}
+
+/** Incompressible: random bytes (a 64 MiB random block repeated: farther apart than deflate's 32 KiB window). */
+export function writeRandom(path: string, bytes: number): void {
+  writeBlocks(path, bytes, randomBytes(64 * MiB));
+}
+
+/**
+ * Highly compressible: application log lines (timestamps, levels, a few messages, request ids, durations),
+ * gzip -6 keeps ~10–15 %. 64 MiB of distinct lines repeated.
+ */
+export function writeLogText(path: string, bytes: number): void {
+  const levels = ['INFO', 'INFO', 'INFO', 'DEBUG', 'WARN', 'ERROR'];
+  const msgs = [
+    'request completed', 'cache miss, fetching from upstream', 'connection pool resized', 'retrying after transient error',
+    'user session refreshed', 'writing checkpoint to disk', 'scheduled job started', 'scheduled job finished',
+  ];
+  const paths = ['/api/v1/items', '/api/v1/users', '/healthz', '/api/v2/orders', '/metrics', '/api/v1/search'];
+  const lines: string[] = [];
+  let size = 0;
+  let t = Date.UTC(2026, 0, 1);
+  let seed = 12345;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  while (size < 64 * MiB) {
+    t += rnd(50);
+    const line = `${new Date(t).toISOString()} ${levels[rnd(levels.length)]} [worker-${rnd(16)}] ${msgs[rnd(msgs.length)]} method=GET path=${paths[rnd(paths.length)]} status=${[200, 200, 200, 404, 500][rnd(5)]} duration_ms=${rnd(2000)} request_id=${rnd(1e9).toString(16).padStart(8, '0')}\n`;
+    lines.push(line);
+    size += line.length;
+  }
+  writeBlocks(path, bytes, Buffer.from(lines.join('')));
+}
+
+/** `count` files of `size` random bytes in `dir` (100 per subdirectory). */
+export function writeManyFiles(dir: string, count: number, size: number): void {
+  const pool = randomBytes(size + 4096);
+  for (let i = 0; i < count; i++) {
+    const sub = join(dir, `d${String(Math.floor(i / 100)).padStart(3, '0')}`);
+    if (i % 100 === 0) mkdirSync(sub, { recursive: true });
+    const fd = openSync(join(sub, `f${String(i).padStart(5, '0')}.bin`), 'w');
+    writeSync(fd, pool, i % 4096, size);
+    closeSync(fd);
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ S3
+
+export const BUCKET = 'my-bucket';
+export const S3_SECRETS = { 'my-minio-cred': { accesskey: STACK.S3_MINIO_ACCESS_KEY ?? '', secretkey: STACK.S3_MINIO_SECRET_KEY ?? '' } };
+
+/** An S3 artifact of the template (endpoint `host:port`: MinIO, or the latency proxy in front of it). */
+export function s3Artifact(name: string, path: string, key: string, endpoint: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name, path, ...extra,
+    s3: {
+      endpoint, bucket: BUCKET, insecure: true, region: STACK.S3_MINIO_REGION ?? 'us-east-1', key,
+      accessKeySecret: { name: 'my-minio-cred', key: 'accesskey' }, secretKeySecret: { name: 'my-minio-cred', key: 'secretkey' },
+    },
+  };
+}
+
+export function minioHost(): string {
+  return new URL(STACK.S3_MINIO_ENDPOINT ?? 'http://127.0.0.1:9000').host;
+}
+
+/**
+ * A TCP proxy on 127.0.0.1 in front of `target` that delays every chunk by `oneWayMs` in each direction, so every
+ * request/response exchange costs 2 × oneWayMs more (a store across a network). Order is kept (timers of equal
+ * delay fire in order).
+ */
+export async function latencyProxy(target: string, oneWayMs: number): Promise<{ host: string; close(): Promise<void> }> {
+  const [thost, tport] = target.split(':') as [string, string];
+  const sockets = new Set<Socket>();
+  const server: Server = createServer({ noDelay: true }, (client) => {
+    const upstream = connect({ host: thost, port: Number(tport), noDelay: true });
+    sockets.add(client);
+    sockets.add(upstream);
+    const relay = (from: Socket, to: Socket): void => {
+      from.on('data', (chunk: Buffer) => {
+        setTimeout(() => { if (!to.destroyed) to.write(chunk); }, oneWayMs);
+      });
+      from.on('end', () => setTimeout(() => to.end(), oneWayMs));
+      from.on('error', () => to.destroy());
+      from.on('close', () => { sockets.delete(from); setTimeout(() => to.destroy(), oneWayMs + 5); });
+    };
+    relay(client, upstream);
+    relay(upstream, client);
+  });
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+  const addr = server.address() as { port: number };
+  return {
+    host: `127.0.0.1:${addr.port}`,
+    close: () => new Promise<void>((res) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => res());
+    }),
+  };
+}
+
+// ------------------------------------------------------------------------------------------------ misc
+
+/** A fresh directory for a row's data (under the system temporary directory, like the pod simulator's). */
+export function workDir(name: string): string {
+  return mkdtempSync(join(tmpdir(), `argoexec-bench-${name}-`));
+}
+
+export function gitCommit(): string {
+  const r = spawnSync('git', ['-C', PROJECT, 'rev-parse', '--short=12', 'HEAD'], { encoding: 'utf8' });
+  const dirty = spawnSync('git', ['-C', PROJECT, 'status', '--porcelain', '--untracked-files=no', '--', 'src', 'bench', 'native', 'scripts'], { encoding: 'utf8' }).stdout.trim() !== '';
+  return `${r.stdout.trim()}${dirty ? ' (with uncommitted changes)' : ''}`;
+}
+
+export function referenceVersion(): string {
+  const exe = STACK.REFERENCE_ARGOEXEC ?? '';
+  if (!existsSync(exe)) throw new Error(`Go reference argoexec not found (${exe}): run make stack-up`);
+  return execFileSync(exe, ['version', '--short'], { encoding: 'utf8' }).trim().replace(/^argoexec: /, '');
+}
+
+/** sha256 of a file, streamed (set-up and checks of the artifact rows; not measured). */
+export async function fileSha256(path: string): Promise<string> {
+  const { createHash } = await import('node:crypto');
+  const { createReadStream } = await import('node:fs');
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 4 * MiB })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}

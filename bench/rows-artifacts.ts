@@ -1,0 +1,232 @@
+/**
+ * Rows P1–P3: the real executables (dist/argoexec and the Go reference) as the containers of a simulated pod
+ * (test/support/pod-sim.ts) against the stack's MinIO, each container's process tree measured by bench/rusage.c.
+ *
+ *   output (P1 upload, P2): main = `emissary -- true` leaves the output in its own /tmp; the wait saves it. Timed:
+ *     the wait container from its start (together with main's) to its exit — what a pod's artifact phase costs.
+ *     CPU: wait + main trees. Peak RSS: the wait's process. Go's emissary sleeps 1 s in its wait4 loop before it
+ *     sees `true` exit (osspecific.Wait), so Go's figure is also shown without that second.
+ *   input (P1 download, P3): init loads the object(s) into /argo/inputs/artifacts. Timed: the init container.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { GO_EXECUTOR, PodSim, TS_EXECUTOR } from '../test/support/pod-sim.ts';
+import { deleteTaskResult } from '../test/wait/helpers.ts';
+import {
+  alternate, envNumber, GiB, workDir, latencyProxy, log, MiB, minioHost, readTree, rusageTool, S3_SECRETS, s3Artifact,
+  writeHalfCompressible, writeLogText, writeManyFiles, writeRandom, type ExecutorName, type Sample,
+  fileSha256,
+} from './lib.ts';
+
+/** Go's emissary: one time.Sleep(time.Second) before its second wait4 sees `true` gone. */
+export const GO_POLL_S = 1;
+
+/** BENCH_TS_BINDIR: another build of ours in the `ts` column (e.g. the previous commit's dist/, for before/after). */
+const executorOf = (ex: ExecutorName): typeof TS_EXECUTOR =>
+  ex === 'go' ? GO_EXECUTOR : process.env.BENCH_TS_BINDIR ? { binDir: process.env.BENCH_TS_BINDIR, name: 'ts' } : TS_EXECUTOR;
+const TIMEOUT = 3_600_000;
+
+export interface RowResult {
+  id: string;
+  title: string;
+  timed: string;
+  samples: Record<ExecutorName, Sample[]>;
+  /** Go's wall time includes its emissary's 1 s poll (P1 upload, P2, P4 and P5). */
+  goPollS?: number;
+  /** Bytes or objects moved, for throughput figures. */
+  bytes?: number;
+  objects?: number;
+  notes?: string[];
+}
+
+/** main (`emissary -- true`) + wait saving `outputs`; `stage` puts the output into main's /tmp. */
+async function outputRun(ex: ExecutorName, outputs: Record<string, unknown>[], stage: (tmpMain: string) => void, archiveKey: string): Promise<Sample> {
+  const rusage = rusageTool();
+  const template = {
+    name: 'bench-out', container: { image: 'x' }, outputs: { artifacts: outputs },
+    archiveLocation: { s3: (s3Artifact('x', '/x', archiveKey, minioHost()).s3) },
+  };
+  const pod = new PodSim({ template, secrets: S3_SECRETS, executor: executorOf(ex) }, { workflowName: `bench-${ex}` });
+  try {
+    mkdirSync(pod.path('tmp-main'), { recursive: true });
+    stage(pod.path('tmp-main'));
+    const init = await pod.runInit();
+    if (init.code !== 0) throw new Error(`${ex} init failed: ${init.stderr.slice(-2000)}`);
+    pod.launcher = (c) => [rusage, pod.path(`rusage-${c}.json`), '--'];
+    const wait = pod.startWait({}, TIMEOUT);
+    const main = pod.startMain(['true'], {}, TIMEOUT);
+    const [w, m] = await Promise.all([wait.done, main.done]);
+    if (m.code !== 0) throw new Error(`${ex} main failed: ${m.stderr.slice(-2000)}`);
+    if (w.code !== 0) throw new Error(`${ex} wait failed: ${w.stderr.slice(-2000)}`);
+    const wt = readTree(pod.path('rusage-wait.json'));
+    const mt = readTree(pod.path('rusage-main.json'));
+    await deleteTaskResult(pod.nodeId).catch(() => undefined);
+    return { wallS: wt.wallS, cpuS: wt.cpuS + mt.cpuS, rssMiB: wt.rssMiB, extra: { mainRssMiB: mt.rssMiB, mainWallS: mt.wallS } };
+  } finally {
+    pod.cleanup();
+  }
+}
+
+/** init loading `inputs`; `check` verifies what landed in the input-artifacts volume. */
+async function inputRun(ex: ExecutorName, inputs: Record<string, unknown>[], check: (inputDir: string) => Promise<void>): Promise<Sample> {
+  const rusage = rusageTool();
+  const template = { name: 'bench-in', container: { image: 'x' }, inputs: { artifacts: inputs } };
+  const pod = new PodSim({ template, secrets: S3_SECRETS, executor: executorOf(ex) }, { workflowName: `bench-in-${ex}` });
+  try {
+    pod.launcher = (c) => [rusage, pod.path(`rusage-${c}.json`), '--'];
+    const r = await pod.startInit({}, TIMEOUT).done;
+    if (r.code !== 0) throw new Error(`${ex} init failed: ${r.stderr.slice(-2000)}`);
+    const t = readTree(pod.path('rusage-init.json'));
+    await check(pod.path('input-artifacts'));
+    return { wallS: t.wallS, cpuS: t.cpuS, rssMiB: t.rssMiB };
+  } finally {
+    pod.cleanup();
+  }
+}
+
+
+function countFiles(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) n += e.isDirectory() ? countFiles(join(dir, e.name)) : 1;
+  return n;
+}
+
+/**
+ * P1: a directory of `files` × `size` bytes, `archive: none`: wait uploads it (one object per file), then init
+ * downloads it as an input (a key prefix). `oneWayMs` > 0: through the latency proxy.
+ */
+export async function p1(variant: 'a' | 'b'): Promise<RowResult[]> {
+  const oneWayMs = variant === 'b' ? envNumber('BENCH_P1_ADDED_RTT_MS', 20) / 2 : 0;
+  const files = variant === 'a' ? envNumber('BENCH_P1_FILES', 10_000) : envNumber('BENCH_P1B_FILES', 1_500);
+  const size = envNumber('BENCH_P1_FILE_BYTES', 10 * 1024);
+  const runs = envNumber('BENCH_RUNS', 3);
+  const base = workDir(`p1${variant}`);
+  const proxy = oneWayMs > 0 ? await latencyProxy(minioHost(), oneWayMs) : undefined;
+  const endpoint = proxy?.host ?? minioHost();
+  try {
+    const src = join(base, 'dir');
+    writeManyFiles(src, files, size);
+    const keys: Record<string, string> = {};
+    const stage = (tmpMain: string): void => {
+      // A hard-linked copy of the tree: the emissary stages (and may move) it.
+      const dst = join(tmpMain, 'dir');
+      for (const sub of readdirSync(src)) {
+        mkdirSync(join(dst, sub), { recursive: true });
+        for (const f of readdirSync(join(src, sub))) linkSync(join(src, sub, f), join(dst, sub, f));
+      }
+    };
+    const label = variant === 'a' ? 'P1a' : 'P1b';
+    const up = await alternate(runs, `${label} upload`, async (ex, i) => {
+      const key = `bench/p1${variant}/${ex}/${Date.now()}-${i}/dir`;
+      keys[ex] = key;
+      return outputRun(ex, [s3Artifact('out', '/tmp/dir', key, endpoint, { archive: { none: {} } })], stage, `bench/p1${variant}/${ex}/logs`);
+    });
+    // Download: each executor reads the same prefix (uploaded by ours).
+    const key = keys.ts as string;
+    const down = await alternate(runs, `${label} download`, (ex) =>
+      inputRun(ex, [s3Artifact('in', '/in/dir', key, endpoint)], async (dir) => {
+        const n = countFiles(join(dir, 'in'));
+        if (n !== files) throw new Error(`${ex} init: ${n} of ${files} files downloaded`);
+      }));
+    const what = `${files.toLocaleString('en')} files × ${size / 1024} KiB, \`archive: none\`${oneWayMs > 0 ? `, store behind a proxy adding ${2 * oneWayMs} ms per round trip` : ', MinIO on loopback'}`;
+    return [
+      { id: `${label}↑`, title: `upload: ${what}`, timed: 'wait container, start (with main) → exit; main stages the directory', samples: up, goPollS: GO_POLL_S, objects: files, bytes: files * size },
+      { id: `${label}↓`, title: `download as input: ${what}`, timed: 'init container, start → exit', samples: down, objects: files, bytes: files * size },
+    ];
+  } finally {
+    await proxy?.close();
+    rmSync(base, { recursive: true, force: true });
+    await deletePrefix(`bench/p1${variant}`);
+  }
+}
+
+/** P2: one large file as a default (tar.gz) output: (a) log text, (b) random bytes. */
+export async function p2(variant: 'a' | 'b'): Promise<RowResult> {
+  const bytes = envNumber('BENCH_P2_BYTES', GiB);
+  const runs = envNumber('BENCH_RUNS', 3);
+  const base = workDir(`p2${variant}`);
+  try {
+    const data = join(base, 'data.bin');
+    (variant === 'a' ? writeLogText : writeRandom)(data, bytes);
+    const samples = await alternate(runs, `P2${variant}`, (ex, i) =>
+      outputRun(ex, [s3Artifact('out', '/tmp/data.bin', `bench/p2${variant}/${ex}/${Date.now()}-${i}/data.tgz`, minioHost())],
+        (tmpMain) => linkSync(data, join(tmpMain, 'data.bin')), `bench/p2${variant}/${ex}/logs`));
+    return {
+      id: `P2${variant}`,
+      title: `output, default tar.gz: ${(bytes / GiB).toFixed(2)} GiB of ${variant === 'a' ? 'log text (highly compressible)' : 'random bytes (incompressible)'}`,
+      timed: 'wait container, start (with main) → exit; main stages the file', samples, goPollS: GO_POLL_S, bytes,
+    };
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+    await deletePrefix(`bench/p2${variant}`);
+  }
+}
+
+/**
+ * P3: a tar.gz input (one half-compressible file, gzip level 6 by our tar writer — a single standard gzip member)
+ * downloaded and extracted by init; the extracted file is checked against the original.
+ */
+export async function p3(): Promise<RowResult> {
+  const bytes = envNumber('BENCH_P3_BYTES', GiB);
+  const runs = envNumber('BENCH_RUNS', 3);
+  const base = workDir('p3');
+  try {
+    const dir = join(base, 'src');
+    mkdirSync(dir);
+    const data = join(dir, 'data.bin');
+    writeHalfCompressible(data, bytes);
+    const sum = await fileSha256(data);
+    const tgz = join(base, 'data.tgz');
+    const { tarGzPath } = await import('../src/core/archive/index.ts');
+    await tarGzPath(data, createWriteStream(tgz));
+    const key = `bench/p3/${Date.now()}/data.tgz`;
+    await putFile(tgz, key);
+    const compressed = statSync(tgz).size;
+    rmSync(tgz);
+    const samples = await alternate(runs, 'P3', (ex) =>
+      inputRun(ex, [s3Artifact('in', '/in/data.bin', key, minioHost())], async (d) => {
+        if ((await fileSha256(join(d, 'in'))) !== sum) throw new Error(`${ex} init: the extracted file differs from the original`);
+      }));
+    return {
+      id: 'P3',
+      title: `input tar.gz, download and extract: ${(bytes / GiB).toFixed(2)} GiB half-compressible file (${(compressed / MiB).toFixed(0)} MiB compressed)`,
+      timed: 'init container, start → exit', samples, bytes,
+    };
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+    await deletePrefix('bench/p3');
+  }
+}
+
+/** Runs `fn` with our S3 driver for `key` on the stack's MinIO (set-up and clean-up of the rows; not measured). */
+async function withOurS3Driver(key: string, fn: (drv: { save(path: string, art: never): Promise<void>; delete(art: never): Promise<void> }, art: never) => Promise<void>): Promise<void> {
+  const { driverFor } = await import('../src/artifacts/registry.ts');
+  const { createLogger } = await import('../src/core/log.ts');
+  const { writeFileSync } = await import('node:fs');
+  const secrets = workDir('secrets');
+  try {
+    mkdirSync(join(secrets, 'my-minio-cred'));
+    writeFileSync(join(secrets, 'my-minio-cred/accesskey'), S3_SECRETS['my-minio-cred'].accesskey);
+    writeFileSync(join(secrets, 'my-minio-cred/secretkey'), S3_SECRETS['my-minio-cred'].secretkey);
+    const art = s3Artifact('x', '/x', key, minioHost());
+    await fn(driverFor(art as never, { log: createLogger('warn', 'text'), secretsDir: secrets, env: {} } as never) as never, art as never);
+  } finally {
+    rmSync(secrets, { recursive: true, force: true });
+  }
+}
+
+/** Delete every object below `prefix/` (what a row uploaded), with our S3 driver; not measured. */
+export async function deletePrefix(prefix: string): Promise<void> {
+  try {
+    await withOurS3Driver(`${prefix}/`, (drv, art) => drv.delete(art));
+  } catch (err) {
+    log(`could not delete ${prefix}/: ${(err as Error).message}`);
+  }
+}
+
+/** Upload a local file with our S3 driver (set-up, not measured). */
+export async function putFile(path: string, key: string): Promise<void> {
+  await withOurS3Driver(key, (drv, art) => drv.save(path, art));
+  log(`uploaded ${key}`);
+}
