@@ -103,7 +103,8 @@ function externalStores(doc: unknown, acc: string[] = []): string[] {
     if (o.azure && typeof o.azure === 'object' && typeof o.azure.endpoint === 'string' && !LOOPBACK.test(o.azure.endpoint)) acc.push(o.azure.endpoint.replace(/^(https?:\/\/[^/]+).*/, '$1'));
     if (o.gcs && typeof o.gcs === 'object' && (o.gcs.bucket || o.gcs.key)) acc.push('storage.googleapis.com');
     if (o.hdfs && typeof o.hdfs === 'object') for (const a of (o.hdfs.addresses ?? []) as string[]) if (!LOOPBACK.test(a)) acc.push(a);
-    if (o.git && typeof o.git === 'object' && typeof o.git.repo === 'string' && !LOOPBACK.test(o.git.repo.replace(/^[a-z+]+:\/\/(?:[^@/]*@)?/, ''))) acc.push(o.git.repo.replace(/^(\w+:\/\/[^/]+|[^:]+).*/, '$1'));
+    // ssh://user@host…, scp-like user@host:path, http(s)://, git://: the host must be this machine
+    if (o.git && typeof o.git === 'object' && typeof o.git.repo === 'string' && !LOOPBACK.test(o.git.repo.replace(/^[a-z+]+:\/\//, '').replace(/^[^@/]*@/, ''))) acc.push(o.git.repo.replace(/^(\w+:\/\/[^/]+|[^:]+).*/, '$1'));
     for (const v of Object.values(o)) externalStores(v, acc);
   }
   return [...new Set(acc)];
