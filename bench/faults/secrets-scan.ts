@@ -19,24 +19,12 @@
  */
 import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { readStackEnv } from '../stack-env.ts';
 
 const PROJECT = resolve(import.meta.dirname, '../..');
 
 export interface Secret { name: string; literal?: string; pattern?: RegExp }
 
-function stackEnv(): Record<string, string> {
-  const out: Record<string, string> = {};
-  let text = '';
-  try { text = readFileSync(join(PROJECT, '.stack/env'), 'utf8'); } catch { return out; }
-  for (const line of text.split('\n')) {
-    const m = /^(?:export\s+)?([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (!m) continue;
-    let v = m[2] as string;
-    if (/^'.*'$/.test(v) || /^".*"$/.test(v)) v = v.slice(1, -1);
-    out[m[1] as string] = v;
-  }
-  return out;
-}
 
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
@@ -45,7 +33,7 @@ function keyLines(path: string): string[] {
   try { return readFileSync(path, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l.length >= 20 && !l.startsWith('-----')); } catch { return []; }
 }
 
-export function collectSecrets(env = stackEnv()): Secret[] {
+export function collectSecrets(env = readStackEnv()): Secret[] {
   const out: Secret[] = [{ name: 'private key marker', pattern: /PRIVATE KEY-----/ }];
   const weak = new Map<string, string>(); // value → name
   const users = new Set<string>();
