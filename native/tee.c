@@ -1,14 +1,15 @@
 /*
- * argoexec-ts native helper: copy a child's output pipe to several file descriptors on a thread of its own, as
- * Go's emissary does with one goroutine per pipe (io.Copy into an io.MultiWriter of the container's stdout or
+ * argoexec-ts native helper: copy a child's output pipes to several file descriptors each, on a thread of
+ * its own, as Go's emissary does with a goroutine per pipe (io.Copy into an io.MultiWriter of the container's stdout or
  * stderr and the capture files, lifecycle §6.10).
  *
  * Copying in JavaScript costs a callback, a fresh Buffer and three system calls per 64 KiB read; at a few hundred
- * MB/s of output that halved the emissary's throughput against Go's and raised its memory. Here a thread reads up
- * to 256 KiB at a time into one buffer and writes it to every destination in order.
+ * MB/s of output that halved the emissary's throughput against Go's and raised its memory. Here one thread serves
+ * both pipes: it reads up to 256 KiB at a time into one buffer and writes it to every destination in order.
  *
  *   pipe() → [readFd, writeFd]              both close-on-exec (the child gets writeFd through spawn's dup2)
- *   startCopy(inFd, outFds[], done) → copy  starts the thread; done(bytes) runs on the JS thread at EOF or cancel
+ *   startCopy([[inFd, outFds[]], …], done)  starts the thread; done(bytes) runs on the JS thread once every input
+ *                                           reached EOF, or at cancel
  *   cancelCopy(copy)                        stops at the next read (within 20 ms), leaving unread bytes (Go's
  *                                           WaitDelay closes the pipes the same way)
  * A destination that fails (EPIPE, ENOSPC, …) is dropped; the others go on, as the JS tee did.
@@ -21,15 +22,22 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <stdint.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #define MAX_OUT 4
 #define BUF_SIZE (256 * 1024)
 
 typedef struct {
-  int in;
+  int fd;           /* -1 once at EOF */
   int out[MAX_OUT];
   int nout;
+} input_t;
+
+typedef struct {
+  input_t in[2];
+  int nin;
   atomic_int cancel;
   double total;
   napi_threadsafe_function done;
@@ -55,27 +63,51 @@ static int write_all(int fd, const char *p, size_t n) {
   return 0;
 }
 
+/* One read of input i, written to each of its destinations in order; 0 at EOF or a read error. */
+static int pump(copy_t *c, int i, char *buf) {
+  input_t *in = &c->in[i];
+  ssize_t n = read(in->fd, buf, BUF_SIZE);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return 1;
+  if (n <= 0) return 0;
+  for (int k = 0; k < in->nout; k++) {
+    if (in->out[k] >= 0 && write_all(in->out[k], buf, (size_t)n) != 0) in->out[k] = -1;
+  }
+  c->total += (double)n;
+  return 1;
+}
+
+/*
+ * One thread for both pipes, on epoll: its ready list hands back the pipes in the order they became readable, so
+ * a stderr line written before a stdout line reaches `combined` first (what the event loop did; Go's two goroutines
+ * race there).
+ */
 static void *run(void *arg) {
   copy_t *c = arg;
   char *buf = malloc(BUF_SIZE);
-  while (buf && !atomic_load(&c->cancel)) {
-    struct pollfd q = { .fd = c->in, .events = POLLIN };
-    int r = poll(&q, 1, 20);
-    if (r < 0 && errno != EINTR) break;
-    if (r <= 0) continue;
-    ssize_t n = read(c->in, buf, BUF_SIZE);
-    if (n < 0) {
-      if (errno == EINTR || errno == EAGAIN) continue;
-      break;
-    }
-    if (n == 0) break;
-    for (int i = 0; i < c->nout; i++) {
-      if (c->out[i] >= 0 && write_all(c->out[i], buf, (size_t)n) != 0) c->out[i] = -1;
-    }
-    c->total += (double)n;
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  int open_inputs = 0;
+  for (int i = 0; i < c->nin; i++) {
+    struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
+    if (ep >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, c->in[i].fd, &ev) == 0) open_inputs++;
   }
+  while (buf && ep >= 0 && open_inputs > 0 && !atomic_load(&c->cancel)) {
+    struct epoll_event evs[2];
+    int n = epoll_wait(ep, evs, 2, 20);
+    if (n < 0 && errno != EINTR) break;
+    for (int e = 0; e < n; e++) {
+      int i = (int)evs[e].data.u32;
+      if (c->in[i].fd < 0) continue;
+      if (!pump(c, i, buf)) {
+        epoll_ctl(ep, EPOLL_CTL_DEL, c->in[i].fd, NULL);
+        close(c->in[i].fd);
+        c->in[i].fd = -1;
+        open_inputs--;
+      }
+    }
+  }
+  for (int i = 0; i < c->nin; i++) if (c->in[i].fd >= 0) close(c->in[i].fd);
+  if (ep >= 0) close(ep);
   free(buf);
-  close(c->in);
   napi_call_threadsafe_function(c->done, c, napi_tsfn_blocking);
   napi_release_threadsafe_function(c->done, napi_tsfn_release);
   return NULL;
@@ -113,11 +145,13 @@ static napi_value make_pipe(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+/* inputs: [[inFd, [outFd, ...]], ...] (at most 2) */
 static napi_value start_copy(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) {
-    throw_error(env, "startCopy(inFd, outFds, done): bad arguments");
+  size_t argc = 2;
+  napi_value argv[2];
+  uint32_t nin = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || napi_get_array_length(env, argv[0], &nin) != napi_ok || nin < 1 || nin > 2) {
+    throw_error(env, "startCopy(inputs, done): bad arguments");
     return NULL;
   }
   copy_t *c = calloc(1, sizeof *c);
@@ -125,19 +159,26 @@ static napi_value start_copy(napi_env env, napi_callback_info info) {
     throw_error(env, "startCopy: out of memory");
     return NULL;
   }
-  uint32_t n = 0;
-  napi_get_value_int32(env, argv[0], &c->in);
-  napi_get_array_length(env, argv[1], &n);
-  if (n > MAX_OUT) n = MAX_OUT;
-  for (uint32_t i = 0; i < n; i++) {
-    napi_value v;
-    napi_get_element(env, argv[1], i, &v);
-    napi_get_value_int32(env, v, &c->out[i]);
+  c->nin = (int)nin;
+  for (uint32_t i = 0; i < nin; i++) {
+    napi_value pair, fd, outs;
+    uint32_t nout = 0;
+    napi_get_element(env, argv[0], i, &pair);
+    napi_get_element(env, pair, 0, &fd);
+    napi_get_element(env, pair, 1, &outs);
+    napi_get_value_int32(env, fd, &c->in[i].fd);
+    napi_get_array_length(env, outs, &nout);
+    if (nout > MAX_OUT) nout = MAX_OUT;
+    for (uint32_t k = 0; k < nout; k++) {
+      napi_value v;
+      napi_get_element(env, outs, k, &v);
+      napi_get_value_int32(env, v, &c->in[i].out[k]);
+    }
+    c->in[i].nout = (int)nout;
   }
-  c->nout = (int)n;
   napi_value name;
   napi_create_string_utf8(env, "argoexec:tee", NAPI_AUTO_LENGTH, &name);
-  if (napi_create_threadsafe_function(env, argv[2], NULL, name, 0, 1, NULL, NULL, NULL, call_done, &c->done) != napi_ok) {
+  if (napi_create_threadsafe_function(env, argv[1], NULL, name, 0, 1, NULL, NULL, NULL, call_done, &c->done) != napi_ok) {
     free(c);
     throw_error(env, "startCopy: cannot create the completion callback");
     return NULL;

@@ -1,8 +1,8 @@
 /**
- * The child's output copied by native threads (native/tee.c), one per pipe, as Go's emissary copies with one
- * goroutine per pipe: stdout → the container's stdout, ctr/<name>/stdout and ctr/<name>/combined; stderr → the
- * container's stderr and combined. Used when the executable's native helper is there; output-tee.ts (the same
- * copies on the event loop) otherwise.
+ * The child's output copied by a native thread (native/tee.c) off the event loop, as Go's emissary copies in
+ * goroutines: stdout → the container's stdout, ctr/<name>/stdout and ctr/<name>/combined; stderr → the container's
+ * stderr and combined, each read handed on in the order the pipes became readable (epoll). Used when the
+ * executable's native helper is there; output-tee.ts (the same copies on the event loop) otherwise.
  */
 import { closeSync } from 'node:fs';
 import { loadNativeAddon } from '../../core/runtime/native.ts';
@@ -10,7 +10,7 @@ import type { CaptureFds } from './output-tee.ts';
 
 interface TeeAddon {
   pipe(): [number, number];
-  startCopy(inFd: number, outFds: number[], done: (bytes: number) => void): object;
+  startCopy(inputs: [number, number[]][], done: (bytes: number) => void): object;
   cancelCopy(copy: object): void;
 }
 
@@ -58,17 +58,16 @@ export class ThreadTee {
     for (const fd of [this.#out[0], this.#err[0]]) { try { closeSync(fd); } catch { /* already closed */ } }
   }
 
-  /** Starts both copies; resolves when both pipes reached EOF (or were cancelled). */
+  /** Starts the copy; resolves when both pipes reached EOF (or it was cancelled). */
   start(capture: CaptureFds, logFds = { stdout: 1, stderr: 2 }): Promise<void> {
-    const copy = (inFd: number, outFds: number[]): Promise<void> => new Promise((resolve) => {
-      const handle = this.#addon.startCopy(inFd, outFds, () => { running.delete(handle); resolve(); });
+    return new Promise((resolve) => {
+      const handle = this.#addon.startCopy([
+        [this.#out[0], [logFds.stdout, capture.stdout, capture.combined]],
+        [this.#err[0], [logFds.stderr, capture.combined]],
+      ], () => { running.delete(handle); resolve(); });
       running.add(handle);
       this.#copies.push(handle);
     });
-    return Promise.all([
-      copy(this.#out[0], [logFds.stdout, capture.stdout, capture.combined]),
-      copy(this.#err[0], [logFds.stderr, capture.combined]),
-    ]).then(() => undefined);
   }
 
   /** Stops reading (a grandchild kept the pipes open past the drain delay). */
