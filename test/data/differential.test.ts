@@ -82,6 +82,10 @@ test('10.3 vs Go: several transformation steps (each step\'s value, with its Go 
   assert.match(go.termination, /^unable to process data template: unable to process data transformation: error processing data step 4: /);
 });
 
+/** Results in a Go map's iteration order (random from run to run in Go, and in expr compiled to WebAssembly alike). */
+const MAP_ORDER = new Set(['keys({b: 1, a: 2})']);
+const sortedArray = <T extends { result: unknown }>(r: T): T => (typeof r.result !== 'string' ? r : { ...r, result: JSON.stringify((JSON.parse(r.result) as unknown[]).map((x) => JSON.stringify(x)).sort()) });
+
 for (const expression of EXPRESSIONS) {
   test(`10.3 vs Go: ${JSON.stringify(expression)}`, async () => {
     const template = {
@@ -90,6 +94,7 @@ for (const expression of EXPRESSIONS) {
     };
     const go = await run(GO_EXECUTOR, template);
     const ts = await run(TS_EXECUTOR, template);
-    assert.deepEqual(ts, go);
+    if (MAP_ORDER.has(expression)) assert.deepEqual(sortedArray(ts), sortedArray(go), 'the same elements, in a map\'s order');
+    else assert.deepEqual(ts, go);
   });
 }
