@@ -120,11 +120,13 @@ async function main(): Promise<void> {
     const go = results.go;
     const mbps = (m: Measure): string => `${(bytes / 1e6 / m.seconds).toFixed(1)} MB/s`;
     const ratio = (a: number | undefined, b: number | undefined): string => (a && b ? `${(a / b).toFixed(2)}×` : 'n/a');
+    const speed = (goS: number | undefined, tsS: number | undefined): string =>
+      (goS && tsS ? (goS >= tsS ? `${(goS / tsS).toFixed(2)}× faster` : `${(tsS / goS).toFixed(2)}× slower`) : 'n/a');
     const cell = (m: Measure | undefined, f: (m: Measure) => string): string => (m ? f(m) : 'n/a');
     const rows = [
-      `| wait: save output (tar.gz → OSS), time | ${cell(ts?.out, (m) => `${m.seconds.toFixed(1)} s (${mbps(m)})`)} | ${cell(go?.out, (m) => `${m.seconds.toFixed(1)} s (${mbps(m)})`)} | ${ratio(go?.out.seconds, ts?.out.seconds)} faster |`,
+      `| wait: save output (tar.gz → OSS), time | ${cell(ts?.out, (m) => `${m.seconds.toFixed(1)} s (${mbps(m)})`)} | ${cell(go?.out, (m) => `${m.seconds.toFixed(1)} s (${mbps(m)})`)} | ${speed(go?.out.seconds, ts?.out.seconds)} |`,
       `| wait: peak RSS | ${cell(ts?.out, (m) => `${m.peakMiB.toFixed(1)} MiB`)} | ${cell(go?.out, (m) => `${m.peakMiB.toFixed(1)} MiB`)} | ${ratio(ts?.out.peakMiB, go?.out.peakMiB)} |`,
-      `| init: load input (OSS → extract), time | ${cell(ts?.in, (m) => `${m.seconds.toFixed(1)} s (${mbps(m)})`)} | ${cell(go?.in, (m) => `${m.seconds.toFixed(1)} s (${mbps(m)})`)} | ${ratio(go?.in.seconds, ts?.in.seconds)} faster |`,
+      `| init: load input (OSS → extract), time | ${cell(ts?.in, (m) => `${m.seconds.toFixed(1)} s (${mbps(m)})`)} | ${cell(go?.in, (m) => `${m.seconds.toFixed(1)} s (${mbps(m)})`)} | ${speed(go?.in.seconds, ts?.in.seconds)} |`,
       `| init: peak RSS | ${cell(ts?.in, (m) => `${m.peakMiB.toFixed(1)} MiB`)} | ${cell(go?.in, (m) => `${m.peakMiB.toFixed(1)} MiB`)} | ${ratio(ts?.in.peakMiB, go?.in.peakMiB)} |`,
     ];
     const section = [

@@ -3,7 +3,7 @@
 # archives (images/build/oci.ts), and with --import loads them into the cluster's containerd
 # (`ctr -n k8s.io images import`). Archives and image roots are cached under $STACK_CACHE/images.
 #
-# Usage: images/build/build.sh [--import] [IMAGE...]     IMAGE: argoexec-ts argoexec-go busybox argosay python musl scratch pause
+# Usage: images/build/build.sh [--import] [IMAGE...]     IMAGE: argoexec-ts argoexec-go busybox argosay python musl scratch artifact-plugin pause
 # Env:   CONTAINERD_ADDRESS  containerd socket for --import (default: the cluster's, see stack/cluster/lib.sh)
 #
 # Image                     tags (what pods name them)                          root
@@ -14,6 +14,7 @@
 # python                    python:alpine3.23, python:3, debian:latest, debian:bookworm, ubuntu:latest  debootstrap minbase + python3
 # musl                      localhost/e2e-musl:v1                                /bin/e2e-hello linked against musl + musl's loader, nothing else
 # scratch                   localhost/e2e-scratch:v1                             /e2e-hello (static), nothing else
+# artifact-plugin           localhost/e2e-artifact-plugin:v1                     Node + test/support/artifact-plugin (Argo e2e's plugin `test`)
 # pause                     localhost/pause:e2e                                  static pause (sandbox image)
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -28,7 +29,7 @@ log() { printf '[images] %s\n' "$*" >&2; }
 
 import=0; want=()
 for a in "$@"; do case $a in --import) import=1 ;; *) want+=("$a") ;; esac; done
-[[ ${#want[@]} -gt 0 ]] || want=(pause busybox argosay python musl scratch argoexec-go argoexec-ts)
+[[ ${#want[@]} -gt 0 ]] || want=(pause busybox argosay python musl scratch artifact-plugin argoexec-go argoexec-ts)
 
 # oci NAME ROOTFS [oci.ts args...] : writes $OUT/NAME.tar
 oci() { local name=$1 rootfs=$2; shift 2; "$NODE" "$HERE/oci.ts" --rootfs "$rootfs" --out "$OUT/$name.tar" "$@" >&2; }
@@ -119,6 +120,30 @@ img_scratch() {
   local r; r=$(fresh_root scratch)
   gcc -O2 -static -s -o "$r/e2e-hello" "$HERE/hello.c"
   oci scratch "$r" --chown 0:0 --entrypoint '["/e2e-hello"]' --name localhost/e2e-scratch:v1
+  rm -rf "$r"
+}
+# Argo's e2e artifact plugin `test` (test-e2e's controller config names ghcr.io/argoproj-labs/artifact-driver-s3,
+# which cannot be pulled here): our test plugin (test/support/artifact-plugin/server.ts, storing into the bucket
+# its configuration names) bundled by esbuild, on the project's Node and that Node's glibc libraries.
+# TEST_PLUGIN_SECRETS stands in for the secret lookup: the quick-start's public my-minio-cred values.
+img_artifact-plugin() {
+  [[ -f $ROOT/build/artifact-service.json ]] || { log "missing build/artifact-service.json: run make build"; exit 1; }
+  local r; r=$(fresh_root artifact-plugin)
+  etc_files "$r"; mkdir -p "$r/bin" "$r/plugin"
+  "$ROOT/node_modules/.bin/esbuild" "$ROOT/test/support/artifact-plugin/server.ts" --bundle --platform=node --target=node24 \
+    --format=cjs --main-fields=module,main --legal-comments=none --log-level=warning --outfile="$r/plugin/server.cjs"
+  local node; node=$(readlink -f "$NODE")
+  cp "$node" "$r/bin/node"; chmod 755 "$r/bin/node"
+  local lib
+  for lib in $(ldd "$node" | grep -o '/[^ ]*\.so[^ ]*'); do
+    mkdir -p "$r$(dirname "$lib")"; cp -L "$lib" "$r$lib"
+  done
+  local ak sk # the stack's MinIO credentials (stack/lib.sh), which the quick-start's my-minio-cred holds
+  ak=$(sed -n 's/^S3_ACCESS_KEY=\([^ ]*\).*/\1/p' "$ROOT/stack/lib.sh"); sk=$(sed -n 's/^S3_SECRET_KEY=\([^ ]*\).*/\1/p' "$ROOT/stack/lib.sh")
+  oci artifact-plugin "$r" --chown 0:0 --entrypoint '["/bin/node", "/plugin/server.cjs"]' \
+    --env TEST_PLUGIN_STORE=/tmp/store \
+    --env "TEST_PLUGIN_SECRETS={\"my-minio-cred\":{\"accesskey\":\"$ak\",\"secretkey\":\"$sk\"}}" \
+    --name localhost/e2e-artifact-plugin:v1
   rm -rf "$r"
 }
 img_argoexec-go() {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { kubectl, kubectlJson, ROOT, SHARED, stackEnv } from './env.ts';
 import { s3Bucket, s3Client } from './artifact-digest.ts';
 import { environmentSkip, parseManifests, type Doc, type Example } from './examples.ts';
-import { checkAssertions, checkLogs, checkStoreContent, expectationFor, extractArgoTests, loadExpectations, rewriteForStack, writeManifests, type ArgoTestWorkflow, type Expectation } from './argo-tests.ts';
+import { checkAssertions, checkLogs, checkStoreContent, expectationFor, extractArgoTests, loadExpectations, rewriteForStack, writeManifests, type ArgoTestWorkflow, type Expectation, type GcCheck } from './argo-tests.ts';
 
 export interface ArgoTestRow extends Example {
   test: ArgoTestWorkflow;
@@ -58,8 +58,10 @@ async function checkAll(e: Expectation, wf: Doc, originalName?: string): Promise
         const name = wf.metadata.name as string;
         let key = c.key?.split('$WF').join(name);
         if (!key) {
-          const node = Object.values((wf.status?.nodes ?? {}) as Record<string, Doc>).find((n) => n.name === (c.node ?? '$WF').split('$WF').join(name));
-          key = (node?.outputs?.artifacts ?? []).find((a: Doc) => a.name === c.artifact)?.s3?.key;
+          const want = (c.node ?? '$WF').split('$WF').join(name);
+          const node = Object.values((wf.status?.nodes ?? {}) as Record<string, Doc>).find((n) => n.name === want || n.displayName === want);
+          const a = (node?.outputs?.artifacts ?? []).find((x: Doc) => x.name === c.artifact);
+          key = a?.s3?.key ?? a?.plugin?.key;
         }
         if (!key) { failures.push(`${c.bucket}: no key for ${c.node ?? '$WF'}:${c.artifact}`); continue; }
         failures.push(...checkStoreContent(c, await s3Bucket(s3, c.bucket).get(key)));
@@ -71,10 +73,77 @@ async function checkAll(e: Expectation, wf: Doc, originalName?: string): Promise
   return failures;
 }
 
+/** The need of TestArtifactGC's rows, met by gcAtCompletion and gcAfterDeletion. */
+const GC_WATCH = 'watch: after completion wait until status.artifactGCStatus.podsRecouped';
+
+interface GcObject { check: GcCheck; key?: string }
+/** The objects of a row's `gc` checks: its key, or the key of a template's node's output artifact. */
+function gcObjects(e: Expectation, wf: Doc): GcObject[] {
+  return (e.gc ?? []).map((check) => {
+    if (check.key) return { check, key: check.key };
+    const nodes = Object.values((wf.status?.nodes ?? {}) as Record<string, Doc>).filter((n) => n.templateName === check.templateName);
+    const a = nodes.flatMap((n) => (n.outputs?.artifacts ?? []) as Doc[]).find((x) => x.name === check.artifact);
+    return { check, key: a?.s3?.key ?? a?.plugin?.key };
+  });
+}
+
+async function gcPresence(objects: GcObject[]): Promise<Map<GcObject, boolean>> {
+  const env = stackEnv();
+  const s3 = s3Client(env.S3_MINIO_ENDPOINT!, env.S3_MINIO_ACCESS_KEY!, env.S3_MINIO_SECRET_KEY!, env.S3_MINIO_REGION ?? 'us-east-1');
+  try {
+    const out = new Map<GcObject, boolean>();
+    for (const o of objects) if (o.key) out.set(o, (await s3Bucket(s3, o.check.bucket).get(o.key)) !== null);
+    return out;
+  } finally {
+    s3.destroy();
+  }
+}
+
+const where = (o: GcObject): string => `${o.check.bucket}/${o.key ?? `${o.check.templateName}:${o.check.artifact}`}`;
+
+/**
+ * Argo's TestArtifactGC after completion: once the completion GC pods are recouped (at most 90 s), the
+ * objects marked deletedOnCompletion are gone and the others are still there.
+ */
+async function gcAtCompletion(e: Expectation, wf: Doc): Promise<string[]> {
+  const name = wf.metadata.name as string;
+  const objects = gcObjects(e, wf);
+  const failures = objects.filter((o) => !o.key).map((o) => `gc: no key for ${where(o)}`);
+  const until = Date.now() + 90_000;
+  let present = await gcPresence(objects);
+  for (;;) {
+    const now = kubectlJson<Doc>(['get', 'workflow', name]);
+    const recouped = Object.values((now?.status?.artifactGCStatus?.podsRecouped ?? {}) as Record<string, boolean>);
+    const done = objects.every((o) => !o.key || !o.check.deletedOnCompletion || !present.get(o)) && recouped.every(Boolean);
+    if (done || Date.now() > until) break;
+    await new Promise((r) => setTimeout(r, 2000));
+    present = await gcPresence(objects);
+  }
+  for (const o of objects) {
+    if (!o.key) continue;
+    if (o.check.deletedOnCompletion && present.get(o)) failures.push(`gc: ${where(o)} still present 90 s after completion`);
+    if (!o.check.deletedOnCompletion && !present.get(o)) failures.push(`gc: ${where(o)} deleted at completion`);
+  }
+  return failures;
+}
+
+/** And after the workflow is deleted: deletedOnDeletion objects are gone, the rest not deleted at completion stay. */
+async function gcAfterDeletion(e: Expectation, wf: Doc): Promise<string[]> {
+  const objects = gcObjects(e, wf).filter((o) => o.key && !o.check.deletedOnCompletion);
+  const present = await gcPresence(objects);
+  const failures: string[] = [];
+  for (const o of objects) {
+    if (o.check.deletedOnDeletion && present.get(o)) failures.push(`gc: ${where(o)} still present after the workflow was deleted`);
+    if (!o.check.deletedOnDeletion && !present.get(o)) failures.push(`gc: ${where(o)} deleted with the workflow`);
+  }
+  return failures;
+}
+
 /** The first need of a row that the runner cannot meet yet, or undefined. */
 function unmetNeed(needs: string[], buckets: Set<string>): string | undefined {
   for (const n of needs) {
     if (n.startsWith('stack:')) continue; // rewriteForStack points minio/httpbin at the stack's peers
+    if (n.startsWith(GC_WATCH)) continue; // gcAtCompletion, gcAfterDeletion
     const bucket = /^bucket:\s*(\S+)/.exec(n)?.[1];
     if (bucket && buckets.has(bucket)) continue;
     return n;
@@ -111,7 +180,10 @@ export function selectArgoTests(dir = join(SHARED, 'argo-v4.1.2/test-e2e'), expe
           file: w.id, index, doc: d.json ?? {}, id, expect: expectation.phase ?? [], random: /random|RANDOM/.test(w.yaml),
           test: w, expectation, needs: expectation.needs ?? [],
         };
-        row.check = (wf: Doc, originalName?: string) => checkAll(expectation, wf, originalName);
+        row.check = async (wf: Doc, originalName?: string) => [...await checkAll(expectation, wf, originalName), ...expectation.gc ? await gcAtCompletion(expectation, wf) : []];
+        if (expectation.gc) row.checkAfterDeletion = (wf: Doc) => gcAfterDeletion(expectation, wf);
+        // Argo runs TestArtifactGC's table one row after another; its rows reuse keys such as my-bucket-2/on-completion
+        if (w.id.includes(':TestArtifactGC#')) row.serial = 'TestArtifactGC';
         const templatesByName = new Map<string, Doc>();
         for (const tf of templates.get(file) ?? []) for (const t of parsed.get(tf) ?? []) if (t.json) templatesByName.set(`${t.kind}/${t.json.metadata?.name}`, t.json);
         const need = unmetNeed(row.needs, buckets);

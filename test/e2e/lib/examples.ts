@@ -15,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ROOT, stackEnv } from './env.ts';
+import { rewriteForStack } from './stack-hosts.ts';
 
 export type Doc = Record<string, any>;
 export interface Example {
@@ -29,6 +30,10 @@ export interface Example {
   /** Assertions of Argo's own tests on the finished workflow (failures; empty = all hold). */
   /** originalName: the fixed name the workflow had, when the runner generated one instead. */
   check?: (wf: Doc, originalName?: string) => Promise<string[]>;
+  /** Rows with the same serial group run one at a time (they share store keys). */
+  serial?: string;
+  /** More of those assertions, once the workflow has been deleted and is gone (artifact GC on deletion). */
+  checkAfterDeletion?: (wf: Doc) => Promise<string[]>;
 }
 
 /** Images the local cluster has (images/build/build.sh), as examples name them. */
@@ -199,9 +204,15 @@ export function selectExamples(o: SelectOptions): Selection {
   const files = [...walk(o.examplesDir), ...walk(scenarios), ...walk(variants)];
   const parsed = parseManifests(files);
   const values = placeholders();
+  const env = stackEnv();
+  const peers = { minio: env.S3_MINIO_ENDPOINT, httpbin: env.HTTPBIN_URL };
   for (const path of files) {
-    if (!path.startsWith(variants)) continue;
-    for (const d of parsed.get(path) ?? []) if (d.json) d.json = fill(d.json, values);
+    for (const d of parsed.get(path) ?? []) {
+      if (!d.json) continue;
+      if (path.startsWith(variants)) d.json = fill(d.json, values);
+      // Argo's CI hosts (artifact-passing-explicit-plugin.yaml's `endpoint: minio:9000`) → the stack's peers
+      else d.json = JSON.parse(rewriteForStack(JSON.stringify(d.json), peers)) as Doc;
+    }
   }
   const idOf = (path: string) => (path.startsWith(scenarios) ? `scenario/${relative(scenarios, path)}` : path.startsWith(variants) ? `variant/${relative(variants, path)}` : relative(o.examplesDir, path));
   const templates = new Map<string, Doc>();

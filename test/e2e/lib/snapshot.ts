@@ -10,6 +10,7 @@
  */
 import { azureBucket, digestAt, gcsBucket, ossBucket, s3Bucket, s3Client, type ArtifactDigest, type Bucket } from './artifact-digest.ts';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { load as loadYaml } from 'js-yaml';
 import { containerStreams, isInterleaving } from './container-streams.ts';
 import { kubectlJson, log, sleep, stackEnv } from './env.ts';
 import type { Doc } from './examples.ts';
@@ -119,6 +120,18 @@ function nodeKey(n: Doc, wfName: string): string {
 
 const DRIVERS = ['s3', 'gcs', 'azure', 'git', 'http', 'artifactory', 'hdfs', 'oss', 'raw', 'plugin'];
 
+/** ArtifactLocation.HasLocation of Go's types, for the drivers whose locations artifacts abbreviate. */
+function hasFullLocation(driver: string, l: Doc | undefined): boolean {
+  switch (driver) {
+    case 'plugin': return Boolean(l?.name && l.configuration && l.key);
+    case 's3': return Boolean(l?.bucket && l.endpoint && l.key);
+    case 'oss': return Boolean(l?.bucket && l.endpoint && l.key);
+    case 'gcs': return Boolean(l?.bucket && l.key);
+    case 'azure': return Boolean(l?.endpoint && l.container && l.blob);
+    default: return true;
+  }
+}
+
 /** Where an artifact lives, resolved against the workflow's artifact repository; the stack's stores only. */
 export class Stores {
   private readonly env = stackEnv();
@@ -140,8 +153,13 @@ export class Stores {
   /** The bucket and key of an artifact, or why the runner cannot read it. */
   async locate(a: Doc, wf: Doc): Promise<{ bucket: Bucket; key: string; where: string } | { reason: string }> {
     const repo = (wf.status?.artifactRepositoryRef?.artifactRepository ?? {}) as Doc;
-    const driver = DRIVERS.find((d) => a[d]) ?? DRIVERS.find((d) => repo[d]);
-    const loc = { ...(repo[driver ?? ''] ?? {}), ...(a[driver ?? ''] ?? {}) } as Doc;
+    const own = DRIVERS.find((d) => a[d]);
+    const repoDriver = DRIVERS.find((d) => repo[d]);
+    // Go's Relocate: an artifact without a full location of its own (e.g. `plugin: {key}` alone) is stored in
+    // the repository's location under its key.
+    const relocated = own && repoDriver && own !== repoDriver && !hasFullLocation(own, a[own]);
+    const driver = relocated ? repoDriver : own ?? repoDriver;
+    const loc = { ...(repo[driver ?? ''] ?? {}), ...(relocated ? { key: a[own!].key } : a[driver ?? ''] ?? {}) } as Doc;
     switch (driver) {
       case 's3': {
         const c = loc.key ? this.s3For(String(loc.endpoint)) : null;
@@ -157,6 +175,15 @@ export class Stores {
       case 'oss':
         if (!loc.key || loc.endpoint !== this.env.OSS_ENDPOINT) return { reason: `oss endpoint ${loc.endpoint} is not the stack's OSS fake` };
         return { bucket: ossBucket(this.env.OSS_ENDPOINT!, this.env.OSS_ACCESS_KEY!, this.env.OSS_SECRET_KEY!, loc.bucket), key: loc.key, where: `oss://${loc.bucket}` };
+      case 'plugin': {
+        // The e2e plugin `test` (images/build/build.sh) keeps each artifact as the S3 object `key` (a directory:
+        // objects under `key/`) in the bucket its configuration names, as Argo's artifact-driver-s3 does.
+        let conf: Doc = {};
+        try { conf = (loadYaml(String(loc.configuration ?? '')) ?? {}) as Doc; } catch { /* below */ }
+        const c = loc.name === 'test' && loc.key && conf.bucket ? this.s3For(String(conf.endpoint)) : null;
+        if (!c) return { reason: `plugin ${loc.name} (endpoint ${conf.endpoint}) is not read back by the runner` };
+        return { bucket: s3Bucket(c, conf.bucket), key: loc.key, where: `plugin ${loc.name} s3://${conf.endpoint}/${conf.bucket}` };
+      }
       default:
         return { reason: `driver ${driver ?? 'none'} is not read back by the runner` };
     }

@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, cpSync, createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { load } from 'js-yaml';
 import { artifactService, type GrpcArtifact } from '../../../src/artifacts/plugin/proto.ts';
 import { S3Store, type S3Config } from './s3-store.ts';
 
@@ -41,8 +42,30 @@ function record(method: string, request: unknown, extra: Json = {}): void {
 }
 
 interface Options { fail?: string; crash?: string; s3?: S3Config }
+/**
+ * The artifact's `configuration`: JSON with test switches (above), or the YAML of Argo's e2e plugin
+ * (`ghcr.io/argoproj-labs/artifact-driver-s3`, registered as `test` in test-e2e's controller config):
+ * `bucket`, `endpoint`, `insecure`, `region`, `accessKeySecret`/`secretKeySecret` ({name, key}) — stored in
+ * that S3 bucket. A plugin sidecar has no secret volumes, so secret references are resolved from
+ * TEST_PLUGIN_SECRETS (`{"<secret>": {"<key>": "<value>"}}`, baked into the e2e image: the quick-start's
+ * public MinIO credentials).
+ */
 function options(a: GrpcArtifact | undefined): Options {
-  try { return JSON.parse(a?.plugin?.configuration ?? '') as Options; } catch { return {}; }
+  let c: unknown;
+  try { c = load(a?.plugin?.configuration ?? ''); } catch { return {}; }
+  if (!c || typeof c !== 'object') return {};
+  const o = c as Options & S3Repository;
+  if (o.s3 || typeof o.bucket !== 'string' || typeof o.endpoint !== 'string') return o;
+  const endpoint = /^https?:\/\//.test(o.endpoint) ? o.endpoint : `${o.insecure ? 'http' : 'https'}://${o.endpoint}`;
+  return { ...o, s3: { endpoint, bucket: o.bucket, region: o.region, accessKey: secret(o.accessKeySecret), secretKey: secret(o.secretKeySecret) } };
+}
+interface SecretRef { name?: string; key?: string }
+interface S3Repository { bucket?: unknown; endpoint?: unknown; insecure?: boolean; region?: string; accessKeySecret?: SecretRef; secretKeySecret?: SecretRef }
+function secret(ref: SecretRef | undefined): string {
+  const all = JSON.parse(process.env.TEST_PLUGIN_SECRETS ?? '{}') as Record<string, Record<string, string>>;
+  const v = ref?.name && ref.key ? all[ref.name]?.[ref.key] : undefined;
+  if (v === undefined) throw new Error(`secret ${ref?.name ?? ''}/${ref?.key ?? ''} is not in TEST_PLUGIN_SECRETS`);
+  return v;
 }
 const keyOf = (a: GrpcArtifact | undefined): string => a?.plugin?.key ?? '';
 
