@@ -85,3 +85,18 @@ test('a resource template\'s polls: consecutive repeats of a group of messages c
   assert.deepEqual(collapseRepeats(['a', 'a', 'b', 'a']), ['a', 'b', 'a']);
   assert.deepEqual(collapseRepeats(['a', 'b', 'c']), ['a', 'b', 'c']);
 });
+
+test('deadline race: intended only when Go ran past the deadline and ours ended within it, from the timings', () => {
+  const deadline = 'Pod was active on the node longer than the specified deadline';
+  const go = snap({ phase: 'Failed', nodes: { '$WF.C [Pod]': { phase: 'Failed', message: deadline } }, timings: { '$WF.C [Pod]': { ended: 21.3, deadline: 20 } } });
+  const ts = snap({ phase: 'Failed', nodes: { '$WF.C [Pod]': { phase: 'Succeeded' } }, timings: { '$WF.C [Pod]': { ended: 17.2, deadline: 20 } } });
+  const d = compareSnapshots(go, ts, false);
+  assert.deepEqual(d.map((x) => x.path).sort(), ['nodes.$WF.C [Pod].message', 'nodes.$WF.C [Pod].phase']);
+  assert.ok(d.every((x) => x.intended?.startsWith('deadline race: ') && x.intended.includes('Go\'s pod ran 21.3 s') && x.intended.includes('ours ended in 17.2 s')));
+  // ours past the deadline (the other direction) is a real difference
+  assert.ok(compareSnapshots(ts, go, false).every((x) => x.intended === undefined));
+  // no timings: no excuse
+  assert.ok(compareSnapshots({ ...go, timings: {} }, ts, false).every((x) => x.intended === undefined));
+  // Go failed by the deadline although its pod ended before it (not a race the timings show)
+  assert.ok(compareSnapshots({ ...go, timings: { '$WF.C [Pod]': { ended: 19, deadline: 20 } } }, ts, false).every((x) => x.intended === undefined));
+});

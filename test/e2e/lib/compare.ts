@@ -100,6 +100,25 @@ export function compareSnapshots(go: Snapshot, ts: Snapshot, random: boolean, id
       walk(shape(keep(a)), shape(keep(b)), `${section}(shape)`, out);
     }
   }
-  for (const d of out) d.intended = INTENDED.find((i) => (i.id === undefined || i.id === id) && i.path.test(d.path))?.reason;
+  for (const d of out) d.intended = INTENDED.find((i) => (i.id === undefined || i.id === id) && i.path.test(d.path))?.reason ?? deadlineRace(d, go, ts);
   return out;
+}
+
+const DEADLINE = 'Pod was active on the node longer than the specified deadline';
+
+/**
+ * docs/compatibility.md, "Deadlines": a pod whose command takes nearly its whole activeDeadlineSeconds (Argo's
+ * dag-task-level-timeout: `sleep 15` under a 20 s template timeout) ends before or after the deadline depending on
+ * the executor's own time in the pod. Intended only in one direction, and only from the measured timings: Go's pod
+ * ran past its deadline and was failed by it, while ours ended within it. Ours past the deadline is never excused.
+ */
+function deadlineRace(d: Difference, go: Snapshot, ts: Snapshot): string | undefined {
+  const node = /^nodes\.(.+ \[Pod\])\.(phase|message)$/.exec(d.path)?.[1];
+  if (!node) return undefined;
+  const gn = go.nodes[node], tn = ts.nodes[node];
+  const gt = go.timings?.[node], tt = ts.timings?.[node];
+  if (!gn || !tn || !gt || !tt || gt.deadline === undefined) return undefined;
+  if (gn.phase !== 'Failed' || gn.message !== DEADLINE || tn.phase !== 'Succeeded') return undefined;
+  if (!(gt.ended >= gt.deadline && tt.ended < gt.deadline)) return undefined;
+  return `deadline race: the pod's command nearly fills its ${gt.deadline} s deadline; Go's pod ran ${gt.ended.toFixed(1)} s and was failed by it, ours ended in ${tt.ended.toFixed(1)} s`;
 }

@@ -26,7 +26,12 @@ export interface Snapshot {
   gc?: Record<string, string>;
   taskResults: Record<string, unknown>;
   containers: Record<string, Record<string, ContainerSummary>> | { skipped: string };
+  /** Not compared: each pod node's timing, the evidence for a deadline race (compare.ts deadlineRace). */
+  timings?: Record<string, PodTiming>;
 }
+
+/** Seconds from the pod's start: when its last container ended, and its activeDeadlineSeconds. */
+export interface PodTiming { ended: number; deadline?: number }
 
 const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)';
 /** `date`'s default format: `Wed Dec  2 19:36:46 UTC 2026`. */
@@ -218,6 +223,21 @@ async function podsFinished(name: string): Promise<void> {
   while (Date.now() < until && !nodePods(name).every(finished)) await sleep(1000);
 }
 
+/** When each pod node's last container ended, in seconds from the pod's start (status.startTime). */
+function podTimings(pods: Doc[], nodes: Record<string, Doc>, wfName: string): Record<string, PodTiming> {
+  const byName = new Map(Object.values(nodes).map((n) => [String(n.name), n]));
+  const out: Record<string, PodTiming> = {};
+  for (const p of pods) {
+    const n = byName.get(String(p.metadata.annotations?.['workflows.argoproj.io/node-name'] ?? ''));
+    const start = Date.parse(p.status?.startTime ?? '');
+    const ends = [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]
+      .map((c: Doc) => Date.parse(c.state?.terminated?.finishedAt ?? '')).filter((t: number) => !Number.isNaN(t));
+    if (!n || Number.isNaN(start) || ends.length === 0) continue;
+    out[nodeKey(n, wfName)] = { ended: (Math.max(...ends) - start) / 1000, ...(p.spec?.activeDeadlineSeconds ? { deadline: Number(p.spec.activeDeadlineSeconds) } : {}) };
+  }
+  return out;
+}
+
 /** The workflow's TaskResults now, by name (the controller deletes them when the workflow completes). */
 export function readTaskResults(name: string): Map<string, Doc> {
   const results = kubectlJson<Doc>(['get', 'workflowtaskresults', '-l', `workflows.argoproj.io/workflow=${name}`]);
@@ -237,7 +257,9 @@ export async function takeSnapshot(wf: Doc, stores: Stores, seen = new Map<strin
   const nodes = (wf.status?.nodes ?? {}) as Record<string, Doc>;
   const out: Snapshot = { phase: wf.status?.phase ?? '', message: normalise(wf.status?.message ?? '', name), nodes: {}, artifacts: {}, taskResults: {}, containers: {} };
   const textNormaliser = artifactTextNormaliser(wf, name);
-  const podOfNode = new Map(nodePods(name).map((p) => [String(p.metadata.annotations?.['workflows.argoproj.io/node-name'] ?? ''), String(p.metadata.name)]));
+  const pods = nodePods(name);
+  const podOfNode = new Map(pods.map((p) => [String(p.metadata.annotations?.['workflows.argoproj.io/node-name'] ?? ''), String(p.metadata.name)]));
+  out.timings = podTimings(pods, nodes, name);
   for (const n of Object.values(nodes)) {
     if (GROUPS.has(n.type)) continue;
     const key = nodeKey(n, name);
