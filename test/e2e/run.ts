@@ -439,7 +439,8 @@ ${rows.join('\n')}
 // --- main -------------------------------------------------------------------------------------
 
 const t0 = Date.now();
-const list = opts.list ? new Set(readFileSync(opts.list, 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean)) : undefined;
+// a comment starts at a `#` at the start of a line or after a space (ids such as `…:TestArtifactGC#3` contain one)
+const list = opts.list ? new Set(readFileSync(opts.list, 'utf8').split('\n').map((l) => l.replace(/(^|\s)#.*/, '').trim()).filter(Boolean)) : undefined;
 const include = new Set(opts.include!.split(',').map((x) => x.trim()));
 const suites = new Set(opts.suites!.split(',').map((x) => x.trim()));
 const selection = selectExamples({ examplesDir: opts.examples!, list, filter: opts.filter ? new RegExp(opts.filter) : undefined, include });
