@@ -10,8 +10,8 @@
  *   pipe() → [readFd, writeFd]              both close-on-exec (the child gets writeFd through spawn's dup2)
  *   startCopy([[inFd, outFds[]], …], done)  starts the thread; done(bytes) runs on the JS thread once every input
  *                                           reached EOF, or at cancel
- *   cancelCopy(copy)                        stops at the next read (within 20 ms), leaving unread bytes (Go's
- *                                           WaitDelay closes the pipes the same way)
+ *   cancelCopy(copy)                        stops within 20 ms, after copying what the pipes already hold (at most
+ *                                           4 MiB each; Go's WaitDelay closes the pipes leaving their unread bytes)
  * A destination that fails (EPIPE, ENOSPC, …) is dropped; the others go on, as the JS tee did.
  */
 #define _GNU_SOURCE
@@ -28,6 +28,7 @@
 
 #define MAX_OUT 4
 #define BUF_SIZE (256 * 1024)
+#define DRAIN_CAP (4.0 * 1024 * 1024) /* at cancel: at most this much more per pipe */
 
 typedef struct {
   int fd;           /* -1 once at EOF */
@@ -103,6 +104,28 @@ static void *run(void *arg) {
         c->in[i].fd = -1;
         open_inputs--;
       }
+    }
+  }
+  /*
+   * Cancelled (the child exited DRAIN_MS ago and a pipe is still open): first copy what the pipes already hold, so
+   * that output the child wrote before it exited is never lost to a copy thread that was scheduled late (seen on a
+   * loaded node: a containerSet container's whole `hello argo` missing from its log). Bounded, for a grandchild that
+   * keeps writing: until a pipe is empty, at EOF, or DRAIN_CAP bytes.
+   */
+  for (int i = 0; buf && i < c->nin; i++) {
+    if (c->in[i].fd < 0) continue;
+    int fl = fcntl(c->in[i].fd, F_GETFL);
+    if (fl < 0 || fcntl(c->in[i].fd, F_SETFL, fl | O_NONBLOCK) < 0) continue;
+    double before = c->total;
+    for (;;) {
+      ssize_t n = read(c->in[i].fd, buf, BUF_SIZE);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break; /* EOF, empty (EAGAIN) or an error */
+      for (int k = 0; k < c->in[i].nout; k++) {
+        if (c->in[i].out[k] >= 0 && write_all(c->in[i].out[k], buf, (size_t)n) != 0) c->in[i].out[k] = -1;
+      }
+      c->total += (double)n;
+      if (c->total - before >= DRAIN_CAP) break;
     }
   }
   for (int i = 0; i < c->nin; i++) if (c->in[i].fd >= 0) close(c->in[i].fd);

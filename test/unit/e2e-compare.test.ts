@@ -97,6 +97,16 @@ test('deadline race: intended only when Go ran past the deadline and ours ended 
   assert.ok(compareSnapshots(ts, go, false).every((x) => x.intended === undefined));
   // no timings: no excuse
   assert.ok(compareSnapshots({ ...go, timings: {} }, ts, false).every((x) => x.intended === undefined));
-  // Go failed by the deadline although its pod ended before it (not a race the timings show)
+  // Go failed by the deadline with its containers ending at the deadline's edge (within the 1 s resolution): no excuse
   assert.ok(compareSnapshots({ ...go, timings: { '$WF.C [Pod]': { ended: 19, deadline: 20 } } }, ts, false).every((x) => x.intended === undefined));
+  // either side failed by the deadline although its containers had all ended well before it: the kubelet's late sync
+  const late = { '$WF.C [Pod]': { ended: 16, deadline: 19 } };
+  const tsFailed = snap({ phase: 'Failed', nodes: { '$WF.C [Pod]': { phase: 'Failed', message: deadline } }, timings: late });
+  const goOk = snap({ phase: 'Failed', nodes: { '$WF.C [Pod]': { phase: 'Succeeded' } }, timings: late });
+  const k = compareSnapshots(goOk, tsFailed, false);
+  assert.equal(k.length, 2);
+  assert.ok(k.every((x) => x.intended?.startsWith('deadline race in the kubelet: our pod')));
+  // ours failed by the deadline after running past it while Go ended within it: a real difference
+  const tsLate = snap({ ...tsFailed, timings: { '$WF.C [Pod]': { ended: 20, deadline: 19 } } });
+  assert.ok(compareSnapshots(snap({ ...goOk, timings: { '$WF.C [Pod]': { ended: 17, deadline: 19 } } }), tsLate, false).every((x) => x.intended === undefined));
 });
