@@ -267,16 +267,14 @@ async function runOne(ex: Example, executor: string, stores: Stores): Promise<Re
   // Only a workflow the controller gave the artifact-gc finalizer has its artifacts collected (HasArtifactGC:
   // a declared output with a strategy; the archived main.log alone is never collected).
   const gcOwned = (wf?.metadata?.finalizers ?? []).includes('workflows.argoproj.io/artifact-gc') && Object.values((wf?.status?.nodes ?? {}) as Record<string, Doc>).some((n) => (n.outputs?.artifacts ?? []).some((a: Doc) => !['', 'Never'].includes(gcStrategy(a, wf!))));
-  if (result.snapshot && gcOwned) {
+  if (result.snapshot && (gcOwned || ex.checkAfterDeletion)) {
     const until = Date.now() + 120_000;
     while (Date.now() < until && kubectlJson(['get', 'workflow', name]) !== null) await sleep(2000);
-    result.snapshot.gc = await gcOutcome(wf!, stores);
-    if (kubectlJson(['get', 'workflow', name]) !== null) result.snapshot.gc['(workflow)'] = 'still present 120 s after deletion (artifact GC finalizer)';
-  }
-  if (result.snapshot && ex.checkAfterDeletion) {
-    const until = Date.now() + 120_000;
-    while (Date.now() < until && kubectlJson(['get', 'workflow', name]) !== null) await sleep(2000);
-    result.assertions = [...(result.assertions ?? []), ...await ex.checkAfterDeletion(wf!)];
+    if (gcOwned) {
+      result.snapshot.gc = await gcOutcome(wf!, stores);
+      if (kubectlJson(['get', 'workflow', name]) !== null) result.snapshot.gc['(workflow)'] = 'still present 120 s after deletion (artifact GC finalizer)';
+    }
+    if (ex.checkAfterDeletion) result.assertions = [...(result.assertions ?? []), ...await ex.checkAfterDeletion(wf!)];
   }
   return result;
 }

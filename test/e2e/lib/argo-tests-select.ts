@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kubectl, kubectlJson, ROOT, SHARED, stackEnv } from './env.ts';
+import { kubectl, kubectlJson, ROOT, SHARED, sleep, stackEnv } from './env.ts';
 import { s3Bucket, s3Client } from './artifact-digest.ts';
 import { environmentSkip, parseManifests, type Doc, type Example } from './examples.ts';
 import { checkAssertions, checkLogs, checkStoreContent, expectationFor, extractArgoTests, loadExpectations, rewriteForStack, writeManifests, type ArgoTestWorkflow, type Expectation, type GcCheck } from './argo-tests.ts';
@@ -34,6 +34,12 @@ function podOf(wf: Doc, c: { pod?: string; node?: string }): string | undefined 
   return pods.find((p: Doc) => p.metadata.annotations?.['workflows.argoproj.io/node-name'] === node?.name)?.metadata.name;
 }
 
+/** A client of the stack's MinIO (Argo's `minio:9000`); the caller destroys it. */
+function stackMinio(): ReturnType<typeof s3Client> {
+  const env = stackEnv();
+  return s3Client(env.S3_MINIO_ENDPOINT!, env.S3_MINIO_ACCESS_KEY!, env.S3_MINIO_SECRET_KEY!, env.S3_MINIO_REGION ?? 'us-east-1');
+}
+
 /** Argo's assertions on the finished workflow, its containers' logs and the objects it stored. */
 async function checkAll(e: Expectation, wf: Doc, originalName?: string): Promise<string[]> {
   // Argo's assertions name nodes after the workflow's own fixed name; the pods and objects keep the real one.
@@ -51,8 +57,7 @@ async function checkAll(e: Expectation, wf: Doc, originalName?: string): Promise
     failures.push(...checkLogs(c, log));
   }
   if (e.storeArtifacts?.length) {
-    const env = stackEnv();
-    const s3 = s3Client(env.S3_MINIO_ENDPOINT!, env.S3_MINIO_ACCESS_KEY!, env.S3_MINIO_SECRET_KEY!, env.S3_MINIO_REGION ?? 'us-east-1');
+    const s3 = stackMinio();
     try {
       for (const c of e.storeArtifacts) {
         const name = wf.metadata.name as string;
@@ -88,8 +93,7 @@ function gcObjects(e: Expectation, wf: Doc): GcObject[] {
 }
 
 async function gcPresence(objects: GcObject[]): Promise<Map<GcObject, boolean>> {
-  const env = stackEnv();
-  const s3 = s3Client(env.S3_MINIO_ENDPOINT!, env.S3_MINIO_ACCESS_KEY!, env.S3_MINIO_SECRET_KEY!, env.S3_MINIO_REGION ?? 'us-east-1');
+  const s3 = stackMinio();
   try {
     const out = new Map<GcObject, boolean>();
     for (const o of objects) if (o.key) out.set(o, (await s3Bucket(s3, o.check.bucket).get(o.key)) !== null);
@@ -116,7 +120,7 @@ async function gcAtCompletion(e: Expectation, wf: Doc): Promise<string[]> {
     const recouped = Object.values((now?.status?.artifactGCStatus?.podsRecouped ?? {}) as Record<string, boolean>);
     const done = objects.every((o) => !o.key || !o.check.deletedOnCompletion || !present.get(o)) && recouped.every(Boolean);
     if (done || Date.now() > until) break;
-    await new Promise((r) => setTimeout(r, 2000));
+    await sleep(2000);
     present = await gcPresence(objects);
   }
   for (const o of objects) {
