@@ -21,7 +21,8 @@
  * Responses carry `x-oss-hash-crc64ecma` (the Go SDK checks it on every upload and download).
  *
  * Run alone: `[OSS_BUCKETS='b1 b2'] [OSS_ACCESS_KEY=…] [OSS_SECRET_KEY=…] node test/support/oss-server.ts [port]` listens on
- * 127.0.0.1:<port> and prints `OSS_ENDPOINT=…`, `OSS_ACCESS_KEY=…`, `OSS_SECRET_KEY=…` (a hook for the stack / e2e);
+ * 127.0.0.1:<port> and prints `OSS_ENDPOINT=…`, `OSS_ACCESS_KEY=…`, `OSS_SECRET_KEY=…` (the secret only when it was not
+ * given in the environment);
  * SIGTERM stops it and removes its objects. An unsigned `GET /` answers 403 AccessDenied (a liveness check).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
@@ -412,7 +413,10 @@ if (import.meta.main) {
     ...(process.env.OSS_ACCESS_KEY ? { accessKeyId: process.env.OSS_ACCESS_KEY } : {}),
     ...(process.env.OSS_SECRET_KEY ? { accessKeySecret: process.env.OSS_SECRET_KEY } : {}),
   });
-  process.stdout.write(`OSS_ENDPOINT=${fake.endpoint}\nOSS_ACCESS_KEY=${fake.accessKeyId}\nOSS_SECRET_KEY=${fake.accessKeySecret}\n`);
+  // A secret given through the environment is never printed (its log is scanned for secrets, make faults); one the
+  // fake made up is, so that a user running it alone can sign requests.
+  const secret = process.env.OSS_SECRET_KEY ? '(from the environment)' : fake.accessKeySecret;
+  process.stdout.write(`OSS_ENDPOINT=${fake.endpoint}\nOSS_ACCESS_KEY=${fake.accessKeyId}\nOSS_SECRET_KEY=${secret}\n`);
   const stop = (): void => { void fake.close().then(() => process.exit(0)); };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
