@@ -107,10 +107,10 @@ static void *run(void *arg) {
     }
   }
   /*
-   * Cancelled (the child exited the emissary's 100 ms drain delay ago and a pipe is still open): first copy what the pipes already hold, so
-   * that output the child wrote before it exited is never lost to a copy thread that was scheduled late (seen on a
-   * loaded node: a containerSet container's whole `hello argo` missing from its log). Bounded, for a grandchild that
-   * keeps writing: until a pipe is empty, at EOF, or DRAIN_CAP bytes.
+   * Cancelled (the child exited the emissary's 100 ms drain delay ago and a pipe is still open): first copy what
+   * the pipes already hold, so that output the child wrote before it exited is never lost to a copy thread that was
+   * scheduled late (seen on a loaded node: a containerSet container's whole `hello argo` missing from its log).
+   * Bounded, for a grandchild that keeps writing: until a pipe is empty, at EOF, or DRAIN_CAP bytes.
    */
   for (int i = 0; buf && i < c->nin; i++) {
     if (c->in[i].fd < 0) continue;
