@@ -167,8 +167,9 @@ start_service kube-scheduler 60 sched_health "$SCHEDULER_PORT" -- "$STACK_BIN/ku
   --bind-address=127.0.0.1 --secure-port="$SCHEDULER_PORT" --cert-dir="$DATA/kube-scheduler"
 
 # -------------------------------------------------------------------------- kube-controller-manager
-# Only what the e2e cluster needs: garbage collection (pods of deleted workflows), PV binding with the
-# test-only HostPath provisioner (PVC examples), PVC/PV protection, namespaces, pod GC. No node-lifecycle
+# Only what the e2e cluster needs: garbage collection (pods of deleted workflows), ResourceQuota usage (the
+# quota tests of Argo's e2e suites), PV binding with the test-only HostPath provisioner (PVC examples),
+# PVC/PV protection, namespaces, pod GC. No node-lifecycle
 # (cluster-up handles the not-ready taint), no token controllers (stack-up writes the SA token Secret).
 kubeconfig "$KUBE/controller-manager.kubeconfig" "$PKI/admin.crt" "$PKI/admin.key"
 kcm_health() { [[ $(curl -sk --max-time 2 "https://127.0.0.1:$KCM_PORT/healthz") == ok ]]; }
@@ -176,7 +177,7 @@ start_service kube-controller-manager 60 kcm_health "$KCM_PORT" -- "$STACK_BIN/k
   --kubeconfig="$KUBE/controller-manager.kubeconfig" --authentication-kubeconfig="$KUBE/controller-manager.kubeconfig" \
   --authorization-kubeconfig="$KUBE/controller-manager.kubeconfig" --leader-elect=false \
   --bind-address=127.0.0.1 --secure-port="$KCM_PORT" --cert-dir="$DATA/kube-controller-manager" \
-  --controllers=garbage-collector-controller,persistentvolume-binder-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller,namespace-controller,pod-garbage-collector-controller \
+  --controllers=garbage-collector-controller,persistentvolume-binder-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller,namespace-controller,pod-garbage-collector-controller,resourcequota-controller \
   --enable-hostpath-provisioner=true --root-ca-file="$PKI/ca.crt" --service-account-private-key-file="$PKI/sa.key"
 k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -f "$CLUSTER_LIB_DIR/storage.yaml" >/dev/null
 

@@ -64,7 +64,7 @@ mkdirSync(STATE, { recursive: true });
 interface Result {
   id: string;
   assertions?: string[]; // Argo's own assertions that failed (rows of its e2e suites)
-  phase: string; // Succeeded, Failed, Error, or Timeout (…), SubmitError, WrongExecutor, WrongLayout
+  phase: string; // Succeeded, Failed, Error, or Timeout (…), SetupError, SubmitError, WrongExecutor, WrongLayout
   message: string;
   seconds: number | null;
   workflow?: string;
@@ -193,6 +193,14 @@ async function runOne(ex: Example, executor: string, stores: Stores): Promise<Re
     delete doc.metadata.name;
   }
   let name: string;
+  if (ex.before) {
+    try {
+      await ex.before();
+    } catch (e) {
+      return { id: ex.id, phase: 'SetupError', message: String((e as Error).message ?? e), seconds: null };
+    }
+  }
+  const watch = ex.watch?.();
   const t0 = Date.now();
   try {
     name = kubectl(['create', '-f', '-', '-o', 'jsonpath={.metadata.name}'], JSON.stringify(doc)).trim();
@@ -216,7 +224,14 @@ async function runOne(ex: Example, executor: string, stores: Stores): Promise<Re
   while (Date.now() < deadline) {
     await sleep(2000);
     wf = kubectlJson<Doc>(['get', 'workflow', name]) ?? wf;
-    if (wf && !TERMINAL.has(wf.status?.phase)) resumeWhenSuspended(wf, suspendedSince);
+    if (wf && !TERMINAL.has(wf.status?.phase)) {
+      resumeWhenSuspended(wf, suspendedSince);
+      try {
+        await watch?.onPoll(wf);
+      } catch (e) {
+        log(`${name}: action failed (retried): ${String((e as { stderr?: string }).stderr ?? e).trim().split('\n')[0]}`);
+      }
+    }
     // only final versions: an earlier one may be all that is left to read once the controller deleted the rest
     for (const [k, r] of readTaskResults(name)) if (r.metadata?.labels?.['workflows.argoproj.io/report-outputs-completed'] === 'true') seen.set(k, r);
     if (TERMINAL.has(wf?.status?.phase)) break;
@@ -235,6 +250,8 @@ async function runOne(ex: Example, executor: string, stores: Stores): Promise<Re
   if (terminal && wf) {
     try {
       if (ex.check) result.assertions = await ex.check(wf, fixedName);
+      const missed = watch?.failures?.() ?? [];
+      if (missed.length) result.assertions = [...(result.assertions ?? []), ...missed];
       result.snapshot = await takeSnapshot(wf, stores, seen);
     } catch (e) {
       result.phase = 'SnapshotError';
@@ -289,16 +306,32 @@ async function runAll(executor: string, examples: Example[], support: Doc[]): Pr
   const queue = examples.filter((e) => !e.skip && !e.parseError);
   const total = queue.length;
   let done = 0;
-  // Rows of one serial group (Argo's TestArtifactGC table: fixed keys shared by its rows) never overlap.
+  // Rows of one serial group (Argo's TestArtifactGC table: fixed keys shared by its rows) never overlap; a row
+  // that must run alone (a ResourceQuota, a template name defined differently elsewhere) starts when nothing
+  // runs, and nothing starts while it runs. Those rows come last, so that the others are not held up.
+  queue.sort((a, b) => Number(Boolean(a.alone)) - Number(Boolean(b.alone)));
   const busy = new Set<string>();
+  let running = 0;
+  let aloneRunning = false;
   const worker = async () => {
     for (;;) {
       if (queue.length === 0) return;
-      const at = queue.findIndex((e) => !e.serial || !busy.has(e.serial));
+      const at = aloneRunning ? -1 : queue.findIndex((e) => (!e.serial || !busy.has(e.serial)) && (!e.alone || running === 0));
       if (at < 0) { await sleep(1000); continue; }
       const ex = queue.splice(at, 1)[0]!;
       if (ex.serial) busy.add(ex.serial);
-      const r = await runOne(ex, executor, stores).finally(() => { if (ex.serial) busy.delete(ex.serial); });
+      if (ex.alone) aloneRunning = true;
+      running++;
+      const r = await runOne(ex, executor, stores).finally(async () => {
+        try {
+          await ex.after?.();
+        } catch (e) {
+          log(`${ex.id}: cleanup failed: ${String((e as { stderr?: string }).stderr ?? e).trim().split('\n')[0]}`);
+        }
+        if (ex.serial) busy.delete(ex.serial);
+        if (ex.alone) aloneRunning = false;
+        running--;
+      });
       results.set(ex.id, r);
       done++;
       log(`${executor} ${done}/${total} ${ex.id}: ${r.phase}${r.seconds !== null ? ` (${r.seconds} s)` : ''}${r.phase !== 'Succeeded' && r.message ? ` — ${r.message.slice(0, 160)}` : ''}`);
@@ -393,10 +426,6 @@ function writeReport(examples: Example[], missing: string[], byExec: Record<stri
     rows.push(`| ${md(ex.id)} | ${md(ex.expect.join('/'))} | ${g?.phase ?? '–'} | ${t?.phase ?? '–'} | ${md(v.label)} | ${dur(g)} / ${dur(t)} | ${md(v.notes.join('; ').slice(0, 500))} |`);
   }
   const env = stackEnv();
-  let commit = '?';
-  try {
-    commit = execFileSync('git', ['-C', ROOT, 'describe', '--always', '--dirty', '--abbrev=12'], { encoding: 'utf8' }).trim();
-  } catch { /* not a checkout */ }
   const goVersion = versionOf([env.REFERENCE_ARGOEXEC ?? 'argoexec', 'version', '--short']);
   const tsVersion = versionOf([join(ROOT, 'dist/argoexec'), 'version', '--short']);
   const text = `# Compatibility report: Go argoexec vs argoexec-ts, deep comparison
@@ -437,6 +466,11 @@ ${rows.join('\n')}
 // --- main -------------------------------------------------------------------------------------
 
 const t0 = Date.now();
+/** The commit under test, read at the start: the checkout may move on while the run goes. */
+let commit = '?';
+try {
+  commit = execFileSync('git', ['-C', ROOT, 'describe', '--always', '--dirty', '--abbrev=12'], { encoding: 'utf8' }).trim();
+} catch { /* not a checkout */ }
 // a comment starts at a `#` at the start of a line or after a space (ids such as `…:TestArtifactGC#3` contain one)
 const list = opts.list ? new Set(readFileSync(opts.list, 'utf8').split('\n').map((l) => l.replace(/(^|\s)#.*/, '').trim()).filter(Boolean)) : undefined;
 const include = new Set(opts.include!.split(',').map((x) => x.trim()));

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kubectl, kubectlJson, ROOT, SHARED, sleep, stackEnv } from './env.ts';
 import { s3Bucket, s3Client } from './artifact-digest.ts';
-import { environmentSkip, parseManifests, type Doc, type Example } from './examples.ts';
+import { environmentSkip, parseManifests, type Doc, type Example, type ParsedDoc } from './examples.ts';
+import { provideAll } from './needs.ts';
 import { checkAssertions, checkLogs, checkStoreContent, expectationFor, extractArgoTests, loadExpectations, rewriteForStack, writeManifests, type ArgoTestWorkflow, type Expectation, type GcCheck } from './argo-tests.ts';
 
 export interface ArgoTestRow extends Example {
@@ -143,16 +144,9 @@ async function gcAfterDeletion(e: Expectation, wf: Doc): Promise<string[]> {
   return failures;
 }
 
-/** The first need of a row that the runner cannot meet yet, or undefined. */
-function unmetNeed(needs: string[], buckets: Set<string>): string | undefined {
-  for (const n of needs) {
-    if (n.startsWith('stack:')) continue; // rewriteForStack points minio/httpbin at the stack's peers
-    if (n.startsWith(GC_WATCH)) continue; // gcAtCompletion, gcAfterDeletion
-    const bucket = /^bucket:\s*(\S+)/.exec(n)?.[1];
-    if (bucket && buckets.has(bucket)) continue;
-    return n;
-  }
-  return undefined;
+/** Needs the selection meets itself: TestArtifactGC's watch (gcAtCompletion, gcAfterDeletion), Given's decoding. */
+function metHere(need: string, given: boolean): boolean {
+  return need.startsWith(GC_WATCH) || (need.startsWith('decode: ') && given);
 }
 
 export function selectArgoTests(dir = join(SHARED, 'argo-v4.1.2/test-e2e'), expectationsFile = join(ROOT, 'test/e2e/argo-tests.yaml'), include = new Set<string>()): ArgoTestSelection {
@@ -167,11 +161,16 @@ export function selectArgoTests(dir = join(SHARED, 'argo-v4.1.2/test-e2e'), expe
     const parsed = parseManifests([...files.keys(), ...[...templates.values()].flat()]);
     const rows: ArgoTestRow[] = [];
     const support = new Map<string, Doc>();
+    const addSupport = (d: Doc) => support.set(`${d.kind}/${d.metadata?.name}/${JSON.stringify(d)}`, d);
+    const parseOne = (f: string) => (parseManifests([f]).get(f) ?? []).flatMap((d) => (d.json ? [d.json] : []));
     for (const [file, w] of files) {
       const expectation = expectationFor(w, all);
+      // as Argo's Given reads them (non-strict) when the test needs that: the strict form may not exist
+      const decode = (expectation.needs ?? []).some((n) => n.startsWith('decode: '));
+      const form = (d: ParsedDoc) => (decode ? d.given : d.json);
       for (const tf of templates.get(file) ?? []) {
         // one copy per distinct template; two tests defining one name differently both appear (needs: alone)
-        for (const d of parsed.get(tf) ?? []) if (d.json) support.set(`${d.kind}/${d.json.metadata?.name}/${JSON.stringify(d.json)}`, d.json);
+        for (const d of parsed.get(tf) ?? []) { const j = form(d); if (j) addSupport(j); }
       }
       const wfs = (parsed.get(file) ?? []).filter((d) => d.kind === 'Workflow');
       if (!wfs.length) {
@@ -181,7 +180,7 @@ export function selectArgoTests(dir = join(SHARED, 'argo-v4.1.2/test-e2e'), expe
       wfs.forEach((d, index) => {
         const id = wfs.length > 1 ? `${w.id}@${index}` : w.id;
         const row: ArgoTestRow = {
-          file: w.id, index, doc: d.json ?? {}, id, expect: expectation.phase ?? [], random: /random|RANDOM/.test(w.yaml),
+          file: w.id, index, doc: form(d) ?? d.json ?? {}, id, expect: expectation.phase ?? [], random: /random|RANDOM/.test(w.yaml),
           test: w, expectation, needs: expectation.needs ?? [],
         };
         row.check = async (wf: Doc, originalName?: string) => [...await checkAll(expectation, wf, originalName), ...expectation.gc ? await gcAtCompletion(expectation, wf) : []];
@@ -189,13 +188,22 @@ export function selectArgoTests(dir = join(SHARED, 'argo-v4.1.2/test-e2e'), expe
         // Argo runs TestArtifactGC's table one row after another; its rows reuse keys such as my-bucket-2/on-completion
         if (w.id.includes(':TestArtifactGC#')) row.serial = 'TestArtifactGC';
         const templatesByName = new Map<string, Doc>();
-        for (const tf of templates.get(file) ?? []) for (const t of parsed.get(tf) ?? []) if (t.json) templatesByName.set(`${t.kind}/${t.json.metadata?.name}`, t.json);
-        const need = unmetNeed(row.needs, buckets);
+        for (const tf of templates.get(file) ?? []) for (const t of parsed.get(tf) ?? []) { const j = form(t); if (j) templatesByName.set(`${t.kind}/${j.metadata?.name}`, j); }
+        const given = Boolean(d.given) && (templates.get(file) ?? []).every((tf) => (parsed.get(tf) ?? []).every((t) => !t.json || t.given));
+        const needs = provideAll(row.needs, { buckets, parse: parseOne, httpbin: env.HTTPBIN_URL }, (n) => metHere(n, given));
         if (expectation.skip) row.skip = expectation.skip;
-        else if (need) row.skip = `needs ${need} (not provided by the runner yet)`;
-        else row.skip = environmentSkip(row.doc, templatesByName, include);
+        else if ('unmet' in needs) row.skip = `needs ${needs.unmet} (not provided by the runner yet)`;
+        else {
+          row.skip = environmentSkip(row.doc, templatesByName, include);
+          const p = needs.provision;
+          if (!row.skip) for (const o of p.support ?? []) addSupport(o);
+          if (p.alone) row.alone = true;
+          if (p.before) row.before = p.before;
+          if (p.after) row.after = p.after;
+          if (p.watch) row.watch = p.watch;
+        }
         // Argo's Given decodes non-strictly: for those rows a strict parse error is a need, not a failure
-        if (d.error && !row.needs.some((n) => n.startsWith('decode: '))) row.parseError = d.error;
+        if (d.error && !decode) row.parseError = d.error;
         rows.push(row);
       });
     }

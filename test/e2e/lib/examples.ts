@@ -15,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ROOT, stackEnv } from './env.ts';
+import type { RowWatch } from './needs.ts';
 import { rewriteForStack } from './stack-hosts.ts';
 
 export type Doc = Record<string, any>;
@@ -34,6 +35,14 @@ export interface Example {
   serial?: string;
   /** More of those assertions, once the workflow has been deleted and is gone (artifact GC on deletion). */
   checkAfterDeletion?: (wf: Doc) => Promise<string[]>;
+  /** Runs with no other row running (a ResourceQuota, a template name another row defines differently). */
+  alone?: boolean;
+  /** Before each executor's run (needs.ts: a bucket that must not exist yet). */
+  before?: () => Promise<void>;
+  /** After each executor's run, whatever its outcome. */
+  after?: () => Promise<void>;
+  /** A watch for each run: acts on the running workflow and reports what it missed (needs.ts). */
+  watch?: () => RowWatch;
 }
 
 /** Images the local cluster has (images/build/build.sh), as examples name them. */
@@ -56,7 +65,12 @@ export function walk(dir: string): string[] {
   return out;
 }
 
-interface ParsedDoc { kind: string; name?: string; json?: Doc; error?: string }
+/**
+ * json: the document as sigs.k8s.io/yaml.YAMLToJSON gives it (what the runner submits); error: what Argo's strict
+ * parser (common.ParseObjects) says; given: the document as Argo's e2e fixtures read it (Given.Workflow:
+ * yaml.Unmarshal into the typed object, non-strict, then JSON), for the kinds Given reads.
+ */
+export interface ParsedDoc { kind: string; name?: string; json?: Doc; error?: string; given?: Doc }
 
 /** Parse files with Argo's own parser (one process for all of them). */
 export function parseManifests(files: string[]): Map<string, ParsedDoc[]> {

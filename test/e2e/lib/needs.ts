@@ -1,0 +1,344 @@
+/**
+ * What a row of Argo's e2e suites needs before and while it runs (argo-tests.yaml `needs`), as the runner
+ * provides it. Each need is one of:
+ *   - met by the stack itself (a host rewritten to the stack's peer, a bucket the stack creates, the
+ *     quick-start roles cluster-up binds, the kubelet's memory limits, the runner's own resume);
+ *   - support objects applied before the runs (a Secret, a ServiceAccount and its binding), taken from
+ *     Argo's quick-start manifests where Argo's CI takes them;
+ *   - a step before each run (a bucket that must not exist yet);
+ *   - actions while the workflow runs (set spec.shutdown, exec into main as the test does) or
+ *     observations checked afterwards (node progress as it goes);
+ *   - running alone (nothing else in the namespace at the same time);
+ *   - or unmet: the row is reported as skipped with the need as its reason.
+ */
+import { join } from 'node:path';
+import { kubectl, kubectlJson, log, SHARED, stackEnv } from './env.ts';
+import type { Doc } from './examples.ts';
+import { rewriteForStack } from './stack-hosts.ts';
+
+/** Per run of a row: called on each poll while the workflow runs; failures() after it finished. */
+export interface RowWatch {
+  onPoll(wf: Doc): Promise<void> | void;
+  failures?(): string[];
+}
+
+export interface Provision {
+  /** Objects in the namespace before any run (applied with the examples' ConfigMaps and templates). */
+  support?: Doc[];
+  /** Before each executor's run of the row. */
+  before?: () => Promise<void>;
+  /** After each run, whatever its outcome (what `before` made that must not outlive the row). */
+  after?: () => Promise<void>;
+  /** A new watch for each run. */
+  watch?: () => RowWatch;
+  /** The row runs with no other row running. */
+  alone?: boolean;
+}
+
+export type NeedResult = { provision: Provision } | { unmet: string };
+
+/** The quick-start manifests of v4.1.2, where Argo's CI takes its secrets and service accounts from. */
+const QUICK_START = () => join(process.env.ARGO_MANIFESTS ?? join(SHARED, 'argo-v4.1.2/manifests'), 'quick-start/base');
+
+/** The names of the workflow's pods (as the controller labels them). */
+function podsOf(workflow: string): Doc[] {
+  return kubectlJson<Doc>(['get', 'pods', '-l', `workflows.argoproj.io/workflow=${workflow}`])?.items ?? [];
+}
+
+function mainRunning(pod: Doc): boolean {
+  return ((pod.status?.containerStatuses ?? []) as Doc[]).some((c) => c.name === 'main' && c.state?.running);
+}
+
+function patchShutdown(workflow: string, shutdown: string): void {
+  kubectl(['patch', 'workflow', workflow, '--type=merge', '-p', JSON.stringify({ spec: { shutdown } })]);
+  log(`${workflow}: spec.shutdown=${shutdown}`);
+}
+
+/** Argo's fixtures.ToHaveRunningPod: some Pod node is Running. */
+function hasRunningPodNode(wf: Doc): boolean {
+  return Object.values((wf.status?.nodes ?? {}) as Record<string, Doc>).some((n) => n.type === 'Pod' && n.phase === 'Running');
+}
+
+function nodeByDisplayName(wf: Doc, name: string): Doc | undefined {
+  return Object.values((wf.status?.nodes ?? {}) as Record<string, Doc>).find((n) => n.displayName === name);
+}
+
+/** Once a pod runs, set spec.shutdown (Argo's tests: WaitForWorkflow(ToHaveRunningPod), then ShutdownWorkflow). */
+function shutdownOncePodRuns(shutdown: string): () => RowWatch {
+  return () => {
+    let done = false;
+    return {
+      onPoll(wf) {
+        if (done) return;
+        if (!podsOf(wf.metadata.name).some(mainRunning)) return;
+        patchShutdown(wf.metadata.name, shutdown);
+        done = true;
+      },
+    };
+  };
+}
+
+function shutdownOnceNodeSucceeded(node: string, shutdown: string): () => RowWatch {
+  return () => {
+    let done = false;
+    return {
+      onPoll(wf) {
+        if (done || nodeByDisplayName(wf, node)?.phase !== 'Succeeded') return;
+        patchShutdown(wf.metadata.name, shutdown);
+        done = true;
+      },
+    };
+  };
+}
+
+/**
+ * TestPauseBefore/After: once a Pod node runs, wait 5 s, then touch the emissary's pause files from inside the
+ * main container (`kubectl exec … -c main -- touch /proc/1/root/run/argo/ctr/main/<file>`), in order.
+ */
+function touchPauseFiles(files: string[]): () => RowWatch {
+  return () => {
+    let since: number | undefined;
+    let next = 0;
+    const errors: string[] = [];
+    return {
+      onPoll(wf) {
+        if (next >= files.length) return;
+        if (since === undefined) {
+          if (hasRunningPodNode(wf)) since = Date.now();
+          return;
+        }
+        if (Date.now() - since < 5000) return;
+        const pod = podsOf(wf.metadata.name).find(mainRunning);
+        if (!pod) return;
+        for (; next < files.length; next++) {
+          const path = `/proc/1/root/run/argo/ctr/main/${files[next]}`;
+          try {
+            kubectl(['exec', pod.metadata.name, '-c', 'main', '--', 'touch', path]);
+            log(`${wf.metadata.name}: touched ${path} in ${pod.metadata.name}/main`);
+          } catch (e) {
+            errors.push(`kubectl exec touch ${path}: ${String((e as { stderr?: string }).stderr ?? e).trim().split('\n')[0]}`);
+          }
+        }
+      },
+      failures: () => errors,
+    };
+  };
+}
+
+/**
+ * TestLoggedProgress: while it runs, the workflow's root node and node `progress` must both reach each of the
+ * given progress values, in order (Argo waits for each with WaitForWorkflow(Condition)).
+ */
+function progressSequence(node: string, values: string[]): () => RowWatch {
+  return () => {
+    let reached = 0;
+    return {
+      onPoll(wf) {
+        if (reached >= values.length) return;
+        const root = wf.status?.nodes?.[wf.metadata.name];
+        const n = nodeByDisplayName(wf, node);
+        if (root?.progress === values[reached] && n?.progress === values[reached]) reached++;
+      },
+      failures: () => (reached < values.length ? [`progress: the root node and node ${node} never both showed ${values[reached]} while it ran (seen in order: ${values.slice(0, reached).join(', ') || 'none'})`] : []),
+    };
+  };
+}
+
+/** Argo's fixtures label what a test creates with this; the runner's quotas carry it too. */
+const QUOTA_LABEL = { 'argo-e2e': 'true', 'argoexec-ts/e2e': 'quota' };
+
+/**
+ * The executor containers' memory limit in Argo's e2e controller config (test-e2e/manifests/components/base/
+ * workflow-controller-configmap.yaml: executor.resources.limits.memory 256Mi), which its memory-quota tests rely
+ * on. The stack's controller sets no executor limits, so while such a row runs alone a LimitRange gives every
+ * container without a memory limit that one (the LimitRanger admission runs before ResourceQuota's).
+ */
+const ARGO_E2E_EXECUTOR_MEMORY_LIMIT = '256Mi';
+
+/** Wait until the quota controller has computed a quota's status (until then the admission refuses every pod). */
+async function quotaReady(name: string): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    const q = kubectlJson<Doc>(['get', 'resourcequota', name]);
+    if (q?.status?.hard && Object.keys(q.status.hard).length > 0) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`ResourceQuota ${name}: no status after 30 s (is the kube-controller-manager's resourcequota controller on?)`);
+}
+
+/** Argo's When.PodsQuota / MemoryQuota: a ResourceQuota while the row runs (alone), deleted after. */
+function quota(kind: 'pods' | 'memory', amount: string, deleteWhenPending?: string[]): Provision {
+  const name = kind === 'pods' ? 'pods-quota' : 'memory-quota';
+  const remove = () => {
+    kubectl(['delete', 'resourcequota', name, '--ignore-not-found']);
+    kubectl(['delete', 'limitrange', 'argo-e2e-executor-limits', '--ignore-not-found']);
+  };
+  return {
+    alone: true,
+    before: async () => {
+      remove();
+      let hard: Record<string, string>;
+      if (kind === 'pods') {
+        // PodsQuota(n): n more than the pods the namespace has now
+        const pods = kubectlJson<Doc>(['get', 'pods'])?.items?.length ?? 0;
+        hard = { pods: String(Number(amount) + pods) };
+      } else {
+        hard = { 'limits.memory': amount };
+        kubectl(['apply', '-f', '-'], JSON.stringify({
+          apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'argo-e2e-executor-limits', labels: QUOTA_LABEL },
+          spec: { limits: [{ type: 'Container', default: { memory: ARGO_E2E_EXECUTOR_MEMORY_LIMIT } }] },
+        }));
+      }
+      kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name, labels: QUOTA_LABEL }, spec: { hard } }));
+      await quotaReady(name);
+      log(`ResourceQuota ${name}: ${JSON.stringify(hard)}`);
+    },
+    after: async () => remove(),
+    watch: deleteWhenPending ? () => {
+      let done = false;
+      return {
+        onPoll(wf) {
+          if (done || !deleteWhenPending.every((n) => nodeByDisplayName(wf, n)?.phase === 'Pending')) return;
+          remove();
+          log(`${wf.metadata.name}: nodes ${deleteWhenPending.join(', ')} Pending: quota deleted`);
+          done = true;
+        },
+      };
+    } : undefined,
+  };
+}
+
+const DELETE_QUOTA_WHEN_PENDING = /^action: once nodes (.+) are both Pending, delete the quota$/;
+
+/** A `quota:` need, and the nodes whose Pending phase deletes the quota (the test's DeleteMemoryQuota). */
+function provideQuota(need: string, deleteWhenPending?: string[]): NeedResult {
+  const text = need.slice('quota:'.length).trim();
+  const pods = /^ResourceQuota pods: (\d+) in namespace argo while it runs/.exec(text);
+  if (pods && !deleteWhenPending) return { provision: quota('pods', pods[1]!) };
+  const memory = /^ResourceQuota memory (\S+) \(limits\) while it runs/.exec(text);
+  if (memory) return { provision: quota('memory', memory[1]!, deleteWhenPending) };
+  return { unmet: need };
+}
+
+/** Argo's quick-start Secret my-httpbin-cred, its tokenURL pointed at the stack's httpbin. */
+function httpbinSecret(ctx: NeedContext): Doc[] {
+  return ctx.parse(join(QUICK_START(), 'httpbin/my-httpbin-cred-secret.yaml')).map((d) => JSON.parse(rewriteForStack(JSON.stringify(d), { httpbin: ctx.httpbin })) as Doc);
+}
+
+function serviceAccount(name: string): Doc {
+  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name } };
+}
+
+/** Delete a bucket of the stack's MinIO, with its objects, so that the workflow must create it. */
+async function deleteMinioBucket(bucket: string): Promise<void> {
+  const { s3Client } = await import('./artifact-digest.ts');
+  const env = stackEnv();
+  const s3 = s3Client(env.S3_MINIO_ENDPOINT!, env.S3_MINIO_ACCESS_KEY!, env.S3_MINIO_SECRET_KEY!, env.S3_MINIO_REGION ?? 'us-east-1');
+  const { ListObjectsV2Command, DeleteObjectCommand, DeleteBucketCommand } = await import('@aws-sdk/client-s3');
+  try {
+    for (;;) {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+      for (const o of page.Contents ?? []) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key! }));
+      if (!page.IsTruncated) break;
+    }
+    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+    log(`deleted bucket ${bucket} (the workflow must create it)`);
+  } catch (e) {
+    const code = (e as { name?: string }).name;
+    if (code !== 'NoSuchBucket') throw e;
+  } finally {
+    s3.destroy();
+  }
+}
+
+export interface NeedContext {
+  buckets: Set<string>; // the buckets the stack creates in MinIO
+  parse: (file: string) => Doc[]; // Argo's manifest parser (argo-parse-manifests), for the quick-start files
+  httpbin?: string; // the stack's httpbin URL
+}
+
+/** What the runner does for one need. */
+export function provide(need: string, ctx: NeedContext): NeedResult {
+  const { buckets, parse } = ctx;
+  const [kind] = need.split(':', 1);
+  const text = need.slice(kind!.length + 1).trim();
+  const ok = (provision: Provision = {}): NeedResult => ({ provision });
+  switch (kind) {
+    case 'stack':
+      return ok(); // rewriteForStack points minio:9000 and httpbin:9100 at the stack's peers
+    case 'bucket': {
+      const bucket = /^(\S+)/.exec(text)?.[1] ?? '';
+      if (/must NOT exist/.test(text)) return ok({ before: () => deleteMinioBucket(bucket) });
+      return buckets.has(bucket) ? ok() : { unmet: need };
+    }
+    case 'rbac':
+      // cluster-up binds the quick-start pod-manager and workflow-manager roles to the default ServiceAccount
+      return /pod-manager|workflow-manager/.test(text) ? ok() : { unmet: need };
+    case 'cluster':
+      // the kubelet runs each container in its own memory cgroup with the pod's limits (runc): an OOM kill is real
+      return /enforces memory limits/.test(text) ? ok() : { unmet: need };
+    case 'secret':
+      return text.startsWith('my-httpbin-cred') ? ok({ support: httpbinSecret(ctx) }) : { unmet: need };
+    case 'serviceaccount': {
+      if (text.startsWith('github.com')) {
+        // quick-start webhooks: the github.com ServiceAccount bound to submit-workflow-template only
+        const files = ['github.com-sa.yaml', 'submit-workflow-template-role.yaml', 'github.com-rolebinding.yaml'];
+        return ok({ support: files.flatMap((f) => parse(join(QUICK_START(), 'webhooks', f))) });
+      }
+      if (text.startsWith('argo and default')) return ok({ support: [serviceAccount('argo')] }); // default exists
+      const m = /^(\S+), bound to no role/.exec(text);
+      return m ? ok({ support: [serviceAccount(m[1]!.replace(/,$/, ''))] }) : { unmet: need };
+    }
+    case 'action': {
+      if (/^resume the suspended node/.test(text)) return ok(); // the runner resumes every suspend node after 5 s
+      let m = /^once a pod runs, set spec\.shutdown=(Stop|Terminate)$/.exec(text);
+      if (m) return ok({ watch: shutdownOncePodRuns(m[1]!) });
+      m = /^once node (\S+) is Succeeded\b.*set spec\.shutdown=(Stop|Terminate)$/.exec(text);
+      if (m) return ok({ watch: shutdownOnceNodeSucceeded(m[1]!, m[2]!) });
+      if (/^once a pod runs, wait 5 s, then kubectl exec into its main container: touch/.test(text)) {
+        const files = [...text.matchAll(/\/main\/(before|after)\b/g)].map((x) => x[1]!);
+        return ok({ watch: touchPauseFiles(files) });
+      }
+      return { unmet: need };
+    }
+    case 'watch': {
+      const m = /^while it runs, the workflow node and node `(\S+)` must reach progress (\S+), then (\S+) /.exec(text);
+      if (m) return ok({ watch: progressSequence(m[1]!, [m[2]!, m[3]!]) });
+      return { unmet: need };
+    }
+    case 'alone':
+      return ok({ alone: true });
+    case 'quota':
+      return provideQuota(need);
+    default:
+      return { unmet: need };
+  }
+}
+
+/** All needs of a row: the first unmet one, or everything combined. */
+export function provideAll(needs: string[], ctx: NeedContext, skip: (need: string) => boolean = () => false): NeedResult {
+  const all: Provision[] = [];
+  const wanted = needs.filter((n) => !skip(n));
+  // "action: once nodes … are both Pending, delete the quota" belongs to the row's quota need
+  const pendingNodes = wanted.map((n) => DELETE_QUOTA_WHEN_PENDING.exec(n)?.[1]).find(Boolean)?.split(' and ');
+  for (const n of wanted) {
+    if (DELETE_QUOTA_WHEN_PENDING.test(n) && wanted.some((q) => q.startsWith('quota: '))) continue;
+    const r = n.startsWith('quota: ') ? provideQuota(n, pendingNodes) : provide(n, ctx);
+    if ('unmet' in r) return r;
+    all.push(r.provision);
+  }
+  const befores = all.flatMap((p) => (p.before ? [p.before] : []));
+  const afters = all.flatMap((p) => (p.after ? [p.after] : []));
+  const watches = all.flatMap((p) => (p.watch ? [p.watch] : []));
+  return {
+    provision: {
+      support: all.flatMap((p) => p.support ?? []),
+      alone: all.some((p) => p.alone),
+      before: befores.length ? async () => { for (const b of befores) await b(); } : undefined,
+      after: afters.length ? async () => { for (const a of afters) await a(); } : undefined,
+      watch: watches.length ? () => {
+        const ws = watches.map((w) => w());
+        return { onPoll: async (wf) => { for (const w of ws) await w.onPoll(wf); }, failures: () => ws.flatMap((w) => w.failures?.() ?? []) };
+      } : undefined,
+    },
+  };
+}
