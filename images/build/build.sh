@@ -3,7 +3,7 @@
 # archives (images/build/oci.ts), and with --import loads them into the cluster's containerd
 # (`ctr -n k8s.io images import`). Archives and image roots are cached under $STACK_CACHE/images.
 #
-# Usage: images/build/build.sh [--import] [IMAGE...]     IMAGE: argoexec-ts argoexec-go busybox argosay python musl scratch artifact-plugin pause
+# Usage: images/build/build.sh [--import] [IMAGE...]     IMAGE: argoexec-ts argoexec-go busybox argosay python tools musl scratch artifact-plugin pause
 # Env:   CONTAINERD_ADDRESS  containerd socket for --import (default: the cluster's, see stack/cluster/lib.sh)
 #
 # Image                     tags (what pods name them)                          root
@@ -11,7 +11,9 @@
 # argoexec-go               localhost/argoexec-go:<ARGO_VERSION>                 Go reference argoexec (static) + passwd/certs, as upstream's image
 # busybox                   busybox:latest, busybox:1.36, alpine:3.23, alpine:latest, alpine:3.7  busybox-static + applet links
 # argosay                   argoproj/argosay:v2, argoproj/argosay:v1, docker/whalesay:latest      busybox root + /argosay + cowsay
-# python                    python:alpine3.23, python:3, debian:latest, debian:bookworm, ubuntu:latest  debootstrap minbase + python3
+# python                    python:alpine3.23, python:3, debian:latest, debian:bookworm, debian:9.2, debian:9.4,
+#                           debian:9.5-slim, ubuntu:latest                       debootstrap minbase + python3
+# tools                     node:9.1-alpine, stedolan/jq:latest                  busybox root + the project's Node + jq (with their glibc libraries)
 # musl                      localhost/e2e-musl:v1                                /bin/e2e-hello linked against musl + musl's loader, nothing else
 # scratch                   localhost/e2e-scratch:v1                             /e2e-hello (static), nothing else
 # artifact-plugin           localhost/e2e-artifact-plugin:v1                     Node + test/support/artifact-plugin (Argo e2e's plugin `test`)
@@ -29,7 +31,7 @@ log() { printf '[images] %s\n' "$*" >&2; }
 
 import=0; want=()
 for a in "$@"; do case $a in --import) import=1 ;; *) want+=("$a") ;; esac; done
-[[ ${#want[@]} -gt 0 ]] || want=(pause busybox argosay python musl scratch artifact-plugin argoexec-go argoexec-ts)
+[[ ${#want[@]} -gt 0 ]] || want=(pause busybox argosay python tools musl scratch artifact-plugin argoexec-go argoexec-ts)
 
 # oci NAME ROOTFS [oci.ts args...] : writes $OUT/NAME.tar
 oci() { local name=$1 rootfs=$2; shift 2; "$NODE" "$HERE/oci.ts" --rootfs "$rootfs" --out "$OUT/$name.tar" "$@" >&2; }
@@ -101,7 +103,30 @@ img_python() {
   fi
   oci python "$ROOTS/python" --cmd '["python3"]' \
     --name docker.io/library/python:alpine3.23 --name docker.io/library/python:3 \
-    --name docker.io/library/debian:latest --name docker.io/library/debian:bookworm --name docker.io/library/ubuntu:latest
+    --name docker.io/library/debian:latest --name docker.io/library/debian:bookworm --name docker.io/library/ubuntu:latest \
+    --name docker.io/library/debian:9.2 --name docker.io/library/debian:9.4 --name docker.io/library/debian:9.5-slim
+}
+# copy_with_libs ROOT PROGRAM DEST : the program and the shared libraries ldd names, at their paths
+copy_with_libs() {
+  local r=$1 prog; prog=$(readlink -f "$2")
+  mkdir -p "$r$(dirname "$3")"; cp "$prog" "$r$3"; chmod 755 "$r$3"
+  local lib
+  for lib in $(ldd "$prog" | grep -o '/[^ ]*\.so[^ ]*'); do
+    mkdir -p "$r$(dirname "$lib")"; cp -L "$lib" "$r$lib"
+  done
+}
+# Stand-ins for examples that name node:9.1-alpine (a script run by `node`) and stedolan/jq (`jq`): the
+# programs they call on a busybox root. What the images print is the same for both executors.
+img_tools() {
+  build_busybox_root
+  command -v jq >/dev/null || { log "jq missing: stack/cluster/deps.sh installs it"; exit 1; }
+  local r; r=$(fresh_root tools)
+  cp -a "$ROOTS/busybox/." "$r/"; rm -f "$r/.key"
+  copy_with_libs "$r" "$NODE" /usr/local/bin/node
+  copy_with_libs "$r" "$(command -v jq)" /usr/bin/jq
+  oci tools "$r" --chown 0:0 --cmd '["sh"]' --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    --name docker.io/library/node:9.1-alpine --name docker.io/stedolan/jq:latest
+  rm -rf "$r"
 }
 # User images without a shell, for the init-less layout (test/e2e/variants/initless-user-images.yaml):
 # their main program (images/build/hello.c) can only start through the emissary the image volume brings.
@@ -132,12 +157,7 @@ img_artifact-plugin() {
   etc_files "$r"; mkdir -p "$r/bin" "$r/plugin"
   "$ROOT/node_modules/.bin/esbuild" "$ROOT/test/support/artifact-plugin/server.ts" --bundle --platform=node --target=node24 \
     --format=cjs --main-fields=module,main --legal-comments=none --log-level=warning --outfile="$r/plugin/server.cjs"
-  local node; node=$(readlink -f "$NODE")
-  cp "$node" "$r/bin/node"; chmod 755 "$r/bin/node"
-  local lib
-  for lib in $(ldd "$node" | grep -o '/[^ ]*\.so[^ ]*'); do
-    mkdir -p "$r$(dirname "$lib")"; cp -L "$lib" "$r$lib"
-  done
+  copy_with_libs "$r" "$NODE" /bin/node
   local ak sk # the stack's MinIO credentials (stack/lib.sh), which the quick-start's my-minio-cred holds
   ak=$(sed -n 's/^S3_ACCESS_KEY=\([^ ]*\).*/\1/p' "$ROOT/stack/lib.sh"); sk=$(sed -n 's/^S3_SECRET_KEY=\([^ ]*\).*/\1/p' "$ROOT/stack/lib.sh")
   oci artifact-plugin "$r" --chown 0:0 --entrypoint '["/bin/node", "/plugin/server.cjs"]' \

@@ -86,8 +86,10 @@ function clusterUp(executor: string): void {
   if (r.status !== 0) throw new Error(`stack/cluster/up.sh EXECUTOR=${executor} LAYOUT=${LAYOUT} failed (exit ${r.status})`);
 }
 
+const CLUSTER_SCOPED = new Set(['ClusterWorkflowTemplate', 'ClusterRole', 'ClusterRoleBinding']);
+
 function applySupportObjects(support: Doc[]): void {
-  // As Argo's examples test: ConfigMaps, PVCs and WorkflowTemplates of the examples exist before submitting.
+  // As Argo's examples test: ConfigMaps, PVCs and (Cluster)WorkflowTemplates of the examples exist before submitting.
   // A PVC is made anew for each executor: a workflow may append to it (volumes-existing), and the second run
   // must not read the first run's writes.
   for (const d of support.filter((x) => x.kind === 'PersistentVolumeClaim')) {
@@ -98,7 +100,7 @@ function applySupportObjects(support: Doc[]): void {
     }
   }
   for (const d of support) {
-    const obj = { ...d, metadata: { ...d.metadata, namespace: NS } };
+    const obj = CLUSTER_SCOPED.has(d.kind) ? d : { ...d, metadata: { ...d.metadata, namespace: NS } };
     try {
       kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=argoexec-ts-e2e', '-f', '-'], JSON.stringify(obj));
     } catch (e) {

@@ -48,7 +48,8 @@ export interface Example {
 /** Images the local cluster has (images/build/build.sh), as examples name them. */
 export const LOCAL_IMAGES = new Set([
   'busybox', 'busybox:latest', 'busybox:1.36', 'alpine', 'alpine:latest', 'alpine:3.23', 'alpine:3.7',
-  'python:alpine3.23', 'python:3', 'debian', 'debian:latest', 'debian:bookworm',
+  'python:alpine3.23', 'python:3', 'debian', 'debian:latest', 'debian:bookworm', 'debian:9.2', 'debian:9.4', 'debian:9.5-slim',
+  'ubuntu', 'ubuntu:latest', 'node:9.1-alpine', 'stedolan/jq:latest',
   'argoproj/argosay:v2', 'argoproj/argosay:v1', 'docker/whalesay', 'docker/whalesay:latest',
   // no shell: a musl-linked program with musl's loader, and a static program alone (images/build/hello.c)
   'localhost/e2e-musl:v1', 'localhost/e2e-scratch:v1',
@@ -144,8 +145,8 @@ function externalUrls(doc: unknown, acc: string[] = []): string[] {
 
 /**
  * Why a workflow cannot run on the local cluster, or undefined: its no-test label (unless included), an
- * image without a local stand-in, a URL off this machine, a port to serve, a ClusterWorkflowTemplate, a
- * WorkflowTemplate that does not exist.
+ * image without a local stand-in, a URL off this machine, a port to serve, a (Cluster)WorkflowTemplate that
+ * does not exist.
  */
 export function environmentSkip(doc: Doc, templates: Map<string, Doc>, include: Set<string>): string | undefined {
   let skip: string | undefined;
@@ -154,8 +155,8 @@ export function environmentSkip(doc: Doc, templates: Map<string, Doc>, include: 
   for (const r of refs(doc)) {
     const t = templates.get(`${r.kind}/${r.name}`);
     if (t) imagesOf(t, all);
-    if (r.kind === 'ClusterWorkflowTemplate') skip ??= 'needs a ClusterWorkflowTemplate (the controller is namespaced)';
-    else if (!t) skip ??= `references WorkflowTemplate ${r.name}, which is not defined`;
+    // the namespaced controller still reads ClusterWorkflowTemplates: it has the RBAC (createClusterWorkflowTemplateInformer)
+    if (!t) skip ??= `references ${r.kind} ${r.name}, which is not defined`;
   }
   const missing = [...all].filter((i) => !LOCAL_IMAGES.has(i) && !i.includes('{{'));
   if (noTest && !include.has(noTest)) skip = `labelled no-test: ${noTest}`;
@@ -235,7 +236,7 @@ export function selectExamples(o: SelectOptions): Selection {
     for (const d of parsed.get(path) ?? []) {
       if (!d.json) continue;
       if (d.kind === 'WorkflowTemplate' || d.kind === 'ClusterWorkflowTemplate') templates.set(`${d.kind}/${d.json.metadata?.name}`, d.json);
-      if (d.kind === 'ConfigMap' || d.kind === 'WorkflowTemplate' || d.kind === 'PersistentVolumeClaim' || (d.kind === 'Secret' && path.startsWith(variants))) support.push(d.json);
+      if (['ConfigMap', 'WorkflowTemplate', 'ClusterWorkflowTemplate', 'PersistentVolumeClaim'].includes(d.kind) || (d.kind === 'Secret' && path.startsWith(variants))) support.push(d.json);
     }
   }
   const examples: Example[] = [];
