@@ -4,13 +4,16 @@
  * meet `AlreadyExists` where the first did not. The runner takes the namespace's objects before an executor's
  * runs and deletes, after them, every object that was not there, has no owner (owned objects go with their
  * owner: pods with their workflow, TaskResults, …) and was written by kubectl — what a resource template runs —
- * after the runs began. (Objects that tests create meanwhile in the same namespace are written by other
- * managers; still, do not run `make e2e` beside `make test`.) Workflows themselves are deleted by the runner.
+ * after the runs began — Workflows too (`k8s-wait-wf`, `cron-backfill`), but not those the runner submitted (its
+ * label): it deletes them itself. (Objects that tests create meanwhile in the same namespace are written by other
+ * managers; still, do not run `make e2e` beside `make test`.)
  */
 import { kubectl, kubectlJson, log } from './env.ts';
 
 /** Kinds that are not objects a workflow creates, or that the cluster manages itself. */
-const IGNORED = new Set(['events', 'events.events.k8s.io', 'workflows.argoproj.io', 'leases.coordination.k8s.io', 'endpoints', 'endpointslices.discovery.k8s.io']);
+const IGNORED = new Set(['events', 'events.events.k8s.io', 'leases.coordination.k8s.io', 'endpoints', 'endpointslices.discovery.k8s.io']);
+/** The runner labels what it submits (and deletes it itself); a Workflow without the label was made by a workflow. */
+const RUNNER_LABEL = 'argoexec-ts/e2e';
 
 function listableKinds(): string[] {
   const out = kubectl(['api-resources', '--namespaced=true', '--verbs=list,delete', '-o', 'name']);
@@ -23,10 +26,11 @@ interface ManagedField { manager?: string; time?: string }
 export function ownerlessObjects(since?: number): Set<string> {
   const kinds = listableKinds();
   const found = new Set<string>();
-  const list = kubectlJson<{ items?: { kind?: string; apiVersion?: string; metadata?: { name?: string; ownerReferences?: unknown[]; managedFields?: ManagedField[] } }[] }>(['get', kinds.join(',')]);
+  const list = kubectlJson<{ items?: { kind?: string; apiVersion?: string; metadata?: { name?: string; labels?: Record<string, string>; ownerReferences?: unknown[]; managedFields?: ManagedField[] } }[] }>(['get', kinds.join(',')]);
   if (!list) throw new Error(`cannot list the namespace's objects (${kinds.length} kinds)`);
   for (const o of list.items ?? []) {
     if ((o.metadata?.ownerReferences ?? []).length > 0) continue;
+    if (o.kind === 'Workflow' && o.metadata?.labels?.[RUNNER_LABEL]) continue;
     if (since !== undefined && !(o.metadata?.managedFields ?? []).some((f) => (f.manager ?? '').startsWith('kubectl') && Date.parse(f.time ?? '') >= since - 1000)) continue;
     const group = (o.apiVersion ?? '').includes('/') ? `.${(o.apiVersion ?? '').split('/')[0]}` : '';
     found.add(`${(o.kind ?? '').toLowerCase()}${group}/${o.metadata?.name ?? ''}`);
