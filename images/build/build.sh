@@ -9,10 +9,10 @@
 # Image                     tags (what pods name them)                          root
 # argoexec-ts               localhost/argoexec-ts:e2e                            build/image/rootfs (make build), as images/Dockerfile
 # argoexec-go               localhost/argoexec-go:<ARGO_VERSION>                 Go reference argoexec (static) + passwd/certs, as upstream's image
-# busybox                   busybox:latest, busybox:1.36, alpine:3.23, alpine:latest, alpine:3.7  busybox-static + applet links
+# busybox                   busybox:latest, busybox:1.36, alpine:3.23, alpine:latest, alpine:3.7, alpine:3.6  busybox-static + applet links
 # argosay                   argoproj/argosay:v2, argoproj/argosay:v1, docker/whalesay:latest      busybox root + /argosay + cowsay
 # python                    python:alpine3.23, python:3, debian:latest, debian:bookworm, debian:9.2, debian:9.4,
-#                           debian:9.5-slim, ubuntu:latest                       debootstrap minbase + python3
+#                           debian:9.5-slim, debian:9.1, debian:8.9, ubuntu:latest, ubuntu:17.10  debootstrap minbase + python3
 # tools                     node:9.1-alpine, stedolan/jq:latest                  busybox root + the project's Node + jq (with their glibc libraries)
 # musl                      localhost/e2e-musl:v1                                /bin/e2e-hello linked against musl + musl's loader, nothing else
 # scratch                   localhost/e2e-scratch:v1                             /e2e-hello (static), nothing else
@@ -74,7 +74,8 @@ img_busybox() {
   build_busybox_root
   oci busybox "$ROOTS/busybox" --chown 0:0 --cmd '["sh"]' \
     --name docker.io/library/busybox:latest --name docker.io/library/busybox:1.36 \
-    --name docker.io/library/alpine:3.23 --name docker.io/library/alpine:latest --name docker.io/library/alpine:3.7
+    --name docker.io/library/alpine:3.23 --name docker.io/library/alpine:latest --name docker.io/library/alpine:3.7 \
+    --name docker.io/library/alpine:3.6
 }
 img_argosay() {
   build_busybox_root
@@ -104,7 +105,8 @@ img_python() {
   oci python "$ROOTS/python" --cmd '["python3"]' \
     --name docker.io/library/python:alpine3.23 --name docker.io/library/python:3 \
     --name docker.io/library/debian:latest --name docker.io/library/debian:bookworm --name docker.io/library/ubuntu:latest \
-    --name docker.io/library/debian:9.2 --name docker.io/library/debian:9.4 --name docker.io/library/debian:9.5-slim
+    --name docker.io/library/debian:9.2 --name docker.io/library/debian:9.4 --name docker.io/library/debian:9.5-slim \
+    --name docker.io/library/debian:9.1 --name docker.io/library/debian:8.9 --name docker.io/library/ubuntu:17.10
 }
 # copy_with_libs ROOT PROGRAM DEST : the program and the shared libraries ldd names, at their paths
 copy_with_libs() {

@@ -50,6 +50,8 @@ export const LOCAL_IMAGES = new Set([
   'busybox', 'busybox:latest', 'busybox:1.36', 'alpine', 'alpine:latest', 'alpine:3.23', 'alpine:3.7',
   'python:alpine3.23', 'python:3', 'debian', 'debian:latest', 'debian:bookworm', 'debian:9.2', 'debian:9.4', 'debian:9.5-slim',
   'ubuntu', 'ubuntu:latest', 'node:9.1-alpine', 'stedolan/jq:latest',
+  // loops-param-argument.yaml's {{item.image}}:{{item.tag}} values
+  'debian:9.1', 'debian:8.9', 'alpine:3.6', 'ubuntu:17.10',
   'argoproj/argosay:v2', 'argoproj/argosay:v1', 'docker/whalesay', 'docker/whalesay:latest',
   // no shell: a musl-linked program with musl's loader, and a static program alone (images/build/hello.c)
   'localhost/e2e-musl:v1', 'localhost/e2e-scratch:v1',
@@ -158,6 +160,10 @@ export function environmentSkip(doc: Doc, templates: Map<string, Doc>, include: 
     // the namespaced controller still reads ClusterWorkflowTemplates: it has the RBAC (createClusterWorkflowTemplateInformer)
     if (!t) skip ??= `references ${r.kind} ${r.name}, which is not defined`;
   }
+  // An image chosen at run time from the workflow's own literal values ({"image": "debian", "tag": "9.1"}): those.
+  const literal = [...JSON.stringify(doc).matchAll(/\\?"image\\?":\s*\\?"([^"\\]+)\\?",\s*\\?"tag\\?":\s*\\?"([^"\\]+)\\?"/g)].map((m) => `${m[1]}:${m[2]}`);
+  const templated = [...all].filter((i) => i.includes('{{'));
+  if (templated.length && literal.length) { for (const i of literal) all.add(i); for (const i of templated) all.delete(i); }
   const missing = [...all].filter((i) => !LOCAL_IMAGES.has(i) && !i.includes('{{'));
   if (noTest && !include.has(noTest)) skip = `labelled no-test: ${noTest}`;
   else if (!doc.metadata?.name && !doc.metadata?.generateName) skip = 'has neither metadata.name nor metadata.generateName, so no apiserver accepts it';

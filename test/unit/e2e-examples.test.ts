@@ -1,0 +1,30 @@
+/**
+ * Why the e2e runner skips a workflow (test/e2e/lib/examples.ts environmentSkip): images without a local stand-in,
+ * templated images resolved from the workflow's own literal values, (Cluster)WorkflowTemplates that must exist.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { environmentSkip } from '../e2e/lib/examples.ts';
+
+const wf = (image: string, list: { image: string; tag: string }[]) => ({
+  metadata: { generateName: 'x-' },
+  spec: {
+    arguments: { parameters: [{ name: 'os-list', value: JSON.stringify(list) }] },
+    templates: [{ name: 'cat', container: { image, command: ['cat', '/etc/os-release'] } }],
+  },
+});
+
+test('a templated image runs when every literal value it is chosen from has a stand-in', () => {
+  const ok = wf('{{inputs.parameters.image}}:{{inputs.parameters.tag}}', [{ image: 'debian', tag: '9.1' }, { image: 'alpine', tag: '3.6' }]);
+  assert.equal(environmentSkip(ok, new Map(), new Set()), undefined);
+  const notLocal = wf('{{inputs.parameters.image}}:{{inputs.parameters.tag}}', [{ image: 'debian', tag: '9.1' }, { image: 'fedora', tag: '40' }]);
+  assert.equal(environmentSkip(notLocal, new Map(), new Set()), 'image not available locally: fedora:40');
+  const noValues = wf('{{inputs.parameters.image}}', []);
+  assert.match(environmentSkip(noValues, new Map(), new Set()) ?? '', /^image chosen at run time/);
+});
+
+test('ClusterWorkflowTemplates run when defined; an undefined one is the reason', () => {
+  const ref = { metadata: { generateName: 'x-' }, spec: { workflowTemplateRef: { name: 'cluster-workflow-template-whalesay-template', clusterScope: true } } };
+  assert.equal(environmentSkip(ref, new Map([['ClusterWorkflowTemplate/cluster-workflow-template-whalesay-template', { spec: { templates: [] } }]]), new Set()), undefined);
+  assert.equal(environmentSkip(ref, new Map(), new Set()), 'references ClusterWorkflowTemplate cluster-workflow-template-whalesay-template, which is not defined');
+});
