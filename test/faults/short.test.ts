@@ -1,0 +1,53 @@
+/**
+ * The short subset of `make faults` (issue 13) that `make test` runs: the same scenario code (bench/faults), our
+ * executor only, one run each, against the stack's real kube-apiserver and MinIO in simulated pods.
+ *
+ *   - the API server down (10 s here, 30 s in `make faults`) at each phase of wait's TaskResult protocol: never
+ *     stuck, outputs never lost (the TaskResult holds the parameter and the artifact, labelled complete);
+ *   - resources: the capture emptyDir full, /tmp full and read-only, main's PID 1 killed without an exit code:
+ *     wait ends, the TaskResult is complete, a failure names its cause.
+ * Go's figures for the same scenarios are in docs/reliability.md (`make faults`); these are pass/fail only.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+
+// The scenario modules read these when they load.
+process.env.FAULTS_EXECUTORS = 'ts';
+process.env.FAULTS_RUNS = '1';
+process.env.FAULTS_API_DOWN_S = '10';
+const common = await import('../../bench/faults/common.ts');
+const { apiFaults, PHASES } = await import('../../bench/faults/api.ts');
+const lifecycle = await import('../../bench/faults/lifecycle.ts');
+
+const runId = `short-${Date.now()}`;
+const log = (s: string): void => { process.stderr.write(`[faults-short] ${s}\n`); };
+mkdirSync(common.LOG_DIR, { recursive: true });
+await common.leastPrivilegeAccount();
+
+test('API server down 10 s at each phase of wait: ours completes every TaskResult with its outputs', { timeout: 300_000 }, async () => {
+  await apiFaults(runId, log);
+  const rows = common.rows.filter((r) => r.group.startsWith('API down'));
+  assert.deepEqual(rows.map((r) => r.scenario).sort(), [...PHASES].sort());
+  for (const r of rows) {
+    assert.equal(r.runs, 1, r.scenario);
+    assert.deepEqual({ scenario: r.scenario, ok: r.ok, stuck: r.stuck, lost: r.lost, reported: r.reported }, { scenario: r.scenario, ok: 1, stuck: 0, lost: 0, reported: 0 }, r.notes.join('; '));
+  }
+});
+
+test('resources: full capture emptyDir, /tmp full or read-only, main killed without an exit code — wait ends and reports', { timeout: 300_000 }, async () => {
+  await lifecycle.resources(runId, log);
+  const os = lifecycle.outcomes.filter((o) => o.part === 'Resources' && o.executor === 'ts');
+  assert.equal(os.length, 4);
+  for (const o of os) {
+    assert.equal(o.stuck, false, `${o.scenario}: ${o.line}`);
+    assert.equal(o.ok, true, `${o.scenario}: ${o.line}`);
+  }
+  // a failure names its cause, as Go's texts
+  assert.match(os.find((o) => /read-only/.test(o.scenario))!.line, /mkdir \/tmp\/argo: read-only file system/);
+  assert.match(os.find((o) => /full \(1 MiB/.test(o.scenario))!.line, /no space left on device/);
+});
+
+test.after(async () => {
+  await common.deletePrefix(`faults/${runId}/`).catch(() => undefined);
+});
