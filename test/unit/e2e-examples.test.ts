@@ -28,3 +28,16 @@ test('ClusterWorkflowTemplates run when defined; an undefined one is the reason'
   assert.equal(environmentSkip(ref, new Map([['ClusterWorkflowTemplate/cluster-workflow-template-whalesay-template', { spec: { templates: [] } }]]), new Set()), undefined);
   assert.equal(environmentSkip(ref, new Map(), new Set()), 'references ClusterWorkflowTemplate cluster-workflow-template-whalesay-template, which is not defined');
 });
+
+test('a daemon that only sleeps runs; one that listens (ports, probes, a server command) is skipped', () => {
+  const daemon = (container: Record<string, unknown>) => ({ metadata: { generateName: 'd-' }, spec: { templates: [{ name: 'd', daemon: true, container: { image: 'argoproj/argosay:v2', ...container } }] } });
+  assert.equal(environmentSkip(daemon({ args: ['sleep', '100s'] }), new Map(), new Set()), undefined);
+  for (const listening of [
+    { command: ['sh', '-c'], args: ['nc -lk -p 9999 -e /bin/true'] },
+    { args: ['sleep', '100s'], readinessProbe: { tcpSocket: { port: 9999 } } },
+    { args: ['sleep', '100s'], ports: [{ containerPort: 80 }] },
+    { command: ['python', '-m', 'http.server'] },
+  ]) {
+    assert.match(environmentSkip(daemon(listening), new Map(), new Set()) ?? '', /^serves on a port/, JSON.stringify(listening));
+  }
+});

@@ -146,6 +146,16 @@ function externalUrls(doc: unknown, acc: string[] = []): string[] {
 }
 
 /**
+ * Whether a workflow (or its sidecars, daemons, plugins) listens on a port: declared ports or network probes, or a
+ * server started by its commands. Pods share the host's network here, so a listener would bind beyond loopback. A
+ * daemon that only sleeps (Argo's daemon tests) listens on nothing and runs.
+ */
+export function servesOnAPort(doc: Doc): boolean {
+  const text = JSON.stringify(doc);
+  return /"(ports|readinessProbe|livenessProbe|startupProbe)":/.test(text) || /\bnc -l|http\.server|HTTPServer|\bnginx\b|\binfluxd\b|\.listen\(/.test(text);
+}
+
+/**
  * Why a workflow cannot run on the local cluster, or undefined: its no-test label (unless included), an
  * image without a local stand-in, a URL off this machine, a port to serve, a (Cluster)WorkflowTemplate that
  * does not exist.
@@ -173,7 +183,7 @@ export function environmentSkip(doc: Doc, templates: Map<string, Doc>, include: 
   else if (externalStores(doc).length) skip ??= `needs a store off this machine: ${externalStores(doc).join(', ')} (test/e2e/variants run the same on the stack's stores)`;
   else if (JSON.stringify(doc).includes('"synchronization"') && JSON.stringify(doc).includes('"database":')) skip ??= 'needs the controller\'s synchronization database (not configured)';
   else if (doc.metadata?.name === 'forever') skip ??= 'never completes by design (1,000 one-second steps, past the runner\'s timeout)';
-  else if (/"(daemon":true|readinessProbe"|ports")/.test(JSON.stringify(doc))) skip ??= 'serves on a port (daemon/server): pods use the host network here, it would listen beyond loopback';
+  else if (servesOnAPort(doc)) skip ??= 'serves on a port (daemon/server): pods use the host network here, it would listen beyond loopback';
   return skip;
 }
 
