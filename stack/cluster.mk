@@ -26,5 +26,5 @@ cluster-status:
 
 # Runs the example workflows with both executors and writes docs/compat-report.md.
 # E2E_EXAMPLES=file-with-list or E2E_FILTER=regex narrow the set.
-e2e:
+e2e: build stack-up
 	LAYOUT=$(LAYOUT) $(E2E_NODE) test/e2e/run.ts
