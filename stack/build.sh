@@ -184,8 +184,9 @@ build_argo() {
 # case-insensitive names, YAML scalars into string fields — then JSON), for rows of Argo's e2e suites that
 # its strict parser refuses. Built from the shared v4.1.2 tarball (the main module there); the short
 # program is written into the build dir.
+ARGOPARSE_KEY="$ARGO_SRC_VERSION parse-3" # bump when the program below changes
 build_argoparse() {
-  local key="$ARGO_SRC_VERSION parse-3"
+  local key=$ARGOPARSE_KEY
   stamp_ok argoparse "$key" "$BIN/argo-parse-manifests" && return 0
   local tarball=$ARGO_SHARED/src/argo-workflows-$ARGO_SRC_VERSION-src.tar.gz
   [[ -f $tarball ]] || { log "missing $tarball (set ARGO_SHARED to the shared argo-$ARGO_SRC_VERSION folder)"; return 1; }
@@ -333,7 +334,7 @@ for c in "${want[@]}"; do
     versitygw) stamp_ok versitygw "$VERSITYGW_VERSION" "$BIN/versitygw" || need+=(versitygw) ;;
     minio) stamp_ok minio "$MINIO_VERSION" "$BIN/minio" || need+=(minio) ;;
     argo) stamp_ok argo-$ARGO_VERSION "$ARGO_VERSION" "$ARGO_BIN/argoexec" "$ARGO_BIN/workflow-controller" || need+=(argo) ;;
-    argoparse) stamp_ok argoparse "$ARGO_SRC_VERSION parse-2" "$BIN/argo-parse-manifests" || need+=(argoparse) ;;
+    argoparse) stamp_ok argoparse "$ARGOPARSE_KEY" "$BIN/argo-parse-manifests" || need+=(argoparse) ;;
     hdfs) "$HERE/hdfs.sh" built || need+=(hdfs) ;;
     azurite) stamp_ok azurite "$AZURITE_VERSION" "$STACK_CACHE/azurite/node_modules/.bin/azurite-blob" || need+=(azurite) ;;
     *) log "unknown component: $c (known: ${ALL[*]})"; exit 2 ;;

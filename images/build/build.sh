@@ -48,10 +48,11 @@ etc_files() { # ROOT : passwd/group with root, nobody and the executor's 8737
 }
 
 build_busybox_root() { # the shared root of busybox, alpine and argosay images
-  local key="busybox-static $(dpkg-query -W -f='${Version}' busybox-static) v2"
+  local key="busybox-static $(dpkg-query -W -f='${Version}' busybox-static) v3"
   [[ -f $ROOTS/busybox/.key && $(cat "$ROOTS/busybox/.key") == "$key" ]] && return 0
   local r; r=$(fresh_root busybox)
-  mkdir -p "$r/bin" "$r/sbin" "$r/usr/bin" "$r/usr/sbin" "$r/var" "$r/home"
+  mkdir -p "$r/bin" "$r/sbin" "$r/usr/bin" "$r/usr/sbin" "$r/var" "$r/home" "$r/run"
+  ln -s ../run "$r/var/run" # as in Alpine and Debian: Argo's pause tests touch /proc/1/root/run/argo/ctr/main/before
   cp /bin/busybox "$r/bin/busybox"; chmod 755 "$r/bin/busybox"
   local a
   for a in $(/bin/busybox --list-full); do
@@ -60,6 +61,8 @@ build_busybox_root() { # the shared root of busybox, alpine and argosay images
   # Some examples call bash; busybox has none. A thin stand-in runs busybox's ash (documented in docs/e2e.md).
   printf '#!/bin/sh\nexec /bin/sh "$@"\n' > "$r/bin/bash"; chmod 755 "$r/bin/bash"
   etc_files "$r"
+  # It stands in for alpine too, whose examples read /etc/os-release (loops-param-argument).
+  printf 'NAME="BusyBox"\nID=busybox\nPRETTY_NAME="BusyBox (argoexec-ts e2e stand-in)"\n' > "$r/etc/os-release"
   echo "$key" > "$r/.key"
   commit_root busybox
 }

@@ -202,7 +202,6 @@ async function runOne(ex: Example, executor: string, stores: Stores): Promise<Re
       return { id: ex.id, phase: 'SetupError', message: String((e as Error).message ?? e), seconds: null };
     }
   }
-  const watch = ex.watch?.();
   const t0 = Date.now();
   try {
     name = kubectl(['create', '-f', '-', '-o', 'jsonpath={.metadata.name}'], JSON.stringify(doc)).trim();
@@ -210,6 +209,7 @@ async function runOne(ex: Example, executor: string, stores: Stores): Promise<Re
     return { id: ex.id, phase: 'SubmitError', message: String((e as any).stderr ?? e).trim().split('\n')[0] ?? '', seconds: null };
   }
   const deadline = t0 + TIMEOUT_S * 1000;
+  const watch = ex.watch?.(fixedName);
   let wf: Doc | null = null;
   const seen = new Map<string, Doc>(); // TaskResults as last read while the workflow ran
   // Scenarios (test/e2e/scenarios): shut the workflow down once its main container runs.

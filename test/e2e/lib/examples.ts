@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ROOT, stackEnv } from './env.ts';
-import type { RowWatch } from './needs.ts';
+import type { WatchFactory } from './needs.ts';
 import { rewriteForStack } from './stack-hosts.ts';
 
 export type Doc = Record<string, any>;
@@ -42,7 +42,7 @@ export interface Example {
   /** After each executor's run, whatever its outcome. */
   after?: () => Promise<void>;
   /** A watch for each run: acts on the running workflow and reports what it missed (needs.ts). */
-  watch?: () => RowWatch;
+  watch?: WatchFactory;
 }
 
 /** Images the local cluster has (images/build/build.sh), as examples name them. */

@@ -16,11 +16,17 @@ import { kubectl, kubectlJson, log, SHARED, stackEnv } from './env.ts';
 import type { Doc } from './examples.ts';
 import { rewriteForStack } from './stack-hosts.ts';
 
-/** Per run of a row: called on each poll while the workflow runs; failures() after it finished. */
+/**
+ * Per run of a row: called on each poll while the workflow runs; failures() after it finished. A watch is made with
+ * the workflow's own fixed name when the runner generated one instead: Argo's tests name the root node after it.
+ */
 export interface RowWatch {
   onPoll(wf: Doc): Promise<void> | void;
   failures?(): string[];
 }
+
+/** Makes a row's watch for one run; originalName: the workflow's fixed name, when the runner generated one. */
+export type WatchFactory = (originalName?: string) => RowWatch;
 
 export interface Provision {
   /** Objects in the namespace before any run (applied with the examples' ConfigMaps and templates). */
@@ -30,7 +36,7 @@ export interface Provision {
   /** After each run, whatever its outcome (what `before` made that must not outlive the row). */
   after?: () => Promise<void>;
   /** A new watch for each run. */
-  watch?: () => RowWatch;
+  watch?: WatchFactory;
   /** The row runs with no other row running. */
   alone?: boolean;
 }
@@ -59,12 +65,13 @@ function hasRunningPodNode(wf: Doc): boolean {
   return Object.values((wf.status?.nodes ?? {}) as Record<string, Doc>).some((n) => n.type === 'Pod' && n.phase === 'Running');
 }
 
-function nodeByDisplayName(wf: Doc, name: string): Doc | undefined {
-  return Object.values((wf.status?.nodes ?? {}) as Record<string, Doc>).find((n) => n.displayName === name);
+function nodeByDisplayName(wf: Doc, name: string, originalName?: string): Doc | undefined {
+  const want = originalName && name === originalName ? wf.metadata.name : name;
+  return Object.values((wf.status?.nodes ?? {}) as Record<string, Doc>).find((n) => n.displayName === want);
 }
 
 /** Once a pod runs, set spec.shutdown (Argo's tests: WaitForWorkflow(ToHaveRunningPod), then ShutdownWorkflow). */
-function shutdownOncePodRuns(shutdown: string): () => RowWatch {
+function shutdownOncePodRuns(shutdown: string): WatchFactory {
   return () => {
     let done = false;
     return {
@@ -78,12 +85,12 @@ function shutdownOncePodRuns(shutdown: string): () => RowWatch {
   };
 }
 
-function shutdownOnceNodeSucceeded(node: string, shutdown: string): () => RowWatch {
-  return () => {
+function shutdownOnceNodeSucceeded(node: string, shutdown: string): WatchFactory {
+  return (originalName) => {
     let done = false;
     return {
       onPoll(wf) {
-        if (done || nodeByDisplayName(wf, node)?.phase !== 'Succeeded') return;
+        if (done || nodeByDisplayName(wf, node, originalName)?.phase !== 'Succeeded') return;
         patchShutdown(wf.metadata.name, shutdown);
         done = true;
       },
@@ -95,10 +102,11 @@ function shutdownOnceNodeSucceeded(node: string, shutdown: string): () => RowWat
  * TestPauseBefore/After: once a Pod node runs, wait 5 s, then touch the emissary's pause files from inside the
  * main container (`kubectl exec … -c main -- touch /proc/1/root/run/argo/ctr/main/<file>`), in order.
  */
-function touchPauseFiles(files: string[]): () => RowWatch {
+function touchPauseFiles(files: string[]): WatchFactory {
   return () => {
     let since: number | undefined;
     let next = 0;
+    let failed = 0;
     const errors: string[] = [];
     return {
       onPoll(wf) {
@@ -110,13 +118,17 @@ function touchPauseFiles(files: string[]): () => RowWatch {
         if (Date.now() - since < 5000) return;
         const pod = podsOf(wf.metadata.name).find(mainRunning);
         if (!pod) return;
-        for (; next < files.length; next++) {
+        while (next < files.length) {
           const path = `/proc/1/root/run/argo/ctr/main/${files[next]}`;
           try {
             kubectl(['exec', pod.metadata.name, '-c', 'main', '--', 'touch', path]);
             log(`${wf.metadata.name}: touched ${path} in ${pod.metadata.name}/main`);
+            next++;
           } catch (e) {
-            errors.push(`kubectl exec touch ${path}: ${String((e as { stderr?: string }).stderr ?? e).trim().split('\n')[0]}`);
+            const why = `kubectl exec touch ${path}: ${String((e as { stderr?: string }).stderr ?? e).trim().split('\n')[0]}`;
+            log(`${wf.metadata.name}: ${why}`);
+            if (++failed >= 3) { errors.push(why); next++; }
+            return; // the next poll tries again
           }
         }
       },
@@ -129,14 +141,14 @@ function touchPauseFiles(files: string[]): () => RowWatch {
  * TestLoggedProgress: while it runs, the workflow's root node and node `progress` must both reach each of the
  * given progress values, in order (Argo waits for each with WaitForWorkflow(Condition)).
  */
-function progressSequence(node: string, values: string[]): () => RowWatch {
-  return () => {
+function progressSequence(node: string, values: string[]): WatchFactory {
+  return (originalName) => {
     let reached = 0;
     return {
       onPoll(wf) {
         if (reached >= values.length) return;
         const root = wf.status?.nodes?.[wf.metadata.name];
-        const n = nodeByDisplayName(wf, node);
+        const n = nodeByDisplayName(wf, node, originalName);
         if (root?.progress === values[reached] && n?.progress === values[reached]) reached++;
       },
       failures: () => (reached < values.length ? [`progress: the root node and node ${node} never both showed ${values[reached]} while it ran (seen in order: ${values.slice(0, reached).join(', ') || 'none'})`] : []),
@@ -193,11 +205,11 @@ function quota(kind: 'pods' | 'memory', amount: string, deleteWhenPending?: stri
       log(`ResourceQuota ${name}: ${JSON.stringify(hard)}`);
     },
     after: async () => remove(),
-    watch: deleteWhenPending ? () => {
+    watch: deleteWhenPending ? (originalName) => {
       let done = false;
       return {
         onPoll(wf) {
-          if (done || !deleteWhenPending.every((n) => nodeByDisplayName(wf, n)?.phase === 'Pending')) return;
+          if (done || !deleteWhenPending.every((n) => nodeByDisplayName(wf, n, originalName)?.phase === 'Pending')) return;
           remove();
           log(`${wf.metadata.name}: nodes ${deleteWhenPending.join(', ')} Pending: quota deleted`);
           done = true;
@@ -335,8 +347,8 @@ export function provideAll(needs: string[], ctx: NeedContext, skip: (need: strin
       alone: all.some((p) => p.alone),
       before: befores.length ? async () => { for (const b of befores) await b(); } : undefined,
       after: afters.length ? async () => { for (const a of afters) await a(); } : undefined,
-      watch: watches.length ? () => {
-        const ws = watches.map((w) => w());
+      watch: watches.length ? (originalName) => {
+        const ws = watches.map((w) => w(originalName));
         return { onPoll: async (wf) => { for (const w of ws) await w.onPoll(wf); }, failures: () => ws.flatMap((w) => w.failures?.() ?? []) };
       } : undefined,
     },
