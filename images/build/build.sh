@@ -3,7 +3,7 @@
 # archives (images/build/oci.ts), and with --import loads them into the cluster's containerd
 # (`ctr -n k8s.io images import`). Archives and image roots are cached under $STACK_CACHE/images.
 #
-# Usage: images/build/build.sh [--import] [IMAGE...]     IMAGE: argoexec-ts argoexec-go busybox argosay python tools musl scratch artifact-plugin pause
+# Usage: images/build/build.sh [--import] [IMAGE...]     IMAGE: argoexec-ts argoexec-go busybox argosay python tools nginx musl scratch artifact-plugin pause
 # Env:   CONTAINERD_ADDRESS  containerd socket for --import (default: the cluster's, see stack/cluster/lib.sh)
 #
 # Image                     tags (what pods name them)                          root
@@ -13,7 +13,8 @@
 # argosay                   argoproj/argosay:v2, argoproj/argosay:v1, docker/whalesay:latest      busybox root + /argosay + cowsay
 # python                    python:alpine3.23, python:3, debian:latest, debian:bookworm, debian:9.2, debian:9.4,
 #                           debian:9.5-slim, debian:9.1, debian:8.9, ubuntu:latest, ubuntu:17.10  debootstrap minbase + python3
-# tools                     node:9.1-alpine, stedolan/jq:latest                  busybox root + the project's Node + jq (with their glibc libraries)
+# tools                     node:9.1-alpine, stedolan/jq:latest, curlimages/curl:latest  busybox root + the project's Node, jq, curl (with their glibc libraries)
+# nginx                     nginx:1.13, nginx:latest                             busybox root + busybox httpd on port 80 as /usr/sbin/nginx
 # musl                      localhost/e2e-musl:v1                                /bin/e2e-hello linked against musl + musl's loader, nothing else
 # scratch                   localhost/e2e-scratch:v1                             /e2e-hello (static), nothing else
 # artifact-plugin           localhost/e2e-artifact-plugin:v1                     Node + test/support/artifact-plugin (Argo e2e's plugin `test`)
@@ -31,7 +32,7 @@ log() { printf '[images] %s\n' "$*" >&2; }
 
 import=0; want=()
 for a in "$@"; do case $a in --import) import=1 ;; *) want+=("$a") ;; esac; done
-[[ ${#want[@]} -gt 0 ]] || want=(pause busybox argosay python tools musl scratch artifact-plugin argoexec-go argoexec-ts)
+[[ ${#want[@]} -gt 0 ]] || want=(pause busybox argosay python tools nginx musl scratch artifact-plugin argoexec-go argoexec-ts)
 
 # oci NAME ROOTFS [oci.ts args...] : writes $OUT/NAME.tar
 oci() { local name=$1 rootfs=$2; shift 2; "$NODE" "$HERE/oci.ts" --rootfs "$rootfs" --out "$OUT/$name.tar" "$@" >&2; }
@@ -129,8 +130,24 @@ img_tools() {
   cp -a "$ROOTS/busybox/." "$r/"; rm -f "$r/.key"
   copy_with_libs "$r" "$NODE" /usr/local/bin/node
   copy_with_libs "$r" "$(command -v jq)" /usr/bin/jq
+  copy_with_libs "$r" "$(command -v curl)" /usr/bin/curl
+  mkdir -p "$r/etc/ssl/certs"; cp /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/certs/"
   oci tools "$r" --chown 0:0 --cmd '["sh"]' --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    --name docker.io/library/node:9.1-alpine --name docker.io/stedolan/jq:latest
+    --name docker.io/library/node:9.1-alpine --name docker.io/stedolan/jq:latest --name docker.io/curlimages/curl:latest
+  rm -rf "$r"
+}
+# A stand-in for nginx (examples run it as a daemon or sidecar and fetch its page): busybox httpd serving nginx's
+# default page on port 80, started by `nginx` (any arguments) or the image's command.
+img_nginx() {
+  build_busybox_root
+  local r; r=$(fresh_root nginx)
+  cp -a "$ROOTS/busybox/." "$r/"; rm -f "$r/.key"
+  mkdir -p "$r/usr/share/nginx/html" "$r/usr/sbin"
+  printf '<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n</head>\n<body>\n<h1>Welcome to nginx!</h1>\n</body>\n</html>\n' > "$r/usr/share/nginx/html/index.html"
+  printf '#!/bin/sh\n# argoexec-ts e2e stand-in for nginx: busybox httpd on port 80\nexec httpd -f -p 80 -h /usr/share/nginx/html\n' > "$r/usr/sbin/nginx"
+  chmod 755 "$r/usr/sbin/nginx"
+  oci nginx "$r" --chown 0:0 --cmd '["nginx", "-g", "daemon off;"]' --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    --name docker.io/library/nginx:1.13 --name docker.io/library/nginx:latest
   rm -rf "$r"
 }
 # User images without a shell, for the init-less layout (test/e2e/variants/initless-user-images.yaml):

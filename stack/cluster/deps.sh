@@ -4,9 +4,9 @@
 #                        Debian 12's containerd 1.6.20 cannot mount image volumes)
 #   containernetworking-plugins — the loopback CNI plugin (/usr/lib/cni)
 #   iptables, conntrack, ethtool, socat, ebtables — tools kubelet probes for (only warnings when absent)
-#   busybox-static, debootstrap, musl-tools, jq — user images (images/build/)
+#   busybox-static, debootstrap, musl-tools, jq, curl, ca-certificates — user images (images/build/)
 set -euo pipefail
-pkgs=(gcc pkg-config libseccomp-dev containernetworking-plugins iptables conntrack socat ethtool busybox-static debootstrap musl-tools jq)
+pkgs=(gcc pkg-config libseccomp-dev containernetworking-plugins iptables conntrack socat ethtool busybox-static debootstrap musl-tools jq curl ca-certificates)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if (( ${#missing[@]} )); then

@@ -33,6 +33,11 @@ fi
 if [[ -f $KUBE/admin.kubeconfig ]]; then
   k delete rolebinding -n argo pod-manager-default workflow-manager-default memoizer-default --ignore-not-found >/dev/null 2>&1 || true
 fi
+# The pods' network (up.sh): forwarders, the node namespace with its bridge, the blackhole route.
+stop_service pod-forwarders
+ip netns del "$POD_NODE_NETNS" 2>/dev/null || true
+ip route del blackhole "$POD_SUBNET.0/24" 2>/dev/null || true
+rm -rf "$CL/cni-state"
 if [[ -f $CL/sysctl.orig ]]; then
   while IFS= read -r kv; do sysctl -q -w "$kv" >/dev/null 2>&1 || true; done < "$CL/sysctl.orig"
   rm -f "$CL/sysctl.orig"

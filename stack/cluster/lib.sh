@@ -16,6 +16,10 @@ CTRD_BIN=$STACK_CACHE/bin/containerd-$CONTAINERD_VERSION
 # has its own root: it migrates a 1.6 metadata database in place, which a 1.6 could not read back.
 CTRD_ROOT=$STACK_CACHE/containerd/root-2
 KUBELET_DIR=$CL/kubelet
+# Pods with a network namespace of their own (cni/argoexec-e2e-pod): the node namespace, its bridge, a /24 for pods.
+POD_NODE_NETNS=argoexec-e2e-pods
+POD_BRIDGE=e2epods0
+POD_SUBNET=10.244.0
 : "${KUBELET_PORT:=10250}" "${KUBELET_HEALTHZ_PORT:=10248}" "${SCHEDULER_PORT:=10259}" "${KCM_PORT:=10257}"
 # (Debian's ctr only when ours is not built yet, e.g. cluster-down of a cluster started before the switch)
 if [[ -x $CTRD_BIN/ctr ]]; then CTR=("$CTRD_BIN/ctr" --address "$CTRD_SOCK" -n k8s.io); else CTR=(ctr --address "$CTRD_SOCK" -n k8s.io); fi

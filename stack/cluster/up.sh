@@ -76,7 +76,7 @@ subst() { # FILE.in -> stdout, @VAR@ replaced
   sed -e "s|@CTRD_ROOT@|$CTRD_ROOT|g; s|@CTRD_BIN@|$CTRD_BIN|g; s|@INITLESS@|$INITLESS|g; s|@CTRD_DIR@|$CTRD_DIR|g; s|@CTRD_SOCK@|$CTRD_SOCK|g; s|@CL@|$CL|g" \
       -e "s|@STACK_CACHE@|$STACK_CACHE|g; s|@PKI@|$PKI|g; s|@KUBELET_PORT@|$KUBELET_PORT|g" \
       -e "s|@KUBELET_HEALTHZ_PORT@|$KUBELET_HEALTHZ_PORT|g; s|@APISERVER_PORT@|$APISERVER_PORT|g; s|@MINIO_PORT@|$MINIO_PORT|g" \
-      -e "s|@FAKE_GCS_PORT@|$FAKE_GCS_PORT|g" "$1"
+      -e "s|@FAKE_GCS_PORT@|$FAKE_GCS_PORT|g; s|@CLUSTER_LIB_DIR@|$CLUSTER_LIB_DIR|g" "$1"
 }
 
 # ------------------------------------------------------------------------------------- containerd
@@ -97,10 +97,25 @@ fi
 echo "$CONTAINERD_VERSION" > "$CTRD_DIR/version"
 mkdir -p "$CTRD_DIR/tmp"
 subst "$CLUSTER_LIB_DIR/containerd.toml.in" > "$CTRD_DIR/config.toml"
-# All pods use the host network; CRI still wants a CNI network configured to report NetworkReady.
-cat > "$CL/cni/10-loopback.conflist" <<'EOF2'
-{"cniVersion": "1.0.0", "name": "e2e-loopback", "plugins": [{"type": "loopback"}]}
-EOF2
+# ------------------------------------------------------------------- pod network (serving pods only)
+# Pods use the host network (local-pods-policy.yaml), except those labelled argoexec-ts.e2e/netns=pod (the e2e
+# runner labels the pods of workflows that serve on a port): they get a namespace of their own from the CNI plugin
+# cni/argoexec-e2e-pod — an address on a bridge that lives in the node namespace made here, and the stack's
+# loopback ports forwarded in (pod-forwarders.sh serves the host side). No address is added to the host
+# namespace; the pod subnet is routed to a blackhole there, so nothing aimed at a pod can leave the machine.
+ip netns list | grep -q "^$POD_NODE_NETNS\b" || ip netns add "$POD_NODE_NETNS"
+ip -n "$POD_NODE_NETNS" link show "$POD_BRIDGE" >/dev/null 2>&1 || ip -n "$POD_NODE_NETNS" link add "$POD_BRIDGE" type bridge
+ip -n "$POD_NODE_NETNS" link set "$POD_BRIDGE" up
+ip route replace blackhole "$POD_SUBNET.0/24"
+pod_ports=$(grep -o '127\.0\.0\.1:[0-9]\+' "$STACK_DIR/env" | cut -d: -f2 | sort -un | tr '\n' ' ')
+fwd_health() { local p; for p in $pod_ports; do [[ -S $CL/pod-forward/$p.sock ]] || return 1; done; }
+start_service pod-forwarders 10 fwd_health "" -- "$CLUSTER_LIB_DIR/pod-forwarders.sh" "$CL/pod-forward" $pod_ports
+rm -f "$CL/cni/10-loopback.conflist"
+jq -n --arg node "$POD_NODE_NETNS" --arg br "$POD_BRIDGE" --arg subnet "$POD_SUBNET" --arg state "$CL/cni-state" \
+  --arg fwd "$CL/pod-forward" --arg ports "$pod_ports" \
+  '{cniVersion: "1.0.0", name: "argoexec-e2e", plugins: [{type: "argoexec-e2e-pod", nodeNetns: $node, bridge: $br,
+    subnet: $subnet, stateDir: $state, forwardDir: $fwd, ports: ($ports | split(" ") | map(select(. != "") | tonumber))}]}' \
+  > "$CL/cni/10-argoexec-e2e.conflist"
 mkdir -p "$CTRD_ROOT"
 ctrd_health() { "${CTR[@]}" version; }
 # PATH: containerd finds containerd-shim-runc-v2 there (runc: BinaryName in the config).

@@ -28,6 +28,7 @@ import { kubectl, kubectlJson, log, NS, ROOT, SHARED, sleep, stackEnv, STATE } f
 import { selectArgoTests } from './lib/argo-tests-select.ts';
 import { selectExamples, type Doc, type Example } from './lib/examples.ts';
 import { deleteObjectsCreatedSince, ownerlessObjects } from './lib/namespace-objects.ts';
+import { execProbes, withPodNetns } from './lib/pod-netns.ts';
 import { gcOutcome, gcStrategy, normalise, readTaskResults, Stores, takeSnapshot, type Snapshot } from './lib/snapshot.ts';
 
 const { values: opts } = parseArgs({
@@ -99,7 +100,9 @@ function applySupportObjects(support: Doc[]): void {
       log(`could not delete PersistentVolumeClaim/${d.metadata?.name}: ${String((e as any).stderr ?? e).trim().split('\n')[0]}`);
     }
   }
-  for (const d of support) {
+  for (const s of support) {
+    // probes of WorkflowTemplates as exec probes: a referencing workflow may run with pods in their own namespace
+    const d = /WorkflowTemplate$/.test(s.kind) ? execProbes(s) : s;
     const obj = CLUSTER_SCOPED.has(d.kind) ? d : { ...d, metadata: { ...d.metadata, namespace: NS } };
     try {
       kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=argoexec-ts-e2e', '-f', '-'], JSON.stringify(obj));
@@ -184,7 +187,8 @@ function resumeWhenSuspended(wf: Doc, since: Map<string, number>): void {
 }
 
 async function runOne(ex: Example, executor: string, stores: Stores): Promise<Result> {
-  const doc = JSON.parse(JSON.stringify(ex.doc));
+  // A workflow that serves on a port: its pods get a network namespace of their own (lib/pod-netns.ts).
+  const doc = ex.podNetns ? withPodNetns(ex.doc) : JSON.parse(JSON.stringify(ex.doc));
   doc.metadata = { ...doc.metadata, namespace: NS };
   doc.metadata.labels = { ...doc.metadata.labels, 'argoexec-ts/e2e': 'true' };
   const fixedName: string | undefined = doc.metadata.generateName ? undefined : doc.metadata.name;

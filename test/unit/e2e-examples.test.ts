@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { environmentSkip } from '../e2e/lib/examples.ts';
+import { environmentSkip, servesOnAPort } from '../e2e/lib/examples.ts';
 
 const wf = (image: string, list: { image: string; tag: string }[]) => ({
   metadata: { generateName: 'x-' },
@@ -29,8 +29,9 @@ test('ClusterWorkflowTemplates run when defined; an undefined one is the reason'
   assert.equal(environmentSkip(ref, new Map(), new Set()), 'references ClusterWorkflowTemplate cluster-workflow-template-whalesay-template, which is not defined');
 });
 
-test('a daemon that only sleeps runs; one that listens (ports, probes, a server command) is skipped', () => {
+test('a daemon that only sleeps keeps the host network; one that listens (ports, probes, a server command) gets its own', () => {
   const daemon = (container: Record<string, unknown>) => ({ metadata: { generateName: 'd-' }, spec: { templates: [{ name: 'd', daemon: true, container: { image: 'argoproj/argosay:v2', ...container } }] } });
+  assert.equal(servesOnAPort(daemon({ args: ['sleep', '100s'] })), false);
   assert.equal(environmentSkip(daemon({ args: ['sleep', '100s'] }), new Map(), new Set()), undefined);
   for (const listening of [
     { command: ['sh', '-c'], args: ['nc -lk -p 9999 -e /bin/true'] },
@@ -38,6 +39,26 @@ test('a daemon that only sleeps runs; one that listens (ports, probes, a server 
     { args: ['sleep', '100s'], ports: [{ containerPort: 80 }] },
     { command: ['python', '-m', 'http.server'] },
   ]) {
-    assert.match(environmentSkip(daemon(listening), new Map(), new Set()) ?? '', /^serves on a port/, JSON.stringify(listening));
+    assert.equal(servesOnAPort(daemon(listening)), true, JSON.stringify(listening));
+    assert.equal(environmentSkip(daemon(listening), new Map(), new Set()), undefined, 'it runs');
   }
+});
+
+test('a serving workflow is labelled for a pod namespace of its own, its network probes run inside the pod', async () => {
+  const { withPodNetns, NETNS_LABEL } = await import('../e2e/lib/pod-netns.ts');
+  const wf = {
+    metadata: { generateName: 'd-' },
+    spec: {
+      podMetadata: { labels: { keep: 'me' } },
+      templates: [
+        { name: 'nginx', daemon: true, container: { image: 'nginx:1.13', readinessProbe: { httpGet: { path: 'ready', port: 80 }, initialDelaySeconds: 2, timeoutSeconds: 1 } } },
+        { name: 'svc', container: { image: 'alpine:3.23', livenessProbe: { tcpSocket: { port: 9999 }, periodSeconds: 3 } } },
+      ],
+    },
+  };
+  const out = withPodNetns(wf);
+  assert.deepEqual(out.spec.podMetadata.labels, { keep: 'me', [NETNS_LABEL]: 'pod' });
+  assert.deepEqual(out.spec.templates[0].container.readinessProbe, { initialDelaySeconds: 2, timeoutSeconds: 1, exec: { command: ['sh', '-c', "wget -q -O /dev/null 'http://127.0.0.1:80/ready'"] } });
+  assert.deepEqual(out.spec.templates[1].container.livenessProbe, { periodSeconds: 3, exec: { command: ['sh', '-c', 'nc -w 1 127.0.0.1 9999 < /dev/null'] } });
+  assert.equal(wf.spec.templates[0]!.container.readinessProbe!.httpGet.port, 80, 'the original is not changed');
 });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kubectl, kubectlJson, ROOT, SHARED, sleep, stackEnv } from './env.ts';
 import { s3Bucket, s3Client } from './artifact-digest.ts';
-import { environmentSkip, parseManifests, type Doc, type Example, type ParsedDoc } from './examples.ts';
+import { environmentSkip, parseManifests, servesOnAPort, type Doc, type Example, type ParsedDoc } from './examples.ts';
 import { provideAll } from './needs.ts';
 import { checkAssertions, checkLogs, checkStoreContent, expectationFor, extractArgoTests, loadExpectations, rewriteForStack, writeManifests, type ArgoTestWorkflow, type Expectation, type GcCheck } from './argo-tests.ts';
 
@@ -195,6 +195,7 @@ export function selectArgoTests(dir = join(SHARED, 'argo-v4.1.2/test-e2e'), expe
         else if ('unmet' in needs) row.skip = `needs ${needs.unmet} (not provided by the runner yet)`;
         else {
           row.skip = environmentSkip(row.doc, templatesByName, include);
+          if (servesOnAPort(row.doc) || [...templatesByName.values()].some(servesOnAPort)) row.podNetns = true;
           const p = needs.provision;
           if (!row.skip) for (const o of p.support ?? []) addSupport(o);
           if (p.alone) row.alone = true;

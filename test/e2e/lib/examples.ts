@@ -41,6 +41,8 @@ export interface Example {
   before?: () => Promise<void>;
   /** After each executor's run, whatever its outcome. */
   after?: () => Promise<void>;
+  /** It serves on a port: its pods get a network namespace of their own (runner: podMetadata label, probes as exec). */
+  podNetns?: boolean;
   /** A watch for each run: acts on the running workflow and reports what it missed (needs.ts). */
   watch?: WatchFactory;
 }
@@ -52,6 +54,7 @@ export const LOCAL_IMAGES = new Set([
   'ubuntu', 'ubuntu:latest', 'node:9.1-alpine', 'stedolan/jq:latest',
   // loops-param-argument.yaml's {{item.image}}:{{item.tag}} values
   'debian:9.1', 'debian:8.9', 'alpine:3.6', 'ubuntu:17.10',
+  'curlimages/curl:latest', 'nginx:1.13', 'nginx:latest',
   'argoproj/argosay:v2', 'argoproj/argosay:v1', 'docker/whalesay', 'docker/whalesay:latest',
   // no shell: a musl-linked program with musl's loader, and a static program alone (images/build/hello.c)
   'localhost/e2e-musl:v1', 'localhost/e2e-scratch:v1',
@@ -147,8 +150,9 @@ function externalUrls(doc: unknown, acc: string[] = []): string[] {
 
 /**
  * Whether a workflow (or its sidecars, daemons, plugins) listens on a port: declared ports or network probes, or a
- * server started by its commands. Pods share the host's network here, so a listener would bind beyond loopback. A
- * daemon that only sleeps (Argo's daemon tests) listens on nothing and runs.
+ * server started by its commands. Pods share the host's network here, so such a workflow's pods get a network
+ * namespace of their own (podNetns: the runner labels them, stack/cluster/cni/argoexec-e2e-pod). A daemon that only
+ * sleeps (Argo's daemon tests) listens on nothing and keeps the host network.
  */
 export function servesOnAPort(doc: Doc): boolean {
   const text = JSON.stringify(doc);
@@ -183,7 +187,7 @@ export function environmentSkip(doc: Doc, templates: Map<string, Doc>, include: 
   else if (externalStores(doc).length) skip ??= `needs a store off this machine: ${externalStores(doc).join(', ')} (test/e2e/variants run the same on the stack's stores)`;
   else if (JSON.stringify(doc).includes('"synchronization"') && JSON.stringify(doc).includes('"database":')) skip ??= 'needs the controller\'s synchronization database (not configured)';
   else if (doc.metadata?.name === 'forever') skip ??= 'never completes by design (1,000 one-second steps, past the runner\'s timeout)';
-  else if (servesOnAPort(doc)) skip ??= 'serves on a port (daemon/server): pods use the host network here, it would listen beyond loopback';
+  else if (doc.spec?.executorPlugins) skip ??= 'executor plugins: needs the controller with ARGO_WORKFLOW_LEVEL_EXECUTOR_PLUGINS=true, and its agent pod (which carries the plugin sidecar serving on a port) in a network namespace of its own';
   return skip;
 }
 
@@ -272,6 +276,7 @@ export function selectExamples(o: SelectOptions): Selection {
       const ex: Example = { file, index, doc, id, expect, random: /random|RANDOM/.test(JSON.stringify(doc)) };
       if (d.error) ex.parseError = d.error;
       ex.skip = environmentSkip(doc, templates, o.include);
+      if (servesOnAPort(doc)) ex.podNetns = true;
       if (ex.parseError) delete ex.skip; // a parse error is a failure, never a skip
       examples.push(ex);
     });
