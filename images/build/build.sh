@@ -49,7 +49,7 @@ etc_files() { # ROOT : passwd/group with root, nobody and the executor's 8737
 }
 
 build_busybox_root() { # the shared root of busybox, alpine and argosay images
-  local key="busybox-static $(dpkg-query -W -f='${Version}' busybox-static) v3"
+  local key="busybox-static $(dpkg-query -W -f='${Version}' busybox-static) v4"
   [[ -f $ROOTS/busybox/.key && $(cat "$ROOTS/busybox/.key") == "$key" ]] && return 0
   local r; r=$(fresh_root busybox)
   mkdir -p "$r/bin" "$r/sbin" "$r/usr/bin" "$r/usr/sbin" "$r/var" "$r/home" "$r/run"

@@ -107,7 +107,8 @@ ip netns list | grep -q "^$POD_NODE_NETNS\b" || ip netns add "$POD_NODE_NETNS"
 ip -n "$POD_NODE_NETNS" link show "$POD_BRIDGE" >/dev/null 2>&1 || ip -n "$POD_NODE_NETNS" link add "$POD_BRIDGE" type bridge
 ip -n "$POD_NODE_NETNS" link set "$POD_BRIDGE" up
 ip route replace blackhole "$POD_SUBNET.0/24"
-pod_ports=$(grep -o '127\.0\.0\.1:[0-9]\+' "$STACK_DIR/env" | cut -d: -f2 | sort -un | tr '\n' ' ')
+# every stack port the env file names (etcd's excepted: only the API server talks to it)
+pod_ports=$(grep -v '^export ETCD_' "$STACK_DIR/env" | grep -o '127\.0\.0\.1:[0-9]\+' | cut -d: -f2 | sort -un | tr '\n' ' ')
 fwd_health() { local p; for p in $pod_ports; do [[ -S $CL/pod-forward/$p.sock ]] || return 1; done; }
 start_service pod-forwarders 10 fwd_health "" -- "$CLUSTER_LIB_DIR/pod-forwarders.sh" "$CL/pod-forward" $pod_ports
 rm -f "$CL/cni/10-loopback.conflist"

@@ -187,6 +187,7 @@ export function environmentSkip(doc: Doc, templates: Map<string, Doc>, include: 
   else if (externalStores(doc).length) skip ??= `needs a store off this machine: ${externalStores(doc).join(', ')} (test/e2e/variants run the same on the stack's stores)`;
   else if (JSON.stringify(doc).includes('"synchronization"') && JSON.stringify(doc).includes('"database":')) skip ??= 'needs the controller\'s synchronization database (not configured)';
   else if (doc.metadata?.name === 'forever') skip ??= 'never completes by design (1,000 one-second steps, past the runner\'s timeout)';
+  else if (/\bnc -[a-z]*k/.test(JSON.stringify(doc))) skip ??= 'runs `nc -k` (keep listening): the alpine stand-in is Debian\'s static busybox, whose nc has no -k, and whose shell runs its own applet before any wrapper';
   else if (doc.spec?.executorPlugins) skip ??= 'executor plugins: needs the controller with ARGO_WORKFLOW_LEVEL_EXECUTOR_PLUGINS=true, and its agent pod (which carries the plugin sidecar serving on a port) in a network namespace of its own';
   return skip;
 }
