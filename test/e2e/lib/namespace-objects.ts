@@ -22,11 +22,15 @@ function listableKinds(): string[] {
 
 interface ManagedField { manager?: string; time?: string }
 
-/** `kind/name` of every owner-less object in the namespace (`since`: only those kubectl wrote since then). */
+/**
+ * `kind/name` of every owner-less object in the namespace (`since`: only those kubectl wrote since then). kubectl
+ * leaves managedFields out of its output unless asked (`--show-managed-fields`): without them no object would ever
+ * look written by kubectl.
+ */
 export function ownerlessObjects(since?: number): Set<string> {
   const kinds = listableKinds();
   const found = new Set<string>();
-  const list = kubectlJson<{ items?: { kind?: string; apiVersion?: string; metadata?: { name?: string; labels?: Record<string, string>; ownerReferences?: unknown[]; managedFields?: ManagedField[] } }[] }>(['get', kinds.join(',')]);
+  const list = kubectlJson<{ items?: { kind?: string; apiVersion?: string; metadata?: { name?: string; labels?: Record<string, string>; ownerReferences?: unknown[]; managedFields?: ManagedField[] } }[] }>(['get', kinds.join(','), '--show-managed-fields']);
   if (!list) throw new Error(`cannot list the namespace's objects (${kinds.length} kinds)`);
   for (const o of list.items ?? []) {
     if ((o.metadata?.ownerReferences ?? []).length > 0) continue;

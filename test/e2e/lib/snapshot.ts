@@ -65,7 +65,9 @@ export function normaliseText(text: string, wfName: string): string {
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
     .replace(DATE_OUTPUT, '<time>')
     .replace(LS_TIME, '<time>')
-    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uid>');
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uid>')
+    // the address the cluster's CNI plugin gave a pod with a namespace of its own (stack/cluster/cni): assigned
+    .replace(/\b10\.244\.0\.\d{1,3}\b/g, '<pod-ip>');
 }
 
 /**
