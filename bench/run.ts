@@ -47,6 +47,7 @@ async function main(): Promise<void> {
   const wanted = (process.env.BENCH_ROWS ?? ALL.join(',')).split(',').map((s) => s.trim().toUpperCase());
   const full = ALL.every((r) => wanted.includes(r));
   const started = new Date();
+  const commit = gitCommit(); // read now: the checkout may move on while the rows run
   const load0 = loadavg()[0] ?? 0;
   const t0 = performance.now();
   const rows: RowResult[] = [];
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
   if (wanted.includes('P5')) rows.push(await p5());
   const minutes = (performance.now() - t0) / 60_000;
   const meta = {
-    date: started.toISOString(), commit: gitCommit(), goVersion, minutes,
+    date: started.toISOString(), commit, goVersion, minutes,
     machine: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM`,
     load: [load0, loadavg()[0] ?? 0] as [number, number],
   };
