@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 import { compareSnapshots, type Difference } from './lib/compare.ts';
 import { kubectl, kubectlJson, log, NS, ROOT, SHARED, sleep, stackEnv, STATE } from './lib/env.ts';
 import { selectArgoTests } from './lib/argo-tests-select.ts';
-import { selectExamples, type Doc, type Example } from './lib/examples.ts';
+import { refs, selectExamples, type Doc, type Example } from './lib/examples.ts';
 import { deleteObjectsCreatedSince, ownerlessObjects } from './lib/namespace-objects.ts';
 import { execProbes, withPodNetns } from './lib/pod-netns.ts';
 import { gcOutcome, gcStrategy, normalise, readTaskResults, Stores, takeSnapshot, type Snapshot } from './lib/snapshot.ts';
@@ -89,7 +89,11 @@ function clusterUp(executor: string): void {
 
 const CLUSTER_SCOPED = new Set(['ClusterWorkflowTemplate', 'ClusterRole', 'ClusterRoleBinding']);
 
-function applySupportObjects(support: Doc[]): void {
+/**
+ * `podNetns`: the (Cluster)WorkflowTemplates that workflows running with pod namespaces of their own reference — their
+ * network probes become exec probes too (lib/pod-netns.ts); the others are applied as written.
+ */
+function applySupportObjects(support: Doc[], podNetns = new Set<string>()): void {
   // As Argo's examples test: ConfigMaps, PVCs and (Cluster)WorkflowTemplates of the examples exist before submitting.
   // A PVC is made anew for each executor: a workflow may append to it (volumes-existing), and the second run
   // must not read the first run's writes.
@@ -101,8 +105,7 @@ function applySupportObjects(support: Doc[]): void {
     }
   }
   for (const s of support) {
-    // probes of WorkflowTemplates as exec probes: a referencing workflow may run with pods in their own namespace
-    const d = /WorkflowTemplate$/.test(s.kind) ? execProbes(s) : s;
+    const d = podNetns.has(`${s.kind}/${s.metadata?.name}`) ? execProbes(s) : s;
     const obj = CLUSTER_SCOPED.has(d.kind) ? d : { ...d, metadata: { ...d.metadata, namespace: NS } };
     try {
       kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=argoexec-ts-e2e', '-f', '-'], JSON.stringify(obj));
@@ -304,7 +307,7 @@ async function runOne(ex: Example, executor: string, stores: Stores): Promise<Re
 
 async function runAll(executor: string, examples: Example[], support: Doc[]): Promise<Map<string, Result>> {
   if (!opts['no-cluster-up']) clusterUp(executor);
-  applySupportObjects(support);
+  applySupportObjects(support, new Set(examples.filter((e) => e.podNetns && !e.skip).flatMap((e) => refs(e.doc).map((r) => `${r.kind}/${r.name}`))));
   const baseline = ownerlessObjects();
   const runsBegan = Date.now();
   const stores = new Stores();

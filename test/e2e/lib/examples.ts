@@ -103,7 +103,8 @@ function imagesOf(doc: unknown, acc = new Set<string>()): Set<string> {
   return acc;
 }
 
-function refs(doc: unknown, acc: { kind: string; name: string }[] = []): { kind: string; name: string }[] {
+/** The (Cluster)WorkflowTemplates a document references (workflowTemplateRef, templateRef). */
+export function refs(doc: unknown, acc: { kind: string; name: string }[] = []): { kind: string; name: string }[] {
   if (Array.isArray(doc)) for (const x of doc) refs(x, acc);
   else if (doc && typeof doc === 'object') {
     const o = doc as Record<string, any>;
