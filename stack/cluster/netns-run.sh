@@ -13,7 +13,13 @@ unshare --net -- bash -c '
   for i in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && break; sleep 0.1; done
   echo $$ > "$3"
   shift 3
-  exec "$@"' _ "$port" "$sock" "$pidfile" "$@" &
+  "$@" &
+  cmd=$!
+  trap "kill -TERM $cmd 2>/dev/null" TERM INT
+  rc=0
+  while kill -0 "$cmd" 2>/dev/null; do wait "$cmd" && rc=0 || rc=$?; done
+  kill %1 2>/dev/null || true # the socat: nothing else ends it when the command exits on its own (a crash)
+  exit "$rc"' _ "$port" "$sock" "$pidfile" "$@" &
 child=$!
 trap 'kill -TERM "$child" 2>/dev/null' TERM INT
 wait "$child"
