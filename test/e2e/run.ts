@@ -219,16 +219,6 @@ async function runOne(ex: Example, executor: string, stores: Stores): Promise<Re
   const watch = ex.watch?.(fixedName);
   let wf: Doc | null = null;
   const seen = new Map<string, Doc>(); // TaskResults as last read while the workflow ran
-  // Scenarios (test/e2e/scenarios): shut the workflow down once its main container runs.
-  const shutdown = ex.doc.metadata?.annotations?.['argoexec-ts.e2e/shutdown-when-running'];
-  if (shutdown) {
-    while (Date.now() < deadline) {
-      await sleep(1000);
-      const pods = kubectlJson<Doc>(['get', 'pods', '-l', `workflows.argoproj.io/workflow=${name}`]);
-      if ((pods?.items ?? []).some((p: Doc) => (p.status?.containerStatuses ?? []).some((c: Doc) => c.name === 'main' && c.state?.running))) break;
-    }
-    kubectl(['patch', 'workflow', name, '--type=merge', '-p', JSON.stringify({ spec: { shutdown } })]);
-  }
   const suspendedSince = new Map<string, number>();
   while (Date.now() < deadline) {
     await sleep(2000);

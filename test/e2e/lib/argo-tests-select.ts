@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kubectl, kubectlJson, ROOT, SHARED, sleep, stackEnv } from './env.ts';
-import { s3Bucket, s3Client } from './artifact-digest.ts';
+import { s3Bucket, stackMinio } from './artifact-digest.ts';
 import { environmentSkip, parseManifests, servesOnAPort, type Doc, type Example, type ParsedDoc } from './examples.ts';
 import { provideAll } from './needs.ts';
 import { checkAssertions, checkLogs, checkStoreContent, expectationFor, extractArgoTests, loadExpectations, rewriteForStack, writeManifests, type ArgoTestWorkflow, type Expectation, type GcCheck } from './argo-tests.ts';
@@ -33,12 +33,6 @@ function podOf(wf: Doc, c: { pod?: string; node?: string }): string | undefined 
   if (!c.node) return pods.length === 1 ? pods[0].metadata.name : name;
   const node = Object.values((wf.status?.nodes ?? {}) as Record<string, Doc>).find((n) => n.displayName === c.node && n.type === 'Pod');
   return pods.find((p: Doc) => p.metadata.annotations?.['workflows.argoproj.io/node-name'] === node?.name)?.metadata.name;
-}
-
-/** A client of the stack's MinIO (Argo's `minio:9000`); the caller destroys it. */
-function stackMinio(): ReturnType<typeof s3Client> {
-  const env = stackEnv();
-  return s3Client(env.S3_MINIO_ENDPOINT!, env.S3_MINIO_ACCESS_KEY!, env.S3_MINIO_SECRET_KEY!, env.S3_MINIO_REGION ?? 'us-east-1');
 }
 
 /** Argo's assertions on the finished workflow, its containers' logs and the objects it stored. */

@@ -10,6 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import tarStream from 'tar-stream';
 import yauzl from 'yauzl';
+import { stackEnv } from './env.ts';
 
 export interface Entry { name: string; type: string; mode?: number; uid?: number; gid?: number; uname?: string; gname?: string; linkname?: string; size: number; sha256?: string }
 export type ArtifactDigest =
@@ -169,6 +170,12 @@ export function s3Client(endpoint: string, accessKey: string, secretKey: string,
     endpoint, region, forcePathStyle: true, credentials: { accessKeyId: accessKey, secretAccessKey: secretKey },
     requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
   });
+}
+
+/** A client of the stack's MinIO (Argo's `minio:9000`); the caller destroys it. */
+export function stackMinio(): S3Client {
+  const env = stackEnv();
+  return s3Client(env.S3_MINIO_ENDPOINT!, env.S3_MINIO_ACCESS_KEY!, env.S3_MINIO_SECRET_KEY!, env.S3_MINIO_REGION ?? 'us-east-1');
 }
 
 /** A fake-gcs-server bucket, through the JSON API (no auth). */

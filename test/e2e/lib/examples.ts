@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ROOT, stackEnv } from './env.ts';
-import type { WatchFactory } from './needs.ts';
+import { shutdownOncePodRuns, type WatchFactory } from './needs.ts';
 import { rewriteForStack } from './stack-hosts.ts';
 
 export type Doc = Record<string, any>;
@@ -279,6 +279,9 @@ export function selectExamples(o: SelectOptions): Selection {
       if (d.error) ex.parseError = d.error;
       ex.skip = environmentSkip(doc, templates, o.include);
       if (servesOnAPort(doc)) ex.podNetns = true;
+      // scenarios (test/e2e/scenarios): shut the workflow down once its main container runs
+      const shutdown = doc.metadata?.annotations?.['argoexec-ts.e2e/shutdown-when-running'];
+      if (shutdown) ex.watch = shutdownOncePodRuns(String(shutdown));
       if (ex.parseError) delete ex.skip; // a parse error is a failure, never a skip
       examples.push(ex);
     });

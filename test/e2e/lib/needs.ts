@@ -12,7 +12,9 @@
  *   - or unmet: the row is reported as skipped with the need as its reason.
  */
 import { join } from 'node:path';
-import { kubectl, kubectlJson, log, SHARED, stackEnv } from './env.ts';
+import { DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { stackMinio } from './artifact-digest.ts';
+import { kubectl, kubectlJson, log, SHARED } from './env.ts';
 import type { Doc } from './examples.ts';
 import { rewriteForStack } from './stack-hosts.ts';
 
@@ -70,8 +72,11 @@ function nodeByDisplayName(wf: Doc, name: string, originalName?: string): Doc | 
   return Object.values((wf.status?.nodes ?? {}) as Record<string, Doc>).find((n) => n.displayName === want);
 }
 
-/** Once a pod runs, set spec.shutdown (Argo's tests: WaitForWorkflow(ToHaveRunningPod), then ShutdownWorkflow). */
-function shutdownOncePodRuns(shutdown: string): WatchFactory {
+/**
+ * Once main runs, set spec.shutdown (Argo's tests: WaitForWorkflow(ToHaveRunningPod), then ShutdownWorkflow; our
+ * scenarios: the annotation argoexec-ts.e2e/shutdown-when-running).
+ */
+export function shutdownOncePodRuns(shutdown: string): WatchFactory {
   return () => {
     let done = false;
     return {
@@ -242,10 +247,7 @@ function serviceAccount(name: string): Doc {
 
 /** Delete a bucket of the stack's MinIO, with its objects, so that the workflow must create it. */
 async function deleteMinioBucket(bucket: string): Promise<void> {
-  const { s3Client } = await import('./artifact-digest.ts');
-  const env = stackEnv();
-  const s3 = s3Client(env.S3_MINIO_ENDPOINT!, env.S3_MINIO_ACCESS_KEY!, env.S3_MINIO_SECRET_KEY!, env.S3_MINIO_REGION ?? 'us-east-1');
-  const { ListObjectsV2Command, DeleteObjectCommand, DeleteBucketCommand } = await import('@aws-sdk/client-s3');
+  const s3 = stackMinio();
   try {
     for (;;) {
       const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
