@@ -9,6 +9,7 @@ import { flagString, parseArgs, UsageError } from './cli/parse.ts';
 import { errorText, exitKind } from './core/errors.ts';
 import { createLogger, parseLogFormat, parseLogLevel, type Logger } from './core/log.ts';
 import { writeTerminationMessage } from './core/termination.ts';
+import { startCpuProfile } from './core/runtime/cpu-profile.ts';
 import { restoreProcessName } from './core/runtime/process-name.ts';
 import { dropLoaderWarning } from './core/runtime/warnings.ts';
 
@@ -68,6 +69,7 @@ async function run(argv: string[]): Promise<number> {
   process.on('SIGTERM', () => terminated.abort(new Error('terminated signal received')));
   const ctx: CommandContext = { args: parsed, log, terminated: terminated.signal, env: process.env };
   try {
+    await startCpuProfile(process.env.ARGOEXEC_CPU_PROFILE, parsed.command.join('-'));
     const handler = await entry.load();
     await handler(ctx);
     return 0;

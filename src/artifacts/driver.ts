@@ -60,11 +60,30 @@ export interface ArtifactDriver {
    * consumed (or destroyed on failure) and cannot be replayed: retries happen per request inside the driver.
    */
   saveStream?(source: Readable | PullSource, artifact: Artifact, progress?: TransferProgress, opts?: SaveStreamOptions): Promise<void>;
+  /**
+   * Optional: upload a directory given as byte ranges of local files (`<key>/<rel>` ← `size` bytes of `path` at
+   * `offset`), e.g. the files of a hand-over tar without extracting it. Drivers without it go through `saveTreeWith`.
+   */
+  saveTree?(tree: FileTree, artifact: Artifact, progress?: TransferProgress): Promise<void>;
   /** Keys below the artifact's key (data templates, directory artifacts). */
   listObjects(artifact: Artifact): Promise<string[]>;
   delete(artifact: Artifact): Promise<void>;
   /** Whether the key is a "directory" (prefix with children). */
   isDirectory(artifact: Artifact): Promise<boolean>;
+}
+
+/** One file of a directory upload: `size` bytes of the local file `path` from `offset`, stored under `rel`. */
+export interface FileRange {
+  rel: string;
+  path: string;
+  offset: number;
+  size: number;
+}
+
+/** A directory to upload as byte ranges of local files (a walk gives one whole file per range; a tar, many ranges of one file). */
+export interface FileTree {
+  files: FileRange[];
+  totalBytes: number;
 }
 
 export interface SaveStreamOptions {
@@ -97,6 +116,21 @@ export async function saveStreamWith(
   } finally {
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/**
+ * Upload `tree` through `driver.saveTree` when the driver has one; otherwise `materialize` writes it as a directory
+ * (e.g. extracts the tar its ranges come from) and that directory is saved.
+ */
+export async function saveTreeWith(
+  driver: ArtifactDriver,
+  tree: FileTree,
+  artifact: Artifact,
+  materialize: () => Promise<string>,
+  progress?: TransferProgress,
+): Promise<void> {
+  if (driver.saveTree) return driver.saveTree(tree, artifact, progress);
+  await driver.save(await materialize(), artifact, progress);
 }
 
 /** Write all of `source` to a new file at `file` (mode 0644: a plugin sidecar may run as another user). */

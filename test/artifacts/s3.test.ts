@@ -5,13 +5,16 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, readdirSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { S3Client, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { driverFor } from '../../src/artifacts/registry.ts';
 import { ArtifactNotFoundError } from '../../src/artifacts/driver.ts';
 import { ssecKey } from '../../src/artifacts/s3/client.ts';
 import { startTlsMinio } from './tls-minio.ts';
+import { once } from 'node:events';
+import { writeTarTree } from '../../src/core/archive/index.ts';
+import { scanTarFileTree } from '../../src/core/archive/tar-scan.ts';
 import { credsFor, ctxFor, s3Artifact, s3Servers, secretsDir, tmp, uniq, type S3Server } from './helpers.ts';
 
 const servers = s3Servers();
@@ -75,6 +78,43 @@ for (const s of servers) {
       await drv.delete(s3Artifact(s, `${key}/`));
       const after = await raw(s).send(new ListObjectsV2Command({ Bucket: 'my-bucket', Prefix: `${key}/` }));
       assert.equal(after.KeyCount ?? 0, 0);
+    });
+
+    test('saveTree from a hand-over tar stores what saving the directory stores: same keys, bytes, content types', async () => {
+      const d = tmp();
+      const src = join(d, 'out');
+      mkdirSync(join(src, 'a/b'), { recursive: true });
+      writeFileSync(join(src, 'top.txt'), 'top');
+      writeFileSync(join(src, 'empty.json'), '');
+      writeFileSync(join(src, 'a/b/deep.bin'), randomBytes(6 * 1024 * 1024 + 17)); // above one part: multipart from a range
+      for (let i = 0; i < 40; i++) writeFileSync(join(src, 'a', `f${i}.html`), `<p>${i}</p>`);
+      const out = createWriteStream(join(d, 'out.tar'));
+      await writeTarTree(src, out);
+      if (!out.closed) await once(out, 'close');
+      const tree = await scanTarFileTree(join(d, 'out.tar'));
+      assert.ok(tree);
+      const viaDir = `t/${uniq()}/dir`;
+      const viaTar = `t/${uniq()}/tar`;
+      const drv = driverFor(s3Artifact(s, viaDir), ctxFor(secrets));
+      await drv.save(src, s3Artifact(s, viaDir));
+      assert.ok(drv.saveTree);
+      await drv.saveTree(tree, s3Artifact(s, viaTar));
+      const objects = async (prefix: string): Promise<string[]> => {
+        const listed = await raw(s).send(new ListObjectsV2Command({ Bucket: 'my-bucket', Prefix: `${prefix}/` }));
+        const rows: string[] = [];
+        for (const o of listed.Contents ?? []) {
+          const head = await raw(s).send(new HeadObjectCommand({ Bucket: 'my-bucket', Key: o.Key }));
+          rows.push(`${(o.Key as string).slice(prefix.length)} ${o.Size} ${head.ContentType}`);
+        }
+        return rows.sort();
+      };
+      const fromDir = await objects(viaDir);
+      assert.equal(fromDir.length, 43);
+      assert.deepEqual(await objects(viaTar), fromDir);
+      const back = join(d, 'back');
+      await drv.load(s3Artifact(s, viaTar), back);
+      assert.equal(await sha256File(join(back, 'a/b/deep.bin')), await sha256File(join(src, 'a/b/deep.bin')));
+      assert.equal(readFileSync(join(back, 'a/f7.html'), 'utf8'), '<p>7</p>');
     });
 
     test('missing key → ArtifactNotFoundError; listObjects of a missing key → not found', async () => {

@@ -159,6 +159,8 @@ export class PodSim {
       KUBERNETES_SERVICE_HOST: this.spec.kubeHost ?? '127.0.0.1',
       KUBERNETES_SERVICE_PORT: this.spec.kubePort ?? '6443',
       PATH: `${this.executor.binDir}:/usr/local/bin:/usr/bin:/bin`,
+      // ARGOEXEC_CPU_PROFILE set for the test run: each executor container writes a CPU profile into its /tmp (with PODSIM_KEEP=1 to keep it).
+      ...(process.env.ARGOEXEC_CPU_PROFILE ? { ARGOEXEC_CPU_PROFILE: '/tmp' } : {}),
       ...(this.spec.env ?? {}),
     };
   }
@@ -292,7 +294,9 @@ export class PodSim {
     return { init, main: await main.done, wait: await wait.done };
   }
 
+  /** PODSIM_KEEP=1 keeps the pod's directories (e.g. a profile an executor wrote into its /tmp). */
   cleanup(): void {
+    if (process.env.PODSIM_KEEP === '1') return;
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -8,7 +8,7 @@
  * parts) instead of 528 MiB buffers; ranged parallel downloads; directory objects moved 32 at a time (no HEAD per object on download); one client
  * per driver instead of one per attempt; a directory upload fails on a walk error instead of silently stopping.
  */
-import { lstat, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join, posix, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
@@ -21,7 +21,7 @@ import {
   type BucketLocationConstraint,
 } from '@aws-sdk/client-s3';
 import type { Artifact } from '../../core/template.ts';
-import { ArtifactNotFoundError, CanceledError, cancelCause, type ArtifactDriver, type DriverContext, type SaveStreamOptions, type TransferProgress } from '../driver.ts';
+import { ArtifactNotFoundError, CanceledError, cancelCause, type ArtifactDriver, type DriverContext, type FileRange, type FileTree, type SaveStreamOptions, type TransferProgress } from '../driver.ts';
 import { contentTypeFor } from '../content-type.ts';
 import { executorBackoff, isTransientNetworkError, withRetry } from '../retry.ts';
 import { createS3, type S3Location, type S3Setup } from './client.ts';
@@ -363,12 +363,21 @@ export class S3ArtifactDriver implements ArtifactDriver {
     return Math.max(part, min);
   }
 
-  async #putFile(s3: S3Setup, key: string, path: string, size: number, pool: BufferPool, count: (n: number, base: number, force?: boolean) => void, done?: { n: number }): Promise<void> {
-    let last = 0;
+  async #putFile(s3: S3Setup, key: string, path: string, size: number, pool: BufferPool, count: (n: number, base: number, force?: boolean) => void): Promise<void> {
     const fh = await open(path, 'r');
     try {
+      await this.#putRange(s3, key, fh, { rel: '', path, offset: 0, size }, pool, count);
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+  }
+
+  /** One object from `size` bytes of `fh` at `offset` (a whole file, or one file of a tree); `path` names its Content-Type. */
+  async #putRange(s3: S3Setup, key: string, fh: FileHandle, r: FileRange, pool: BufferPool, count: (n: number, base: number, force?: boolean) => void, done?: { n: number }): Promise<void> {
+    let last = 0;
+    try {
       await uploadObject({
-        s3, key, pool, size, fill: fileFiller(fh), contentType: contentTypeFor(path),
+        s3, key, pool, size: r.size, fill: fileFiller(fh, r.offset, r.size), contentType: contentTypeFor(r.rel === '' ? r.path : r.rel),
         retry: (fn) => this.#retry(fn),
         onBytes: (n) => {
           if (done) done.n += n - last;
@@ -378,10 +387,8 @@ export class S3ArtifactDriver implements ArtifactDriver {
       });
     } catch (err) {
       throw this.#describe('failed to put file', s3, key, err);
-    } finally {
-      await fh.close().catch(() => undefined);
     }
-    count(done ? done.n : size, 0, !done);
+    count(done ? done.n : r.size, 0, !done);
   }
 
   async #walk(root: string, rel: string, out: { path: string; rel: string; size: number }[]): Promise<void> {
@@ -399,16 +406,51 @@ export class S3ArtifactDriver implements ArtifactDriver {
   async #putDirectory(s3: S3Setup, key: string, path: string, progress?: TransferProgress): Promise<void> {
     const files: { path: string; rel: string; size: number }[] = [];
     await this.#walk(resolve(path), '', files);
-    const total = files.reduce((a, f) => a + f.size, 0);
-    const count = this.#counter(progress, total);
+    const tree: FileTree = { files: files.map((f) => ({ rel: f.rel, path: f.path, offset: 0, size: f.size })), totalBytes: files.reduce((a, f) => a + f.size, 0) };
+    await this.#putTree(s3, key, tree, progress);
+  }
+
+  async saveTree(tree: FileTree, artifact: Artifact, progress?: TransferProgress): Promise<void> {
+    const { s3, key } = this.#setup(artifact);
+    this.#ctx.log.info('S3 Save', { files: tree.files.length, key });
+    if (this.#loc.createBucketIfNotPresent) await this.#retry(() => this.#createBucket(s3));
+    await this.#putTree(s3, key, tree, progress);
+  }
+
+  /** Every range of `tree` as `<key>/<rel>`, OBJECT_CONCURRENCY at a time; a local file that holds many ranges is opened once. */
+  async #putTree(s3: S3Setup, key: string, tree: FileTree, progress?: TransferProgress): Promise<void> {
+    const count = this.#counter(progress, tree.totalBytes);
     const done = { n: 0 };
     // One buffer pool for all files moving at once: memory does not grow with the concurrency.
-    const largest = files.reduce((a, f) => Math.max(a, f.size), 0);
+    const largest = tree.files.reduce((a, f) => Math.max(a, f.size), 0);
     const partSize = Math.min(this.#partSize(largest), largest);
     const concurrency = this.#objectConcurrency();
     // Small files: one buffer per object in flight, as long as they all fit in DIR_BUFFER_BYTES.
     const buffers = this.#pool(partSize, undefined, Math.min(concurrency, Math.floor(DIR_BUFFER_BYTES / Math.max(1, partSize))));
-    await pool(files, concurrency, (f) => this.#putFile(s3, posix.join(key, f.rel), f.path, f.size, buffers, count, done));
+    const uses = new Map<string, number>();
+    for (const f of tree.files) uses.set(f.path, (uses.get(f.path) ?? 0) + 1);
+    const shared = new Map<string, Promise<FileHandle>>();
+    try {
+      await pool(tree.files, concurrency, async (f) => {
+        if ((uses.get(f.path) as number) > 1) {
+          let fh = shared.get(f.path);
+          if (!fh) {
+            fh = open(f.path, 'r');
+            shared.set(f.path, fh);
+          }
+          await this.#putRange(s3, posix.join(key, f.rel), await fh, f, buffers, count, done);
+          return;
+        }
+        const fh = await open(f.path, 'r');
+        try {
+          await this.#putRange(s3, posix.join(key, f.rel), fh, f, buffers, count, done);
+        } finally {
+          await fh.close().catch(() => undefined);
+        }
+      });
+    } finally {
+      for (const fh of shared.values()) await fh.then((h) => h.close(), () => undefined).catch(() => undefined);
+    }
     count(done.n, 0, true);
   }
 

@@ -49,13 +49,17 @@ export function streamFiller(source: Readable): Filler {
   };
 }
 
-/** A filler that reads a file from `start` with positional reads straight into the caller's buffers. */
-export function fileFiller(fh: FileHandle, start = 0): Filler {
+/**
+ * A filler that reads a file from `start` with positional reads straight into the caller's buffers; with `length`,
+ * that many bytes at most (a range of the file, e.g. one member of a tar).
+ */
+export function fileFiller(fh: FileHandle, start = 0, length = Infinity): Filler {
   let pos = start;
+  const end = start + length;
   return async (buf) => {
     let n = 0;
-    while (n < buf.length) {
-      const { bytesRead } = await fh.read(buf, n, buf.length - n, pos);
+    while (n < buf.length && pos < end) {
+      const { bytesRead } = await fh.read(buf, n, Math.min(buf.length - n, end - pos), pos);
       if (bytesRead === 0) break;
       n += bytesRead;
       pos += bytesRead;

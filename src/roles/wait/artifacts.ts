@@ -19,7 +19,8 @@ import { errnoCode, pathError } from '../../core/errors.ts';
 import { mkdirAll } from '../../core/io/mkdir-all.ts';
 import { isBaseImagePath } from './parameters.ts';
 import { isNotFoundError, NotFoundError, type ExecutorState } from './state.ts';
-import { saveArtifactFromFile } from './upload.ts';
+import { saveArtifactFromFile, type StagedTree } from './upload.ts';
+import { scanTarFileTree } from '../../core/archive/tar-scan.ts';
 
 export const TEMP_OUT_ART_DIR = '/tmp/argo/outputs/artifacts';
 
@@ -53,9 +54,10 @@ function notFoundWrap(err: unknown): unknown {
 
 /**
  * stageArchiveFile: returns [fileName, localPath, gzipLevel]. With a gzip level, `localPath` is the emissary's
- * uncompressed hand-over tar and the upload gzips it on the fly (`fileName` is still `<name>.tgz`).
+ * uncompressed hand-over tar and the upload gzips it on the fly (`fileName` is still `<name>.tgz`). With a tree,
+ * `localPath` is where the directory would be extracted: the upload reads the files from the tar instead.
  */
-export async function stageArchiveFile(state: ExecutorState, art: Artifact, path: string): Promise<[string, string, number?]> {
+export async function stageArchiveFile(state: ExecutorState, art: Artifact, path: string): Promise<[string, string, number?, StagedTree?]> {
   const { log, template, cfg } = state;
   log.info('Staging artifact', { name: art.name });
   const strategy = art.archive ?? { tar: {} };
@@ -86,9 +88,23 @@ export async function stageArchiveFile(state: ExecutorState, art: Artifact, path
     // Streamed: tar → gzip → store (saveArtifactFromFile with a level); no second on-disk copy.
     return [`${art.name}.tgz`, staged, strategy.tar.compressionLevel ?? -1];
   }
+  const unarchived = join(TEMP_OUT_ART_DIR, art.name);
+  if (strategy.none && !cfg.removeLocalArtPath) {
+    // A plain directory: its files are uploaded as ranges of the hand-over tar, nothing extracted (D29); a driver
+    // without saveTree gets the extracted directory, as below.
+    const tree = await scanTarFileTree(staged);
+    if (tree) {
+      log.info('Uploading the directory from the hand-over tar', { path: staged, files: tree.files.length });
+      const materialize = async (): Promise<string> => {
+        log.info('Untarring archive before upload', { path: staged });
+        await unpackTo(staged, unarchived, { gzip: false });
+        return unarchived;
+      };
+      return [basename(path), unarchived, undefined, { tree, materialize }];
+    }
+  }
   // none / zip / `{}`: extract the hand-over tar (single top-level entry rule) before upload.
   log.info('Untarring archive before upload', { path: staged });
-  const unarchived = join(TEMP_OUT_ART_DIR, art.name);
   await unpackTo(staged, unarchived, { gzip: false });
   let fileName = basename(path);
   let local = unarchived;
@@ -112,14 +128,19 @@ async function saveArtifact(state: ExecutorState, span: Span, art: Artifact, pat
   let fileName: string;
   let local: string;
   let level: number | undefined;
+  let tree: StagedTree | undefined;
   try {
-    [fileName, local, level] = await span.in('archiveArtifact', {}, () => stageArchiveFile(state, art, path));
+    [fileName, local, level, tree] = await span.in('archiveArtifact', {}, () => stageArchiveFile(state, art, path));
   } catch (err) {
     if (art.optional && isNotFoundError(err)) {
       log.warn('Ignoring optional artifact which does not exist in path', { name: art.name, path, error: (err as Error).message });
       return false;
     }
     throw err;
+  }
+  if (tree) {
+    await saveArtifactFromFile(state, art, fileName, local, { tree });
+    return true;
   }
   const st = statSync(local);
   if (st.isFile() && st.size === 0) log.warn('The file is empty. It may not be uploaded successfully depending on the artifact driver', { path: local });

@@ -9,7 +9,7 @@
 import { rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { saveStreamWith, type ArtifactDriver, type TransferProgress } from '../../artifacts/driver.ts';
+import { saveStreamWith, saveTreeWith, type ArtifactDriver, type FileTree, type TransferProgress } from '../../artifacts/driver.ts';
 import { openDriver } from '../../artifacts/registry.ts';
 import { progressLog } from '../../artifacts/progress-log.ts';
 import { ParallelGzip } from '../../core/archive/index.ts';
@@ -18,9 +18,17 @@ import type { Artifact } from '../../core/template.ts';
 import { getKey, hasKey, locationKindOf, relocate, setKey, setType, type Location } from './location.ts';
 import type { ExecutorState } from './state.ts';
 
+/** A directory given as ranges of the hand-over tar, and how to extract it for a driver that needs a directory. */
+export interface StagedTree {
+  tree: FileTree;
+  materialize: () => Promise<string>;
+}
+
 export interface SaveOptions {
   /** Gzip `localPath` (a tar) on the fly at this Go level while uploading. */
   gzipLevel?: number;
+  /** Upload these files instead of reading the directory `localPath` (which does not exist unless materialized). */
+  tree?: StagedTree;
 }
 
 const TEMP_OUT_ART_DIR = '/tmp/argo/outputs/artifacts';
@@ -54,6 +62,8 @@ export async function saveArtifactFromFile(state: ExecutorState, art: Artifact, 
   const progress = progressLog(state.log, 'Uploading artifact', { name: art.name });
   if (opts.gzipLevel !== undefined) {
     await uploadGzipped(await openDriver(driverArt, state.driverCtx), driverArt, fileName, localPath, opts.gzipLevel, progress.report);
+  } else if (opts.tree) {
+    await saveTreeWith(await openDriver(driverArt, state.driverCtx), opts.tree.tree, driverArt, opts.tree.materialize, progress.report);
   } else {
     const driver = await openDriver(driverArt, state.driverCtx);
     await driver.save(localPath, driverArt, progress.report);
