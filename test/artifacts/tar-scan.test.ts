@@ -53,7 +53,7 @@ function packRaw(entries: { name: string; type?: string; body?: string; linkname
   return new Promise((resolve, reject) => {
     const pack = tarStream.pack();
     const chunks: Buffer[] = [];
-    pack.on('data', (c: Buffer) => chunks.push(c));
+    pack.on('data', (c: unknown) => { chunks.push(c as Buffer); });
     pack.on('end', () => resolve(Buffer.concat(chunks)));
     pack.on('error', reject);
     for (const e of entries) {
