@@ -24,7 +24,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareSnapshots, type Difference } from './lib/compare.ts';
-import { kubectl, kubectlJson, log, NS, ROOT, SHARED, sleep, stackEnv, STATE } from './lib/env.ts';
+import { kubectl, kubectlAsync, kubectlJson, kubectlJsonAsync, log, NS, ROOT, SHARED, sleep, stackEnv, STATE } from './lib/env.ts';
 import { selectArgoTests } from './lib/argo-tests-select.ts';
 import { refs, selectExamples, type Doc, type Example } from './lib/examples.ts';
 import { deleteObjectsCreatedSince, ownerlessObjects } from './lib/namespace-objects.ts';
@@ -126,8 +126,8 @@ function applySupportObjects(support: Doc[], podNetns = new Set<string>()): void
  * one in the init-less layout, a `supervisor` or an image volume in the classic one, and every user
  * container whose emissary does not start from EMISSARY_PATH. Pods already gone (podGC) are not seen.
  */
-function executorPodsOf(workflow: string): { images: string[]; layoutProblems: string[]; emissaries: number } {
-  const pods = kubectlJson<Doc>(['get', 'pods', '-l', `workflows.argoproj.io/workflow=${workflow}`]);
+async function executorPodsOf(workflow: string): Promise<{ images: string[]; layoutProblems: string[]; emissaries: number }> {
+  const pods = await kubectlJsonAsync<Doc>(['get', 'pods', '-l', `workflows.argoproj.io/workflow=${workflow}`]);
   const images = new Set<string>();
   const problems: string[] = [];
   let emissaries = 0;
@@ -168,7 +168,7 @@ const RESUME_AFTER_MS = 5000;
  * `valueFrom.default`, and the workflow's `spec.suspend` is cleared. Examples with a suspend template (approval
  * steps) wait for it; Argo's examples test resumes them the same way.
  */
-function resumeWhenSuspended(wf: Doc, since: Map<string, number>): void {
+async function resumeWhenSuspended(wf: Doc, since: Map<string, number>): Promise<void> {
   const now = Date.now();
   const active = Object.entries((wf.status?.nodes ?? {}) as Record<string, Doc>).filter(([, n]) => n.type === 'Suspend' && n.phase === 'Running');
   for (const [id] of active) if (!since.has(id)) since.set(id, now);
@@ -187,7 +187,7 @@ function resumeWhenSuspended(wf: Doc, since: Map<string, number>): void {
     n.finishedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   }
   try {
-    kubectl(['replace', '-f', '-'], JSON.stringify(next));
+    await kubectlAsync(['replace', '-f', '-'], JSON.stringify(next));
     log(`${wf.metadata.name}: resumed ${due.length} suspended node(s)`);
   } catch (e) {
     log(`${wf.metadata.name}: resume failed (retried): ${String((e as any).stderr ?? e).trim().split('\n')[0]}`);
@@ -216,7 +216,7 @@ async function runOne(ex: Example, executor: string, stores: Stores): Promise<Re
   }
   const t0 = Date.now();
   try {
-    name = kubectl(['create', '-f', '-', '-o', 'jsonpath={.metadata.name}'], JSON.stringify(doc)).trim();
+    name = (await kubectlAsync(['create', '-f', '-', '-o', 'jsonpath={.metadata.name}'], JSON.stringify(doc))).trim();
   } catch (e) {
     return { id: ex.id, phase: 'SubmitError', message: String((e as any).stderr ?? e).trim().split('\n')[0] ?? '', seconds: null };
   }
@@ -227,9 +227,9 @@ async function runOne(ex: Example, executor: string, stores: Stores): Promise<Re
   const suspendedSince = new Map<string, number>();
   while (Date.now() < deadline) {
     await sleep(2000);
-    wf = kubectlJson<Doc>(['get', 'workflow', name]) ?? wf;
+    wf = (await kubectlJsonAsync<Doc>(['get', 'workflow', name])) ?? wf;
     if (wf && !TERMINAL.has(wf.status?.phase)) {
-      resumeWhenSuspended(wf, suspendedSince);
+      await resumeWhenSuspended(wf, suspendedSince);
       try {
         await watch?.onPoll(wf);
       } catch (e) {
@@ -237,7 +237,7 @@ async function runOne(ex: Example, executor: string, stores: Stores): Promise<Re
       }
     }
     // only final versions: an earlier one may be all that is left to read once the controller deleted the rest
-    for (const [k, r] of readTaskResults(name)) if (r.metadata?.labels?.['workflows.argoproj.io/report-outputs-completed'] === 'true') seen.set(k, r);
+    for (const [k, r] of await readTaskResults(name)) if (r.metadata?.labels?.['workflows.argoproj.io/report-outputs-completed'] === 'true') seen.set(k, r);
     if (TERMINAL.has(wf?.status?.phase)) break;
   }
   const phase = wf?.status?.phase;
@@ -264,12 +264,12 @@ async function runOne(ex: Example, executor: string, stores: Stores): Promise<Re
   } else {
     // Keep what explains a timeout: the pods' states.
     try {
-      result.message += ` pods: ${kubectl(['get', 'pods', '-l', `workflows.argoproj.io/workflow=${name}`, '--no-headers']).trim().replace(/\s+/g, ' ')}`;
+      result.message += ` pods: ${(await kubectlAsync(['get', 'pods', '-l', `workflows.argoproj.io/workflow=${name}`, '--no-headers'])).trim().replace(/\s+/g, ' ')}`;
     } catch { /* ignore */ }
   }
   // Guard: every executor container of the workflow's pods must be the executor under test, in the
   // layout under test.
-  const seenPods = executorPodsOf(name);
+  const seenPods = await executorPodsOf(name);
   const wrong = seenPods.images.filter((i) => !i.includes(`/argoexec-${executor}`));
   if (wrong.length > 0) {
     result.phase = 'WrongExecutor';
@@ -281,7 +281,7 @@ async function runOne(ex: Example, executor: string, stores: Stores): Promise<Re
   // Clean up: kube-controller-manager's garbage collector deletes the pods (ownerReferences); deleting
   // them here would race with artifact GC pods created on deletion and leave the workflow's finalizer.
   try {
-    kubectl(['delete', 'workflow', name, '--wait=false']);
+    await kubectlAsync(['delete', 'workflow', name, '--wait=false']);
   } catch { /* ignore */ }
   // Artifact GC: the workflow's finalizer stays until its GC pods are done; then every artifact it owns
   // must be gone from the store (checked, not assumed).
@@ -290,10 +290,10 @@ async function runOne(ex: Example, executor: string, stores: Stores): Promise<Re
   const gcOwned = (wf?.metadata?.finalizers ?? []).includes('workflows.argoproj.io/artifact-gc') && Object.values((wf?.status?.nodes ?? {}) as Record<string, Doc>).some((n) => (n.outputs?.artifacts ?? []).some((a: Doc) => !['', 'Never'].includes(gcStrategy(a, wf!))));
   if (result.snapshot && (gcOwned || ex.checkAfterDeletion)) {
     const until = Date.now() + 120_000;
-    while (Date.now() < until && kubectlJson(['get', 'workflow', name]) !== null) await sleep(2000);
+    while (Date.now() < until && (await kubectlJsonAsync(['get', 'workflow', name])) !== null) await sleep(2000);
     if (gcOwned) {
       result.snapshot.gc = await gcOutcome(wf!, stores);
-      if (kubectlJson(['get', 'workflow', name]) !== null) result.snapshot.gc['(workflow)'] = 'still present 120 s after deletion (artifact GC finalizer)';
+      if ((await kubectlJsonAsync(['get', 'workflow', name])) !== null) result.snapshot.gc['(workflow)'] = 'still present 120 s after deletion (artifact GC finalizer)';
     }
     if (ex.checkAfterDeletion) result.assertions = [...(result.assertions ?? []), ...await ex.checkAfterDeletion(wf!)];
   }

@@ -7,13 +7,13 @@
  * stream without the executor's own log lines), checks that main.log is an interleaving of the two — nothing lost,
  * added or reordered within a stream — and compares the streams exactly instead of the interleaving.
  */
-import { kubectl } from './env.ts';
+import { kubectlAsync } from './env.ts';
 
 export interface Streams { stdout: string; stderr: string }
 
-function streamOf(pod: string, container: string, stream: 'Stdout' | 'Stderr'): string | undefined {
+async function streamOf(pod: string, container: string, stream: 'Stdout' | 'Stderr'): Promise<string | undefined> {
   try {
-    return kubectl(['get', '--raw', `/api/v1/namespaces/argo/pods/${encodeURIComponent(pod)}/log?container=${encodeURIComponent(container)}&stream=${stream}`]);
+    return await kubectlAsync(['get', '--raw', `/api/v1/namespaces/argo/pods/${encodeURIComponent(pod)}/log?container=${encodeURIComponent(container)}&stream=${stream}`]);
   } catch {
     return undefined;
   }
@@ -23,9 +23,8 @@ function streamOf(pod: string, container: string, stream: 'Stdout' | 'Stderr'): 
 const EXECUTOR_LINE = /^(?:time=\S+ level=\S+ msg=.*\bargo=true\b.*|\{.*"argo":true.*\})$/;
 
 /** The user's two streams of a container's log (the executor's log lines taken out), or undefined. */
-export function containerStreams(pod: string, container: string): Streams | undefined {
-  const stdout = streamOf(pod, container, 'Stdout');
-  const stderr = streamOf(pod, container, 'Stderr');
+export async function containerStreams(pod: string, container: string): Promise<Streams | undefined> {
+  const [stdout, stderr] = await Promise.all([streamOf(pod, container, 'Stdout'), streamOf(pod, container, 'Stderr')]);
   if (stdout === undefined || stderr === undefined) return undefined;
   return { stdout, stderr: withoutExecutorLines(stderr) };
 }

@@ -1,5 +1,5 @@
 /** The e2e runner's view of the local stack: .stack/env, kubectl as admin in namespace argo, logging. */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -41,6 +41,32 @@ export function kubectl(args: string[], input?: string): string {
   return execFileSync(env.KUBECTL ?? 'kubectl', ['--kubeconfig', env.KUBECONFIG ?? '', '-n', NS, ...args], {
     encoding: 'utf8', input, maxBuffer: 256 * 1024 * 1024, stdio: ['pipe', 'pipe', 'pipe'],
   });
+}
+
+/**
+ * kubectl without blocking the event loop: the runner drives several workflows at once from one process, and a
+ * synchronous call (execFileSync) held every other workflow's polling, snapshots and actions while it ran.
+ */
+export function kubectlAsync(args: string[], input?: string): Promise<string> {
+  const env = stackEnv();
+  return new Promise((resolve, reject) => {
+    const child = execFile(env.KUBECTL ?? 'kubectl', ['--kubeconfig', env.KUBECONFIG ?? '', '-n', NS, ...args], {
+      encoding: 'utf8', maxBuffer: 256 * 1024 * 1024,
+    }, (err, stdout, stderr) => {
+      if (err) reject(Object.assign(err, { stdout, stderr }));
+      else resolve(stdout);
+    });
+    child.stdin?.end(input ?? '');
+  });
+}
+
+/** kubectlAsync get … -o json, parsed; null when the call fails. */
+export async function kubectlJsonAsync<T = any>(args: string[]): Promise<T | null> {
+  try {
+    return JSON.parse(await kubectlAsync([...args, '-o', 'json'])) as T;
+  } catch {
+    return null;
+  }
 }
 
 /** kubectl get … -o json, parsed; null when the call fails. */

@@ -12,7 +12,7 @@ import { azureBucket, digestAt, gcsBucket, ossBucket, s3Bucket, s3Client, type A
 import type { S3Client } from '@aws-sdk/client-s3';
 import { load as loadYaml } from 'js-yaml';
 import { containerStreams, isInterleaving } from './container-streams.ts';
-import { kubectlJson, log, sleep, stackEnv } from './env.ts';
+import { kubectlJson, kubectlJsonAsync, log, sleep, stackEnv } from './env.ts';
 import type { Doc } from './examples.ts';
 
 export interface NodeSummary { phase: string; message?: string; outputs?: unknown }
@@ -207,8 +207,8 @@ export function gcStrategy(a: Doc, wf: Doc): string {
 }
 
 /** The workflow's own pods (a node's), not the artifact GC pods the controller adds on completion. */
-function nodePods(name: string): Doc[] {
-  const pods = kubectlJson<Doc>(['get', 'pods', '-l', `workflows.argoproj.io/workflow=${name}`]);
+async function nodePods(name: string): Promise<Doc[]> {
+  const pods = await kubectlJsonAsync<Doc>(['get', 'pods', '-l', `workflows.argoproj.io/workflow=${name}`]);
   return ((pods?.items ?? []) as Doc[]).filter((p) => p.metadata.annotations?.['workflows.argoproj.io/node-name']);
 }
 
@@ -222,7 +222,7 @@ const finished = (p: Doc) => ['Succeeded', 'Failed'].includes(p.status?.phase)
  */
 async function podsFinished(name: string): Promise<void> {
   const until = Date.now() + 60_000;
-  while (Date.now() < until && !nodePods(name).every(finished)) await sleep(1000);
+  while (Date.now() < until && !(await nodePods(name)).every(finished)) await sleep(1000);
 }
 
 /** When each pod node's last container ended, in seconds from the pod's start (status.startTime). */
@@ -241,8 +241,8 @@ function podTimings(pods: Doc[], nodes: Record<string, Doc>, wfName: string): Re
 }
 
 /** The workflow's TaskResults now, by name (the controller deletes them when the workflow completes). */
-export function readTaskResults(name: string): Map<string, Doc> {
-  const results = kubectlJson<Doc>(['get', 'workflowtaskresults', '-l', `workflows.argoproj.io/workflow=${name}`]);
+export async function readTaskResults(name: string): Promise<Map<string, Doc>> {
+  const results = await kubectlJsonAsync<Doc>(['get', 'workflowtaskresults', '-l', `workflows.argoproj.io/workflow=${name}`]);
   return new Map(((results?.items ?? []) as Doc[]).map((r) => [r.metadata.name as string, r]));
 }
 
@@ -259,7 +259,7 @@ export async function takeSnapshot(wf: Doc, stores: Stores, seen = new Map<strin
   const nodes = (wf.status?.nodes ?? {}) as Record<string, Doc>;
   const out: Snapshot = { phase: wf.status?.phase ?? '', message: normalise(wf.status?.message ?? '', name), nodes: {}, artifacts: {}, taskResults: {}, containers: {} };
   const textNormaliser = artifactTextNormaliser(wf, name);
-  const pods = nodePods(name);
+  const pods = await nodePods(name);
   const podOfNode = new Map(pods.map((p) => [String(p.metadata.annotations?.['workflows.argoproj.io/node-name'] ?? ''), String(p.metadata.name)]));
   out.timings = podTimings(pods, nodes, name);
   for (const n of Object.values(nodes)) {
@@ -277,12 +277,12 @@ export async function takeSnapshot(wf: Doc, stores: Stores, seen = new Map<strin
       if ('reason' in loc) { out.artifacts[akey] = { kind: 'not-fetched', reason: loc.reason }; continue; }
       const d = normalise(await digestAt(loc.bucket, loc.key, loc.where, textNormaliser), name);
       const t = templateOf(n, wf);
-      out.artifacts[akey] = a.name === 'main-logs' && (t?.resource || t?.data) ? executorLog(d) : a.name === 'main-logs' ? byStreams(d, podOfNode.get(String(n.name)), textNormaliser) : d;
+      out.artifacts[akey] = a.name === 'main-logs' && (t?.resource || t?.data) ? executorLog(d) : a.name === 'main-logs' ? await byStreams(d, podOfNode.get(String(n.name)), textNormaliser) : d;
     }
   }
   const byId = new Map(Object.entries(nodes).map(([id, n]) => [id, nodeKey(n, name)]));
   const final = (r: Doc) => r.metadata?.labels?.['workflows.argoproj.io/report-outputs-completed'] === 'true';
-  const now = [...readTaskResults(name)].filter(([, r]) => final(r));
+  const now = [...(await readTaskResults(name))].filter(([, r]) => final(r));
   for (const r of new Map([...seen, ...now]).values()) {
     const key = byId.get(r.metadata.name) ?? normalise(r.metadata.name, name);
     out.taskResults[key] = normalise({ labels: r.metadata.labels, annotations: r.metadata.annotations ?? {}, outputs: r.outputs, progress: r.progress }, name);
@@ -291,7 +291,7 @@ export async function takeSnapshot(wf: Doc, stores: Stores, seen = new Map<strin
     out.containers = { skipped: `podGC ${JSON.stringify(wf.spec.podGC)}: pods may be gone before they are read` };
   } else {
     const containers: Record<string, Record<string, ContainerSummary>> = {};
-    for (const p of nodePods(name)) {
+    for (const p of await nodePods(name)) {
       const node = normalise(p.metadata.annotations?.['workflows.argoproj.io/node-name'] ?? p.metadata.name, name);
       const statuses: Record<string, ContainerSummary> = {};
       for (const c of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])] as Doc[]) {
@@ -311,9 +311,9 @@ export async function takeSnapshot(wf: Doc, stores: Stores, seen = new Map<strin
  * main.log of a pod's main container, compared stream by stream when it is an interleaving of the container's
  * stdout and stderr (container-streams.ts); as archived otherwise (then a difference shows).
  */
-function byStreams(d: ArtifactDigest, pod: string | undefined, norm: (t: string) => string): ArtifactDigest {
+async function byStreams(d: ArtifactDigest, pod: string | undefined, norm: (t: string) => string): Promise<ArtifactDigest> {
   if (d.kind !== 'raw' || d.text === undefined || !pod) return d;
-  const streams = containerStreams(pod, 'main');
+  const streams = await containerStreams(pod, 'main');
   if (!streams) { log(`main.log of ${pod}: its streams cannot be read; compared as archived`); return d; }
   const [text, stdout, stderr] = [norm(d.text), norm(streams.stdout), norm(streams.stderr)];
   if (!isInterleaving(text, stdout, stderr)) { log(`main.log of ${pod} is not an interleaving of its stdout and stderr; compared as archived`); return d; }
