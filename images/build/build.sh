@@ -3,7 +3,7 @@
 # archives (images/build/oci.ts), and with --import loads them into the cluster's containerd
 # (`ctr -n k8s.io images import`). Archives and image roots are cached under $STACK_CACHE/images.
 #
-# Usage: images/build/build.sh [--import] [IMAGE...]     IMAGE: argoexec-ts argoexec-go busybox argosay python tools nginx musl scratch artifact-plugin pause
+# Usage: images/build/build.sh [--import] [IMAGE...]     IMAGE: argoexec-ts argoexec-go busybox argosay python tools nginx influxdb argoexec-latest musl scratch artifact-plugin pause
 # Env:   CONTAINERD_ADDRESS  containerd socket for --import (default: the cluster's, see stack/cluster/lib.sh)
 #
 # Image                     tags (what pods name them)                          root
@@ -15,6 +15,8 @@
 #                           debian:9.5-slim, debian:9.1, debian:8.9, ubuntu:latest, ubuntu:17.10  debootstrap minbase + python3
 # tools                     node:9.1-alpine, stedolan/jq:latest, curlimages/curl:latest  busybox root + the project's Node, jq, curl (with their glibc libraries)
 # nginx                     nginx:1.13, nginx:latest                             busybox root + busybox httpd on port 80 as /usr/sbin/nginx
+# argoexec-latest           quay.io/argoproj/argoexec:latest                     busybox root + jq + kubectl + the Go reference argoexec (as the v3 images Argo's e2e files assume)
+# influxdb                  influxdb:1.2                                         the tools root + influxd: InfluxDB 1.x's HTTP API in Node (images/build/influxdb)
 # musl                      localhost/e2e-musl:v1                                /bin/e2e-hello linked against musl + musl's loader, nothing else
 # scratch                   localhost/e2e-scratch:v1                             /e2e-hello (static), nothing else
 # artifact-plugin           localhost/e2e-artifact-plugin:v1                     Node + test/support/artifact-plugin (Argo e2e's plugin `test`)
@@ -32,7 +34,7 @@ log() { printf '[images] %s\n' "$*" >&2; }
 
 import=0; want=()
 for a in "$@"; do case $a in --import) import=1 ;; *) want+=("$a") ;; esac; done
-[[ ${#want[@]} -gt 0 ]] || want=(pause busybox argosay python tools nginx musl scratch artifact-plugin argoexec-go argoexec-ts)
+[[ ${#want[@]} -gt 0 ]] || want=(pause busybox argosay python tools nginx influxdb argoexec-latest musl scratch artifact-plugin argoexec-go argoexec-ts)
 
 # oci NAME ROOTFS [oci.ts args...] : writes $OUT/NAME.tar
 oci() { local name=$1 rootfs=$2; shift 2; "$NODE" "$HERE/oci.ts" --rootfs "$rootfs" --out "$OUT/$name.tar" "$@" >&2; }
@@ -136,6 +138,20 @@ img_tools() {
     --name docker.io/library/node:9.1-alpine --name docker.io/stedolan/jq:latest --name docker.io/curlimages/curl:latest
   rm -rf "$r"
 }
+# A stand-in for influxdb:1.2 (daemon-step, dag-daemon-task: a daemon the other steps write points to and query
+# with curl): the tools root and images/build/influxdb/influxd.cjs as /usr/bin/influxd, upstream's entrypoint and cmd.
+img_influxdb() {
+  build_busybox_root
+  local r; r=$(fresh_root influxdb)
+  cp -a "$ROOTS/busybox/." "$r/"; rm -f "$r/.key"
+  copy_with_libs "$r" "$NODE" /usr/local/bin/node
+  copy_with_libs "$r" "$(command -v curl)" /usr/bin/curl
+  install -m 755 "$HERE/influxdb/influxd.cjs" "$r/usr/bin/influxd"
+  printf '#!/bin/sh\nset -e\nexec "$@"\n' > "$r/entrypoint.sh"; chmod 755 "$r/entrypoint.sh"
+  oci influxdb "$r" --chown 0:0 --entrypoint '["/entrypoint.sh"]' --cmd '["influxd"]' --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    --name docker.io/library/influxdb:1.2
+  rm -rf "$r"
+}
 # A stand-in for nginx (examples run it as a daemon or sidecar and fetch its page): busybox httpd serving nginx's
 # default page on port 80, started by `nginx` (any arguments) or the image's command.
 img_nginx() {
@@ -197,6 +213,22 @@ img_argoexec-go() {
   [[ -f /etc/mime.types ]] && cp /etc/mime.types "$r/etc/"
   oci argoexec-go "$r" --chown 0:0 --entrypoint '["argoexec"]' --user 8737 --workdir / --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     --name "localhost/argoexec-go:$ARGO_VERSION"
+  rm -rf "$r"
+}
+# quay.io/argoproj/argoexec:latest as a user image (json-argument, output-jqfilter-parameters, k8s-orchestration run
+# `sh -c '… jq …'` and `kubectl` in it): upstream's v4 image is distroless, the v3 ones these files were written
+# against had a shell, jq and kubectl. The argoexec in it is the Go reference's, whichever executor runs the pod.
+img_argoexec-latest() {
+  build_busybox_root
+  [[ -x $ARGO_BIN/argoexec ]] || { log "missing $ARGO_BIN/argoexec: run stack/build.sh argo"; exit 1; }
+  [[ -x $ROOT/dist/argoexec.d/kubectl ]] || { log "missing $ROOT/dist/argoexec.d/kubectl: run make build"; exit 1; }
+  local r; r=$(fresh_root argoexec-latest)
+  cp -a "$ROOTS/busybox/." "$r/"; rm -f "$r/.key"
+  copy_with_libs "$r" "$(command -v jq)" /usr/bin/jq
+  install -m 755 "$ROOT/dist/argoexec.d/kubectl" "$r/usr/local/bin/kubectl"
+  install -m 755 "$ARGO_BIN/argoexec" "$r/bin/argoexec"
+  oci argoexec-latest "$r" --chown 0:0 --entrypoint '["argoexec"]' --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    --name quay.io/argoproj/argoexec:latest
   rm -rf "$r"
 }
 img_argoexec-ts() {

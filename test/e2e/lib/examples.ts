@@ -54,7 +54,7 @@ export const LOCAL_IMAGES = new Set([
   'ubuntu', 'ubuntu:latest', 'node:9.1-alpine', 'stedolan/jq:latest',
   // loops-param-argument.yaml's {{item.image}}:{{item.tag}} values
   'debian:9.1', 'debian:8.9', 'alpine:3.6', 'ubuntu:17.10',
-  'curlimages/curl:latest', 'nginx:1.13', 'nginx:latest',
+  'curlimages/curl:latest', 'nginx:1.13', 'nginx:latest', 'influxdb:1.2', 'quay.io/argoproj/argoexec:latest',
   'argoproj/argosay:v2', 'argoproj/argosay:v1', 'docker/whalesay', 'docker/whalesay:latest',
   // no shell: a musl-linked program with musl's loader, and a static program alone (images/build/hello.c)
   'localhost/e2e-musl:v1', 'localhost/e2e-scratch:v1',
