@@ -222,12 +222,18 @@ async function runOne(ex: Example, executor: string, stores: Stores): Promise<Re
   }
   const deadline = t0 + TIMEOUT_S * 1000;
   const watch = ex.watch?.(fixedName);
+  try {
+    await watch?.started?.(name);
+  } catch (e) {
+    log(`${name}: the row's watch did not start: ${String((e as Error).message ?? e)}`);
+  }
   let wf: Doc | null = null;
   const seen = new Map<string, Doc>(); // TaskResults as last read while the workflow ran
   const suspendedSince = new Map<string, number>();
   while (Date.now() < deadline) {
     await sleep(2000);
-    wf = (await kubectlJsonAsync<Doc>(['get', 'workflow', name])) ?? wf;
+    // Gone before the poll read it finished (ttlStrategy): the row's watch kept its last version.
+    wf = (await kubectlJsonAsync<Doc>(['get', 'workflow', name])) ?? watch?.lastVersion?.() ?? wf;
     if (wf && !TERMINAL.has(wf.status?.phase)) {
       await resumeWhenSuspended(wf, suspendedSince);
       try {
@@ -254,6 +260,7 @@ async function runOne(ex: Example, executor: string, stores: Stores): Promise<Re
   if (terminal && wf) {
     try {
       if (ex.check) result.assertions = await ex.check(wf, fixedName);
+      if (watch?.lastVersion) await sleep(3000); // what the watch must see after the end (a deletion) has time to come
       const missed = watch?.failures?.() ?? [];
       if (missed.length) result.assertions = [...(result.assertions ?? []), ...missed];
       result.snapshot = await takeSnapshot(wf, stores, seen);
@@ -297,6 +304,7 @@ async function runOne(ex: Example, executor: string, stores: Stores): Promise<Re
     }
     if (ex.checkAfterDeletion) result.assertions = [...(result.assertions ?? []), ...await ex.checkAfterDeletion(wf!)];
   }
+  watch?.stop?.();
   return result;
 }
 

@@ -79,5 +79,15 @@ test('every need of argo-tests.yaml is classified; the unmet ones are the kinds 
     if ('unmet' in r) unmet.add(r.unmet.split(':', 1)[0]!);
   }
   // what is still not provided: documented in docs/e2e.md
-  assert.deepEqual([...unmet].sort(), ['action', 'controller-config', 'watch']);
+  assert.deepEqual([...unmet].sort(), ['action', 'controller-config']);
+});
+
+test('TestWorkflowTTL: its watch starts with the workflow, keeps its last version, and fails the row without the deletion', () => {
+  const need = loadExpectations(join(ROOT, 'test/e2e/argo-tests.yaml'))['e2e/functional_test.go:TestWorkflowTTL']!.needs![0]!;
+  const r = provideAll([need], ctx);
+  assert.ok('provision' in r && r.provision.watch, 'a watch is provided');
+  const w = r.provision.watch!();
+  assert.equal(typeof w.started, 'function');
+  assert.equal(w.lastVersion?.(), undefined, 'nothing seen before it starts');
+  assert.deepEqual(w.failures?.(), ['the watch never saw the workflow finished']);
 });

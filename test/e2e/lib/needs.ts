@@ -17,6 +17,7 @@ import { stackMinio } from './artifact-digest.ts';
 import { kubectl, kubectlJson, log, SHARED } from './env.ts';
 import type { Doc } from './examples.ts';
 import { rewriteForStack } from './stack-hosts.ts';
+import { watchWorkflow } from './watch-workflow.ts';
 
 /**
  * Per run of a row: called on each poll while the workflow runs; failures() after it finished. A watch is made with
@@ -25,6 +26,12 @@ import { rewriteForStack } from './stack-hosts.ts';
 export interface RowWatch {
   onPoll(wf: Doc): Promise<void> | void;
   failures?(): string[];
+  /** Right after the workflow was created, with its generated name. */
+  started?(name: string): Promise<void> | void;
+  /** The last version it saw, for when the workflow is gone before the runner's poll read it finished. */
+  lastVersion?(): Doc | undefined;
+  /** After the run, whatever its outcome. */
+  stop?(): void;
 }
 
 /** Makes a row's watch for one run; originalName: the workflow's fixed name, when the runner generated one. */
@@ -55,6 +62,39 @@ function podsOf(workflow: string): Doc[] {
 
 function mainRunning(pod: Doc): boolean {
   return ((pod.status?.containerStatuses ?? []) as Doc[]).some((c) => c.name === 'main' && c.state?.running);
+}
+
+/**
+ * Argo's WaitForWorkflow + Wait(3 s) + ExpectWorkflowDeleted: a watch from creation keeps the workflow's last version
+ * (the runner's poll may never see it finished) and fails the row unless the deletion came within `seconds` of the
+ * first finished version.
+ */
+function deletedAfterCompletion(seconds: number): WatchFactory {
+  return () => {
+    let last: Doc | undefined;
+    let finishedAt: number | undefined;
+    let deletedAt: number | undefined;
+    let stop: (() => void) | undefined;
+    return {
+      async started(name) {
+        stop = await watchWorkflow(name, (e) => {
+          if (e.type === 'DELETED') { deletedAt ??= e.at; return; }
+          if (e.type !== 'ADDED' && e.type !== 'MODIFIED') return;
+          last = e.object;
+          if (['Succeeded', 'Failed', 'Error'].includes(e.object.status?.phase)) finishedAt ??= e.at;
+        });
+      },
+      onPoll() { /* the watch sees everything */ },
+      lastVersion: () => last,
+      failures() {
+        if (finishedAt === undefined) return ['the watch never saw the workflow finished'];
+        if (deletedAt === undefined) return [`ExpectWorkflowDeleted: the workflow was not deleted (ttlStrategy secondsAfterCompletion 0)`];
+        const s = (deletedAt - finishedAt) / 1000;
+        return s <= seconds ? [] : [`ExpectWorkflowDeleted: deleted ${s.toFixed(1)} s after it finished (Argo's test allows ${seconds} s)`];
+      },
+      stop: () => stop?.(),
+    };
+  };
 }
 
 function patchShutdown(workflow: string, shutdown: string): void {
@@ -317,6 +357,8 @@ export function provide(need: string, ctx: NeedContext): NeedResult {
     case 'watch': {
       const m = /^while it runs, the workflow node and node `(\S+)` must reach progress (\S+), then (\S+) /.exec(text);
       if (m) return ok({ watch: progressSequence(m[1]!, [m[2]!, m[3]!]) });
+      const ttl = /^ttlStrategy\.secondsAfterCompletion 0 deletes the workflow as it completes; .* within (\d+) s/.exec(text);
+      if (ttl) return ok({ watch: deletedAfterCompletion(Number(ttl[1])) });
       return { unmet: need };
     }
     case 'alone':
@@ -351,7 +393,13 @@ export function provideAll(needs: string[], ctx: NeedContext, skip: (need: strin
       after: afters.length ? async () => { for (const a of afters) await a(); } : undefined,
       watch: watches.length ? (originalName) => {
         const ws = watches.map((w) => w(originalName));
-        return { onPoll: async (wf) => { for (const w of ws) await w.onPoll(wf); }, failures: () => ws.flatMap((w) => w.failures?.() ?? []) };
+        return {
+          onPoll: async (wf) => { for (const w of ws) await w.onPoll(wf); },
+          failures: () => ws.flatMap((w) => w.failures?.() ?? []),
+          started: async (name) => { for (const w of ws) await w.started?.(name); },
+          lastVersion: () => ws.map((w) => w.lastVersion?.()).find(Boolean),
+          stop: () => { for (const w of ws) w.stop?.(); },
+        };
       } : undefined,
     },
   };

@@ -289,6 +289,9 @@ export async function takeSnapshot(wf: Doc, stores: Stores, seen = new Map<strin
   }
   if (wf.spec?.podGC) {
     out.containers = { skipped: `podGC ${JSON.stringify(wf.spec.podGC)}: pods may be gone before they are read` };
+  } else if (Object.values(wf.spec?.ttlStrategy ?? {}).some((s) => Number(s) < 60)) {
+    // The workflow is deleted soon after it completes, and its pods with it (ownerReferences): read or not by chance.
+    out.containers = { skipped: `ttlStrategy ${JSON.stringify(wf.spec.ttlStrategy)}: pods may be gone before they are read` };
   } else {
     const containers: Record<string, Record<string, ContainerSummary>> = {};
     for (const p of await nodePods(name)) {
