@@ -200,7 +200,10 @@ k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -f "
 # ------------------------------------------------------------------------- admission policy, config
 subst "$CLUSTER_LIB_DIR/local-pods-policy.yaml" | k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -f - >/dev/null
 # initlessPod only for that layout: v4.0.x controllers refuse the key (unknown field), and `enabled: false` is its default.
-if [[ $LAYOUT == initless ]]; then cm_filter=(cat); else cm_filter=(sed '/^  initlessPod: |$/,+1d'); fi
+# failedPodRestart only from v4.1 (v4.0.x refuses it too).
+cm_filter=(sed -e '/^#/b')
+[[ $LAYOUT == initless ]] || cm_filter+=(-e '/^  initlessPod: |$/,+1d')
+[[ $ARGO_VERSION == v4.0.* ]] && cm_filter+=(-e '/^  failedPodRestart: |$/,+2d')
 subst "$CLUSTER_LIB_DIR/controller-configmap.yaml.in" | "${cm_filter[@]}" | k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -f - >/dev/null
 # The rest of the quick-start's RBAC, as in Argo's own e2e environment (test/e2e/manifests/minimal builds
 # on quick-start/base): the default ServiceAccount may also manage pods (pod-manager) and workflows

@@ -97,6 +97,38 @@ function deletedAfterCompletion(seconds: number): WatchFactory {
   };
 }
 
+/**
+ * Argo's TestEvictedPodRestarts: while the pod's init container `initName` runs, its status is merge-patched to what an
+ * eviction leaves (phase Failed, reason Evicted, init containers terminated, main Waiting) — the test's own patch.
+ */
+function evictWhileInitRuns(initName: string): WatchFactory {
+  return () => {
+    let patched: string | undefined;
+    let error: string | undefined;
+    return {
+      async onPoll(wf) {
+        if (patched) return;
+        const pod = podsOf(wf.metadata.name).find((p) => ((p.status?.initContainerStatuses ?? []) as Doc[]).some((c) => c.name === initName && c.state?.running));
+        if (!pod) return;
+        const terminated = (name: string, exitCode: number, reason: string, ready: boolean) => ({ name, image: 'alpine:latest', state: { terminated: { exitCode, reason } }, ready, restartCount: 0 });
+        const status = {
+          phase: 'Failed', reason: 'Evicted', message: 'The node had condition: [DiskPressure]',
+          initContainerStatuses: [terminated('init', 0, 'Completed', true), terminated(initName, 137, 'Error', false)],
+          containerStatuses: [{ name: 'main', image: 'alpine:latest', state: { waiting: { reason: 'PodInitializing' } }, ready: false, restartCount: 0 }],
+        };
+        try {
+          kubectl(['patch', 'pod', pod.metadata.name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]);
+          patched = pod.metadata.name;
+          log(`${wf.metadata.name}: pod ${patched} patched to look evicted`);
+        } catch (e) {
+          error = String((e as { stderr?: string }).stderr ?? e).trim().split('\n')[0];
+        }
+      },
+      failures: () => (patched ? [] : [`the pod was never patched to look evicted while ${initName} ran${error ? ` (${error})` : ''}`]),
+    };
+  };
+}
+
 function patchShutdown(workflow: string, shutdown: string): void {
   kubectl(['patch', 'workflow', workflow, '--type=merge', '-p', JSON.stringify({ spec: { shutdown } })]);
   log(`${workflow}: spec.shutdown=${shutdown}`);
@@ -328,6 +360,8 @@ export function provide(need: string, ctx: NeedContext): NeedResult {
       // cluster-up binds the quick-start pod-manager and workflow-manager roles to the default ServiceAccount
       return /pod-manager|workflow-manager/.test(text) ? ok() : { unmet: need };
     case 'cluster':
+      // cluster-up writes failedPodRestart into the controller's configmap from v4.1 (v4.0.x refuses the key)
+      if (/^failedPodRestart /.test(text)) return (process.env.ARGO_VERSION ?? '').startsWith('v4.0.') ? { unmet: need } : ok();
       // the kubelet runs each container in its own memory cgroup with the pod's limits (runc): an OOM kill is real
       return /enforces memory limits/.test(text) ? ok() : { unmet: need };
     case 'secret':
@@ -348,6 +382,7 @@ export function provide(need: string, ctx: NeedContext): NeedResult {
       if (m) return ok({ watch: shutdownOncePodRuns(m[1]!) });
       m = /^once node (\S+) is Succeeded\b.*set spec\.shutdown=(Stop|Terminate)$/.exec(text);
       if (m) return ok({ watch: shutdownOnceNodeSucceeded(m[1]!, m[2]!) });
+      if (/^while the init container `delay` runs, patch the pod's status subresource to phase Failed, reason Evicted/.test(text)) return ok({ watch: evictWhileInitRuns('delay') });
       if (/^once a pod runs, wait 5 s, then kubectl exec into its main container: touch/.test(text)) {
         const files = [...text.matchAll(/\/main\/(before|after)\b/g)].map((x) => x[1]!);
         return ok({ watch: touchPauseFiles(files) });
