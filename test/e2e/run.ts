@@ -335,6 +335,7 @@ async function runAll(executor: string, examples: Example[], support: Doc[]): Pr
       if (ex.serial) busy.add(ex.serial);
       if (ex.alone) aloneRunning = true;
       running++;
+      const began = Date.now();
       const r = await runOne(ex, executor, stores).finally(async () => {
         try {
           await ex.after?.();
@@ -356,7 +357,7 @@ async function runAll(executor: string, examples: Example[], support: Doc[]): Pr
       if (rerun.has(ex.id)) r.firstAttempt = rerun.get(ex.id);
       results.set(ex.id, r);
       done++;
-      log(`${executor} ${done}/${total} ${ex.id}: ${r.phase}${r.seconds !== null ? ` (${r.seconds} s)` : ''}${r.phase !== 'Succeeded' && r.message ? ` — ${r.message.slice(0, 160)}` : ''}`);
+      log(`${executor} ${done}/${total} ${ex.id}: ${r.phase}${r.seconds !== null ? ` (${r.seconds} s, row ${Math.round((Date.now() - began) / 1000)} s)` : ''}${r.phase !== 'Succeeded' && r.message ? ` — ${r.message.slice(0, 160)}` : ''}`);
     }
   };
   await Promise.all(Array.from({ length: PARALLEL }, worker));

@@ -10,7 +10,7 @@ export const NS = 'argo';
 export const STATE = join(ROOT, '.stack/e2e');
 
 export function log(msg: string): void {
-  process.stderr.write(`[e2e] ${msg}\n`);
+  process.stderr.write(`[e2e ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 }
 
 function readEnvFile(file: string): Record<string, string> {
