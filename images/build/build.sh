@@ -146,7 +146,7 @@ img_influxdb() {
   cp -a "$ROOTS/busybox/." "$r/"; rm -f "$r/.key"
   copy_with_libs "$r" "$NODE" /usr/local/bin/node
   copy_with_libs "$r" "$(command -v curl)" /usr/bin/curl
-  install -m 755 "$HERE/influxdb/influxd.cjs" "$r/usr/bin/influxd"
+  install -D -m 755 "$HERE/influxdb/influxd.cjs" "$r/usr/bin/influxd"
   printf '#!/bin/sh\nset -e\nexec "$@"\n' > "$r/entrypoint.sh"; chmod 755 "$r/entrypoint.sh"
   oci influxdb "$r" --chown 0:0 --entrypoint '["/entrypoint.sh"]' --cmd '["influxd"]' --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     --name docker.io/library/influxdb:1.2
@@ -225,8 +225,8 @@ img_argoexec-latest() {
   local r; r=$(fresh_root argoexec-latest)
   cp -a "$ROOTS/busybox/." "$r/"; rm -f "$r/.key"
   copy_with_libs "$r" "$(command -v jq)" /usr/bin/jq
-  install -m 755 "$ROOT/dist/argoexec.d/kubectl" "$r/usr/local/bin/kubectl"
-  install -m 755 "$ARGO_BIN/argoexec" "$r/bin/argoexec"
+  install -D -m 755 "$ROOT/dist/argoexec.d/kubectl" "$r/usr/local/bin/kubectl"
+  install -D -m 755 "$ARGO_BIN/argoexec" "$r/bin/argoexec"
   oci argoexec-latest "$r" --chown 0:0 --entrypoint '["argoexec"]' --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     --name quay.io/argoproj/argoexec:latest
   rm -rf "$r"
