@@ -185,6 +185,7 @@ export function environmentSkip(doc: Doc, templates: Map<string, Doc>, include: 
   else if (missing.length) skip ??= `image not available locally: ${missing.join(', ')}`;
   else if ([...all].some((i) => i.includes('{{'))) skip ??= `image chosen at run time (${[...all].filter((i) => i.includes('{{')).join(', ')}) from values such as debian:9.1 or ubuntu:17.10, not all of them local`;
   else if (externalUrls(doc).length) skip ??= `needs the internet: ${externalUrls(doc).join(', ')}`;
+  else if (/random\.choice\(\[0, 1, 1\]\); sys\.exit/.test(JSON.stringify(doc)) && !/random\.seed\(|"retryStrategy"/.test(JSON.stringify(doc))) skip ??= 'its `flakey` step exits 0 or 1 at random (random.choice([0, 1, 1])) with no retry, so the outcome differs from run to run whatever the executor; variant/custom-metrics.yaml seeds it';
   else if (JSON.stringify(doc).includes('YOUR_WEBHOOK_URL_HERE')) skip ??= 'posts to a Slack webhook the user fills in (YOUR_WEBHOOK_URL_HERE); variant/exit-handler-slack.yaml posts to the stack\'s go-httpbin';
   else if (externalStores(doc).length) skip ??= `needs a store off this machine: ${externalStores(doc).join(', ')} (test/e2e/variants run the same on the stack's stores)`;
   else if (JSON.stringify(doc).includes('"synchronization"') && JSON.stringify(doc).includes('"database":')) skip ??= 'needs the controller\'s synchronization database (not configured)';
