@@ -313,9 +313,9 @@ async function runAll(executor: string, examples: Example[], support: Doc[]): Pr
   applySupportObjects(support, new Set(examples.filter((e) => e.podNetns && !e.skip).flatMap((e) => refs(e.doc).map((r) => `${r.kind}/${r.name}`))));
   // The namespace is the runner's: workflows an interrupted run left (a killed `make e2e`) would collide with the
   // rows' own (cron-backfill applies fixed names, and a second apply of them is a patch its role may not make).
-  const left = kubectlJson<Doc>(['get', 'workflows'])?.items?.length ?? 0;
-  if (left > 0) {
-    log(`deleting ${left} workflow(s) left in namespace ${NS} by an earlier run`);
+  const leftOver = kubectlJson<Doc>(['get', 'workflows'])?.items?.length ?? 0;
+  if (leftOver > 0) {
+    log(`deleting ${leftOver} workflow(s) left in namespace ${NS} by an earlier run`);
     try { kubectl(['delete', 'workflows', '--all', '--wait=true', '--timeout=120s']); } catch (e) { log(`not all deleted: ${String((e as { stderr?: string }).stderr ?? e).trim().split('\n')[0]}`); }
   }
   const baseline = ownerlessObjects();
