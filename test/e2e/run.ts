@@ -288,6 +288,9 @@ async function runOne(ex: Example, executor: string, stores: Stores, timeoutS = 
   // Clean up: kube-controller-manager's garbage collector deletes the pods (ownerReferences); deleting
   // them here would race with artifact GC pods created on deletion and leave the workflow's finalizer.
   try {
+    // A workflow that did not finish is terminated first: held by its finalizer after the delete, the controller
+    // would go on making its pods (a fan-out kept adding pods to the next rows' load).
+    if (!terminal) await kubectlAsync(['patch', 'workflow', name, '--type=merge', '-p', '{"spec":{"shutdown":"Terminate"}}']).catch(() => undefined);
     await kubectlAsync(['delete', 'workflow', name, '--wait=false']);
   } catch { /* ignore */ }
   // Artifact GC: the workflow's finalizer stays until its GC pods are done; then every artifact it owns
