@@ -193,7 +193,7 @@ start_service kube-controller-manager 60 kcm_health "$KCM_PORT" -- "$STACK_BIN/k
   --kubeconfig="$KUBE/controller-manager.kubeconfig" --authentication-kubeconfig="$KUBE/controller-manager.kubeconfig" \
   --authorization-kubeconfig="$KUBE/controller-manager.kubeconfig" --leader-elect=false \
   --bind-address=127.0.0.1 --secure-port="$KCM_PORT" --cert-dir="$DATA/kube-controller-manager" \
-  --controllers=garbage-collector-controller,persistentvolume-binder-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller,namespace-controller,pod-garbage-collector-controller,resourcequota-controller \
+  --controllers=garbage-collector-controller,persistentvolume-binder-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller,namespace-controller,job-controller,pod-garbage-collector-controller,resourcequota-controller \
   --enable-hostpath-provisioner=true --root-ca-file="$PKI/ca.crt" --service-account-private-key-file="$PKI/sa.key"
 k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -f "$CLUSTER_LIB_DIR/storage.yaml" >/dev/null
 

@@ -261,7 +261,7 @@ export function selectExamples(o: SelectOptions): Selection {
     for (const d of parsed.get(path) ?? []) {
       if (!d.json) continue;
       if (d.kind === 'WorkflowTemplate' || d.kind === 'ClusterWorkflowTemplate') templates.set(`${d.kind}/${d.json.metadata?.name}`, d.json);
-      if (['ConfigMap', 'WorkflowTemplate', 'ClusterWorkflowTemplate', 'PersistentVolumeClaim'].includes(d.kind) || (['Secret', 'ServiceAccount', 'RoleBinding'].includes(d.kind) && path.startsWith(variants))) support.push(d.json);
+      if (['ConfigMap', 'WorkflowTemplate', 'ClusterWorkflowTemplate', 'PersistentVolumeClaim'].includes(d.kind) || (['Secret', 'ServiceAccount', 'Role', 'RoleBinding'].includes(d.kind) && path.startsWith(variants))) support.push(d.json);
     }
   }
   const examples: Example[] = [];
