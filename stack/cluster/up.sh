@@ -204,7 +204,10 @@ subst "$CLUSTER_LIB_DIR/local-pods-policy.yaml" | k apply --server-side --force-
 cm_filter=(sed -e '/^#/b')
 [[ $LAYOUT == initless ]] || cm_filter+=(-e '/^  initlessPod: |$/,+1d')
 [[ $ARGO_VERSION == v4.0.* ]] && cm_filter+=(-e '/^  failedPodRestart: |$/,+2d')
-subst "$CLUSTER_LIB_DIR/controller-configmap.yaml.in" | "${cm_filter[@]}" | k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -f - >/dev/null
+subst "$CLUSTER_LIB_DIR/controller-configmap.yaml.in" | "${cm_filter[@]}" > "$CL/controller-configmap.yaml"
+k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -f "$CL/controller-configmap.yaml" >/dev/null
+# The controller reads some settings (the images index) at its start only: a changed configmap restarts it below.
+cm_sum=$(sha256sum < "$CL/controller-configmap.yaml" | cut -c1-16)
 # The rest of the quick-start's RBAC, as in Argo's own e2e environment (test/e2e/manifests/minimal builds
 # on quick-start/base): the default ServiceAccount may also manage pods (pod-manager) and workflows
 # (workflow-manager) from resource templates, and memoize into ConfigMaps (memoizer). cluster-down deletes
@@ -219,8 +222,8 @@ done
 # The API server, reachable from the controller's private network namespace through a unix socket.
 bridge_health() { [[ -S $CL/bridge/apiserver.sock ]]; }
 start_service apiserver-bridge 10 bridge_health "" -- socat "UNIX-LISTEN:$CL/bridge/apiserver.sock,fork,unlink-early,mode=600" "TCP:127.0.0.1:$APISERVER_PORT"
-if svc_pid workflow-controller >/dev/null && [[ $(cat "$CL/executor" 2>/dev/null) != "$EXECUTOR_IMAGE" || $(cat "$CL/layout" 2>/dev/null || echo classic) != "$LAYOUT" ]]; then
-  clog "executor changes to $EXECUTOR_IMAGE, layout $LAYOUT: restarting the workflow-controller"; stop_service workflow-controller
+if svc_pid workflow-controller >/dev/null && [[ $(cat "$CL/executor" 2>/dev/null) != "$EXECUTOR_IMAGE" || $(cat "$CL/layout" 2>/dev/null || echo classic) != "$LAYOUT" || $(cat "$CL/configmap-sum" 2>/dev/null) != "$cm_sum" ]]; then
+  clog "executor $EXECUTOR_IMAGE, layout $LAYOUT, configmap $cm_sum: restarting the workflow-controller"; stop_service workflow-controller
   kill_stray_controllers
 fi
 ctl_health() {
@@ -230,6 +233,7 @@ ctl_health() {
 if ! svc_pid workflow-controller >/dev/null; then rm -f "$CL/controller.pid"; kill_stray_controllers; fi
 echo "$EXECUTOR_IMAGE" > "$CL/executor"
 echo "$LAYOUT" > "$CL/layout"
+echo "$cm_sum" > "$CL/configmap-sum"
 start_service workflow-controller 90 ctl_health "" -- "$CLUSTER_LIB_DIR/netns-run.sh" "$CL/bridge/apiserver.sock" "$APISERVER_PORT" "$CL/controller.pid" -- \
   env LEADER_ELECTION_DISABLE=true DEFAULT_REQUEUE_TIME=1s ARGO_REMOVE_PVC_PROTECTION_FINALIZER=true \
   ALWAYS_OFFLOAD_NODE_STATUS=false ARGO_PROGRESS_PATCH_TICK_DURATION=7s WORKFLOW_GC_PERIOD=30s \
