@@ -47,6 +47,9 @@ export interface Example {
   watch?: WatchFactory;
 }
 
+/** Rows that start ~100 pods at once: run alone (see selectExamples). */
+const FAN_OUT = new Set(['data-transformations.yaml', 'variant/data-transformations.yaml']);
+
 /** Images the local cluster has (images/build/build.sh), as examples name them. */
 export const LOCAL_IMAGES = new Set([
   'busybox', 'busybox:latest', 'busybox:1.36', 'alpine', 'alpine:latest', 'alpine:3.23', 'alpine:3.7',
@@ -282,6 +285,9 @@ export function selectExamples(o: SelectOptions): Selection {
       if (d.error) ex.parseError = d.error;
       ex.skip = environmentSkip(doc, templates, o.include);
       if (servesOnAPort(doc)) ex.podNetns = true;
+      // A fan-out of ~100 pods (data-transformations: one pod per log file) beside other rows swamps the one 2-CPU
+      // node (hundreds of pods Pending, Init and Terminating at once): it runs alone.
+      if (FAN_OUT.has(file)) ex.alone = true;
       // scenarios (test/e2e/scenarios): shut the workflow down once its main container runs
       const shutdown = doc.metadata?.annotations?.['argoexec-ts.e2e/shutdown-when-running'];
       if (shutdown) ex.watch = shutdownOncePodRuns(String(shutdown));
