@@ -56,6 +56,8 @@ export function kubectlAsync(args: string[], input?: string): Promise<string> {
       if (err) reject(Object.assign(err, { stdout, stderr }));
       else resolve(stdout);
     });
+    // kubectl may exit without reading its input (an error first): EPIPE on our end is not the call's failure.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(input ?? '');
   });
 }
