@@ -39,6 +39,11 @@ export const INTENDED: { id?: string; path: RegExp; reason: string }[] = [
     id, path: /^artifacts\.\$WF \[Pod\] main-logs\./,
     reason: "the script prints a `sleep` per attempt until the sidecar answers, and curl's progress meter (speeds): timing",
   })),
+  // variant/exit-handler-slack: the exit handler's curl prints its progress meter (speeds, times) to stderr.
+  {
+    id: 'variant/exit-handler-slack.yaml', path: /^artifacts\.\$WF\.onExit \[Pod\] main-logs\.stderr$/,
+    reason: "curl's progress meter (transfer speed, elapsed times) on stderr: timing",
+  },
   // docs/compatibility.md, "PIDs in the container": Argo's TestSubProcess prints `ps` while its script forks
   // `sleep 60 &`. The snapshot is timing (whether the background shell has exec'd `sleep` yet), and the PIDs depend
   // on how many threads the executor started in the pod's PID namespace before the script (Go's runtime and Node's
