@@ -12,28 +12,12 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import tarStream from 'tar-stream';
 import yazl from 'yazl';
 import { gzipFile, isTarball, tarGzPath, unarchiveArtifact, untar, unzip, unpackTo, writeTarTree, zipPath } from '../../src/core/archive/index.ts';
-import { tmp } from './helpers.ts';
+import { makeTar, tmp, type TarEntry as E } from './helpers.ts';
 
 async function toFile(path: string, fn: (out: NodeJS.WritableStream & import('node:stream').Writable) => Promise<unknown>): Promise<void> {
   await fn(createWriteStream(path));
 }
 
-type E = { name: string; type?: string; linkname?: string; body?: string | Buffer; mode?: number };
-function makeTar(entries: E[]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const pack = tarStream.pack();
-    const chunks: Buffer[] = [];
-    pack.on('data', (c: unknown) => { chunks.push(c as Buffer); });
-    pack.on('end', () => resolve(Buffer.concat(chunks)));
-    pack.on('error', reject);
-    for (const e of entries) {
-      const h = { name: e.name, type: (e.type ?? 'file') as 'file', linkname: e.linkname, mode: e.mode ?? 0o644, devmajor: 1, devminor: 3 };
-      if (e.body !== undefined) pack.entry(h, e.body);
-      else pack.entry(h);
-    }
-    pack.finalize();
-  });
-}
 const tgz = async (entries: E[]): Promise<Buffer> => gzipSync(await makeTar(entries));
 
 function sh(cmd: string, args: string[], cwd?: string): string {

@@ -2,6 +2,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import tarStream from 'tar-stream';
 import { readStackEnv } from '../../bench/stack-env.ts';
 import { createLogger } from '../../src/core/log.ts';
 import type { DriverContext } from '../../src/artifacts/driver.ts';
@@ -62,3 +63,22 @@ export function credsFor(server: S3Server, secret = server.secret): string {
 }
 
 export const uniq = (): string => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+
+/** A tar entry for makeTar (tar-stream's header fields; device numbers 1,3 for device entries). */
+export type TarEntry = { name: string; type?: string; linkname?: string; body?: string | Buffer; mode?: number };
+/** A tar archive of `entries`, written by tar-stream (another writer than ours). */
+export function makeTar(entries: TarEntry[]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const pack = tarStream.pack();
+    const chunks: Buffer[] = [];
+    pack.on('data', (c: unknown) => { chunks.push(c as Buffer); });
+    pack.on('end', () => resolve(Buffer.concat(chunks)));
+    pack.on('error', reject);
+    for (const e of entries) {
+      const h = { name: e.name, type: (e.type ?? 'file') as 'file', linkname: e.linkname, mode: e.mode ?? 0o644, devmajor: 1, devminor: 3 };
+      if (e.body !== undefined) pack.entry(h, e.body);
+      else pack.entry(h);
+    }
+    pack.finalize();
+  });
+}

@@ -10,10 +10,9 @@ import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync, openSync, readFileSync, readSync, closeSync, readdirSync, lstatSync, symlinkSync, writeFileSync, linkSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import tarStream from 'tar-stream';
 import { scanTarFileTree } from '../../src/core/archive/tar-scan.ts';
 import { untar, writeTarTree } from '../../src/core/archive/index.ts';
-import { tmp } from './helpers.ts';
+import { makeTar, tmp } from './helpers.ts';
 
 async function tarOf(src: string, dst: string): Promise<string> {
   const out = createWriteStream(dst);
@@ -47,22 +46,6 @@ function rangeBytes(path: string, offset: number, size: number): Buffer {
     closeSync(fd);
   }
   return b;
-}
-
-function packRaw(entries: { name: string; type?: string; body?: string; linkname?: string }[]): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const pack = tarStream.pack();
-    const chunks: Buffer[] = [];
-    pack.on('data', (c: unknown) => { chunks.push(c as Buffer); });
-    pack.on('end', () => resolve(Buffer.concat(chunks)));
-    pack.on('error', reject);
-    for (const e of entries) {
-      const h = { name: e.name, type: (e.type ?? 'file') as 'file', linkname: e.linkname, mode: 0o644 };
-      if (e.body !== undefined) pack.entry(h, e.body);
-      else pack.entry(h);
-    }
-    pack.finalize();
-  });
 }
 
 describe('hand-over tar as file ranges', () => {
@@ -143,13 +126,13 @@ describe('hand-over tar as file ranges', () => {
     ];
     for (const [what, entries] of cases) {
       const p = join(tmp('scan-bad-'), 'x.tar');
-      writeFileSync(p, await packRaw(entries));
+      writeFileSync(p, await makeTar(entries));
       assert.equal(await scanTarFileTree(p), undefined, what);
     }
   });
 
   test('declines damage: a bad checksum, a truncated archive', async () => {
-    const good = await packRaw([{ name: 'd/', type: 'directory' }, { name: 'd/f', body: 'hello' }]);
+    const good = await makeTar([{ name: 'd/', type: 'directory' }, { name: 'd/f', body: 'hello' }]);
     const dir = tmp('scan-damage-');
     writeFileSync(join(dir, 'ok.tar'), good);
     assert.ok(await scanTarFileTree(join(dir, 'ok.tar')), 'the undamaged archive is accepted');
