@@ -9,7 +9,6 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, utimesSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import tarStream from 'tar-stream';
 import yazl from 'yazl';
 import { gzipFile, isTarball, tarGzPath, unarchiveArtifact, untar, unzip, unpackTo, writeTarTree, zipPath } from '../../src/core/archive/index.ts';
 import { makeTar, tmp, type TarEntry as E } from './helpers.ts';
