@@ -427,29 +427,32 @@ export class S3ArtifactDriver implements ArtifactDriver {
     const concurrency = this.#objectConcurrency();
     // Small files: one buffer per object in flight, as long as they all fit in DIR_BUFFER_BYTES.
     const buffers = this.#pool(partSize, undefined, Math.min(concurrency, Math.floor(DIR_BUFFER_BYTES / Math.max(1, partSize))));
-    const uses = new Map<string, number>();
-    for (const f of tree.files) uses.set(f.path, (uses.get(f.path) ?? 0) + 1);
-    const shared = new Map<string, Promise<FileHandle>>();
+    // A local file is opened when its first range starts and closed after its last one (a walk's file: at once).
+    const left = new Map<string, number>();
+    for (const f of tree.files) left.set(f.path, (left.get(f.path) ?? 0) + 1);
+    const handles = new Map<string, Promise<FileHandle>>();
+    const close = (fh: Promise<FileHandle>): Promise<void> => fh.then((h) => h.close(), () => undefined).catch(() => undefined);
     try {
       await pool(tree.files, concurrency, async (f) => {
-        if ((uses.get(f.path) as number) > 1) {
-          let fh = shared.get(f.path);
-          if (!fh) {
-            fh = open(f.path, 'r');
-            shared.set(f.path, fh);
-          }
-          await this.#putRange(s3, posix.join(key, f.rel), await fh, f, buffers, count, done);
-          return;
+        let fh = handles.get(f.path);
+        if (!fh) {
+          fh = open(f.path, 'r');
+          handles.set(f.path, fh);
         }
-        const fh = await open(f.path, 'r');
         try {
-          await this.#putRange(s3, posix.join(key, f.rel), fh, f, buffers, count, done);
+          await this.#putRange(s3, posix.join(key, f.rel), await fh, f, buffers, count, done);
         } finally {
-          await fh.close().catch(() => undefined);
+          const n = (left.get(f.path) as number) - 1;
+          left.set(f.path, n);
+          if (n === 0) {
+            handles.delete(f.path);
+            await close(fh);
+          }
         }
       });
     } finally {
-      for (const fh of shared.values()) await fh.then((h) => h.close(), () => undefined).catch(() => undefined);
+      // After a failure the files whose ranges never ran are still open.
+      for (const fh of handles.values()) await close(fh);
     }
     count(done.n, 0, true);
   }

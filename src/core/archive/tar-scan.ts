@@ -10,6 +10,7 @@
  * every refusal and its message in one place (extract.ts).
  */
 import { open } from 'node:fs/promises';
+import { fileFiller } from '../io/fill.ts';
 import { entryRelPath } from './safe-path.ts';
 
 /** One regular file of the tree: `size` bytes at `offset` of the tar `path`, uploaded as `<key>/<rel>`. */
@@ -21,8 +22,6 @@ export interface TarFile {
 }
 
 export interface TarFileTree {
-  /** The tar the ranges belong to. */
-  path: string;
   /** Regular files in the archive's order (our writer's: lexical walk order). */
   files: TarFile[];
   totalBytes: number;
@@ -81,15 +80,8 @@ export async function scanTarFileTree(tarPath: string): Promise<TarFileTree | un
   try {
     const fileSize = (await fh.stat()).size;
     const blk = Buffer.alloc(BLOCK);
-    const readAt = async (buf: Buffer, pos: number): Promise<boolean> => {
-      let n = 0;
-      while (n < buf.length) {
-        const { bytesRead } = await fh.read(buf, n, buf.length - n, pos + n);
-        if (bytesRead === 0) return false;
-        n += bytesRead;
-      }
-      return true;
-    };
+    /** Fills `buf` from `pos`; false when the file ends first. */
+    const readAt = async (buf: Buffer, pos: number): Promise<boolean> => (await fileFiller(fh, pos, buf.length)(buf)) === buf.length;
     let pos = 0;
     let top: string | undefined;
     let pax: Map<string, string> | undefined;
@@ -164,7 +156,7 @@ export async function scanTarFileTree(tarPath: string): Promise<TarFileTree | un
     if (top === undefined) return undefined;
     // A name used as a file and, later, as a directory (implicitly) cannot be extracted either.
     for (const f of files) if (dirs.has(f.rel)) return undefined;
-    return { path: tarPath, files, totalBytes };
+    return { files, totalBytes };
   } finally {
     await fh.close();
   }

@@ -89,23 +89,22 @@ export async function stageArchiveFile(state: ExecutorState, art: Artifact, path
     return [`${art.name}.tgz`, staged, strategy.tar.compressionLevel ?? -1];
   }
   const unarchived = join(TEMP_OUT_ART_DIR, art.name);
+  // none / zip / `{}`: extract the hand-over tar (single top-level entry rule) before upload.
+  const extract = async (): Promise<string> => {
+    log.info('Untarring archive before upload', { path: staged });
+    await unpackTo(staged, unarchived, { gzip: false });
+    return unarchived;
+  };
   if (strategy.none && !cfg.removeLocalArtPath) {
     // A plain directory: its files are uploaded as ranges of the hand-over tar, nothing extracted (D29); a driver
     // without saveTree gets the extracted directory, as below.
     const tree = await scanTarFileTree(staged);
     if (tree) {
       log.info('Uploading the directory from the hand-over tar', { path: staged, files: tree.files.length });
-      const materialize = async (): Promise<string> => {
-        log.info('Untarring archive before upload', { path: staged });
-        await unpackTo(staged, unarchived, { gzip: false });
-        return unarchived;
-      };
-      return [basename(path), unarchived, undefined, { tree, materialize }];
+      return [basename(path), unarchived, undefined, { tree, materialize: extract }];
     }
   }
-  // none / zip / `{}`: extract the hand-over tar (single top-level entry rule) before upload.
-  log.info('Untarring archive before upload', { path: staged });
-  await unpackTo(staged, unarchived, { gzip: false });
+  await extract();
   let fileName = basename(path);
   let local = unarchived;
   if (!statSync(unarchived).isDirectory()) {

@@ -5,7 +5,7 @@
  */
 import { request } from 'node:https';
 import type { RequestOptions } from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+import { Kube } from '../../stack/kube.ts';
 import { NS, stackEnv } from './env.ts';
 import type { Doc } from './examples.ts';
 
@@ -13,17 +13,15 @@ export type WatchEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'ERROR' | 'B
 
 /** Streams the events of workflow `name` to `onEvent` until the returned function is called. */
 export async function watchWorkflow(name: string, onEvent: (e: WatchEvent) => void): Promise<() => void> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(stackEnv().KUBECONFIG ?? '');
-  const server = new URL(kc.getCurrentCluster()?.server ?? 'https://127.0.0.1:6443');
+  const kube = new Kube(stackEnv().KUBECONFIG ?? '');
   const opts: RequestOptions = {
     method: 'GET',
-    hostname: server.hostname,
-    port: server.port,
+    hostname: kube.server.hostname,
+    port: kube.server.port,
     path: `/apis/argoproj.io/v1alpha1/namespaces/${NS}/workflows?watch=true&fieldSelector=${encodeURIComponent(`metadata.name=${name}`)}`,
     headers: { Accept: 'application/json' },
   };
-  await kc.applyToHTTPSOptions(opts);
+  await kube.kc.applyToHTTPSOptions(opts);
   const req = request(opts, (res) => {
     res.setEncoding('utf8');
     let buf = '';
