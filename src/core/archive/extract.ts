@@ -41,6 +41,10 @@ export interface UntarOptions {
 const FILE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | fsc.O_NOFOLLOW;
 
 async function writeEntryFile(path: string, name: string, mode: number, body: Readable, mtime?: Date, crc?: number): Promise<void> {
+  // The body may fail while the file is being opened, before anything iterates it (yauzl's size check errors as soon
+  // as inflate outruns the declared size): without a listener that error was uncaught. The iteration below still
+  // sees it (an errored stream rejects its async iterator), so it is reported as before.
+  body.on('error', () => undefined);
   let fh;
   try {
     fh = await open(path, FILE_FLAGS, mode);
