@@ -37,6 +37,7 @@ HOST=127.0.0.1
 : "${GIT_HTTP_PORT:=9419}"
 : "${GIT_SSH_PORT:=9422}"
 : "${OSS_PORT:=9450}"
+: "${ARTIFACTORY_PORT:=9460}"
 : "${HDFS_PORT:=9820}"        # HDFS NameNode RPC (the DataNode and the HTTP servers take ephemeral ports)
 
 S3_ACCESS_KEY=admin          # as Argo's quick-start (manifests/quick-start/base/minio)
@@ -47,6 +48,10 @@ S3_BUCKETS="my-bucket my-bucket-2 my-bucket-3 plugin-bucket"   # Argo's e2e mini
 OSS_ACCESS_KEY=oss-test-access-key
 OSS_SECRET_KEY=oss-test-secret-key
 OSS_BUCKETS="my-oss-bucket test-bucket-name"
+# The Artifactory stand-in (test/support/artifactory-server.ts: generic repositories, deploy and download with Basic auth)
+ARTIFACTORY_USER=admin
+ARTIFACTORY_PASSWORD=password
+ARTIFACTORY_REPOS=generic-local
 # Azurite: Argo's e2e uses account "azurite" with the well-known development key.
 AZURITE_ACCOUNT=azurite
 AZURITE_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='

@@ -202,6 +202,13 @@ oss_health() { [[ $(http_code "http://$HOST:$OSS_PORT/") == 403 ]]; }   # unsign
 start_service oss-fake 30 oss_health "$OSS_PORT" -- env "OSS_BUCKETS=$OSS_BUCKETS" "OSS_ACCESS_KEY=$OSS_ACCESS_KEY" \
   "OSS_SECRET_KEY=$OSS_SECRET_KEY" "$NODE" "$STACK_ROOT/test/support/oss-server.ts" "$OSS_PORT"
 
+# ---------------------------------------------------------------------------------- Artifactory
+# A stand-in for Artifactory's generic repositories (no Artifactory can be installed here): objects in a temporary
+# directory of the process (removed on SIGTERM).
+artifactory_health() { [[ $(http_code "http://$HOST:$ARTIFACTORY_PORT/artifactory/api/system/ping") == 200 ]]; }
+start_service artifactory 30 artifactory_health "$ARTIFACTORY_PORT" -- env "ARTIFACTORY_USER=$ARTIFACTORY_USER" \
+  "ARTIFACTORY_PASSWORD=$ARTIFACTORY_PASSWORD" "ARTIFACTORY_REPOS=$ARTIFACTORY_REPOS" "$NODE" "$STACK_ROOT/test/support/artifactory-server.ts" "$ARTIFACTORY_PORT"
+
 # -------------------------------------------------------------------------------------------- git
 # A bare test repository (README.md, hello.txt, a sub-directory, tag v1.0.0, branch "dev") served
 # read-only by `git daemon` (git://) and by `git http-backend` behind a tiny Node server (http://,
@@ -227,8 +234,28 @@ make_git_repo() {
   ) || { rm -rf "$w"; slog "ERROR: creating the git test repository failed"; exit 1; }
   rm -rf "$w"
 }
+# A stand-in for github.com/argoproj-labs/go-git (Argo's TestGitArtifactDepthClone and TestGitArtifactAtWorkingDir
+# clone its master branch at depth 1 and look for README.md): the e2e runner points the URL here.
+make_git_stand_in() {
+  local repo=$GITROOT/argoproj-labs/go-git.git
+  [[ -d $repo ]] && return 0
+  local w; w=$(mktemp -d)
+  (
+    set -e; cd "$w"
+    git init -q -b master .
+    git config user.email stack@localhost; git config user.name "argoexec-ts stack"
+    printf '# go-git (stand-in)\nThe stack'"'"'s stand-in for github.com/argoproj-labs/go-git.\n' > README.md
+    GIT_COMMITTER_DATE='2024-01-01T00:00:00Z' git add README.md && git commit -q --date='2024-01-01T00:00:00Z' -m 'first'
+    printf 'package git\n' > git.go; git add git.go
+    GIT_COMMITTER_DATE='2024-01-02T00:00:00Z' git commit -q --date='2024-01-02T00:00:00Z' -m 'second (depth 1 fetches only this one)'
+    mkdir -p "$(dirname "$repo")"; git clone -q --bare . "$repo"
+    git -C "$repo" config http.receivepack false
+  ) || { rm -rf "$w"; slog "ERROR: creating the go-git stand-in repository failed"; exit 1; }
+  rm -rf "$w"
+}
 if ! svc_pid git-daemon >/dev/null || ! svc_pid git-http >/dev/null; then rm -rf "$GITROOT"; fi
 make_git_repo
+make_git_stand_in
 git_daemon_health() { git ls-remote "git://$HOST:$GIT_DAEMON_PORT/$GIT_REPO" HEAD; }
 start_service git-daemon 30 git_daemon_health "$GIT_DAEMON_PORT" -- git daemon --base-path="$GITROOT" --export-all --reuseaddr \
   --listen=$HOST --port="$GIT_DAEMON_PORT" --informative-errors "$GITROOT"
@@ -337,6 +364,10 @@ q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
   echo "export OSS_ACCESS_KEY=$(q "$OSS_ACCESS_KEY")"
   echo "export OSS_SECRET_KEY=$(q "$OSS_SECRET_KEY")"
   echo "export OSS_BUCKETS=$(q "$OSS_BUCKETS")"
+  echo "# Artifactory stand-in (test/support/artifactory-server.ts; repositories: $ARTIFACTORY_REPOS)"
+  echo "export ARTIFACTORY_URL=$(q "http://$HOST:$ARTIFACTORY_PORT/artifactory")"
+  echo "export ARTIFACTORY_USER=$(q "$ARTIFACTORY_USER")"
+  echo "export ARTIFACTORY_PASSWORD=$(q "$ARTIFACTORY_PASSWORD")"
   echo "# HTTP (go-httpbin $GO_HTTPBIN_VERSION) and git"
   echo "export HTTPBIN_URL=$(q "http://$HOST:$HTTPBIN_PORT")"
   echo "export GIT_URL=$(q "git://$HOST:$GIT_DAEMON_PORT/$GIT_REPO")"

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { driverFor } from '../../src/artifacts/registry.ts';
 import { ArtifactNotFoundError } from '../../src/artifacts/driver.ts';
 import { ctxFor, secretsDir, stack, tmp } from './helpers.ts';
+import { startArtifactory } from '../support/artifactory-server.ts';
 
 const httpbin = stack.HTTPBIN_URL ?? '';
 assert.ok(httpbin, 'HTTPBIN_URL must be set in .stack/env (make stack-up)');
@@ -53,6 +54,24 @@ describe('http driver', () => {
     await driverFor(art, ctx).save(join(d, 'up.txt'), art);
     const bad = { name: 'h', path: '/x', http: { url: `${httpbin}/status/403` } };
     await assert.rejects(driverFor(bad, ctx).save(join(d, 'up.txt'), bad), /saving file .*up\.txt to .* failed with reason: 403/);
+  });
+
+  test('artifactory: deploy (PUT) then download (GET) round-trips against the Artifactory stand-in; 401 and 404 as Artifactory answers them', async (t) => {
+    const store = tmp('artifactory-');
+    const server = await startArtifactory({ user: 'admin', password: 'password', repos: ['generic-local'], dir: store });
+    t.after(() => server.close());
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/artifactory`;
+    const d = tmp();
+    writeFileSync(join(d, 'hello.tgz'), Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3]));
+    const loc = (url: string) => ({ name: 'a', path: '/x', artifactory: { url, usernameSecret: { name: 'auth', key: 'user' }, passwordSecret: { name: 'auth', key: 'pass' } } });
+    const art = loc(`${base}/generic-local/wf/hello.tgz`);
+    await driverFor(art, ctx).save(join(d, 'hello.tgz'), art);
+    await driverFor(art, ctx).load(art, join(d, 'back'));
+    assert.deepEqual(readFileSync(join(d, 'back')), readFileSync(join(d, 'hello.tgz')));
+    const missing = loc(`${base}/generic-local/wf/none.tgz`);
+    await assert.rejects(driverFor(missing, ctx).load(missing, join(d, 'none')), ArtifactNotFoundError);
+    const wrong = { ...art, artifactory: { ...art.artifactory, passwordSecret: { name: 'empty', key: 'v' } } };
+    await assert.rejects(driverFor(wrong, ctx).save(join(d, 'hello.tgz'), wrong), /saving file .*hello\.tgz to .* failed with reason: 401/);
   });
 
   test('artifactory always sends Basic auth', async () => {

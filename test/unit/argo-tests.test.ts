@@ -13,6 +13,7 @@ import {
   loadExpectations, rewriteForStack, withKind, type Doc, type Expectation,
 } from '../e2e/lib/argo-tests.ts';
 import { ROOT, SHARED } from '../e2e/lib/env.ts';
+import { rewriteInternetForStack } from '../e2e/lib/stack-hosts.ts';
 
 const TEST_E2E = join(SHARED, 'argo-v4.1.2/test-e2e');
 const workflows = extractArgoTests(TEST_E2E);
@@ -339,4 +340,26 @@ test('rewriteForStack points minio:9000 and httpbin:9100 at the stack', () => {
   assert.match(out, /url: http:\/\/127\.0\.0\.1:8088\/basic-auth\/admin\/password\n/);
   assert.doesNotMatch(out, /minio:9000|httpbin:9100/);
   assert.equal(rewriteForStack(text, {}), text);
+});
+
+test('rewriteInternetForStack points the internet URLs of Argo\'s tests at stand-ins on the stack, whole URLs only', () => {
+  const peers = { httpbin: 'http://127.0.0.1:8088/', gitHttp: 'http://127.0.0.1:9419' };
+  const yaml = (id: string) => byId.get(id)!.yaml;
+  const depth = rewriteInternetForStack(yaml('e2e/artifacts_test.go:TestGitArtifactDepthClone'), peers);
+  assert.match(depth, /repo: http:\/\/127\.0\.0\.1:9419\/argoproj-labs\/go-git\.git\n/);
+  const parallel = rewriteInternetForStack(yaml('e2e/agent_test.go:TestParallel'), peers);
+  assert.equal(parallel.match(/value: "http:\/\/127\.0\.0\.1:8088\/html"/g)?.length, 4, 'the four HTTP steps');
+  const condition = rewriteInternetForStack(yaml('e2e/agent_test.go:TestStatusCondition'), peers);
+  assert.match(condition, /value: "http:\/\/127\.0\.0\.1:8088\/anything\/google"/);
+  assert.match(condition, /http:\/\/httpbin:9100\/status\/201/, 'Argo\'s CI host is rewriteForStack\'s job');
+  const optional = rewriteInternetForStack(yaml('e2e/functional_test.go:TestOptionalInputArtifacts'), peers);
+  assert.match(optional, /url: http:\/\/127\.0\.0\.1:8088\/status\/404\n/);
+  const outputs = rewriteInternetForStack(yaml('e2e/functional_test.go:TestHTTPOutputs'), peers);
+  assert.match(outputs, /http:\/\/127\.0\.0\.1:8088\/json\n/);
+  const load = rewriteInternetForStack(byId.get('e2e/expectedfailures/failed-artifact-load.yaml')!.yaml, peers);
+  assert.match(load, /url: http:\/\/127\.0\.0\.1:1\/doesnt-exist\.txt\n/);
+  for (const t of [depth, parallel, condition, optional, outputs, load]) assert.doesNotMatch(t, /https:\/\//);
+  // a longer URL that starts like a stand-in's is not rewritten; without its peer a URL stays
+  assert.equal(rewriteInternetForStack('url: https://google.com/search', peers), 'url: https://google.com/search');
+  assert.equal(rewriteInternetForStack('repo: https://github.com/argoproj-labs/go-git.git\n', { httpbin: peers.httpbin }), 'repo: https://github.com/argoproj-labs/go-git.git\n');
 });

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { environmentSkip, servesOnAPort } from '../e2e/lib/examples.ts';
+import { environmentSkip, servesOnAPort, variantsByOriginal, withVariants } from '../e2e/lib/examples.ts';
 
 const wf = (image: string, list: { image: string; tag: string }[]) => ({
   metadata: { generateName: 'x-' },
@@ -63,4 +63,24 @@ test('a serving workflow is labelled for a pod namespace of its own, its network
   assert.deepEqual(out.spec.templates[0].container.readinessProbe, { initialDelaySeconds: 2, timeoutSeconds: 1, exec: { command: ['sh', '-c', "wget -q -O /dev/null 'http://127.0.0.1:80/ready'"] } });
   assert.deepEqual(out.spec.templates[1].container.livenessProbe, { periodSeconds: 3, exec: { command: ['sh', '-c', 'nc -w 1 127.0.0.1 9999 < /dev/null'] } });
   assert.equal(wf.spec.templates[0]!.container.readinessProbe!.httpGet.port, 80, 'the original is not changed');
+});
+
+test('a skipped example names the variants that run it on the stack (their first line: "# variant of …")', () => {
+  const v = variantsByOriginal();
+  assert.deepEqual(v.get('input-artifact-git.yaml')?.sort(), ['variant/input-artifact-git-ssh.yaml', 'variant/input-artifact-git.yaml']);
+  assert.deepEqual(v.get('output-artifact-s3.yaml'), ['variant/artifact-s3-versitygw.yaml'], 'each file of "X + Y"');
+  assert.deepEqual(v.get('input-artifact-s3.yaml'), ['variant/artifact-s3-versitygw.yaml']);
+  assert.deepEqual(v.get('artifactory-artifact.yaml'), ['variant/artifactory-artifact.yaml']);
+  assert.deepEqual(v.get('e2e/functional/param-sub-with-artifacts.yaml'), ['variant/functional-param-sub-with-artifacts.yaml'], 'Argo\'s fixtures by their row id');
+  assert.equal(v.has('initless-user-images.yaml'), false, 'a file that is no variant');
+  assert.equal(withVariants('needs the internet: https://x', 'output-artifact-s3.yaml', v), 'needs the internet: https://x; variant/artifact-s3-versitygw.yaml runs it on the stack');
+  assert.equal(withVariants(undefined, 'output-artifact-s3.yaml', v), undefined, 'a row that runs stays unskipped');
+});
+
+test('what is off this machine is the reason before a missing image (a stand-in could replace the image, not the internet)', () => {
+  const doc = {
+    metadata: { generateName: 'x-' },
+    spec: { templates: [{ name: 'a', inputs: { artifacts: [{ name: 's', path: '/src', git: { repo: 'https://github.com/argoproj/argo-workflows.git', revision: 'cfe12d6' } }] }, container: { image: 'golang:1.8' } }] },
+  };
+  assert.equal(environmentSkip(doc, new Map(), new Set()), 'needs a store off this machine: https://github.com');
 });

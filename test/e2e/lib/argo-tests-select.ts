@@ -7,11 +7,12 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { kubectl, kubectlJson, ROOT, SHARED, sleep, stackEnv } from './env.ts';
 import { s3Bucket, stackMinio } from './artifact-digest.ts';
-import { environmentSkip, parseManifests, servesOnAPort, type Doc, type Example, type ParsedDoc } from './examples.ts';
+import { environmentSkip, parseManifests, servesOnAPort, variantsByOriginal, withVariants, type Doc, type Example, type ParsedDoc } from './examples.ts';
 import { provideAll } from './needs.ts';
+import { rewriteInternetForStack } from './stack-hosts.ts';
 import { checkAssertions, checkLogs, checkStoreContent, expectationFor, extractArgoTests, loadExpectations, rewriteForStack, writeManifests, type ArgoTestWorkflow, type Expectation, type GcCheck } from './argo-tests.ts';
 
 export interface ArgoTestRow extends Example {
@@ -149,11 +150,15 @@ export function selectArgoTests(dir = join(SHARED, 'argo-v4.1.2/test-e2e'), expe
   const buckets = new Set((env.S3_BUCKETS ?? '').split(' ').filter(Boolean));
   const tmp = mkdtempSync(join(tmpdir(), 'argo-tests-'));
   try {
-    const peers = { minio: env.S3_MINIO_ENDPOINT, httpbin: env.HTTPBIN_URL };
-    const workflows = extractArgoTests(dir).map((w) => ({ ...w, yaml: rewriteForStack(w.yaml, peers), templates: w.templates.map((t) => ({ ...t, yaml: rewriteForStack(t.yaml, peers) })) }));
+    const peers = { minio: env.S3_MINIO_ENDPOINT, httpbin: env.HTTPBIN_URL, gitHttp: env.GIT_HTTP_URL?.replace(/\/[^/]+$/, '') };
+    // Argo's CI hosts, then the tests' internet URLs (stack-hosts.ts INTERNET_STAND_INS), point at the stack's peers
+    const rewrite = (text: string) => rewriteInternetForStack(rewriteForStack(text, peers), peers);
+    const workflows = extractArgoTests(dir).map((w) => ({ ...w, yaml: rewrite(w.yaml), templates: w.templates.map((t) => ({ ...t, yaml: rewrite(t.yaml) })) }));
     const { files, templates } = writeManifests(workflows, tmp);
     const parsed = parseManifests([...files.keys(), ...[...templates.values()].flat()]);
     const rows: ArgoTestRow[] = [];
+    const variantsOf = variantsByOriginal();
+    const examplesDir = resolve(dir, '../examples');
     const support = new Map<string, Doc>();
     const addSupport = (d: Doc) => support.set(`${d.kind}/${d.metadata?.name}/${JSON.stringify(d)}`, d);
     const parseOne = (f: string) => (parseManifests([f]).get(f) ?? []).flatMap((d) => (d.json ? [d.json] : []));
@@ -188,7 +193,9 @@ export function selectArgoTests(dir = join(SHARED, 'argo-v4.1.2/test-e2e'), expe
         if (expectation.skip) row.skip = expectation.skip;
         else if ('unmet' in needs) row.skip = `needs ${needs.unmet} (not provided by the runner yet)`;
         else {
-          row.skip = environmentSkip(row.doc, templatesByName, include);
+          // a fixture that links to an example (functional/arguments-artifacts.yaml → examples/…) has the example's variants
+          const example = w.path?.startsWith(`${examplesDir}/`) ? w.path.slice(examplesDir.length + 1) : undefined;
+          row.skip = withVariants(withVariants(environmentSkip(row.doc, templatesByName, include), row.id, variantsOf), example ?? '', variantsOf);
           if (servesOnAPort(row.doc) || [...templatesByName.values()].some(servesOnAPort)) row.podNetns = true;
           const p = needs.provision;
           if (!row.skip) for (const o of p.support ?? []) addSupport(o);

@@ -257,3 +257,19 @@ export function ossBucket(endpoint: string, accessKey: string, secretKey: string
     },
   };
 }
+
+/** The stack's Artifactory stand-in (test/support/artifactory-server.ts): key = <repo>/<path> under base; GET with Basic auth. */
+export function artifactoryRepository(base: string, user: string, password: string): Bucket {
+  const authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  return {
+    async get(key) {
+      const r = await fetch(`${base}${key.split('/').map(encodeURIComponent).join('/')}`, { headers: { authorization } });
+      if (r.status === 404) return null;
+      if (!r.ok) throw new Error(`GET artifactory ${key}: HTTP ${r.status}`);
+      return Buffer.from(await r.arrayBuffer());
+    },
+    async list() {
+      return []; // an Argo artifactory artifact is one object (no directories)
+    },
+  };
+}

@@ -185,13 +185,14 @@ export function environmentSkip(doc: Doc, templates: Map<string, Doc>, include: 
   const missing = [...all].filter((i) => !LOCAL_IMAGES.has(i) && !i.includes('{{'));
   if (noTest && !include.has(noTest)) skip = `labelled no-test: ${noTest}`;
   else if (!doc.metadata?.name && !doc.metadata?.generateName) skip = 'has neither metadata.name nor metadata.generateName, so no apiserver accepts it';
+  // what is off this machine first: a local stand-in could replace an image, not the internet's content
+  else if (externalUrls(doc).length) skip ??= `needs the internet: ${externalUrls(doc).join(', ')}`;
+  else if (externalStores(doc).length) skip ??= `needs a store off this machine: ${externalStores(doc).join(', ')}`;
   else if (missing.length) skip ??= `image not available locally: ${missing.join(', ')}`;
   else if ([...all].some((i) => i.includes('{{'))) skip ??= `image chosen at run time (${[...all].filter((i) => i.includes('{{')).join(', ')}) from values such as debian:9.1 or ubuntu:17.10, not all of them local`;
-  else if (externalUrls(doc).length) skip ??= `needs the internet: ${externalUrls(doc).join(', ')}`;
   else if (((doc.spec?.templates ?? []) as Doc[]).some((t) => /containerPort/.test(String(t.resource?.manifest ?? '')))) skip ??= 'a resource template starts a server (a StatefulSet on port 80 behind a Service) that a later step reaches by its cluster DNS name: the local cluster has no cluster DNS or service addresses (the network rule), and pods made outside the workflow share the host network';
-  else if (/random\.choice\(\[0, 1, 1\]\); sys\.exit/.test(JSON.stringify(doc)) && !/random\.seed\(|"retryStrategy"/.test(JSON.stringify(doc))) skip ??= 'its `flakey` step exits 0 or 1 at random (random.choice([0, 1, 1])) with no retry, so the outcome differs from run to run whatever the executor; variant/custom-metrics.yaml seeds it';
-  else if (JSON.stringify(doc).includes('YOUR_WEBHOOK_URL_HERE')) skip ??= 'posts to a Slack webhook the user fills in (YOUR_WEBHOOK_URL_HERE); variant/exit-handler-slack.yaml posts to the stack\'s go-httpbin';
-  else if (externalStores(doc).length) skip ??= `needs a store off this machine: ${externalStores(doc).join(', ')} (test/e2e/variants run the same on the stack's stores)`;
+  else if (/random\.choice\(\[0, 1, 1\]\); sys\.exit/.test(JSON.stringify(doc)) && !/random\.seed\(|"retryStrategy"/.test(JSON.stringify(doc))) skip ??= 'its `flakey` step exits 0 or 1 at random (random.choice([0, 1, 1])) with no retry, so the outcome differs from run to run whatever the executor';
+  else if (JSON.stringify(doc).includes('YOUR_WEBHOOK_URL_HERE')) skip ??= 'posts to a Slack webhook the user fills in (YOUR_WEBHOOK_URL_HERE)';
   else if (JSON.stringify(doc).includes('"synchronization"') && JSON.stringify(doc).includes('"database":')) skip ??= 'needs the controller\'s synchronization database (not configured)';
   else if (doc.metadata?.name === 'forever') skip ??= 'never completes by design (1,000 one-second steps, past the runner\'s timeout)';
   else if (/\bnc -[a-z]*k/.test(JSON.stringify(doc))) skip ??= 'runs `nc -k` (keep listening): the alpine stand-in is Debian\'s static busybox, whose nc has no -k, and whose shell runs its own applet before any wrapper';
@@ -228,6 +229,7 @@ function placeholders(): Record<string, string> {
     OSS_ENDPOINT: env.OSS_ENDPOINT ?? '', OSS_ACCESS_KEY: env.OSS_ACCESS_KEY ?? '', OSS_SECRET_KEY: env.OSS_SECRET_KEY ?? '',
     HTTPBIN: env.HTTPBIN_URL ?? '', GIT_URL: env.GIT_URL ?? '', GIT_HTTP_URL: env.GIT_HTTP_URL ?? '', GIT_HTTP_AUTH_URL: env.GIT_HTTP_AUTH_URL ?? '',
     HDFS_ADDR: env.HDFS_ADDR ?? '',
+    ARTIFACTORY_URL: env.ARTIFACTORY_URL ?? '', ARTIFACTORY_USER: env.ARTIFACTORY_USER ?? '', ARTIFACTORY_PASSWORD: env.ARTIFACTORY_PASSWORD ?? '',
   };
 }
 
@@ -239,6 +241,34 @@ export function fill(doc: Doc, values: Record<string, string>): Doc {
     return JSON.stringify(v).slice(1, -1);
   });
   return JSON.parse(text) as Doc;
+}
+
+/**
+ * The edited variants of each example or fixture, from their first line (`# variant of examples/X.yaml + Y.yaml: …`,
+ * `# variant of test/e2e/functional/X.yaml: …`): id → variant ids. Ids as the runner names rows: examples by their
+ * path under examples/, Argo's fixtures as e2e/functional/… and e2e/expectedfailures/….
+ */
+export function variantsByOriginal(variantsDir = join(ROOT, 'test/e2e/variants')): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const path of walk(variantsDir)) {
+    const first = readFileSync(path, 'utf8').split('\n', 1)[0] ?? '';
+    const m = /^# variant of ([^:]+?)(?::|$)/.exec(first);
+    if (!m) continue;
+    const head = m[1]!.replace(/\s+over SSH$/, '').replace(/\s*\(.*\)\s*$/, '');
+    const dir = /^examples\/|^test\/e2e\/functional\//.exec(head)?.[0] ?? '';
+    for (const part of head.split(/\s*\+\s*/)) {
+      const rel = part.startsWith(dir) ? part.slice(dir.length) : part;
+      const id = dir === 'test/e2e/functional/' ? `e2e/functional/${rel}` : rel;
+      out.set(id, [...out.get(id) ?? [], `variant/${relative(variantsDir, path)}`]);
+    }
+  }
+  return out;
+}
+
+/** A skip reason, with the variants that run the same workflow on the stack when there are any. */
+export function withVariants(skip: string | undefined, id: string, variants: Map<string, string[]>): string | undefined {
+  const v = variants.get(id);
+  return skip && v?.length ? `${skip}; ${v.join(' and ')} run${v.length > 1 ? '' : 's'} it on the stack` : skip;
 }
 
 export function selectExamples(o: SelectOptions): Selection {
@@ -268,6 +298,7 @@ export function selectExamples(o: SelectOptions): Selection {
     }
   }
   const examples: Example[] = [];
+  const variantsOf = variantsByOriginal(variants);
   const seen = new Set<string>();
   for (const path of files) {
     const file = idOf(path);
@@ -283,7 +314,7 @@ export function selectExamples(o: SelectOptions): Selection {
       const expect = expectAnn ? String(expectAnn).split('|') : noTest === 'expected-failure' ? ['Failed', 'Error'] : ['Succeeded'];
       const ex: Example = { file, index, doc, id, expect, random: /random|RANDOM/.test(JSON.stringify(doc)) };
       if (d.error) ex.parseError = d.error;
-      ex.skip = environmentSkip(doc, templates, o.include);
+      ex.skip = withVariants(environmentSkip(doc, templates, o.include), id, variantsOf);
       if (servesOnAPort(doc)) ex.podNetns = true;
       // A fan-out of ~100 pods (data-transformations: one pod per log file) beside other rows swamps the one 2-CPU
       // node (hundreds of pods Pending, Init and Terminating at once): it runs alone.

@@ -8,7 +8,7 @@
  * - the WorkflowTaskResults (labels, annotations, outputs, progress);
  * - the pods' container statuses (exit codes, reasons, termination messages).
  */
-import { azureBucket, digestAt, gcsBucket, ossBucket, s3Bucket, s3Client, type ArtifactDigest, type Bucket } from './artifact-digest.ts';
+import { artifactoryRepository, azureBucket, digestAt, gcsBucket, ossBucket, s3Bucket, s3Client, type ArtifactDigest, type Bucket } from './artifact-digest.ts';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { load as loadYaml } from 'js-yaml';
 import { containerStreams, isInterleaving } from './container-streams.ts';
@@ -182,6 +182,12 @@ export class Stores {
       case 'oss':
         if (!loc.key || loc.endpoint !== this.env.OSS_ENDPOINT) return { reason: `oss endpoint ${loc.endpoint} is not the stack's OSS fake` };
         return { bucket: ossBucket(this.env.OSS_ENDPOINT!, this.env.OSS_ACCESS_KEY!, this.env.OSS_SECRET_KEY!, loc.bucket), key: loc.key, where: `oss://${loc.bucket}` };
+      case 'artifactory': {
+        const base = `${this.env.ARTIFACTORY_URL ?? ''}/`;
+        const url = String(loc.url ?? '');
+        if (base === '/' || !url.startsWith(base)) return { reason: `artifactory url ${url} is not the stack's Artifactory stand-in` };
+        return { bucket: artifactoryRepository(base, this.env.ARTIFACTORY_USER!, this.env.ARTIFACTORY_PASSWORD!), key: url.slice(base.length), where: `artifactory ${base}` };
+      }
       case 'plugin': {
         // The e2e plugin `test` (images/build/build.sh) keeps each artifact as the S3 object `key` (a directory:
         // objects under `key/`) in the bucket its configuration names, as Argo's artifact-driver-s3 does.
