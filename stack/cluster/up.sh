@@ -206,8 +206,13 @@ cm_filter=(sed -e '/^#/b')
 [[ $ARGO_VERSION == v4.0.* ]] && cm_filter+=(-e '/^  failedPodRestart: |$/,+2d')
 subst "$CLUSTER_LIB_DIR/controller-configmap.yaml.in" | "${cm_filter[@]}" > "$CL/controller-configmap.yaml"
 k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -f "$CL/controller-configmap.yaml" >/dev/null
-# The controller reads some settings (the images index) at its start only: a changed configmap restarts it below.
-cm_sum=$(sha256sum < "$CL/controller-configmap.yaml" | cut -c1-16)
+# The controller's environment, as Argo's e2e profiles set it (test-e2e/manifests/plugins: executor plugins from
+# ConfigMaps and from the workflow's spec.executorPlugins; without plugin ConfigMaps nothing changes for other pods).
+CTL_ENV=(LEADER_ELECTION_DISABLE=true DEFAULT_REQUEUE_TIME=1s ARGO_REMOVE_PVC_PROTECTION_FINALIZER=true
+  ALWAYS_OFFLOAD_NODE_STATUS=false ARGO_PROGRESS_PATCH_TICK_DURATION=7s WORKFLOW_GC_PERIOD=30s
+  ARGO_EXECUTOR_PLUGINS=true ARGO_WORKFLOW_LEVEL_EXECUTOR_PLUGINS=true)
+# The controller reads some settings (the images index, its environment) at its start only: a change restarts it below.
+cm_sum=$({ cat "$CL/controller-configmap.yaml"; printf '%s\n' "${CTL_ENV[@]}"; } | sha256sum | cut -c1-16)
 # The rest of the quick-start's RBAC, as in Argo's own e2e environment (test/e2e/manifests/minimal builds
 # on quick-start/base): the default ServiceAccount may also manage pods (pod-manager) and workflows
 # (workflow-manager) from resource templates, and memoize into ConfigMaps (memoizer). cluster-down deletes
@@ -217,6 +222,29 @@ for f in pod-manager-role.yaml pod-manager-default-rolebinding.yaml workflow-man
          workflow-manager-default-rolebinding.yaml memoizer-role.yaml memoizer-default-rolebinding.yaml; do
   k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -n argo -f "$QS/$f" >/dev/null
 done
+# The executor plugins' ServiceAccount of Argo's e2e (test-e2e/manifests/plugins) and its token Secret, written as
+# stack-up writes the default one (no token controller runs). The plugin ConfigMaps are applied by the e2e runner
+# around the rows that use them only: every agent pod gets their sidecars while they exist.
+PLUGINS=$(dirname "$QS")/../../test-e2e/manifests/plugins
+k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -n argo -f "$PLUGINS/hello-executor-plugin-serviceaccount.yaml" >/dev/null
+plugin_sa_uid=$(k get serviceaccount hello-executor-plugin -n argo -o jsonpath='{.metadata.uid}')
+[[ -n $plugin_sa_uid ]] || { clog "ERROR: could not read the uid of ServiceAccount argo/hello-executor-plugin"; exit 1; }
+plugin_token=$("$STACK_LIB_DIR/sa-token.sh" argo hello-executor-plugin hello-executor-plugin.service-account-token "$plugin_sa_uid")
+k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Secret
+type: kubernetes.io/service-account-token
+metadata:
+  name: hello-executor-plugin.service-account-token
+  namespace: argo
+  annotations:
+    kubernetes.io/service-account.name: hello-executor-plugin
+    kubernetes.io/service-account.uid: "$plugin_sa_uid"
+data:
+  token: $(printf '%s' "$plugin_token" | base64 -w0)
+  ca.crt: $(base64 -w0 < "$PKI/ca.crt")
+  namespace: $(printf argo | base64 -w0)
+EOF
 
 # -------------------------------------------------------------------------------- workflow-controller
 # The API server, reachable from the controller's private network namespace through a unix socket.
@@ -235,9 +263,7 @@ echo "$EXECUTOR_IMAGE" > "$CL/executor"
 echo "$LAYOUT" > "$CL/layout"
 echo "$cm_sum" > "$CL/configmap-sum"
 start_service workflow-controller 90 ctl_health "" -- "$CLUSTER_LIB_DIR/netns-run.sh" "$CL/bridge/apiserver.sock" "$APISERVER_PORT" "$CL/controller.pid" -- \
-  env LEADER_ELECTION_DISABLE=true DEFAULT_REQUEUE_TIME=1s ARGO_REMOVE_PVC_PROTECTION_FINALIZER=true \
-  ALWAYS_OFFLOAD_NODE_STATUS=false ARGO_PROGRESS_PATCH_TICK_DURATION=7s WORKFLOW_GC_PERIOD=30s \
-  "$ARGO_BIN/workflow-controller" --kubeconfig="$KUBE/admin.kubeconfig" --namespaced --managed-namespace=argo \
+  env "${CTL_ENV[@]}" "$ARGO_BIN/workflow-controller" --kubeconfig="$KUBE/admin.kubeconfig" --namespaced --managed-namespace=argo \
   --configmap=workflow-controller-configmap --executor-image="$EXECUTOR_IMAGE" --executor-image-pull-policy=Never \
   --loglevel=info --log-format=text --workflow-workers=4 --pod-cleanup-workers=2
 

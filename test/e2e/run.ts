@@ -28,6 +28,7 @@ import { kubectl, kubectlAsync, kubectlJson, kubectlJsonAsync, log, NS, ROOT, SH
 import { selectArgoTests } from './lib/argo-tests-select.ts';
 import { refs, selectExamples, type Doc, type Example } from './lib/examples.ts';
 import { deleteObjectsCreatedSince, ownerlessObjects } from './lib/namespace-objects.ts';
+import { deleteExecutorPlugins } from './lib/needs.ts';
 import { execProbes, withPodNetns } from './lib/pod-netns.ts';
 import { gcOutcome, gcStrategy, normalise, readTaskResults, Stores, takeSnapshot, type Snapshot } from './lib/snapshot.ts';
 
@@ -321,6 +322,8 @@ async function runAll(executor: string, examples: Example[], support: Doc[]): Pr
     log(`deleting ${leftOver} workflow(s) left in namespace ${NS} by an earlier run`);
     try { kubectl(['delete', 'workflows', '--all', '--wait=true', '--timeout=120s']); } catch (e) { log(`not all deleted: ${String((e as { stderr?: string }).stderr ?? e).trim().split('\n')[0]}`); }
   }
+  // executor plugin ConfigMaps a killed run left would put their servers into every agent pod
+  deleteExecutorPlugins();
   const baseline = ownerlessObjects();
   const runsBegan = Date.now();
   const stores = new Stores();

@@ -137,7 +137,7 @@ test('argo-tests.yaml has an entry for every extracted test workflow and none fo
   for (const [id, e] of Object.entries(expectations)) {
     assert.ok(e.skip || e.phase, `${id}: a phase or a skip reason`);
     if (e.skip) assert.ok(e.skip.length > 20, `${id}: a specific skip reason`);
-    for (const n of e.needs ?? []) assert.match(n, /^(stack|bucket|secret|serviceaccount|rbac|controller-config|action|quota|alone|watch|cluster|decode): /, `${id}: ${n}`);
+    for (const n of e.needs ?? []) assert.match(n, /^(stack|bucket|secret|serviceaccount|rbac|controller-config|action|quota|alone|watch|cluster|decode|plugins): /, `${id}: ${n}`);
   }
   assert.deepEqual(expectationFor(byId.get('e2e/expectedfailures/dag-fail.yaml')!, expectations), { phase: ['Failed', 'Error'] });
 });

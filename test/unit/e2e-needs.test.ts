@@ -91,3 +91,15 @@ test('TestWorkflowTTL: its watch starts with the workflow, keeps its last versio
   assert.equal(w.lastVersion?.(), undefined, 'nothing seen before it starts');
   assert.deepEqual(w.failures?.(), ['the watch never saw the workflow finished']);
 });
+
+test('executor plugins: Argo\'s two plugin ConfigMaps around the row, alone, its pods in their own network namespace', () => {
+  const parsed: string[] = [];
+  const r = provide('plugins: the executor plugin ConfigMaps of test-e2e/manifests/plugins (hello, massive) while it runs', { ...ctx, parse: (f) => { parsed.push(f); return ctx.parse(f); } });
+  assert.ok('provision' in r);
+  assert.equal(r.provision.alone, true);
+  assert.equal(r.provision.podNetns, true);
+  assert.ok(r.provision.before && r.provision.after, 'applied before, deleted after');
+  assert.deepEqual(parsed.map((f) => f.split('/').slice(-3).join('/')), ['manifests/plugins/hello-executor-plugin-configmap.yaml', 'manifests/plugins/massive-executor-plugin-configmap.yaml']);
+  assert.equal(r.provision.support, undefined, 'never applied with the other support objects (every agent pod would run the plugins)');
+  assert.ok('unmet' in provide('plugins: some other plugin', ctx));
+});

@@ -200,6 +200,7 @@ export function selectArgoTests(dir = join(SHARED, 'argo-v4.1.2/test-e2e'), expe
           const p = needs.provision;
           if (!row.skip) for (const o of p.support ?? []) addSupport(o);
           if (p.alone) row.alone = true;
+          if (p.podNetns) row.podNetns = true;
           if (p.before) row.before = p.before;
           if (p.after) row.after = p.after;
           if (p.watch) row.watch = p.watch;

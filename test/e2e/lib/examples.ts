@@ -196,7 +196,8 @@ export function environmentSkip(doc: Doc, templates: Map<string, Doc>, include: 
   else if (JSON.stringify(doc).includes('"synchronization"') && JSON.stringify(doc).includes('"database":')) skip ??= 'needs the controller\'s synchronization database (not configured)';
   else if (doc.metadata?.name === 'forever') skip ??= 'never completes by design (1,000 one-second steps, past the runner\'s timeout)';
   else if (/\bnc -[a-z]*k/.test(JSON.stringify(doc))) skip ??= 'runs `nc -k` (keep listening): the alpine stand-in is Debian\'s static busybox, whose nc has no -k, and whose shell runs its own applet before any wrapper';
-  else if (doc.spec?.executorPlugins) skip ??= 'executor plugins: needs the controller with ARGO_WORKFLOW_LEVEL_EXECUTOR_PLUGINS=true, and its agent pod (which carries the plugin sidecar serving on a port) in a network namespace of its own';
+  // cluster-up starts the controller with ARGO_WORKFLOW_LEVEL_EXECUTOR_PLUGINS=true; the plugin serves in the agent pod's own namespace
+  else if (doc.spec?.executorPlugins && (process.env.ARGO_VERSION ?? '').startsWith('v4.0.')) skip ??= 'workflow-level executor plugins (spec.executorPlugins) came with Argo v4.1';
   return skip;
 }
 

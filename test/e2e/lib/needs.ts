@@ -48,6 +48,8 @@ export interface Provision {
   watch?: WatchFactory;
   /** The row runs with no other row running. */
   alone?: boolean;
+  /** Its pods (the agent pod too) get a network namespace of their own: something in them serves on a port. */
+  podNetns?: boolean;
 }
 
 export type NeedResult = { provision: Provision } | { unmet: string };
@@ -254,6 +256,36 @@ async function quotaReady(name: string): Promise<void> {
   throw new Error(`ResourceQuota ${name}: no status after 30 s (is the kube-controller-manager's resourcequota controller on?)`);
 }
 
+const EXECUTOR_PLUGIN_SELECTOR = 'workflows.argoproj.io/configmap-type=ExecutorPlugin';
+
+/** Delete every executor plugin ConfigMap of the namespace (a killed run's too: while one exists, every agent pod runs its server). */
+export function deleteExecutorPlugins(): void {
+  kubectl(['delete', 'configmap', '-l', EXECUTOR_PLUGIN_SELECTOR, '--ignore-not-found', '--wait=true']);
+}
+
+/**
+ * Argo's executor plugin ConfigMaps (hello: port 4355, massive) while the row runs. Every agent pod of the namespace
+ * gets their sidecars while they exist, and the sidecars serve on every interface: the row runs alone, its pods in a
+ * network namespace of their own, and the ConfigMaps are deleted after it.
+ */
+function executorPlugins(ctx: NeedContext): Provision {
+  const dir = join(process.env.ARGO_MANIFESTS ? join(process.env.ARGO_MANIFESTS, '..') : join(SHARED, 'argo-v4.1.2'), 'test-e2e/manifests/plugins');
+  const configMaps = ['hello-executor-plugin-configmap.yaml', 'massive-executor-plugin-configmap.yaml'].flatMap((f) => ctx.parse(join(dir, f)));
+  return {
+    alone: true,
+    podNetns: true,
+    before: async () => {
+      for (const cm of configMaps) kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=argoexec-ts-e2e', '-f', '-'], JSON.stringify(cm));
+      await new Promise((r) => setTimeout(r, 2000)); // the controller's ConfigMap informer
+      log(`executor plugins: ${configMaps.map((c) => c.metadata?.name).join(', ')}`);
+    },
+    after: async () => {
+      deleteExecutorPlugins();
+      await new Promise((r) => setTimeout(r, 2000));
+    },
+  };
+}
+
 /** Argo's When.PodsQuota / MemoryQuota: a ResourceQuota while the row runs (alone), deleted after. */
 function quota(kind: 'pods' | 'memory', amount: string, deleteWhenPending?: string[]): Provision {
   const name = kind === 'pods' ? 'pods-quota' : 'memory-quota';
@@ -396,6 +428,9 @@ export function provide(need: string, ctx: NeedContext): NeedResult {
       if (ttl) return ok({ watch: deletedAfterCompletion(Number(ttl[1])) });
       return { unmet: need };
     }
+    case 'plugins':
+      // Argo's plugins profile: the executor plugin ConfigMaps of test-e2e/manifests/plugins (controller env in cluster-up)
+      return /^the executor plugin ConfigMaps of test-e2e\/manifests\/plugins/.test(text) ? ok(executorPlugins(ctx)) : { unmet: need };
     case 'alone':
       return ok({ alone: true });
     case 'quota':
@@ -424,6 +459,7 @@ export function provideAll(needs: string[], ctx: NeedContext, skip: (need: strin
     provision: {
       support: all.flatMap((p) => p.support ?? []),
       alone: all.some((p) => p.alone),
+      podNetns: all.some((p) => p.podNetns),
       before: befores.length ? async () => { for (const b of befores) await b(); } : undefined,
       after: afters.length ? async () => { for (const a of afters) await a(); } : undefined,
       watch: watches.length ? (originalName) => {
