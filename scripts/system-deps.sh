@@ -9,6 +9,7 @@ PACKAGES=(
   debootstrap     # portability tests: Debian root
   openjdk-17-jdk-headless maven  # the stack's HDFS peer (stack/hdfs.sh: Hadoop from Maven Central, a tiny Java main)
   openssh-server  # the stack's sshd peer for git artifacts over SSH (only the binary: stack/up.sh runs its own on 127.0.0.1)
+  postgresql-15   # the controller's synchronization database (only the binaries: stack/postgres.sh runs its own on 127.0.0.1)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -21,5 +22,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   # Where an init system would start the package's own sshd on every address, stop it: we only need the binary.
   if printf '%s\n' "${missing[@]}" | grep -qx openssh-server && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
     systemctl disable --now ssh.service ssh.socket 2>/dev/null || true
+  fi
+  # The package creates and may start its own cluster (loopback, port 5432): stop it, we run ours on another port.
+  if printf '%s\n' "${missing[@]}" | grep -qx postgresql-15; then
+    command -v systemctl >/dev/null && [ -d /run/systemd/system ] && systemctl disable --now postgresql.service 2>/dev/null || true
+    pg_ctlcluster 15 main stop 2>/dev/null || true
   fi
 fi

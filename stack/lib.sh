@@ -38,6 +38,7 @@ HOST=127.0.0.1
 : "${GIT_SSH_PORT:=9422}"
 : "${OSS_PORT:=9450}"
 : "${ARTIFACTORY_PORT:=9460}"
+: "${POSTGRES_PORT:=5440}"     # not 5432: the Debian package's own cluster may take that one
 : "${HDFS_PORT:=9820}"        # HDFS NameNode RPC (the DataNode and the HTTP servers take ephemeral ports)
 
 S3_ACCESS_KEY=admin          # as Argo's quick-start (manifests/quick-start/base/minio)
@@ -48,6 +49,9 @@ S3_BUCKETS="my-bucket my-bucket-2 my-bucket-3 plugin-bucket"   # Argo's e2e mini
 OSS_ACCESS_KEY=oss-test-access-key
 OSS_SECRET_KEY=oss-test-secret-key
 OSS_BUCKETS="my-oss-bucket test-bucket-name"
+# PostgreSQL for the controller's synchronization database, with Argo's argo-postgres-config values (manifests/components/postgres)
+POSTGRES_USER=postgres
+POSTGRES_PASSWORD=password
 # The Artifactory stand-in (test/support/artifactory-server.ts: generic repositories, deploy and download with Basic auth)
 ARTIFACTORY_USER=admin
 ARTIFACTORY_PASSWORD=password

@@ -202,6 +202,12 @@ oss_health() { [[ $(http_code "http://$HOST:$OSS_PORT/") == 403 ]]; }   # unsign
 start_service oss-fake 30 oss_health "$OSS_PORT" -- env "OSS_BUCKETS=$OSS_BUCKETS" "OSS_ACCESS_KEY=$OSS_ACCESS_KEY" \
   "OSS_SECRET_KEY=$OSS_SECRET_KEY" "$NODE" "$STACK_ROOT/test/support/oss-server.ts" "$OSS_PORT"
 
+# ---------------------------------------------------------------------------------- PostgreSQL
+# The workflow-controller's synchronization database (Argo's postgres profile; cluster-up points the controller at it).
+postgres_health() { "$STACK_LIB_DIR/postgres.sh" health "$POSTGRES_PORT"; }
+start_service postgres 60 postgres_health "$POSTGRES_PORT" -- env "POSTGRES_PASSWORD=$POSTGRES_PASSWORD" \
+  "$STACK_LIB_DIR/postgres.sh" run "$DATA/postgres" "$POSTGRES_PORT"
+
 # ---------------------------------------------------------------------------------- Artifactory
 # A stand-in for Artifactory's generic repositories (no Artifactory can be installed here): objects in a temporary
 # directory of the process (removed on SIGTERM).
@@ -364,6 +370,11 @@ q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
   echo "export OSS_ACCESS_KEY=$(q "$OSS_ACCESS_KEY")"
   echo "export OSS_SECRET_KEY=$(q "$OSS_SECRET_KEY")"
   echo "export OSS_BUCKETS=$(q "$OSS_BUCKETS")"
+  echo "# PostgreSQL (the controller's synchronization database)"
+  echo "export POSTGRES_HOST=$HOST"
+  echo "export POSTGRES_PORT=$(q "$POSTGRES_PORT")"
+  echo "export POSTGRES_USER=$(q "$POSTGRES_USER")"
+  echo "export POSTGRES_PASSWORD=$(q "$POSTGRES_PASSWORD")"
   echo "# Artifactory stand-in (test/support/artifactory-server.ts; repositories: $ARTIFACTORY_REPOS)"
   echo "export ARTIFACTORY_URL=$(q "http://$HOST:$ARTIFACTORY_PORT/artifactory")"
   echo "export ARTIFACTORY_USER=$(q "$ARTIFACTORY_USER")"

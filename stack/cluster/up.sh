@@ -76,7 +76,7 @@ subst() { # FILE.in -> stdout, @VAR@ replaced
   sed -e "s|@CTRD_ROOT@|$CTRD_ROOT|g; s|@CTRD_BIN@|$CTRD_BIN|g; s|@INITLESS@|$INITLESS|g; s|@CTRD_DIR@|$CTRD_DIR|g; s|@CTRD_SOCK@|$CTRD_SOCK|g; s|@CL@|$CL|g" \
       -e "s|@STACK_CACHE@|$STACK_CACHE|g; s|@PKI@|$PKI|g; s|@KUBELET_PORT@|$KUBELET_PORT|g" \
       -e "s|@KUBELET_HEALTHZ_PORT@|$KUBELET_HEALTHZ_PORT|g; s|@APISERVER_PORT@|$APISERVER_PORT|g; s|@MINIO_PORT@|$MINIO_PORT|g" \
-      -e "s|@FAKE_GCS_PORT@|$FAKE_GCS_PORT|g; s|@CLUSTER_LIB_DIR@|$CLUSTER_LIB_DIR|g" "$1"
+      -e "s|@FAKE_GCS_PORT@|$FAKE_GCS_PORT|g; s|@CLUSTER_LIB_DIR@|$CLUSTER_LIB_DIR|g; s|@POSTGRES_PORT@|$POSTGRES_PORT|g" "$1"
 }
 
 # ------------------------------------------------------------------------------------- containerd
@@ -222,6 +222,10 @@ for f in pod-manager-role.yaml pod-manager-default-rolebinding.yaml workflow-man
          workflow-manager-default-rolebinding.yaml memoizer-role.yaml memoizer-default-rolebinding.yaml; do
   k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -n argo -f "$QS/$f" >/dev/null
 done
+# The synchronization database's credentials, as Argo's postgres component names them (argo-postgres-config).
+k create secret generic argo-postgres-config -n argo --from-literal=username="$POSTGRES_USER" \
+  --from-literal=password="$POSTGRES_PASSWORD" --dry-run=client -o yaml \
+  | k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -f - >/dev/null
 # The executor plugins' ServiceAccount of Argo's e2e (test-e2e/manifests/plugins) and its token Secret, written as
 # stack-up writes the default one (no token controller runs). The plugin ConfigMaps are applied by the e2e runner
 # around the rows that use them only: every agent pod gets their sidecars while they exist.
@@ -250,6 +254,9 @@ EOF
 # The API server, reachable from the controller's private network namespace through a unix socket.
 bridge_health() { [[ -S $CL/bridge/apiserver.sock ]]; }
 start_service apiserver-bridge 10 bridge_health "" -- socat "UNIX-LISTEN:$CL/bridge/apiserver.sock,fork,unlink-early,mode=600" "TCP:127.0.0.1:$APISERVER_PORT"
+# and the synchronization database (the stack's PostgreSQL)
+pg_bridge_health() { [[ -S $CL/bridge/postgres.sock ]]; }
+start_service postgres-bridge 10 pg_bridge_health "" -- socat "UNIX-LISTEN:$CL/bridge/postgres.sock,fork,unlink-early,mode=600" "TCP:127.0.0.1:$POSTGRES_PORT"
 if svc_pid workflow-controller >/dev/null && [[ $(cat "$CL/executor" 2>/dev/null) != "$EXECUTOR_IMAGE" || $(cat "$CL/layout" 2>/dev/null || echo classic) != "$LAYOUT" || $(cat "$CL/configmap-sum" 2>/dev/null) != "$cm_sum" ]]; then
   clog "executor $EXECUTOR_IMAGE, layout $LAYOUT, configmap $cm_sum: restarting the workflow-controller"; stop_service workflow-controller
   kill_stray_controllers
@@ -262,11 +269,21 @@ if ! svc_pid workflow-controller >/dev/null; then rm -f "$CL/controller.pid"; ki
 echo "$EXECUTOR_IMAGE" > "$CL/executor"
 echo "$LAYOUT" > "$CL/layout"
 echo "$cm_sum" > "$CL/configmap-sum"
-start_service workflow-controller 90 ctl_health "" -- "$CLUSTER_LIB_DIR/netns-run.sh" "$CL/bridge/apiserver.sock" "$APISERVER_PORT" "$CL/controller.pid" -- \
+start_service workflow-controller 90 ctl_health "" -- "$CLUSTER_LIB_DIR/netns-run.sh" "$CL/controller.pid" \
+  "$APISERVER_PORT=$CL/bridge/apiserver.sock" "$POSTGRES_PORT=$CL/bridge/postgres.sock" -- \
   env "${CTL_ENV[@]}" "$ARGO_BIN/workflow-controller" --kubeconfig="$KUBE/admin.kubeconfig" --namespaced --managed-namespace=argo \
   --configmap=workflow-controller-configmap --executor-image="$EXECUTOR_IMAGE" --executor-image-pull-policy=Never \
   --loglevel=info --log-format=text --workflow-workers=4 --pod-cleanup-workers=2
 
+# The semaphore limits Argo's database examples name (their headers: INSERT INTO sync_limit …), once the controller
+# has made its tables (its migration at start).
+for i in $(seq 1 60); do
+  POSTGRES_PASSWORD=$POSTGRES_PASSWORD "$STACK_LIB_DIR/postgres.sh" sql "$POSTGRES_PORT" \
+    "INSERT INTO sync_limit (name, sizelimit) VALUES ('argo/template', 2), ('argo/workflow', 2) ON CONFLICT (name) DO UPDATE SET sizelimit = EXCLUDED.sizelimit" \
+    2>/dev/null && break
+  (( i < 60 )) || { clog "ERROR: the controller made no sync_limit table in PostgreSQL within 30 s (see its log)"; exit 1; }
+  sleep 0.5
+done
 check_loopback || { clog "stopping: everything must listen on 127.0.0.1 only"; exit 1; }
 {
   echo "# Written by stack/cluster/up.sh at $(date -u +%FT%TZ)"

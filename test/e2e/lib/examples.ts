@@ -193,7 +193,7 @@ export function environmentSkip(doc: Doc, templates: Map<string, Doc>, include: 
   else if (((doc.spec?.templates ?? []) as Doc[]).some((t) => /containerPort/.test(String(t.resource?.manifest ?? '')))) skip ??= 'a resource template starts a server (a StatefulSet on port 80 behind a Service) that a later step reaches by its cluster DNS name: the local cluster has no cluster DNS or service addresses (the network rule), and pods made outside the workflow share the host network';
   else if (/random\.choice\(\[0, 1, 1\]\); sys\.exit/.test(JSON.stringify(doc)) && !/random\.seed\(|"retryStrategy"/.test(JSON.stringify(doc))) skip ??= 'its `flakey` step exits 0 or 1 at random (random.choice([0, 1, 1])) with no retry, so the outcome differs from run to run whatever the executor';
   else if (JSON.stringify(doc).includes('YOUR_WEBHOOK_URL_HERE')) skip ??= 'posts to a Slack webhook the user fills in (YOUR_WEBHOOK_URL_HERE)';
-  else if (JSON.stringify(doc).includes('"synchronization"') && JSON.stringify(doc).includes('"database":')) skip ??= 'needs the controller\'s synchronization database (not configured)';
+  // `database` locks: cluster-up configures the controller's synchronization database (the stack's PostgreSQL)
   else if (doc.metadata?.name === 'forever') skip ??= 'never completes by design (1,000 one-second steps, past the runner\'s timeout)';
   else if (/\bnc -[a-z]*k/.test(JSON.stringify(doc))) skip ??= 'runs `nc -k` (keep listening): the alpine stand-in is Debian\'s static busybox, whose nc has no -k, and whose shell runs its own applet before any wrapper';
   // cluster-up starts the controller with ARGO_WORKFLOW_LEVEL_EXECUTOR_PLUGINS=true; the plugin serves in the agent pod's own namespace
