@@ -2,6 +2,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, createReadStream, mkdirSync, openSync, readdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import tarStream from 'tar-stream';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GO_EXECUTOR, TS_EXECUTOR, type Executor, type PodSim } from '../../test/support/pod-sim.ts';
 import type { RunResult } from '../../test/support/sandbox.ts';
@@ -117,6 +121,27 @@ export async function s3Sha(key: string): Promise<string | undefined> {
     if ((e as { name?: string }).name === 'NoSuchKey') return undefined;
     throw e;
   }
+}
+
+/** The sha256 of each file entry of a tar.gz object (Argo's default archive), or undefined when there is no object. */
+export async function s3TgzShas(key: string): Promise<Map<string, string> | undefined> {
+  let body: Readable;
+  try {
+    body = (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body as Readable;
+  } catch (e) {
+    if ((e as { name?: string }).name === 'NoSuchKey') return undefined;
+    throw e;
+  }
+  const out = new Map<string, string>();
+  const extract = tarStream.extract();
+  extract.on('entry', (header, stream, next) => {
+    const h = createHash('sha256');
+    stream.on('data', (c: unknown) => h.update(c as Buffer));
+    stream.on('end', () => { if (header.type === 'file') out.set(header.name, h.digest('hex')); next(); });
+    stream.resume();
+  });
+  await pipeline(body, createGunzip(), extract);
+  return out;
 }
 
 export async function s3List(prefix: string): Promise<string[]> {

@@ -13,6 +13,7 @@
  *   emptyDir full during capture  /var/run/argo a tmpfs with ~1 MiB free after init; main writes 8 MiB to stdout
  *   wait's /tmp full              /tmp of wait a 1 MiB tmpfs; output: a 4 MiB directory (default tar.gz archive)
  *   wait's /tmp read-only         the same output, /tmp mounted read-only
+ *   wait at its memory limit      wait in a memory cgroup (FAULTS_WAIT_MEMORY_MIB, 192) saving the big file as tar.gz
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -23,7 +24,8 @@ import type { Executor, Mount, PodSim } from '../../test/support/pod-sim.ts';
 import { NAMESPACE } from '../../test/support/pod-sim.ts';
 import type { RunResult, Running } from '../../test/support/sandbox.ts';
 import { BUCKET, MINIO, S3_SECRETS, admin, archiveLocation, deleteTaskResult } from '../../test/wait/helpers.ts';
-import { EXECUTORS, keepLog, MiB, ownerWorkflow, s3List, s3Sha, type DataSet } from './common.ts';
+import { EXECUTORS, keepLog, MiB, ownerWorkflow, s3List, s3Sha, s3TgzShas, type DataSet } from './common.ts';
+import { MemoryCgroup } from '../../test/support/memory-cgroup.ts';
 import { executorPod } from './s3.ts';
 import type { Toxiproxy } from './toxiproxy.ts';
 
@@ -159,6 +161,42 @@ export async function mainKilled(ex: Executor, runId: string): Promise<void> {
   } finally { await owner.remove(); pod.cleanup(); }
 }
 
+/** The memory limit of wait in the "at its memory limit" scenario: FAULTS_WAIT_MEMORY_MIB (default 192). */
+const WAIT_MEMORY_MIB = Number(process.env.FAULTS_WAIT_MEMORY_MIB ?? 192);
+
+/**
+ * wait in a memory cgroup of WAIT_MEMORY_MIB (as the kubelet limits a container: the kernel's OOM killer acts inside
+ * it) saving the big file as Argo's default tar.gz. ok = the object holds the file (sha256 of its tar entry) and the
+ * TaskResult is complete with it; an OOM kill is reported with the cgroup's count.
+ */
+async function waitAtMemoryLimit(ex: Executor, ds: DataSet, runId: string): Promise<void> {
+  const key = `faults/${runId}/memlimit/${ex.name}/big.tgz`;
+  const owner = await ownerWorkflow(`faults-mem-${runId}-${ex.name}`);
+  const template = {
+    name: 'faults-mem', container: { image: 'x', volumeMounts: [{ name: 'work', mountPath: '/work' }] },
+    outputs: { artifacts: [s3Art('big', '/work/big.bin', MINIO.host, key)] }, archiveLocation: archiveLocation(`faults/${runId}/mem`),
+  };
+  const pod = executorPod({ template, volumes: ['work'], secrets: S3_SECRETS, executor: ex }, { workflowName: owner.name, workflowUid: owner.uid });
+  const cg = new MemoryCgroup(`argoexec-faults-${runId}-${ex.name}`, WAIT_MEMORY_MIB * MiB);
+  try {
+    execFileSync('ln', [ds.big, pod.path('vol-work', 'big.bin')]);
+    const init = await pod.runInit();
+    if (init.code !== 0) throw new Error(`init failed: ${init.stderr.slice(-500)}`);
+    pod.launcher = (c) => (c === 'wait' ? cg.launcher() : []);
+    const wait = pod.startWait({}, 300_000);
+    await pod.startMain(['true']).done;
+    const w = await wait.done;
+    const usage = cg.usage();
+    const entries = await s3TgzShas(key).catch((e: unknown) => new Error(String((e as Error).message ?? e)));
+    const saved = entries instanceof Map && entries.get('big.bin') === ds.bigSha;
+    const tr = await taskResult(pod.nodeId);
+    const stored = entries instanceof Error ? `object unreadable (${entries.message})` : !entries ? 'no object' : saved ? 'saved (sha256 of the tar entry verified)' : 'CORRUPTED';
+    const line = `wait ${exitText(w)}; peak ${(usage.peakBytes / MiB).toFixed(0)} MiB of ${WAIT_MEMORY_MIB} MiB${usage.oomKills ? `; OOM-killed (${usage.oomKills})` : ''}; output ${stored}; TaskResult ${tr.completed ? 'complete' : 'not complete'}${tr.artifacts.includes('big') ? ' with the artifact' : ''}; ${message(pod, 'wait', w)}`;
+    record({ part: 'Resources', scenario: `wait at its memory limit (${WAIT_MEMORY_MIB} MiB), ${(ds.bigBytes / MiB).toFixed(0)} MiB output as tar.gz`, executor: ex.name, ok: saved && tr.completed && w.code === 0, stuck: w.signal === 'SIGKILL' && !usage.oomKills, line }, `res-mem-${ex.name}`, w, pod.terminationMessage('wait'));
+    await deleteTaskResult(pod.nodeId).catch(() => undefined);
+  } finally { await owner.remove(); pod.cleanup(); cg.remove(); }
+}
+
 function duBytes(p: string): number {
   let n = 0;
   const walk = (d: string): void => { for (const e of readdirSync(d, { withFileTypes: true })) { const q = join(d, e.name); if (e.isDirectory()) walk(q); else n += statSync(q).size; } };
@@ -245,9 +283,10 @@ export async function termination(tp: Toxiproxy, ds: DataSet, source: string, ru
   }
 }
 
-export async function resources(runId: string, log: (s: string) => void): Promise<void> {
+export async function resources(ds: DataSet, runId: string, log: (s: string) => void): Promise<void> {
   for (const ex of EXECUTORS) {
     await Promise.all([mainKilled(ex, runId), captureFull(ex, runId), waitTmp(ex, runId, 'full'), waitTmp(ex, runId, 'read-only')]);
+    await waitAtMemoryLimit(ex, ds, runId); // alone: its peak memory is the figure
     log(`resources ${ex.name} done`);
   }
 }

@@ -7,7 +7,7 @@
  *
  * Env: FAULTS_BIG_MIB (64; 1024 for 1 GiB), FAULTS_FILES (500; 10000 as in the issue), FAULTS_RUNS (2 per
  * scenario and executor), FAULTS_API_DOWN_S (30), FAULTS_DRIP_KBPS (1024), FAULTS_EXECUTORS (ts,go),
- * FAULTS_ONLY (comma list of parts: s3,api,term,res,secrets).
+ * FAULTS_ONLY (comma list of parts: s3,api,term,res,secrets), FAULTS_WAIT_MEMORY_MIB (192: wait's memory limit).
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -147,10 +147,10 @@ async function main(): Promise<void> {
       });
     }
     if (ONLY.has('res')) {
-      await resources(runId, log);
+      await resources(ds, runId, log);
       sections.push({
         title: 'Resources',
-        text: 'One run each (bench/faults/lifecycle.ts); tmpfs mounts stand for the full emptyDirs. ok = wait ends, the TaskResult is complete, and an output either is saved or its failure is reported.\n\n' + outcomeTable('Resources'),
+        text: 'One run each (bench/faults/lifecycle.ts); tmpfs mounts stand for the full emptyDirs, a memory cgroup (test/support/memory-cgroup.ts: the limit the kubelet gives a container, page cache included, the kernel\'s OOM killer inside it) for the executor\'s memory limit. ok = wait ends, the TaskResult is complete, and an output either is saved or its failure is reported.\n\n' + outcomeTable('Resources'),
       });
     }
   } finally {

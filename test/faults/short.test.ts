@@ -4,13 +4,16 @@
  *
  *   - the API server down (10 s here, 30 s in `make faults`) at each phase of wait's TaskResult protocol: never
  *     stuck, outputs never lost (the TaskResult holds the parameter and the artifact, labelled complete);
- *   - resources: the capture emptyDir full, /tmp full and read-only, main's PID 1 killed without an exit code:
- *     wait ends, the TaskResult is complete, a failure names its cause.
+ *   - resources: the capture emptyDir full, /tmp full and read-only, main's PID 1 killed without an exit code, wait
+ *     in a 192 MiB memory cgroup saving 48 MiB as tar.gz: wait ends, the TaskResult is complete, a failure names its
+ *     cause, nothing is OOM-killed.
  * Go's figures for the same scenarios are in docs/reliability.md (`make faults`); these are pass/fail only.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 // The scenario modules read these when they load.
 process.env.FAULTS_EXECUTORS = 'ts';
@@ -35,10 +38,11 @@ test('API server down 10 s at each phase of wait: ours completes every TaskResul
   }
 });
 
-test('resources: full capture emptyDir, /tmp full or read-only, main killed without an exit code — wait ends and reports', { timeout: 300_000 }, async () => {
-  await lifecycle.resources(runId, log);
+test('resources: full capture emptyDir, /tmp full or read-only, main killed without an exit code, wait at its memory limit — wait ends and reports', { timeout: 300_000 }, async () => {
+  const ds = await common.makeData(join(tmpdir(), `faults-short-${runId}`), 48 * common.MiB, 4);
+  await lifecycle.resources(ds, runId, log);
   const os = lifecycle.outcomes.filter((o) => o.part === 'Resources' && o.executor === 'ts');
-  assert.equal(os.length, 4);
+  assert.equal(os.length, 5);
   for (const o of os) {
     assert.equal(o.stuck, false, `${o.scenario}: ${o.line}`);
     assert.equal(o.ok, true, `${o.scenario}: ${o.line}`);
@@ -46,8 +50,13 @@ test('resources: full capture emptyDir, /tmp full or read-only, main killed with
   // a failure names its cause, as Go's texts
   assert.match(os.find((o) => /read-only/.test(o.scenario))!.line, /mkdir \/tmp\/argo: read-only file system/);
   assert.match(os.find((o) => /full \(1 MiB/.test(o.scenario))!.line, /no space left on device/);
+  // in a 192 MiB memory cgroup the 48 MiB output is saved whole, no OOM kill
+  const mem = os.find((o) => /memory limit/.test(o.scenario))!;
+  assert.match(mem.line, /output saved \(sha256 of the tar entry verified\)/);
+  assert.doesNotMatch(mem.line, /OOM-killed/);
 });
 
 test.after(async () => {
+  rmSync(join(tmpdir(), `faults-short-${runId}`), { recursive: true, force: true });
   await common.deletePrefix(`faults/${runId}/`).catch(() => undefined);
 });
