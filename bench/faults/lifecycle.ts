@@ -7,6 +7,8 @@
  *                                 ended: there is time, the upload must finish
  *   wait mid-upload, grace 3 s    the same over a 120 s link with a 3 s grace: no time; the node must say so
  *   emissary as PID 1             main = emissary running `sleep 60`; SIGTERM 2 s in, grace 10 s
+ *   supervisor mid-download       the init-less layout's supervisor loading the big input over the 120 s link;
+ *                                 SIGTERM 3 s in, grace 10 s; main waits for READY
  * Resources:
  *   main killed, no exitcode      the emissary itself SIGKILLed (what an OOM kill of the container's PID 1 leaves:
  *                                 no exitcode file); wait is given 90 s
@@ -16,7 +18,7 @@
  *   wait at its memory limit      wait in a memory cgroup (FAULTS_WAIT_MEMORY_MIB, 192) saving the big file as tar.gz
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,7 +26,8 @@ import type { Executor, Mount, PodSim } from '../../test/support/pod-sim.ts';
 import { NAMESPACE } from '../../test/support/pod-sim.ts';
 import type { RunResult, Running } from '../../test/support/sandbox.ts';
 import { BUCKET, MINIO, S3_SECRETS, admin, archiveLocation, deleteTaskResult } from '../../test/wait/helpers.ts';
-import { EXECUTORS, keepLog, MiB, ownerWorkflow, s3List, s3Sha, s3TgzShas, type DataSet } from './common.ts';
+import { InitlessPod } from '../../test/supervisor/helpers.ts';
+import { EXECUTOR_USER, executorToken, EXECUTORS, keepLog, MiB, ownerWorkflow, s3List, s3Sha, s3TgzShas, type DataSet } from './common.ts';
 import { MemoryCgroup } from '../../test/support/memory-cgroup.ts';
 import { executorPod } from './s3.ts';
 import type { Toxiproxy } from './toxiproxy.ts';
@@ -89,6 +92,30 @@ async function initMidDownload(ex: Executor, endpoint: string, source: string): 
     const { res, killed, exitAfterTermMs } = await terminate(pod.startInit({}, 120_000), 3000, 10_000);
     const line = `${exitText(res)} ${killed ? 'only after SIGKILL (grace 10 s)' : `${(exitAfterTermMs / 1000).toFixed(1)} s after SIGTERM`}; ${message(pod, 'init', res)}`;
     record({ part: 'Termination', scenario: 'SIGTERM to init mid-download (grace 10 s)', executor: ex.name, ok: !killed && res.code !== 0 && !/no termination message$/.test(line), stuck: false, line }, `term-init-${ex.name}`, res, pod.terminationMessage('init'));
+  } finally { pod.cleanup(); }
+}
+
+/**
+ * The init-less layout: the supervisor loading the big input over the 120 s link; SIGTERM 3 s in, grace 10 s. ok = it
+ * ends by itself with a message, and main (waiting for READY) ends with the supervisor's failure, not its command.
+ */
+async function supervisorMidDownload(ex: Executor, endpoint: string, source: string): Promise<void> {
+  const template = {
+    name: 'faults-term-supervisor', container: { image: 'x' },
+    inputs: { artifacts: [s3Art('big', '/in/big.bin', endpoint, `${source}/big.bin`)] },
+    outputs: { parameters: [{ name: 'p', valueFrom: { path: '/tmp/p', default: 'none' } }] },
+  };
+  const pod = new InitlessPod({ template, secrets: S3_SECRETS, executor: ex, env: { HOME: '/' }, user: { supervisor: EXECUTOR_USER } });
+  if (executorToken.value) writeFileSync(pod.path('sa', 'token'), executorToken.value);
+  for (const f of ['token', 'ca.crt', 'namespace']) chmodSync(pod.path('sa', f), 0o644);
+  try {
+    const main = pod.startMain(['sh', '-c', 'echo ran > /tmp/p'], {}, 120_000);
+    const { res, killed, exitAfterTermMs } = await terminate(pod.startSupervisor({}, 120_000), 3000, 10_000);
+    const m = await main.done;
+    const sup = pod.terminationMessage('supervisor').trim();
+    const line = `supervisor ${exitText(res)} ${killed ? 'only after SIGKILL (grace 10 s)' : `${(exitAfterTermMs / 1000).toFixed(1)} s after SIGTERM`}; ${sup ? `message: ${sup.split('\n')[0]}` : 'no termination message'}; main ${exitText(m)}${pod.terminationMessage('main') ? ` (${pod.terminationMessage('main').split('\n')[0]})` : ''}`;
+    record({ part: 'Termination', scenario: 'SIGTERM to the supervisor mid-download (init-less, grace 10 s)', executor: ex.name, ok: !killed && res.code !== 0 && sup !== '' && m.code !== 0 && m.signal === null, stuck: m.signal === 'SIGKILL', line }, `term-supervisor-${ex.name}`, res, sup);
+    await deleteTaskResult(pod.nodeId).catch(() => undefined);
   } finally { pod.cleanup(); }
 }
 
@@ -276,6 +303,7 @@ export async function termination(tp: Toxiproxy, ds: DataSet, source: string, ru
   const crawl = await slowLink(tp, 's3-crawl', ds, 120);
   for (const ex of EXECUTORS) {
     await initMidDownload(ex, crawl, source);
+    await supervisorMidDownload(ex, crawl, source);
     await waitMidUpload(ex, ds, slow, runId, 60_000);
     await waitMidUpload(ex, ds, crawl, runId, 3_000);
     await emissaryPid1(ex, runId);

@@ -143,7 +143,7 @@ async function main(): Promise<void> {
       await termination(tp, ds, source, runId, log);
       sections.push({
         title: 'Termination',
-        text: 'SIGTERM to the container\'s PID 1, SIGKILL after the grace period, as the kubelet does (bench/faults/lifecycle.ts); the big file over Toxiproxy links where one connection needs 15 s (wait, grace 60 s) or 120 s (init; wait, grace 3 s) for it. One run each; the cell is what happened, in one line.\n\n' + outcomeTable('Termination'),
+        text: 'SIGTERM to the container\'s PID 1, SIGKILL after the grace period, as the kubelet does (bench/faults/lifecycle.ts); the big file over Toxiproxy links where one connection needs 15 s (wait, grace 60 s) or 120 s (init and the init-less supervisor; wait, grace 3 s) for it. One run each; the cell is what happened, in one line.\n\n' + outcomeTable('Termination'),
       });
     }
     if (ONLY.has('res')) {
