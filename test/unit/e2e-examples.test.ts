@@ -84,3 +84,8 @@ test('what is off this machine is the reason before a missing image (a stand-in 
   };
   assert.equal(environmentSkip(doc, new Map(), new Set()), 'needs a store off this machine: https://github.com');
 });
+
+test('a workflow that requests a DRA device (resourceClaims) is skipped with the reason', () => {
+  const doc = { metadata: { generateName: 'x-' }, spec: { resourceClaims: [{ name: 'a', resourceClaimTemplateName: 't' }], templates: [{ name: 'm', container: { image: 'busybox', resources: { claims: [{ name: 'a' }] } } }] } };
+  assert.match(environmentSkip(doc, new Map(), new Set()) ?? '', /Dynamic Resource Allocation/);
+});

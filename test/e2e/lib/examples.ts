@@ -194,6 +194,7 @@ export function environmentSkip(doc: Doc, templates: Map<string, Doc>, include: 
   else if (/random\.choice\(\[0, 1, 1\]\); sys\.exit/.test(JSON.stringify(doc)) && !/random\.seed\(|"retryStrategy"/.test(JSON.stringify(doc))) skip ??= 'its `flakey` step exits 0 or 1 at random (random.choice([0, 1, 1])) with no retry, so the outcome differs from run to run whatever the executor';
   else if (JSON.stringify(doc).includes('YOUR_WEBHOOK_URL_HERE')) skip ??= 'posts to a Slack webhook the user fills in (YOUR_WEBHOOK_URL_HERE)';
   // `database` locks: cluster-up configures the controller's synchronization database (the stack's PostgreSQL)
+  else if (/"resourceClaims":/.test(JSON.stringify(doc))) skip ??= 'requests a device through Dynamic Resource Allocation (resourceClaims): needs a DRA driver — its ResourceSlices and the kubelet plugin that prepares the device — and the ResourceClaimTemplates the header names; the local cluster has no device driver, so the pod never starts';
   else if (doc.metadata?.name === 'forever') skip ??= 'never completes by design (1,000 one-second steps, past the runner\'s timeout)';
   else if (/\bnc -[a-z]*k/.test(JSON.stringify(doc))) skip ??= 'runs `nc -k` (keep listening): the alpine stand-in is Debian\'s static busybox, whose nc has no -k, and whose shell runs its own applet before any wrapper';
   // cluster-up starts the controller with ARGO_WORKFLOW_LEVEL_EXECUTOR_PLUGINS=true; the plugin serves in the agent pod's own namespace
