@@ -89,3 +89,8 @@ test('a workflow that requests a DRA device (resourceClaims) is skipped with the
   const doc = { metadata: { generateName: 'x-' }, spec: { resourceClaims: [{ name: 'a', resourceClaimTemplateName: 't' }], templates: [{ name: 'm', container: { image: 'busybox', resources: { claims: [{ name: 'a' }] } } }] } };
   assert.match(environmentSkip(doc, new Map(), new Set()) ?? '', /Dynamic Resource Allocation/);
 });
+
+test('a GCS artifact with a service-account key is off this machine even in the stack\'s bucket (fake-gcs takes no key)', () => {
+  const doc = { metadata: { generateName: 'x-' }, spec: { templates: [{ name: 'm', container: { image: 'busybox' }, outputs: { artifacts: [{ name: 'a', path: '/tmp', gcs: { bucket: 'my-bucket', key: 'k', serviceAccountKeySecret: { name: 'my-gcs-credentials', key: 'serviceAccountKey' } } }] } }] } };
+  assert.equal(environmentSkip(doc, new Map(), new Set()), 'needs a store off this machine: storage.googleapis.com (a service-account key from Secret my-gcs-credentials)');
+});

@@ -132,6 +132,8 @@ function externalStores(doc: unknown, acc: string[] = []): string[] {
     if (o.azure && typeof o.azure === 'object' && typeof o.azure.endpoint === 'string' && !LOOPBACK.test(o.azure.endpoint)) acc.push(o.azure.endpoint.replace(/^(https?:\/\/[^/]+).*/, '$1'));
     // GCS goes to the stack's fake-gcs (STORAGE_EMULATOR_HOST in the controller's executor env): only its bucket is there
     if (o.gcs && typeof o.gcs === 'object' && o.gcs.bucket && o.gcs.bucket !== (stackEnv().GCS_BUCKET ?? 'my-bucket')) acc.push(`storage.googleapis.com (bucket ${o.gcs.bucket})`);
+    // a Google service-account key: the emulator takes none (the executors reach it without credentials)
+    else if (o.gcs && typeof o.gcs === 'object' && o.gcs.serviceAccountKeySecret) acc.push(`storage.googleapis.com (a service-account key from Secret ${o.gcs.serviceAccountKeySecret.name})`);
     if (o.hdfs && typeof o.hdfs === 'object') for (const a of (o.hdfs.addresses ?? []) as string[]) if (!LOOPBACK.test(a)) acc.push(a);
     // ssh://user@host…, scp-like user@host:path, http(s)://, git://: the host must be this machine
     if (o.git && typeof o.git === 'object' && typeof o.git.repo === 'string' && !LOOPBACK.test(o.git.repo.replace(/^[a-z+]+:\/\//, '').replace(/^[^@/]*@/, ''))) acc.push(o.git.repo.replace(/^(\w+:\/\/[^/]+|[^:]+).*/, '$1'));
