@@ -51,7 +51,7 @@ etc_files() { # ROOT : passwd/group with root, nobody and the executor's 8737
 }
 
 build_busybox_root() { # the shared root of busybox, alpine and argosay images
-  local key="busybox-static $(dpkg-query -W -f='${Version}' busybox-static) v4"
+  local key="busybox-static $(dpkg-query -W -f='${Version}' busybox-static) curl $(dpkg-query -W -f='${Version}' curl) v5"
   [[ -f $ROOTS/busybox/.key && $(cat "$ROOTS/busybox/.key") == "$key" ]] && return 0
   local r; r=$(fresh_root busybox)
   mkdir -p "$r/bin" "$r/sbin" "$r/usr/bin" "$r/usr/sbin" "$r/var" "$r/home" "$r/run"
@@ -66,6 +66,11 @@ build_busybox_root() { # the shared root of busybox, alpine and argosay images
   etc_files "$r"
   # It stands in for alpine too, whose examples read /etc/os-release (loops-param-argument).
   printf 'NAME="BusyBox"\nID=busybox\nPRETTY_NAME="BusyBox (argoexec-ts e2e stand-in)"\n' > "$r/etc/os-release"
+  # and run `apk update && apk add curl` (sidecar.yaml): an apk that installs from packages kept in the image
+  # (/usr/lib/apk-stand-in/<name>, a tree copied into /); no package index, nothing fetched.
+  install -D -m 755 "$HERE/apk-stand-in.sh" "$r/sbin/apk"
+  copy_with_libs "$r/usr/lib/apk-stand-in/curl" "$(command -v curl)" /usr/bin/curl
+  mkdir -p "$r/usr/lib/apk-stand-in/curl/etc/ssl/certs"; cp /etc/ssl/certs/ca-certificates.crt "$r/usr/lib/apk-stand-in/curl/etc/ssl/certs/"
   echo "$key" > "$r/.key"
   commit_root busybox
 }
