@@ -8,6 +8,8 @@ set -euo pipefail
 stop_service workflow-controller
 kill_stray_controllers
 stop_service apiserver-bridge
+stop_service postgres-bridge
+stop_service pv-mode
 stop_service kube-scheduler
 stop_service kube-controller-manager
 stop_service kubelet

@@ -196,6 +196,10 @@ start_service kube-controller-manager 60 kcm_health "$KCM_PORT" -- "$STACK_BIN/k
   --controllers=garbage-collector-controller,persistentvolume-binder-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller,namespace-controller,job-controller,pod-garbage-collector-controller,resourcequota-controller \
   --enable-hostpath-provisioner=true --root-ca-file="$PKI/ca.crt" --service-account-private-key-file="$PKI/sa.key"
 k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -f "$CLUSTER_LIB_DIR/storage.yaml" >/dev/null
+# and its volumes with mode 0777, as the local-path provisioner of Argo's CI makes them (stack/cluster/pv-mode.mjs)
+svc_pid pv-mode >/dev/null || rm -f "$CL/pv-mode.ready"
+pv_mode_health() { [[ -f $CL/pv-mode.ready ]]; }
+start_service pv-mode 10 pv_mode_health "" -- "$NODE" "$CLUSTER_LIB_DIR/pv-mode.mjs" /tmp/hostpath_pv "$CL/pv-mode.ready"
 
 # ------------------------------------------------------------------------- admission policy, config
 subst "$CLUSTER_LIB_DIR/local-pods-policy.yaml" | k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -f - >/dev/null
