@@ -349,7 +349,8 @@ async function runAll(executor: string, examples: Example[], support: Doc[]): Pr
       if (ex.alone) aloneRunning = true;
       running++;
       const began = Date.now();
-      const r = await runOne(ex, executor, stores, rerun.has(ex.id) ? 2 * TIMEOUT_S : TIMEOUT_S).finally(async () => {
+      const timeoutS = Math.max(ex.minTimeoutS ?? 0, TIMEOUT_S);
+      const r = await runOne(ex, executor, stores, rerun.has(ex.id) ? 2 * timeoutS : timeoutS).finally(async () => {
         try {
           await ex.after?.();
         } catch (e) {

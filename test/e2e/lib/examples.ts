@@ -45,10 +45,17 @@ export interface Example {
   podNetns?: boolean;
   /** A watch for each run: acts on the running workflow and reports what it missed (needs.ts). */
   watch?: WatchFactory;
+  /** Seconds it needs by design, when more than the runner's timeout (E2E_TIMEOUT). */
+  minTimeoutS?: number;
 }
 
 /** Rows that start ~100 pods at once: run alone (see selectExamples). */
 const FAN_OUT = new Set(['data-transformations.yaml', 'variant/data-transformations.yaml']);
+
+/** Rows that take longer than the runner's timeout by design: seconds, and why. */
+const SLOW: Record<string, [number, string]> = {
+  'synchronization-mutex-tmpl-level.yaml': [420, 'five 50 s steps behind one mutex run one after the other'],
+};
 
 /** Images the local cluster has (images/build/build.sh), as examples name them. */
 export const LOCAL_IMAGES = new Set([
@@ -323,6 +330,7 @@ export function selectExamples(o: SelectOptions): Selection {
       // A fan-out of ~100 pods (data-transformations: one pod per log file) beside other rows swamps the one 2-CPU
       // node (hundreds of pods Pending, Init and Terminating at once): it runs alone.
       if (FAN_OUT.has(file)) ex.alone = true;
+      if (SLOW[file]) ex.minTimeoutS = SLOW[file]![0];
       // scenarios (test/e2e/scenarios): shut the workflow down once its main container runs
       const shutdown = doc.metadata?.annotations?.['argoexec-ts.e2e/shutdown-when-running'];
       if (shutdown) ex.watch = shutdownOncePodRuns(String(shutdown));
