@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # PostgreSQL for the workflow-controller's synchronization database (Argo's postgres profile: database locks and
 # semaphores, `database: true` / `database: {key}` in synchronization), as the Debian package's server binaries.
-#   POSTGRES_PASSWORD=… stack/postgres.sh run DIR PORT   a fresh cluster in DIR (user postgres with that password),
+#   POSTGRES_PASSWORD=… stack/postgres.sh run DIR PORT   a fresh cluster (DIR/cluster; user postgres with that password),
 #                                             served on 127.0.0.1:PORT only;
 #                                             stays in the foreground; SIGTERM = fast shutdown
 #   stack/postgres.sh health PORT             exits 0 when the server accepts connections
@@ -15,7 +15,11 @@ case ${1:-} in
   health) "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$2" ;;
   run)
     dir=$2 port=$3 password=${POSTGRES_PASSWORD:?the password of user postgres}
-    mkdir -p "$dir/data" "$dir/socket"; chown -R postgres:postgres "$dir"; chmod 700 "$dir/data"
+    # The cluster lives where user postgres can reach it whatever the checkout's path (a clone under /root is
+    # closed to it): /var/tmp/argoexec-ts-postgres-PORT, made anew; DIR links to it for post-mortems.
+    own=/var/tmp/argoexec-ts-postgres-$port
+    rm -rf "$own"; mkdir -p "$own/data" "$own/socket"; chown -R postgres:postgres "$own"; chmod 700 "$own" "$own/data"
+    mkdir -p "$dir"; ln -sfn "$own" "$dir/cluster"; dir=$own
     pwfile=$(mktemp); printf '%s\n' "$password" > "$pwfile"; chown postgres "$pwfile"
     as_postgres "$PGBIN/initdb" -D "$dir/data" -U postgres --auth=scram-sha-256 --pwfile="$pwfile" \
       --encoding=UTF8 --locale=C.UTF-8 >/dev/null
