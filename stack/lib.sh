@@ -66,6 +66,27 @@ GIT_REPO=argo-test.git
 
 slog() { printf '[stack] %s\n' "$*" >&2; }
 
+# sa_token_secret NAMESPACE SERVICEACCOUNT UID TOKEN -> the <sa>.service-account-token Secret as kube-controller-manager's
+# token controller writes it (token, ca.crt, namespace), for `kubectl apply -f -` (no token controller runs here).
+sa_token_secret() {
+  local ns=$1 sa=$2 uid=$3 token=$4
+  cat <<EOF
+apiVersion: v1
+kind: Secret
+type: kubernetes.io/service-account-token
+metadata:
+  name: $sa.service-account-token
+  namespace: $ns
+  annotations:
+    kubernetes.io/service-account.name: $sa
+    kubernetes.io/service-account.uid: "$uid"
+data:
+  token: $(printf '%s' "$token" | base64 -w0)
+  ca.crt: $(base64 -w0 < "$PKI/ca.crt")
+  namespace: $(printf '%s' "$ns" | base64 -w0)
+EOF
+}
+
 # fail_service NAME REASON : loud failure with the log tail; exits.
 fail_service() {
   local name=$1 reason=$2 logf=$SLOGS/$1.log

@@ -134,21 +134,7 @@ sa_uid=$(k get serviceaccount default -n argo -o jsonpath='{.metadata.uid}')
 [[ -n $sa_uid ]] || { slog "ERROR: could not read the uid of ServiceAccount argo/default"; exit 1; }
 token=$("$STACK_LIB_DIR/sa-token.sh" argo default default.service-account-token "$sa_uid")
 printf '%s' "$token" > "$PKI/executor.token"; chmod 600 "$PKI/executor.token"
-kboot k apply --server-side --force-conflicts --field-manager=argoexec-ts-stack -f - <<EOF
-apiVersion: v1
-kind: Secret
-type: kubernetes.io/service-account-token
-metadata:
-  name: default.service-account-token
-  namespace: argo
-  annotations:
-    kubernetes.io/service-account.name: default
-    kubernetes.io/service-account.uid: "$sa_uid"
-data:
-  token: $(printf '%s' "$token" | base64 -w0)
-  ca.crt: $(b64 "$PKI/ca.crt")
-  namespace: $(printf argo | base64 -w0)
-EOF
+sa_token_secret argo default "$sa_uid" "$token" | kboot k apply --server-side --force-conflicts --field-manager=argoexec-ts-stack -f -
 write_kubeconfig "$KUBE/executor.kubeconfig" "    token: $token"
 
 # ------------------------------------------------------------------------------------- S3: MinIO

@@ -238,21 +238,8 @@ k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -n a
 plugin_sa_uid=$(k get serviceaccount hello-executor-plugin -n argo -o jsonpath='{.metadata.uid}')
 [[ -n $plugin_sa_uid ]] || { clog "ERROR: could not read the uid of ServiceAccount argo/hello-executor-plugin"; exit 1; }
 plugin_token=$("$STACK_LIB_DIR/sa-token.sh" argo hello-executor-plugin hello-executor-plugin.service-account-token "$plugin_sa_uid")
-k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -f - >/dev/null <<EOF
-apiVersion: v1
-kind: Secret
-type: kubernetes.io/service-account-token
-metadata:
-  name: hello-executor-plugin.service-account-token
-  namespace: argo
-  annotations:
-    kubernetes.io/service-account.name: hello-executor-plugin
-    kubernetes.io/service-account.uid: "$plugin_sa_uid"
-data:
-  token: $(printf '%s' "$plugin_token" | base64 -w0)
-  ca.crt: $(base64 -w0 < "$PKI/ca.crt")
-  namespace: $(printf argo | base64 -w0)
-EOF
+sa_token_secret argo hello-executor-plugin "$plugin_sa_uid" "$plugin_token" \
+  | k apply --server-side --force-conflicts --field-manager=argoexec-ts-cluster -f - >/dev/null
 
 # -------------------------------------------------------------------------------- workflow-controller
 # The API server, reachable from the controller's private network namespace through a unix socket.
