@@ -73,8 +73,9 @@ test('a skipped example names the variants that run it on the stack (their first
   assert.deepEqual(v.get('artifactory-artifact.yaml'), ['variant/artifactory-artifact.yaml']);
   assert.deepEqual(v.get('e2e/functional/param-sub-with-artifacts.yaml'), ['variant/functional-param-sub-with-artifacts.yaml'], 'Argo\'s fixtures by their row id');
   assert.equal(v.has('initless-user-images.yaml'), false, 'a file that is no variant');
-  assert.equal(withVariants('needs the internet: https://x', 'output-artifact-s3.yaml', v), 'needs the internet: https://x; variant/artifact-s3-versitygw.yaml runs it on the stack');
-  assert.equal(withVariants(undefined, 'output-artifact-s3.yaml', v), undefined, 'a row that runs stays unskipped');
+  assert.equal(withVariants('needs the internet: https://x', v, 'output-artifact-s3.yaml'), 'needs the internet: https://x; variant/artifact-s3-versitygw.yaml runs it on the stack');
+  assert.equal(withVariants(undefined, v, 'output-artifact-s3.yaml'), undefined, 'a row that runs stays unskipped');
+  assert.equal(withVariants('x', v, 'e2e/functional/none.yaml', 'output-artifact-s3.yaml', undefined), 'x; variant/artifact-s3-versitygw.yaml runs it on the stack', 'a fixture linking to an example: the example\'s variants');
 });
 
 test('what is off this machine is the reason before a missing image (a stand-in could replace the image, not the internet)', () => {

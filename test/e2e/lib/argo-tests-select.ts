@@ -195,7 +195,7 @@ export function selectArgoTests(dir = join(SHARED, 'argo-v4.1.2/test-e2e'), expe
         else {
           // a fixture that links to an example (functional/arguments-artifacts.yaml → examples/…) has the example's variants
           const example = w.path?.startsWith(`${examplesDir}/`) ? w.path.slice(examplesDir.length + 1) : undefined;
-          row.skip = withVariants(withVariants(environmentSkip(row.doc, templatesByName, include), row.id, variantsOf), example ?? '', variantsOf);
+          row.skip = withVariants(environmentSkip(row.doc, templatesByName, include), variantsOf, row.id, example);
           if (servesOnAPort(row.doc) || [...templatesByName.values()].some(servesOnAPort)) row.podNetns = true;
           const p = needs.provision;
           if (!row.skip) for (const o of p.support ?? []) addSupport(o);

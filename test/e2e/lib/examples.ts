@@ -281,10 +281,10 @@ export function variantsByOriginal(variantsDir = join(ROOT, 'test/e2e/variants')
   return out;
 }
 
-/** A skip reason, with the variants that run the same workflow on the stack when there are any. */
-export function withVariants(skip: string | undefined, id: string, variants: Map<string, string[]>): string | undefined {
-  const v = variants.get(id);
-  return skip && v?.length ? `${skip}; ${v.join(' and ')} run${v.length > 1 ? '' : 's'} it on the stack` : skip;
+/** A skip reason, with the variants that run the same workflow on the stack (of any of its ids) when there are any. */
+export function withVariants(skip: string | undefined, variants: Map<string, string[]>, ...ids: (string | undefined)[]): string | undefined {
+  const v = [...new Set(ids.flatMap((id) => (id ? variants.get(id) ?? [] : [])))];
+  return skip && v.length ? `${skip}; ${v.join(' and ')} run${v.length > 1 ? '' : 's'} it on the stack` : skip;
 }
 
 export function selectExamples(o: SelectOptions): Selection {
@@ -330,7 +330,7 @@ export function selectExamples(o: SelectOptions): Selection {
       const expect = expectAnn ? String(expectAnn).split('|') : noTest === 'expected-failure' ? ['Failed', 'Error'] : ['Succeeded'];
       const ex: Example = { file, index, doc, id, expect, random: /random|RANDOM/.test(JSON.stringify(doc)) };
       if (d.error) ex.parseError = d.error;
-      ex.skip = withVariants(environmentSkip(doc, templates, o.include) ?? UNREPEATABLE[file], id, variantsOf);
+      ex.skip = withVariants(environmentSkip(doc, templates, o.include) ?? UNREPEATABLE[file], variantsOf, id);
       if (servesOnAPort(doc)) ex.podNetns = true;
       // A fan-out of ~100 pods (data-transformations: one pod per log file) beside other rows swamps the one 2-CPU
       // node (hundreds of pods Pending, Init and Terminating at once): it runs alone.

@@ -14,7 +14,7 @@
 import { join } from 'node:path';
 import { DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { stackMinio } from './artifact-digest.ts';
-import { kubectl, kubectlJson, log, SHARED } from './env.ts';
+import { kubectl, kubectlJson, log, SHARED, sleep } from './env.ts';
 import type { Doc } from './examples.ts';
 import { rewriteForStack } from './stack-hosts.ts';
 import { watchWorkflow } from './watch-workflow.ts';
@@ -251,7 +251,7 @@ async function quotaReady(name: string): Promise<void> {
   for (let i = 0; i < 60; i++) {
     const q = kubectlJson<Doc>(['get', 'resourcequota', name]);
     if (q?.status?.hard && Object.keys(q.status.hard).length > 0) return;
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
   throw new Error(`ResourceQuota ${name}: no status after 30 s (is the kube-controller-manager's resourcequota controller on?)`);
 }
@@ -269,19 +269,19 @@ export function deleteExecutorPlugins(): void {
  * network namespace of their own, and the ConfigMaps are deleted after it.
  */
 function executorPlugins(ctx: NeedContext): Provision {
-  const dir = join(process.env.ARGO_MANIFESTS ? join(process.env.ARGO_MANIFESTS, '..') : join(SHARED, 'argo-v4.1.2'), 'test-e2e/manifests/plugins');
+  const dir = join(QUICK_START(), '../../../test-e2e/manifests/plugins'); // as cluster-up finds the plugin's ServiceAccount
   const configMaps = ['hello-executor-plugin-configmap.yaml', 'massive-executor-plugin-configmap.yaml'].flatMap((f) => ctx.parse(join(dir, f)));
   return {
     alone: true,
     podNetns: true,
     before: async () => {
       for (const cm of configMaps) kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=argoexec-ts-e2e', '-f', '-'], JSON.stringify(cm));
-      await new Promise((r) => setTimeout(r, 2000)); // the controller's ConfigMap informer
+      await sleep(2000); // the controller's ConfigMap informer
       log(`executor plugins: ${configMaps.map((c) => c.metadata?.name).join(', ')}`);
     },
     after: async () => {
       deleteExecutorPlugins();
-      await new Promise((r) => setTimeout(r, 2000));
+      await sleep(2000);
     },
   };
 }
