@@ -18,7 +18,7 @@
  *   wait at its memory limit      wait in a memory cgroup (FAULTS_WAIT_MEMORY_MIB, 192) saving the big file as tar.gz
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,9 +27,9 @@ import { NAMESPACE } from '../../test/support/pod-sim.ts';
 import type { RunResult, Running } from '../../test/support/sandbox.ts';
 import { BUCKET, MINIO, S3_SECRETS, admin, archiveLocation, deleteTaskResult } from '../../test/wait/helpers.ts';
 import { InitlessPod } from '../../test/supervisor/helpers.ts';
-import { EXECUTOR_USER, executorToken, EXECUTORS, keepLog, MiB, ownerWorkflow, s3List, s3Sha, s3TgzShas, type DataSet } from './common.ts';
+import { EXECUTOR_USER, EXECUTORS, keepLog, MiB, ownerWorkflow, s3List, s3Sha, s3TgzShas, type DataSet } from './common.ts';
 import { MemoryCgroup } from '../../test/support/memory-cgroup.ts';
-import { executorPod } from './s3.ts';
+import { executorPod, useExecutorToken } from './s3.ts';
 import type { Toxiproxy } from './toxiproxy.ts';
 
 export interface Outcome { part: 'Termination' | 'Resources'; scenario: string; executor: Executor['name']; ok: boolean; stuck: boolean; line: string }
@@ -106,8 +106,7 @@ async function supervisorMidDownload(ex: Executor, endpoint: string, source: str
     outputs: { parameters: [{ name: 'p', valueFrom: { path: '/tmp/p', default: 'none' } }] },
   };
   const pod = new InitlessPod({ template, secrets: S3_SECRETS, executor: ex, env: { HOME: '/' }, user: { supervisor: EXECUTOR_USER } });
-  if (executorToken.value) writeFileSync(pod.path('sa', 'token'), executorToken.value);
-  for (const f of ['token', 'ca.crt', 'namespace']) chmodSync(pod.path('sa', f), 0o644);
+  useExecutorToken(pod);
   try {
     const main = pod.startMain(['sh', '-c', 'echo ran > /tmp/p'], {}, 120_000);
     const { res, killed, exitAfterTermMs } = await terminate(pod.startSupervisor({}, 120_000), 3000, 10_000);

@@ -54,9 +54,14 @@ function s3Art(name: string, path: string, endpoint: string, key: string, extra:
  */
 export function executorPod(spec: ConstructorParameters<typeof PodSim>[0], ids: ConstructorParameters<typeof PodSim>[1] = {}): PodSim {
   const pod = new PodSim({ ...spec, env: { HOME: '/', ...(spec.env ?? {}) }, user: { init: EXECUTOR_USER, wait: EXECUTOR_USER, ...(spec.user ?? {}) } }, ids);
+  useExecutorToken(pod);
+  return pod;
+}
+
+/** The pod's ServiceAccount files carry the least-privilege executor token, readable by the executor's UID. */
+export function useExecutorToken(pod: { path(volume: string, rel?: string): string }): void {
   if (executorToken.value) writeFileSync(pod.path('sa', 'token'), executorToken.value);
   for (const f of ['token', 'ca.crt', 'namespace']) chmodSync(pod.path('sa', f), 0o644);
-  return pod;
 }
 
 function account(r: Row, res: RunResult | undefined, v: { missing: number; corrupted: number; detail: string }, pod: PodSim, container: string): void {
