@@ -43,8 +43,9 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** Argo's e2e tests' internet URLs → their stand-ins on the stack; a URL without its peer stays (and the row is skipped). */
 export function rewriteInternetForStack(text: string, peers: InternetPeers): string {
   let out = text;
+  const bare = { httpbin: peers.httpbin?.replace(/\/+$/, ''), gitHttp: peers.gitHttp?.replace(/\/+$/, '') };
   for (const s of INTERNET_STAND_INS) {
-    const to = s.to({ httpbin: peers.httpbin?.replace(/\/+$/, ''), gitHttp: peers.gitHttp?.replace(/\/+$/, '') });
+    const to = s.to(bare);
     if (to) out = out.replace(new RegExp(`${escape(s.url)}(?![\\w/.~-])`, 'g'), to);
   }
   return out;
