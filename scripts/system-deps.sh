@@ -5,6 +5,7 @@ PACKAGES=(
   patchelf        # reserves room for the executable's absolute interpreter/rpath (scripts/build.ts)
   util-linux      # unshare, nsenter, mount — test pods
   busybox-static  # portability tests: busybox-only root
+  bash-static     # the e2e argosay stand-in's /bin/bash (Argo's tests run `bash -c` with $BASHPID, (( )), $RANDOM)
   musl musl-tools # portability tests: musl root
   debootstrap     # portability tests: Debian root
   openjdk-17-jdk-headless maven  # the stack's HDFS peer (stack/hdfs.sh: Hadoop from Maven Central, a tiny Java main)

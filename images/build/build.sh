@@ -10,7 +10,7 @@
 # argoexec-ts               localhost/argoexec-ts:e2e                            build/image/rootfs (make build), as images/Dockerfile
 # argoexec-go               localhost/argoexec-go:<ARGO_VERSION>                 Go reference argoexec (static) + passwd/certs, as upstream's image
 # busybox                   busybox:latest, busybox:1.36, alpine:3.23, alpine:latest, alpine:3.7, alpine:3.6  busybox-static + applet links
-# argosay                   argoproj/argosay:v2, argoproj/argosay:v1, docker/whalesay:latest      busybox root + /argosay + cowsay
+# argosay                   argoproj/argosay:v2, argoproj/argosay:v1, docker/whalesay:latest      busybox root + /argosay + cowsay + bash (Debian's bash-static)
 # python                    python:alpine3.23, python:3, debian:latest, debian:bookworm, debian:9.2, debian:9.4,
 #                           debian:9.5-slim, debian:9.1, debian:8.9, ubuntu:latest, ubuntu:17.10  debootstrap minbase + python3
 # tools                     node:9.1-alpine, stedolan/jq:latest, curlimages/curl:latest  busybox root + the project's Node, jq, curl (with their glibc libraries)
@@ -93,6 +93,10 @@ img_argosay() {
   local r; r=$(fresh_root argosay)
   cp -a "$ROOTS/busybox/." "$r/"; rm -f "$r/.key"
   install -m 755 "$HERE/argosay" "$r/argosay"
+  # argoproj/argosay has a real bash: Argo's tests run `kill $BASHPID` (TestSignaled) and `(( $RANDOM % 3 > 0 ))`
+  # (retry-script), which busybox's ash (the busybox root's /bin/bash stand-in) cannot.
+  command -v bash-static >/dev/null || { log "bash-static missing: make system-deps installs it"; exit 1; }
+  rm -f "$r/bin/bash"; install -m 755 "$(command -v bash-static)" "$r/bin/bash"
   install -m 755 "$HERE/cowsay" "$r/usr/bin/cowsay"
   oci argosay "$r" --chown 0:0 --entrypoint '["/argosay"]' \
     --name docker.io/argoproj/argosay:v2 --name docker.io/argoproj/argosay:v1 --name docker.io/docker/whalesay:latest

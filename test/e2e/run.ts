@@ -93,7 +93,7 @@ function clusterUp(executor: string): void {
   if (r.status !== 0) throw new Error(`stack/cluster/up.sh EXECUTOR=${executor} LAYOUT=${LAYOUT} failed (exit ${r.status})`);
 }
 
-const CLUSTER_SCOPED = new Set(['ClusterWorkflowTemplate', 'ClusterRole', 'ClusterRoleBinding']);
+const CLUSTER_SCOPED = new Set(['ClusterWorkflowTemplate', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition']);
 
 /**
  * `podNetns`: the (Cluster)WorkflowTemplates that workflows running with pod namespaces of their own reference — their

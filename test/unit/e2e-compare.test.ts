@@ -110,3 +110,41 @@ test('deadline race: intended only when Go ran past the deadline and ours ended 
   const tsLate = snap({ ...tsFailed, timings: { '$WF.C [Pod]': { ended: 20, deadline: 19 } } });
   assert.ok(compareSnapshots(snap({ ...goOk, timings: { '$WF.C [Pod]': { ended: 17, deadline: 19 } } }), tsLate, false).every((x) => x.intended === undefined));
 });
+
+test('signal race: a node failed by a shutdown or a deadline; exit code present on one side only, or the other signal message', () => {
+  // The messages are v4.1.2's: exec_control.go (`workflow shutdown with strategy:  %s`, two spaces; `Step exceeded its
+  // deadline`), operator.go (`Stopped with strategy '%s'`), and the kubelet's DeadlineExceeded pod message.
+  const node = (message: string, exitCode?: string) => ({ phase: 'Failed', message, ...(exitCode ? { outputs: { exitCode } } : {}) });
+  const go = snap({ phase: 'Failed', nodes: { '$WF.A [Pod]': node('workflow shutdown with strategy:  Terminate') } });
+  const ts = snap({ phase: 'Failed', nodes: { '$WF.A [Pod]': node('workflow shutdown with strategy:  Terminate', '143') } });
+  const d = compareSnapshots(go, ts, false);
+  assert.deepEqual(d.map((x) => x.path), ['nodes.$WF.A [Pod].outputs']);
+  // with other outputs on both sides (main.log), the exit code's own path
+  const logs = { artifacts: [{ name: 'main-logs' }] };
+  const goL = snap({ phase: 'Failed', nodes: { '$WF.A [Pod]': { ...node('workflow shutdown with strategy:  Terminate'), outputs: logs } } });
+  const tsL = snap({ phase: 'Failed', nodes: { '$WF.A [Pod]': { ...node('workflow shutdown with strategy:  Terminate'), outputs: { ...logs, exitCode: '143' } } } });
+  const dL = compareSnapshots(goL, tsL, false);
+  assert.deepEqual(dL.map((x) => x.path), ['nodes.$WF.A [Pod].outputs.exitCode']);
+  assert.ok(dL[0]!.intended?.startsWith('signal race: '));
+  assert.ok(d[0]!.intended?.startsWith('signal race: '));
+  // either direction (it is the controller's race)
+  assert.ok(compareSnapshots(ts, go, false)[0]!.intended?.startsWith('signal race: '));
+  // the deadline seen by the controller vs by the kubelet
+  const goDl = snap({ phase: 'Failed', nodes: { '$WF.A [Pod]': node('Step exceeded its deadline') } });
+  const tsDl = snap({ phase: 'Failed', nodes: { '$WF.A [Pod]': node('Pod was active on the node longer than the specified deadline', '143') } });
+  const dl = compareSnapshots(goDl, tsDl, false);
+  assert.deepEqual(dl.map((x) => x.path).sort(), ['nodes.$WF.A [Pod].message', 'nodes.$WF.A [Pod].outputs']);
+  assert.ok(dl.every((x) => x.intended?.startsWith('signal race: ')));
+  // not a signal's exit code: a real difference
+  const ts42 = snap({ phase: 'Failed', nodes: { '$WF.A [Pod]': node('workflow shutdown with strategy:  Terminate', '42') } });
+  assert.equal(compareSnapshots(go, ts42, false)[0]!.intended, undefined);
+  // both have an exit code, and they differ: a real difference
+  const go137 = snap({ phase: 'Failed', nodes: { '$WF.A [Pod]': node('workflow shutdown with strategy:  Terminate', '137') } });
+  assert.equal(compareSnapshots(go137, ts, false)[0]!.intended, undefined);
+  // a node that failed on its own (the executor's message): a real difference
+  const own = snap({ phase: 'Failed', nodes: { '$WF.A [Pod]': node('main: Error (exit code 143)') } });
+  assert.ok(compareSnapshots(own, ts, false).every((x) => x.intended === undefined));
+  // a node that did not fail: a real difference
+  const ok = snap({ phase: 'Failed', nodes: { '$WF.A [Pod]': { phase: 'Succeeded', message: 'Step exceeded its deadline' } } });
+  assert.ok(compareSnapshots(ok, tsDl, false).every((x) => x.intended === undefined));
+});

@@ -126,7 +126,7 @@ export function compareSnapshots(go: Snapshot, ts: Snapshot, random: boolean, id
       walk(shape(keep(a)), shape(keep(b)), `${section}(shape)`, out);
     }
   }
-  for (const d of out) d.intended = INTENDED.find((i) => (i.id === undefined || i.id === id) && i.path.test(d.path))?.reason ?? deadlineRace(d, go, ts);
+  for (const d of out) d.intended = INTENDED.find((i) => (i.id === undefined || i.id === id) && i.path.test(d.path))?.reason ?? deadlineRace(d, go, ts) ?? signalRace(d, go, ts);
   return out;
 }
 
@@ -155,6 +155,36 @@ function deadlineRace(d: Difference, go: Snapshot, ts: Snapshot): string | undef
   }
   if (who === 'Go' && failed.ended >= failed.deadline && other.ended < failed.deadline) {
     return `deadline race: the pod's command nearly fills its ${failed.deadline} s deadline; Go's pod ran ${failed.ended.toFixed(1)} s and was failed by it, ours ended in ${other.ended.toFixed(1)} s`;
+  }
+  return undefined;
+}
+
+/** Messages of a pod node failed because something signalled its pod: a shutdown or a deadline (controller or kubelet). */
+const SIGNALLED = /^(?:Stopped with strategy '\w+'|workflow shutdown with strategy: +\w+|Step exceeded its deadline|Pod was active on the node longer than the specified deadline)$/;
+
+/**
+ * docs/compatibility.md, "signal races": `stop`, `terminate` or a deadline reaches a running pod from two sides at once.
+ * The controller fails the node at once (`workflow shutdown with strategy: …`, `Step exceeded its deadline`) and
+ * SIGTERMs the containers; the kubelet enforces the same deadline on its own (the pod's activeDeadlineSeconds is the
+ * workflow's remaining time) and then reports `Pod was active on the node longer than the specified deadline`. Which of
+ * them the node keeps, and whether the stopped main's exit code (the pod's container status, 143) is recorded before
+ * the workflow completes, depends on when the controller next sees the pod — after main ended or before. Ours ends
+ * main within milliseconds of the signal, Go's emissary reaps its child in a loop that sleeps 1 s, so ours wins that
+ * race more often. Accepted only when both nodes Failed with one of these messages, and for the exit code only when
+ * one side has none and the other a signal's (143 SIGTERM, 137 SIGKILL).
+ */
+function signalRace(d: Difference, go: Snapshot, ts: Snapshot): string | undefined {
+  const m = /^nodes\.(.+ \[Pod\])\.(message|outputs|outputs\.exitCode)$/.exec(d.path);
+  if (!m) return undefined;
+  const gn = go.nodes[m[1] as string], tn = ts.nodes[m[1] as string];
+  if (gn?.phase !== 'Failed' || tn?.phase !== 'Failed' || !SIGNALLED.test(gn.message ?? '') || !SIGNALLED.test(tn.message ?? '')) return undefined;
+  if (m[2] === 'message') return 'signal race: the controller and the kubelet both end this pod (shutdown or deadline); which one the node names is the order the controller sees them in';
+  // `outputs` itself differs when the side without the exit code has no outputs at all: then the other's are only it
+  if (m[2] === 'outputs' && !(gn.outputs === undefined || tn.outputs === undefined)) return undefined;
+  if (m[2] === 'outputs' && ![gn.outputs, tn.outputs].every((o) => o === undefined || Object.keys(o as object).join() === 'exitCode')) return undefined;
+  const codes = [(gn.outputs as { exitCode?: string } | undefined)?.exitCode, (tn.outputs as { exitCode?: string } | undefined)?.exitCode];
+  if (codes.includes(undefined) && codes.some((c) => c === '143' || c === '137')) {
+    return "signal race: the stopped main's exit code is recorded only if the controller sees main end before the workflow completes";
   }
   return undefined;
 }

@@ -57,9 +57,29 @@ const UNREPEATABLE: Record<string, string> = {
   'data-transformations.yaml': 'its data template lists all of my-bucket, the e2e runs\' shared artifact repository, and starts a pod per `.log` object: hundreds after a full run (it timed out alone at 360 s), and a different set for each executor',
 };
 
+/** Examples that need a system the stack has no stand-in for: why. */
+const NO_STAND_IN: Record<string, string> = {
+  'k8s-resource-log-selector.yaml': 'creates a Kubeflow TFJob and waits for status.replicaStatuses.Worker.succeeded = 2: that needs the Kubeflow training operator running TensorFlow workers (its image is a placeholder: "Placeholder for TensorFlow distributed training image"); both executors fail at `kubectl create` without the CRD',
+};
+
 /** Rows that take longer than the runner's timeout by design: seconds, and why. */
 const SLOW: Record<string, [number, string]> = {
   'synchronization-mutex-tmpl-level.yaml': [420, 'five 50 s steps behind one mutex run one after the other'],
+};
+
+/**
+ * The phase an example ends in by its own design, where its `no-test` label (or its folder in Argo's test-e2e) says
+ * nothing or the opposite; Argo's CI never runs these files, so that guess is ours to correct. Each reason is read
+ * from the workflow itself (or the Go test that runs the same design).
+ */
+const EXPECT: Record<string, [string[], string]> = {
+  'timeouts-workflow.yaml': [['Failed'], 'spec.activeDeadlineSeconds 30 over steps that sleep a day'],
+  'step-level-timeout.yaml': [['Failed'], '`sleep 30s` under a 10 s template timeout, and sleep1 continues on error only'],
+  'pod-gc-strategy.yaml': [['Failed'], 'its `fail` step exits 1'],
+  'pod-gc-strategy-with-label-selector.yaml': [['Failed'], 'its `fail` step exits 1'],
+  'loops-arbitrary-sequential-steps.yaml': [['Failed'], 'the fourth item exits 1 under failFast'],
+  'continue-on-fail.yaml': [['Succeeded'], 'its failing step continues on failure (Argo\'s TestContinueOnFail: Succeeded)'],
+  'template-defaults.yaml': [['Succeeded', 'Failed'], 'its step draws its exit code (random.choice([0, 1, 1]), three tries)'],
 };
 
 /** Images the local cluster has (images/build/build.sh), as examples name them. */
@@ -175,6 +195,14 @@ function externalUrls(doc: unknown, acc: string[] = []): string[] {
 export function servesOnAPort(doc: Doc): boolean {
   const text = JSON.stringify(doc);
   return /"(ports|readinessProbe|livenessProbe|startupProbe)":/.test(text) || /\bnc -l|http\.server|HTTPServer|\bnginx\b|\binfluxd\b|\.listen\(/.test(text);
+}
+
+/**
+ * hostAliases: the kubelet writes them into the /etc/hosts it manages, and it manages that file only for pods that do
+ * not use the host's network, so these workflows' pods get a network namespace of their own (nothing serves on it).
+ */
+export function hasHostAliases(doc: Doc): boolean {
+  return JSON.stringify(doc).includes('"hostAliases":');
 }
 
 /**
@@ -310,7 +338,7 @@ export function selectExamples(o: SelectOptions): Selection {
     for (const d of parsed.get(path) ?? []) {
       if (!d.json) continue;
       if (d.kind === 'WorkflowTemplate' || d.kind === 'ClusterWorkflowTemplate') templates.set(`${d.kind}/${d.json.metadata?.name}`, d.json);
-      if (['ConfigMap', 'WorkflowTemplate', 'ClusterWorkflowTemplate', 'PersistentVolumeClaim'].includes(d.kind) || (['Secret', 'ServiceAccount', 'Role', 'RoleBinding'].includes(d.kind) && path.startsWith(variants))) support.push(d.json);
+      if (['ConfigMap', 'WorkflowTemplate', 'ClusterWorkflowTemplate', 'PersistentVolumeClaim'].includes(d.kind) || (['Secret', 'ServiceAccount', 'Role', 'RoleBinding', 'CustomResourceDefinition'].includes(d.kind) && path.startsWith(variants))) support.push(d.json);
     }
   }
   const examples: Example[] = [];
@@ -327,11 +355,11 @@ export function selectExamples(o: SelectOptions): Selection {
       const id = wfs.length > 1 ? `${file}#${index}` : file;
       const noTest = doc.metadata?.labels?.['workflows.argoproj.io/no-test'];
       const expectAnn = doc.metadata?.annotations?.['argoexec-ts.e2e/expect-phase'];
-      const expect = expectAnn ? String(expectAnn).split('|') : noTest === 'expected-failure' ? ['Failed', 'Error'] : ['Succeeded'];
+      const expect = expectAnn ? String(expectAnn).split('|') : EXPECT[file]?.[0] ?? (noTest === 'expected-failure' ? ['Failed', 'Error'] : ['Succeeded']);
       const ex: Example = { file, index, doc, id, expect, random: /random|RANDOM/.test(JSON.stringify(doc)) };
       if (d.error) ex.parseError = d.error;
-      ex.skip = withVariants(environmentSkip(doc, templates, o.include) ?? UNREPEATABLE[file], variantsOf, id);
-      if (servesOnAPort(doc)) ex.podNetns = true;
+      ex.skip = withVariants(environmentSkip(doc, templates, o.include) ?? UNREPEATABLE[file] ?? NO_STAND_IN[file], variantsOf, id);
+      if (servesOnAPort(doc) || hasHostAliases(doc)) ex.podNetns = true;
       // A fan-out of ~100 pods (data-transformations: one pod per log file) beside other rows swamps the one 2-CPU
       // node (hundreds of pods Pending, Init and Terminating at once): it runs alone.
       if (FAN_OUT.has(file)) ex.alone = true;
