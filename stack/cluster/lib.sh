@@ -21,8 +21,10 @@ POD_NODE_NETNS=argoexec-e2e-pods
 POD_BRIDGE=e2epods0
 POD_SUBNET=10.244.0
 : "${KUBELET_PORT:=10250}" "${KUBELET_HEALTHZ_PORT:=10248}" "${SCHEDULER_PORT:=10259}" "${KCM_PORT:=10257}"
-# (Debian's ctr only when ours is not built yet, e.g. cluster-down of a cluster started before the switch)
-if [[ -x $CTRD_BIN/ctr ]]; then CTR=("$CTRD_BIN/ctr" --address "$CTRD_SOCK" -n k8s.io); else CTR=(ctr --address "$CTRD_SOCK" -n k8s.io); fi
+# (Debian's ctr only when ours is not built yet, e.g. cluster-down of a cluster started before the switch).
+# up.sh calls it again once build.sh has built ours: on a fresh machine there is no ctr before that.
+resolve_ctr() { if [[ -x $CTRD_BIN/ctr ]]; then CTR=("$CTRD_BIN/ctr" --address "$CTRD_SOCK" -n k8s.io); else CTR=(ctr --address "$CTRD_SOCK" -n k8s.io); fi; }
+resolve_ctr
 # Pod layout of the workflow-controller: classic (init + wait) or initless (supervisor + /argo-bin image volume)
 LAYOUT=${LAYOUT:-classic}
 KUBECTL=$STACK_BIN/kubectl

@@ -30,6 +30,7 @@ t0=$SECONDS
 "$CLUSTER_LIB_DIR/deps.sh"
 "$CLUSTER_LIB_DIR/build.sh"
 "$CLUSTER_LIB_DIR/build-runtime.sh"
+resolve_ctr # ours exists only now on a fresh machine
 for t in socat unshare ip; do command -v $t >/dev/null || { clog "ERROR: $t not found"; exit 1; }; done
 mkdir -p "$CL" "$CTRD_DIR" "$CL/cni" "$KUBELET_DIR" "$CL/bridge"
 

@@ -7,6 +7,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { argon2Sync, createHash } from 'node:crypto';
 import { S3Client } from '@aws-sdk/client-s3';
 import { TracedHttpHandler } from './traced-handler.ts';
+import { smallObjectRequests, type SmallObjectRequests } from './small-object-requests.ts';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/nested-clients/sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
@@ -57,6 +58,8 @@ export interface S3Setup {
   getSse(key: string): SseParams;
   sseEnabled: boolean;
   kmsKeyId: string | undefined;
+  /** PutObject/GetObject of small objects without the SDK's middlewares (D31); undefined with ARTIFACT_S3_LEAN_REQUESTS=false. */
+  small: SmallObjectRequests | undefined;
   destroy(): void;
 }
 
@@ -150,11 +153,13 @@ export function createS3(loc: S3Location, ctx: DriverContext): S3Setup {
 
   const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64, ...(ca ? { ca } : {}) });
   const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
+  const forcePathStyle = pathStyle(loc.addressingStyle, host, bucket);
+  const credentials = credentialsFor(loc, ctx, region);
   const client = new S3Client({
     endpoint: endpointUrl,
     region,
-    forcePathStyle: pathStyle(loc.addressingStyle, host, bucket),
-    credentials: credentialsFor(loc, ctx, region),
+    forcePathStyle,
+    credentials,
     // S3-compatible servers (minio, versitygw, ...) reject the SDK's default CRC32 trailers on some requests.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
@@ -173,7 +178,9 @@ export function createS3(loc: S3Location, ctx: DriverContext): S3Setup {
     return p;
   };
   const enabled = enc.enableEncryption === true;
+  const lean = ctx.env.ARTIFACT_S3_LEAN_REQUESTS !== 'false';
   return {
+    small: lean ? smallObjectRequests({ bucket, host, secure, pathStyle: forcePathStyle, region, credentials, httpAgent, httpsAgent }) : undefined,
     client,
     bucket,
     endpointUrl,

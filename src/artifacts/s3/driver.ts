@@ -26,6 +26,7 @@ import { contentTypeFor } from '../content-type.ts';
 import { executorBackoff, isTransientNetworkError, withRetry } from '../retry.ts';
 import { createS3, type S3Location, type S3Setup } from './client.ts';
 import { BufferPool, MAX_PARTS, MiB, uploadObject } from './multipart.ts';
+import { SMALL_OBJECT_MAX } from './small-object-requests.ts';
 import { fileFiller, fillerOf, type PullSource } from '../../core/io/fill.ts';
 import { pool, throttle } from '../transfer.ts';
 
@@ -208,7 +209,9 @@ export class S3ArtifactDriver implements ArtifactDriver {
       }
     };
     try {
-      if (size <= RANGE_THRESHOLD) {
+      if (size <= SMALL_OBJECT_MAX && s3.small) {
+        await write(await s3.small.get(key, s3.getSse(key), signal), 0);
+      } else if (size <= RANGE_THRESHOLD) {
         const out = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key, ...s3.getSse(key) }), opts);
         await write(out.Body as Readable, 0);
       } else {

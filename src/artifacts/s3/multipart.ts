@@ -22,6 +22,7 @@ import {
   type CompletedPart,
 } from '@aws-sdk/client-s3';
 import type { S3Setup, SseParams } from './client.ts';
+import { SMALL_OBJECT_MAX } from './small-object-requests.ts';
 
 export const MiB = 1024 * 1024;
 export const MAX_PARTS = 10_000;
@@ -84,9 +85,11 @@ export async function uploadObject(o: UploadOptions): Promise<number> {
   const partSize = pool.size;
   const put = async (buf: Buffer, n: number): Promise<number> => {
     const body = buf.subarray(0, n);
-    await o.retry(() =>
-      s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body, ContentLength: n, ContentType: o.contentType, ...s3.putSse(key) })),
-    );
+    const small = n <= SMALL_OBJECT_MAX ? s3.small : undefined;
+    await o.retry(async () => {
+      if (small) await small.put(key, body, o.contentType, s3.putSse(key));
+      else await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body, ContentLength: n, ContentType: o.contentType, ...s3.putSse(key) }));
+    });
     o.onBytes?.(n);
     return n;
   };
