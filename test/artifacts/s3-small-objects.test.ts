@@ -108,7 +108,7 @@ test('keyPath encodes as the SDK does; SSE headers as the SDK sends them (with t
 });
 
 /** A stub store: answers each request with the next of `answers` (then 200), and records what it was sent. */
-async function stub(answers: [number, string][]): Promise<{ host: string; seen: { method: string; url: string; headers: IncomingMessage['headers']; body: string }[]; close(): void }> {
+async function stub(answers: [number, string][], address = '127.0.0.1'): Promise<{ host: string; seen: { method: string; url: string; headers: IncomingMessage['headers']; body: string }[]; close(): void }> {
   const seen: { method: string; url: string; headers: IncomingMessage['headers']; body: string }[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -119,9 +119,10 @@ async function stub(answers: [number, string][]): Promise<{ host: string; seen: 
       res.writeHead(status, { 'content-type': 'application/xml' }).end(body);
     });
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(0, address);
   await once(server, 'listening');
-  return { host: `127.0.0.1:${(server.address() as AddressInfo).port}`, seen, close: () => server.close() };
+  const a = address.includes(':') ? `[${address}]` : address;
+  return { host: `${a}:${(server.address() as AddressInfo).port}`, seen, close: () => server.close() };
 }
 
 test('transient answers are retried as the SDK does (503 SlowDown, 500); a 404 is not', async () => {
@@ -157,5 +158,20 @@ test('transient answers are retried as the SDK does (503 SlowDown, 500); a 404 i
     vhAgent.destroy();
   } finally {
     httpAgent.destroy();
+  }
+});
+
+test('an IPv6 literal endpoint: connected without brackets, named with them in Host', async () => {
+  const s = await stub([], '::1');
+  const httpAgent = new HttpAgent();
+  try {
+    const r = smallObjectRequests({ bucket: 'b', host: s.host, secure: false, pathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'A', secretAccessKey: 'S' }, httpAgent, httpsAgent: new HttpsAgent() });
+    await r.put('k', Buffer.from('x'), 'text/plain', {});
+    assert.equal(s.seen.length, 1);
+    assert.equal(s.seen[0]!.headers.host, s.host);
+    assert.match(s.host, /^\[::1\]:\d+$/);
+  } finally {
+    httpAgent.destroy();
+    s.close();
   }
 });

@@ -125,6 +125,7 @@ export function smallObjectRequests(t: SmallObjectTarget): SmallObjectRequests {
   const port = portText ? Number(portText) : undefined;
   const reqHost = t.pathStyle ? hostname : `${t.bucket}.${hostname}`;
   const hostHeader = port ? `${reqHost}:${port}` : reqHost;
+  const connectHost = reqHost.replace(/^\[(.*)\]$/, '$1'); // an IPv6 literal: brackets in Host only
   const pathOf = (key: string) => (t.pathStyle ? `/${t.bucket}/${keyPath(key)}` : `/${keyPath(key)}`);
   const send = t.secure ? httpsRequest : httpRequest;
   const agent = t.secure ? t.httpsAgent : t.httpAgent;
@@ -137,7 +138,7 @@ export function smallObjectRequests(t: SmallObjectTarget): SmallObjectRequests {
     try {
       const res = await new Promise<IncomingMessage>((resolve, reject) => {
         // As the SDK: to the bucket's own host when virtual-hosted (DNS, TLS name), the endpoint's otherwise.
-        const req = send({ method, hostname: reqHost, port, path, agent, headers: signed.headers as OutgoingHttpHeaders, ...(signal ? { signal } : {}) }, resolve);
+        const req = send({ method, hostname: connectHost, port, path, agent, headers: signed.headers as OutgoingHttpHeaders, ...(signal ? { signal } : {}) }, resolve);
         req.on('error', reject);
         req.on('socket', (s) => {
           if (!s.connecting) return;
