@@ -1,8 +1,8 @@
 /**
  * Row P8: the physical ceiling on this machine, measured inside the bench process (no executor):
- *   - MinIO on loopback through the same S3 client (AWS SDK v3, keep-alive agent) at high concurrency:
- *     10 KiB PUTs and GETs per second, and MB/s of one large object (16 MiB parts / ranges, 8 in flight) from and to
- *     memory;
+ *   - MinIO on loopback at high concurrency: 10 KiB PUTs and GETs per second through the driver's cheapest signed
+ *     requests (small-object-requests.ts, D31: the ceiling must not be the client's), and MB/s of one large object
+ *     (16 MiB parts / ranges, 8 in flight, AWS SDK v3) from and to memory;
  *   - zlib per core: gzip level 6 (deflate) of the three kinds of data the rows move, and gunzip (inflate) of the
  *     half-compressible kind. A tar.gz output can use every core (parallel gzip); a single gzip stream can only be
  *     inflated on one core.
@@ -63,7 +63,7 @@ export async function p8(): Promise<Ceiling> {
   const largeBytes = envNumber('BENCH_P8_LARGE_BYTES', 1024 * MiB);
   const { createS3 } = await import('../src/artifacts/s3/client.ts');
   const { createLogger } = await import('../src/core/log.ts');
-  const { PutObjectCommand, GetObjectCommand, CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand } = await import('@aws-sdk/client-s3');
+  const { GetObjectCommand, CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand } = await import('@aws-sdk/client-s3');
   const secrets = workDir('secrets');
   mkdirSync(join(secrets, 'my-minio-cred'));
   writeFileSync(join(secrets, 'my-minio-cred/accesskey'), S3_SECRETS['my-minio-cred'].accesskey);
@@ -75,12 +75,13 @@ export async function p8(): Promise<Ceiling> {
     const body = randomBytes(10 * 1024);
     const keys = Array.from({ length: small }, (_, i) => `${prefix}/small/${i}`);
     let t0 = performance.now();
-    await pool(concurrency, keys, async (k) => { await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: k, Body: body, ContentLength: body.length })); });
+    const lean = s3.small;
+    if (!lean) throw new Error('P8 needs the small-object requests (ARTIFACT_S3_LEAN_REQUESTS is not false here)');
+    await pool(concurrency, keys, async (k) => { await lean.put(k, body, 'application/octet-stream', {}); });
     const putPerS = small / ((performance.now() - t0) / 1000);
     t0 = performance.now();
     await pool(concurrency, keys, async (k) => {
-      const out = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: k }));
-      await out.Body?.transformToByteArray();
+      for await (const _ of await lean.get(k, {})) { /* drain */ }
     });
     const getPerS = small / ((performance.now() - t0) / 1000);
     log(`P8 10 KiB objects at ${concurrency} in flight: ${putPerS.toFixed(0)} PUT/s, ${getPerS.toFixed(0)} GET/s`);

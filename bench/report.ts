@@ -71,8 +71,9 @@ function ceilingSection(c: Ceiling, rows: RowResult[]): string[] {
   const out = [
     '### P8 — the ceiling on this machine',
     '',
-    'Measured inside the benchmark process, no executor: the same S3 client (AWS SDK v3, keep-alive agent) against',
-    `MinIO on loopback with ${c.concurrency} requests in flight, and zlib on one core.`,
+    'Measured inside the benchmark process, no executor, against MinIO on loopback with',
+    `${c.concurrency} requests in flight: 10 KiB objects through the driver's cheapest signed requests (small-object-requests.ts,`,
+    'D31), large ones through the AWS SDK v3 (multipart, ranges; keep-alive agent); zlib on one core.',
     '',
     '| measure | value |',
     '|---|---|',
