@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { kubectl, kubectlJson, ROOT, SHARED, sleep, stackEnv } from './env.ts';
 import { s3Bucket, stackMinio } from './artifact-digest.ts';
-import { environmentSkip, parseManifests, servesOnAPort, variantsByOriginal, withVariants, type Doc, type Example, type ParsedDoc } from './examples.ts';
+import { environmentSkip, needsOwnNetns, parseManifests, variantsByOriginal, withVariants, type Doc, type Example, type ParsedDoc } from './examples.ts';
 import { provideAll } from './needs.ts';
 import { rewriteInternetForStack } from './stack-hosts.ts';
 import { checkAssertions, checkLogs, checkStoreContent, expectationFor, extractArgoTests, loadExpectations, rewriteForStack, writeManifests, type ArgoTestWorkflow, type Expectation, type GcCheck } from './argo-tests.ts';
@@ -196,7 +196,7 @@ export function selectArgoTests(dir = join(SHARED, 'argo-v4.1.2/test-e2e'), expe
           // a fixture that links to an example (functional/arguments-artifacts.yaml → examples/…) has the example's variants
           const example = w.path?.startsWith(`${examplesDir}/`) ? w.path.slice(examplesDir.length + 1) : undefined;
           row.skip = withVariants(environmentSkip(row.doc, templatesByName, include), variantsOf, row.id, example);
-          if (servesOnAPort(row.doc) || [...templatesByName.values()].some(servesOnAPort)) row.podNetns = true;
+          if (needsOwnNetns(row.doc) || [...templatesByName.values()].some(needsOwnNetns)) row.podNetns = true;
           const p = needs.provision;
           if (!row.skip) for (const o of p.support ?? []) addSupport(o);
           if (p.alone) row.alone = true;

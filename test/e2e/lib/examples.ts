@@ -205,6 +205,11 @@ export function hasHostAliases(doc: Doc): boolean {
   return JSON.stringify(doc).includes('"hostAliases":');
 }
 
+/** Pods of this workflow (or template) get a network namespace of their own: they serve on a port, or need hostAliases. */
+export function needsOwnNetns(doc: Doc): boolean {
+  return servesOnAPort(doc) || hasHostAliases(doc);
+}
+
 /**
  * Why a workflow cannot run on the local cluster, or undefined: its no-test label (unless included), an
  * image without a local stand-in, a URL off this machine, a port to serve, a (Cluster)WorkflowTemplate that
@@ -299,10 +304,10 @@ export function variantsByOriginal(variantsDir = join(ROOT, 'test/e2e/variants')
     const m = /^# variant of ([^:]+?)(?::|$)/.exec(first);
     if (!m) continue;
     const head = m[1]!.replace(/\s+over SSH$/, '').replace(/\s*\(.*\)\s*$/, '');
-    const dir = /^examples\/|^test\/e2e\/functional\//.exec(head)?.[0] ?? '';
+    const dir = /^examples\/|^test\/e2e\/(functional|expectedfailures)\//.exec(head)?.[0] ?? '';
     for (const part of head.split(/\s*\+\s*/)) {
       const rel = part.startsWith(dir) ? part.slice(dir.length) : part;
-      const id = dir === 'test/e2e/functional/' ? `e2e/functional/${rel}` : rel;
+      const id = dir.startsWith('test/e2e/') ? `${dir.slice('test/'.length)}${rel}` : rel;
       out.set(id, [...out.get(id) ?? [], `variant/${relative(variantsDir, path)}`]);
     }
   }
@@ -359,7 +364,7 @@ export function selectExamples(o: SelectOptions): Selection {
       const ex: Example = { file, index, doc, id, expect, random: /random|RANDOM/.test(JSON.stringify(doc)) };
       if (d.error) ex.parseError = d.error;
       ex.skip = withVariants(environmentSkip(doc, templates, o.include) ?? UNREPEATABLE[file] ?? NO_STAND_IN[file], variantsOf, id);
-      if (servesOnAPort(doc) || hasHostAliases(doc)) ex.podNetns = true;
+      if (needsOwnNetns(doc)) ex.podNetns = true;
       // A fan-out of ~100 pods (data-transformations: one pod per log file) beside other rows swamps the one 2-CPU
       // node (hundreds of pods Pending, Init and Terminating at once): it runs alone.
       if (FAN_OUT.has(file)) ex.alone = true;
