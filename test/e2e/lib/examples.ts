@@ -80,6 +80,7 @@ const EXPECT: Record<string, [string[], string]> = {
   'loops-arbitrary-sequential-steps.yaml': [['Failed'], 'the fourth item exits 1 under failFast'],
   'continue-on-fail.yaml': [['Succeeded'], 'its failing step continues on failure (Argo\'s TestContinueOnFail: Succeeded)'],
   'template-defaults.yaml': [['Succeeded', 'Failed'], 'its step draws its exit code (random.choice([0, 1, 1]), three tries)'],
+  'work-avoidance.yaml': [['Succeeded', 'Failed'], 'each of its three echo steps tosses a coin ($RANDOM) and exits 1 on heads'],
 };
 
 /** Images the local cluster has (images/build/build.sh), as examples name them. */
