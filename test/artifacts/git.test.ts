@@ -7,7 +7,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -60,6 +60,21 @@ describe('git', () => {
     assert.equal(sh(d, 'rev-parse', 'refs/tags/v1.0.0'), MAIN);
     assert.equal(sh(d, 'config', 'remote.origin.url'), GIT_URL);
     assert.equal(existsSync(join(d, '.git/shallow')), false);
+  });
+
+  test('checked-out modes are go-git\'s under the executor\'s umask 0: files 0644, directories 0755 (Go\'s `ls -l` in TestGitArtifactDepthClone)', async () => {
+    const old = process.umask(0);
+    let d: string;
+    try { d = await load(GIT_URL); } finally { process.umask(old); }
+    const modes = (rel: string) => (statSync(join(d, rel)).mode & 0o7777).toString(8);
+    assert.equal(modes('dir/sub/nested.txt'), '644');
+    assert.equal(modes('dir'), '755');
+    assert.equal(modes('dir/sub'), '755');
+    for (const f of execFileSync('git', ['-C', d, 'ls-files', '-s'], { encoding: 'utf8' }).trim().split('\n')) {
+      const [mode, , , path] = f.split(/\s+/);
+      if (mode === '100755') assert.equal(modes(path as string), '755', path);
+      if (mode === '100644') assert.equal(modes(path as string), '644', path);
+    }
   });
 
   test('depth + singleBranch over HTTP: shallow clone of one branch', async () => {

@@ -359,6 +359,9 @@ test('10.2 step 7: SIGTERM while waiting for the conditions → exit 64 "context
   });
   assert.equal(r.code, 64, r.stderr);
   assert.equal(r.termination, 'context canceled');
+  // Go's WaitResource: wait.Interrupted(ctx's error) → this warning, then the error (functional/resource-template.yaml,
+  // stopped through the controller, archives it in main.log with the Go reference)
+  assert.match(r.stderr, /Waiting for resource resulted in timeout due to repeated errors/);
   assert.equal(completed(await getTaskResult(r.nodeId)), 'true');
   await deleteTaskResult(r.nodeId);
 });

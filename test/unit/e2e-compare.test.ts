@@ -15,6 +15,9 @@ test('normalise: generated name, pod-name hashes, times and uids', () => {
   assert.equal(normaliseText('accessed at: Wed Dec  2 19:36:46 UTC 2026\n', 'wf-abc12'), 'accessed at: <time>\n');
   assert.equal(normaliseText('-rwxr-xr-x    1 1000     1000            55 Dec  2 19:43 script', 'wf-abc12'), '-rwxr-xr-x    1 1000     1000            55 <time> script');
   assert.equal(normaliseText('v4.1.2 size 1024 May', 'wf-abc12'), 'v4.1.2 size 1024 May');
+  // `date +%s` of the run (variables-showcase): a time; a 10-digit number far from now is not
+  const now = Math.floor(Date.now() / 1000);
+  assert.equal(normaliseText(`ts.epoch-seconds    = ${now - 30}\nid 1234567890`, 'wf-abc12'), 'ts.epoch-seconds    = <epoch>\nid 1234567890');
   assert.deepEqual(normalise({ k: 'wf-abc12/wf-abc12-x-12345/main.log' }, 'wf-abc12'), { k: '$WF/$WF-x-#/main.log' });
 });
 

@@ -16,7 +16,7 @@
  * transport.ts. A credential the remote's transport cannot use fails with go-git's "invalid auth method" (SSH key
  * with http(s) or git://, basic auth with git:// or SSH); an SSH remote without a key would need an SSH agent.
  */
-import * as fs from 'node:fs';
+import { goGitFs as fs } from './go-git-modes.ts';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, posix, relative, resolve } from 'node:path';
 import git from 'isomorphic-git';

@@ -24,6 +24,7 @@ import ssh2 from 'ssh2';
 import { checkHostKey, knownHostsFiles, parseKnownHosts, type KnownLine } from './known-hosts.ts';
 import { parsePrivateKey } from './ssh-key.ts';
 import { shellQuote, type SshEndpoint } from './ssh-url.ts';
+import { goTransportText, isDialError } from '../../core/go-net-errors.ts';
 
 export interface SshOptions {
   privateKey: string;
@@ -151,8 +152,7 @@ export class SshConnections {
 function goDialError(err: Error & { level?: string; code?: string }, hostKeyError: Error | undefined, addr: string, host: string): string {
   if (hostKeyError) return `ssh: handshake failed: ${hostKeyError.message}`;
   if (err.level === 'client-authentication') return 'ssh: handshake failed: ssh: unable to authenticate, attempted methods [none publickey], no supported methods remain';
-  if (err.code === 'ECONNREFUSED') return `dial tcp ${addr}: connect: connection refused`;
-  if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return `dial tcp: lookup ${host}: no such host`;
+  if (isDialError(err)) return goTransportText(err, addr);
   if (err.level === 'client-timeout') return `dial tcp ${addr}: i/o timeout`;
   return `ssh: handshake failed: ${err.message}`;
 }

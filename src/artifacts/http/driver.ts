@@ -19,6 +19,7 @@ import { ArtifactNotFoundError, CanceledError, cancelCause, type ArtifactDriver,
 import { DELETE_NOT_SUPPORTED, NotImplementedError, NotSupportedError } from '../common.ts';
 import { hasSecret, readSecret, type SecretKeySelector } from '../secrets.ts';
 import { startHttpClientSpan } from '../../core/tracing/http-span.ts';
+import { goOp, goUrlError } from '../../core/go-net-errors.ts';
 
 const MAX_REDIRECTS = 10;
 
@@ -64,7 +65,7 @@ function basic(user: string, pass: string): string {
 
 /** Go's url.Error text for a request its context canceled before the response: `Get "<url>": <cause>`. */
 const canceledRequest = (method: string, url: string, signal: AbortSignal): CanceledError =>
-  new CanceledError(`${method.slice(0, 1)}${method.slice(1).toLowerCase()} ${JSON.stringify(url)}: ${cancelCause(signal)}`);
+  new CanceledError(`${goOp(method)} ${JSON.stringify(url)}: ${cancelCause(signal)}`);
 
 async function send(method: string, url: string, opts: Options, body: Body, onBody?: (n: number) => void, signal?: AbortSignal): Promise<{ res: IncomingMessage; url: string; gzipAsked: boolean }> {
   if (signal?.aborted) throw canceledRequest(method, url, signal);
@@ -96,7 +97,7 @@ async function send(method: string, url: string, opts: Options, body: Body, onBo
       dropConnectionHeader(req);
       req.on('error', (err) => {
         span?.failed(err);
-        reject(signal?.aborted ? canceledRequest(method, currentUrl, signal) : err);
+        reject(signal?.aborted ? canceledRequest(method, currentUrl, signal) : goUrlError(method, currentUrl, err));
       });
       if (body.kind === 'file') {
         const rs = createReadStream(body.path, { highWaterMark: 1 << 20 });

@@ -15,6 +15,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { STATUS_CODES } from 'node:http';
 import { authorization, canonicalResource, goQueryEscape, queryString, type Params } from './signature.ts';
 import { text } from './xml.ts';
+import { goOp, goTransportText, isDialError } from '../../core/go-net-errors.ts';
 
 export interface OssCredentials {
   accessKeyId: string;
@@ -72,7 +73,6 @@ export interface OssRequest {
   expect?: number[];
 }
 
-const goOp = (m: string): string => m[0] + m.slice(1).toLowerCase();
 
 export interface ClientOptions {
   userAgent: string;
@@ -234,14 +234,10 @@ export class OssClient {
 
   /** net/http's url.Error text: `Get "<url>": dial tcp <addr>: connect: connection refused`. */
   #netError(method: string, url: string, err: Error, proxyConnect = false): Error {
-    const e = err as NodeJS.ErrnoException & { address?: string; port?: number; goText?: boolean };
-    let cause = e.message;
-    if (e.goText) cause = e.message;
-    else if (e.code === 'ECONNREFUSED') cause = `dial tcp ${e.address ?? ''}:${e.port ?? ''}: connect: connection refused`;
-    else if (e.code === 'ECONNRESET') cause = 'read: connection reset by peer';
-    else if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') cause = `dial tcp: lookup ${new URL(url).hostname}: no such host`;
-    const dialing = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(e.code ?? '');
-    const out = new Error(`${goOp(method)} "${url}": ${(proxyConnect || this.#proxy) && dialing ? 'proxyconnect tcp: ' : ''}${cause}`);
+    const e = err as NodeJS.ErrnoException & { goText?: boolean };
+    // (a reset: Go's `read tcp <local>-><remote>: …`, whose local port we cannot know; its last words only)
+    const cause = e.goText ? e.message : e.code === 'ECONNRESET' ? 'read: connection reset by peer' : goTransportText(e, new URL(url));
+    const out = new Error(`${goOp(method)} "${url}": ${(proxyConnect || this.#proxy) && isDialError(e) ? 'proxyconnect tcp: ' : ''}${cause}`);
     Object.assign(out, { code: e.code, cause: err });
     return out;
   }

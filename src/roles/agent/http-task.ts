@@ -17,6 +17,7 @@ import { addGoDefaultHeaders, canonicalHeaderKey, dropConnectionHeader, goDecode
 import { backoff, defaultRetry } from '../artifact-delete/retry.ts';
 import type { NodeResult } from './node-result.ts';
 import { timerMs } from '../../core/go-duration.ts';
+import { goOp, goTransportText } from '../../core/go-net-errors.ts';
 
 export interface HttpHeader { name: string; value?: string; valueFrom?: { secretKeyRef?: { name?: string; key?: string } | null } | null }
 export interface HttpTemplate {
@@ -31,30 +32,6 @@ export interface HttpTemplate {
 }
 
 const MAX_REDIRECTS = 10;
-
-/** Go's url.Error op: "Get", "Post", … */
-const opOf = (method: string): string => method.slice(0, 1) + method.slice(1).toLowerCase();
-
-const STRERR: Record<string, string> = {
-  ECONNREFUSED: 'connect: connection refused',
-  ECONNRESET: 'read: connection reset by peer',
-  EHOSTUNREACH: 'connect: no route to host',
-  ENETUNREACH: 'connect: network is unreachable',
-};
-
-/** Go-like text of a transport error, `dial tcp host:port: connect: connection refused`. */
-function transportText(err: NodeJS.ErrnoException, url: URL): string {
-  const hostPort = `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
-  const code = err.code ?? '';
-  if (STRERR[code]) return code === 'ECONNRESET' ? `read tcp ${hostPort}: ${STRERR[code]}` : `dial tcp ${hostPort}: ${STRERR[code]}`;
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `dial tcp: lookup ${url.hostname}: no such host`;
-  if (code === 'ECONNABORTED' || err.message === 'socket hang up') return 'EOF';
-  if (['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT'].includes(code)) {
-    return 'tls: failed to verify certificate: x509: certificate signed by unknown authority';
-  }
-  if (code.startsWith('ERR_TLS') || code.startsWith('CERT_')) return `tls: failed to verify certificate: ${err.message}`;
-  return err.message;
-}
 
 class DeadlineError extends Error {}
 
@@ -86,7 +63,7 @@ async function send(method: string, rawUrl: string, headers: [string, string][],
   let payload: Buffer | undefined = body;
   for (let hop = 0; ; hop++) {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new Error(`${opOf(m)} ${JSON.stringify(url.href)}: unsupported protocol scheme ${JSON.stringify(url.protocol.replace(/:$/, ''))}`);
+      throw new Error(`${goOp(m)} ${JSON.stringify(url.href)}: unsupported protocol scheme ${JSON.stringify(url.protocol.replace(/:$/, ''))}`);
     }
     const h: OutgoingHttpHeaders = {};
     const add = (k: string, v: string): void => {
@@ -112,8 +89,8 @@ async function send(method: string, rawUrl: string, headers: [string, string][],
       }, resolve);
       dropConnectionHeader(req);
       req.on('error', (err: NodeJS.ErrnoException) => {
-        if (deadline?.aborted) reject(new DeadlineError(`${opOf(m)} ${JSON.stringify(target.href)}: context deadline exceeded`));
-        else reject(new Error(`${opOf(m)} ${JSON.stringify(target.href)}: ${transportText(err, target)}`));
+        if (deadline?.aborted) reject(new DeadlineError(`${goOp(m)} ${JSON.stringify(target.href)}: context deadline exceeded`));
+        else reject(new Error(`${goOp(m)} ${JSON.stringify(target.href)}: ${goTransportText(err, target)}`));
       });
       req.end(payload && payload.length > 0 ? payload : undefined);
     });
@@ -122,9 +99,9 @@ async function send(method: string, rawUrl: string, headers: [string, string][],
     if (location && [301, 302, 303, 307, 308].includes(status)) {
       res.resume();
       // Go reports the Location it refused to follow, as written by the server.
-      if (hop + 1 >= MAX_REDIRECTS) throw new Error(`${opOf(method)} ${JSON.stringify(location)}: stopped after ${MAX_REDIRECTS} redirects`);
+      if (hop + 1 >= MAX_REDIRECTS) throw new Error(`${goOp(method)} ${JSON.stringify(location)}: stopped after ${MAX_REDIRECTS} redirects`);
       let next: URL;
-      try { next = new URL(location, url); } catch { throw new Error(`${opOf(m)} ${JSON.stringify(url.href)}: failed to parse Location header ${JSON.stringify(location)}`); }
+      try { next = new URL(location, url); } catch { throw new Error(`${goOp(m)} ${JSON.stringify(url.href)}: failed to parse Location header ${JSON.stringify(location)}`); }
       if ((status === 301 || status === 302 || status === 303) && m !== 'GET' && m !== 'HEAD') {
         m = 'GET';
         payload = undefined;
@@ -137,7 +114,7 @@ async function send(method: string, rawUrl: string, headers: [string, string][],
       for await (const c of res) chunks.push(c as Buffer);
     } catch (err) {
       if (deadline?.aborted) throw new DeadlineError('context deadline exceeded');
-      throw new Error(transportText(err as NodeJS.ErrnoException, url));
+      throw new Error(goTransportText(err as NodeJS.ErrnoException, url));
     }
     let data = Buffer.concat(chunks);
     const respHeaders: Record<string, string[]> = {};

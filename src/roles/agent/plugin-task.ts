@@ -13,6 +13,7 @@ import { parseGoDuration } from '../../core/go-duration.ts';
 import { isTransientError } from '../../core/kube/errors.ts';
 import type { Logger } from '../../core/log.ts';
 import type { NodeResult } from './node-result.ts';
+import { goTransportText } from '../../core/go-net-errors.ts';
 
 export interface Plugin { name: string; address: string; token: string; invalid: Set<string> }
 
@@ -48,9 +49,7 @@ function post(address: string, token: string, method: string, body: string): Pro
     });
     req.on('timeout', () => req.destroy(Object.assign(new Error('Client.Timeout exceeded while awaiting headers'), { code: 'ETIMEDOUT' })));
     req.on('error', (err: NodeJS.ErrnoException) => {
-      const hostPort = `${target.hostname}:${target.port || 80}`;
-      const text = err.code === 'ECONNREFUSED' ? `dial tcp ${hostPort}: connect: connection refused` : err.message;
-      reject(Object.assign(new Error(`Post ${JSON.stringify(url)}: ${text}`), { code: err.code }));
+      reject(Object.assign(new Error(`Post ${JSON.stringify(url)}: ${goTransportText(err, target)}`), { code: err.code }));
     });
     req.end(body);
   });

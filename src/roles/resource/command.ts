@@ -214,8 +214,14 @@ async function waitResource(state: ExecutorState, kube: KubeClient, ref: Resourc
     state.log.info('Failing for conditions', { conditions: failure.map(requirementString).join(',') });
   }
   const interval = state.cfg.resourceStateCheckIntervalMs;
+  // SIGTERM (`argo stop`/`terminate`): Go's PollUntilContextCancel returns the context's error, which wait.Interrupted
+  // reports as a timeout.
+  const interrupted = (): Error => {
+    state.log.warn('Waiting for resource resulted in timeout due to repeated errors', { name: ref.name });
+    return new Error('context canceled');
+  };
   for (;;) {
-    if (terminated.aborted) throw new Error('context canceled');
+    if (terminated.aborted) throw interrupted();
     try {
       await checkResourceState(state, kube, ref.selfLink, success, failure);
       state.log.info('Returning from successful wait for resource', { name: ref.name, namespace: ref.namespace });
@@ -232,7 +238,7 @@ async function waitResource(state: ExecutorState, kube: KubeClient, ref: Resourc
     try {
       await sleep(timerMs(interval), undefined, { signal: terminated });
     } catch {
-      throw new Error('context canceled');
+      throw interrupted();
     }
   }
 }

@@ -35,7 +35,7 @@ export const INTENDED: { id?: string; path: RegExp; reason: string }[] = [
   },
   // sidecar-nginx: the user's script retries `curl` (printing `sleep` per attempt) until the nginx sidecar answers, and
   // curl prints its progress meter (transfer speed, times) to the same log: timing, in any two runs.
-  ...['sidecar-nginx.yaml', 'e2e/functional/sidecar-nginx.yaml'].map((id) => ({
+  ...['sidecar-nginx.yaml', 'e2e/functional/sidecar-nginx.yaml', 'sidecar.yaml', 'e2e/functional/sidecar.yaml'].map((id) => ({
     id, path: /^artifacts\.\$WF \[Pod\] main-logs\./,
     reason: "the script prints a `sleep` per attempt until the sidecar answers, and curl's progress meter (speeds): timing",
   })),

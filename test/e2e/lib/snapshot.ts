@@ -66,6 +66,8 @@ export function normaliseText(text: string, wfName: string): string {
     .replace(DATE_OUTPUT, '<time>')
     .replace(LS_TIME, '<time>')
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uid>')
+    // a Unix time in seconds within two days of now (`date +%s`, variables-showcase's `ts.epoch-seconds`): a time
+    .replace(/\b1\d{9}\b/g, (m) => (Math.abs(Number(m) - Date.now() / 1000) < 2 * 86400 ? '<epoch>' : m))
     // the address the cluster's CNI plugin gave a pod with a namespace of its own (stack/cluster/cni): assigned
     .replace(/\b10\.244\.0\.\d{1,3}\b/g, '<pod-ip>');
 }
