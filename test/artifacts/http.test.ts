@@ -30,6 +30,12 @@ describe('http driver', () => {
     await assert.rejects(driverFor(err, ctx).load(err, join(d, 'b')), (e: unknown) => !(e instanceof ArtifactNotFoundError) && /loading content from .*\/status\/500 failed with reason: 500/.test((e as Error).message));
   });
 
+  test('a refused connection in Go\'s words (expectedfailures/failed-artifact-load with the Go reference)', async () => {
+    const art = { name: 'h', path: '/x', http: { url: 'http://127.0.0.1:1/doesnt-exist.txt' } };
+    await assert.rejects(driverFor(art, ctxFor(secrets, { EXECUTOR_RETRY_BACKOFF_STEPS: '1' })).load(art, join(tmp(), 'a')),
+      (e: unknown) => (e as Error).message === 'Get "http://127.0.0.1:1/doesnt-exist.txt": dial tcp 127.0.0.1:1: connect: connection refused');
+  });
+
   test('basic auth from secrets; not sent when the password is empty', async () => {
     const d = tmp();
     const url = `${httpbin}/basic-auth/admin/password`;
