@@ -138,6 +138,11 @@ test('signal race: a node failed by a shutdown or a deadline; exit code present 
   const dl = compareSnapshots(goDl, tsDl, false);
   assert.deepEqual(dl.map((x) => x.path).sort(), ['nodes.$WF.A [Pod].message', 'nodes.$WF.A [Pod].outputs']);
   assert.ok(dl.every((x) => x.intended?.startsWith('signal race: ')));
+  // a resource template's main (the executor) ends with 64 and `context canceled` when signalled
+  const res = (code?: string) => snap({ phase: 'Failed', nodes: { '$WF.A [Pod]': node('workflow shutdown with strategy:  Stop', code) }, containers: { '$WF.A': { main: { state: 'terminated', exitCode: 64, reason: 'Error', message: 'context canceled' } } } });
+  assert.ok(compareSnapshots(res(), res('64'), false)[0]!.intended?.startsWith('signal race: '));
+  const res64other = snap({ phase: 'Failed', nodes: { '$WF.A [Pod]': node('workflow shutdown with strategy:  Stop', '64') }, containers: { '$WF.A': { main: { state: 'terminated', exitCode: 64, reason: 'Error', message: 'some other error' } } } });
+  assert.equal(compareSnapshots(res(), res64other, false).find((x) => x.path.includes('exitCode') || x.path.endsWith('.outputs'))?.intended, undefined);
   // not a signal's exit code: a real difference
   const ts42 = snap({ phase: 'Failed', nodes: { '$WF.A [Pod]': node('workflow shutdown with strategy:  Terminate', '42') } });
   assert.equal(compareSnapshots(go, ts42, false)[0]!.intended, undefined);

@@ -171,7 +171,8 @@ const SIGNALLED = /^(?:Stopped with strategy '\w+'|workflow shutdown with strate
  * the workflow completes, depends on when the controller next sees the pod — after main ended or before. Ours ends
  * main within milliseconds of the signal, Go's emissary reaps its child in a loop that sleeps 1 s, so ours wins that
  * race more often. Accepted only when both nodes Failed with one of these messages, and for the exit code only when
- * one side has none and the other a signal's (143 SIGTERM, 137 SIGKILL).
+ * one side has none and the other a signal's (143 SIGTERM, 137 SIGKILL), or 64 from a main that is the executor itself
+ * (resource, data: `context canceled` in its container status).
  */
 function signalRace(d: Difference, go: Snapshot, ts: Snapshot): string | undefined {
   const m = /^nodes\.(.+ \[Pod\])\.(message|outputs|outputs\.exitCode)$/.exec(d.path);
@@ -183,7 +184,10 @@ function signalRace(d: Difference, go: Snapshot, ts: Snapshot): string | undefin
   if (m[2] === 'outputs' && !(gn.outputs === undefined || tn.outputs === undefined)) return undefined;
   if (m[2] === 'outputs' && ![gn.outputs, tn.outputs].every((o) => o === undefined || Object.keys(o as object).join() === 'exitCode')) return undefined;
   const codes = [(gn.outputs as { exitCode?: string } | undefined)?.exitCode, (tn.outputs as { exitCode?: string } | undefined)?.exitCode];
-  if (codes.includes(undefined) && codes.some((c) => c === '143' || c === '137')) {
+  // a main that is the executor itself (resource, data) ends on SIGTERM with 64 and `context canceled`
+  const mainOf = (snap: Snapshot) => (snap.containers as Record<string, Record<string, { exitCode?: number; message?: string }>>)[(m[1] as string).replace(/ \[Pod\]$/, '')]?.main;
+  const canceled = (snap: Snapshot, code: string | undefined) => code === '64' && mainOf(snap)?.exitCode === 64 && mainOf(snap)?.message === 'context canceled';
+  if (codes.includes(undefined) && (codes.some((c) => c === '143' || c === '137') || canceled(go, codes[0]) || canceled(ts, codes[1]))) {
     return "signal race: the stopped main's exit code is recorded only if the controller sees main end before the workflow completes";
   }
   return undefined;

@@ -14,6 +14,8 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { stackMinio } from './artifact-digest.ts';
 import { ROOT, stackEnv } from './env.ts';
 import { shutdownOncePodRuns, type WatchFactory } from './needs.ts';
 import { rewriteForStack } from './stack-hosts.ts';
@@ -61,6 +63,24 @@ const UNREPEATABLE: Record<string, string> = {
 const NO_STAND_IN: Record<string, string> = {
   'k8s-resource-log-selector.yaml': 'creates a Kubeflow TFJob and waits for status.replicaStatuses.Worker.succeeded = 2: that needs the Kubeflow training operator running TensorFlow workers (its image is a placeholder: "Placeholder for TensorFlow distributed training image"); both executors fail at `kubectl create` without the CRD',
 };
+
+/**
+ * Examples that keep state in the stack's store from one run to the next (that is their point): the objects removed
+ * before each run, so that both executors start from the same store.
+ */
+const STATE_BETWEEN_RUNS: Record<string, { bucket: string; key: string; why: string }> = {
+  'work-avoidance.yaml': { bucket: 'my-bucket', key: 'work-avoidance-markers', why: 'its markers, saved on exit and loaded at start, let a run skip the steps an earlier run did' },
+};
+
+/** Delete one object of the stack's MinIO (absent: nothing to do). */
+async function deleteStackObject(bucket: string, key: string): Promise<void> {
+  const s3 = stackMinio();
+  try {
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  } finally {
+    s3.destroy();
+  }
+}
 
 /** Rows that take longer than the runner's timeout by design: seconds, and why. */
 const SLOW: Record<string, [number, string]> = {
@@ -370,6 +390,8 @@ export function selectExamples(o: SelectOptions): Selection {
       // node (hundreds of pods Pending, Init and Terminating at once): it runs alone.
       if (FAN_OUT.has(file)) ex.alone = true;
       if (SLOW[file]) ex.minTimeoutS = SLOW[file]![0];
+      const state = STATE_BETWEEN_RUNS[file];
+      if (state) ex.before = () => deleteStackObject(state.bucket, state.key);
       // scenarios (test/e2e/scenarios): shut the workflow down once its main container runs
       const shutdown = doc.metadata?.annotations?.['argoexec-ts.e2e/shutdown-when-running'];
       if (shutdown) ex.watch = shutdownOncePodRuns(String(shutdown));

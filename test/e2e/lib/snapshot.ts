@@ -270,6 +270,12 @@ export async function takeSnapshot(wf: Doc, stores: Stores, seen = new Map<strin
   const pods = await nodePods(name);
   const podOfNode = new Map(pods.map((p) => [String(p.metadata.annotations?.['workflows.argoproj.io/node-name'] ?? ''), String(p.metadata.name)]));
   out.timings = podTimings(pods, nodes, name);
+  // A Retry node's outputs are its last attempt's: the same main.log, whose streams are read from that attempt's pod.
+  const podOfArtifact = new Map<string, string>();
+  for (const n of Object.values(nodes)) {
+    const pod = podOfNode.get(String(n.name));
+    if (pod) for (const a of (n.outputs?.artifacts ?? []) as Doc[]) podOfArtifact.set(JSON.stringify(a), pod);
+  }
   for (const n of Object.values(nodes)) {
     if (GROUPS.has(n.type)) continue;
     const key = nodeKey(n, name);
@@ -285,7 +291,7 @@ export async function takeSnapshot(wf: Doc, stores: Stores, seen = new Map<strin
       if ('reason' in loc) { out.artifacts[akey] = { kind: 'not-fetched', reason: loc.reason }; continue; }
       const d = normalise(await digestAt(loc.bucket, loc.key, loc.where, textNormaliser), name);
       const t = templateOf(n, wf);
-      out.artifacts[akey] = a.name === 'main-logs' && (t?.resource || t?.data) ? executorLog(d) : a.name === 'main-logs' ? await byStreams(d, podOfNode.get(String(n.name)), textNormaliser) : d;
+      out.artifacts[akey] = a.name === 'main-logs' && (t?.resource || t?.data) ? executorLog(d) : a.name === 'main-logs' ? await byStreams(d, podOfNode.get(String(n.name)) ?? podOfArtifact.get(JSON.stringify(a)), textNormaliser) : d;
     }
   }
   const byId = new Map(Object.entries(nodes).map(([id, n]) => [id, nodeKey(n, name)]));
