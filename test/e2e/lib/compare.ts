@@ -39,6 +39,11 @@ export const INTENDED: { id?: string; path: RegExp; reason: string }[] = [
     id, path: /^artifacts\.\$WF \[Pod\] main-logs\./,
     reason: "the script prints a `sleep` per attempt until the sidecar answers, and curl's progress meter (speeds): timing",
   })),
+  // work-avoidance: its exit handler saves one marker per echo step that won its coin toss ($RANDOM): which, and how many.
+  {
+    id: 'work-avoidance.yaml', path: /^artifacts\(shape\)\.\$WF\.onExit \[Pod\] markers\./,
+    reason: 'the saved markers are the steps that won their coin toss ($RANDOM): random in number',
+  },
   // variant/exit-handler-slack: the exit handler's curl prints its progress meter (speeds, times) to stderr.
   {
     id: 'variant/exit-handler-slack.yaml', path: /^artifacts\.\$WF\.onExit \[Pod\] main-logs\.stderr$/,
