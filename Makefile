@@ -78,12 +78,12 @@ bench-drivers: build stack-up
 # argoexec-ts:v<version>; push it with standard tools, e.g.
 #   skopeo copy oci-archive:dist/argoexec-ts-image.tar docker://registry.example.com/argoexec-ts:v0.1.0
 # (`crane push dist/argoexec-ts-image.tar …` and `ctr images import` read it too). Same root and settings as
-# images/Dockerfile (FROM scratch, USER 8737, ENTRYPOINT argoexec).
+# images/Dockerfile (FROM scratch, USER 8737:0, ENTRYPOINT argoexec).
 VERSION = $(shell sed -n 's/^  "version": "\(.*\)",/\1/p' package.json)
 IMAGE_NAME ?= argoexec-ts:v$(VERSION)
 image: build
 	node images/build/oci.ts --rootfs build/image/rootfs --out dist/argoexec-ts-image.tar --chown 0:0 \
-	  --entrypoint '["argoexec"]' --user 8737:8737 --workdir /tmp --env PATH=/bin --name $(IMAGE_NAME)
+	  --entrypoint '["argoexec"]' --user 8737:0 --workdir /tmp --env PATH=/bin --name $(IMAGE_NAME)
 	cd dist && sha256sum argoexec-ts-image.tar > argoexec-ts-image.tar.sha256
 
 # A release: the executable with its runtime directory (loader, libraries, kubectl) as a tarball, the image

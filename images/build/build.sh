@@ -213,6 +213,7 @@ img_artifact-plugin() {
     --name localhost/e2e-artifact-plugin:v1
   rm -rf "$r"
 }
+# The Go reference as upstream's image runs it: USER 8737 on distroless, which has no passwd entry for 8737, so group 0.
 img_argoexec-go() {
   [[ -x $ARGO_BIN/argoexec ]] || { log "missing $ARGO_BIN/argoexec: run stack/build.sh argo"; exit 1; }
   local r; r=$(fresh_root argoexec-go)
@@ -220,7 +221,7 @@ img_argoexec-go() {
   cp "$ARGO_BIN/argoexec" "$r/bin/argoexec"; chmod 755 "$r/bin/argoexec"
   cp /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/certs/" 2>/dev/null || true
   [[ -f /etc/mime.types ]] && cp /etc/mime.types "$r/etc/"
-  oci argoexec-go "$r" --chown 0:0 --entrypoint '["argoexec"]' --user 8737 --workdir / --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  oci argoexec-go "$r" --chown 0:0 --entrypoint '["argoexec"]' --user 8737:0 --workdir / --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     --name "localhost/argoexec-go:$ARGO_VERSION"
   rm -rf "$r"
 }
@@ -243,8 +244,8 @@ img_argoexec-latest() {
 img_argoexec-ts() {
   local src=$ROOT/build/image/rootfs
   [[ -x $src/bin/argoexec ]] || { log "missing $src: run make build"; exit 1; }
-  # As images/Dockerfile: FROM scratch, COPY build/image/rootfs/ /, PATH=/bin, USER 8737, WORKDIR /tmp, ENTRYPOINT argoexec
-  oci argoexec-ts "$src" --chown 0:0 --entrypoint '["argoexec"]' --user 8737:8737 --workdir /tmp --env PATH=/bin \
+  # As images/Dockerfile: FROM scratch, COPY build/image/rootfs/ /, PATH=/bin, USER 8737:0, WORKDIR /tmp, ENTRYPOINT argoexec
+  oci argoexec-ts "$src" --chown 0:0 --entrypoint '["argoexec"]' --user 8737:0 --workdir /tmp --env PATH=/bin \
     --name localhost/argoexec-ts:e2e
 }
 
