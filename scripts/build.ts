@@ -246,8 +246,11 @@ chmodSync(join(imageRoot, 'bin/argoexec'), 0o555);
 mkdirSync(join(imageRoot, 'argo-bin'));
 symlinkSync('../bin', join(imageRoot, 'argo-bin/bin'));
 mkdirSync(join(imageRoot, 'etc'));
-writeFileSync(join(imageRoot, 'etc/passwd'), 'root:x:0:0:root:/root:/sbin/nologin\nargoexec:x:8737:8737:argoexec:/tmp:/sbin/nologin\n');
-writeFileSync(join(imageRoot, 'etc/group'), 'root:x:0:\nargoexec:x:8737:\n');
+// 8737's primary group is 0, as in upstream's image (distroless has no entry for 8737, so its processes run with group
+// 0 — also when a pod sets runAsUser alone): the agent's 0440 plugin tokens are then readable by plugin sidecars of
+// group 0 (Argo's hello plugin runs as 1000).
+writeFileSync(join(imageRoot, 'etc/passwd'), 'root:x:0:0:root:/root:/sbin/nologin\nargoexec:x:8737:0:argoexec:/tmp:/sbin/nologin\n');
+writeFileSync(join(imageRoot, 'etc/group'), 'root:x:0:\n');
 mkdirSync(join(imageRoot, 'tmp'));
 chmodSync(join(imageRoot, 'tmp'), 0o1777);
 console.log(`image root ${imageRoot}`);

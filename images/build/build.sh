@@ -218,6 +218,7 @@ img_argoexec-go() {
   [[ -x $ARGO_BIN/argoexec ]] || { log "missing $ARGO_BIN/argoexec: run stack/build.sh argo"; exit 1; }
   local r; r=$(fresh_root argoexec-go)
   etc_files "$r"; mkdir -p "$r/bin" "$r/etc/ssl/certs"
+  sed -i 's/^argoexec:x:8737:8737:/argoexec:x:8737:0:/' "$r/etc/passwd" # group 0, as on distroless (no entry: group 0)
   cp "$ARGO_BIN/argoexec" "$r/bin/argoexec"; chmod 755 "$r/bin/argoexec"
   cp /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/certs/" 2>/dev/null || true
   [[ -f /etc/mime.types ]] && cp /etc/mime.types "$r/etc/"

@@ -18,3 +18,8 @@ test('image user 8737:0 in images/Dockerfile, `make image` and the e2e images (o
   assert.match(build, /oci argoexec-ts .*--user 8737:0 /);
   assert.match(build, /oci argoexec-go .*--user 8737:0 /);
 });
+
+test('image root: 8737\'s primary group is 0 (a pod that sets runAsUser alone gets the group from /etc/passwd)', () => {
+  const passwd = readFileSync(join(ROOT, 'build/image/rootfs/etc/passwd'), 'utf8');
+  assert.match(passwd, /^argoexec:x:8737:0:/m);
+});
