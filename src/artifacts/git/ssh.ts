@@ -89,7 +89,7 @@ export class SshConnections {
         if (settled) return;
         settled = true;
         client.end();
-        reject(new Error(goDialError(err, hostKeyError, addr, ep.host)));
+        reject(new Error(goDialError(err, hostKeyError, addr)));
       };
       client.once('ready', () => {
         settled = true;
@@ -149,7 +149,7 @@ export class SshConnections {
 }
 
 /** Go's message for a failed connection (x/crypto ssh.NewClientConn / net.Dial). */
-function goDialError(err: Error & { level?: string; code?: string }, hostKeyError: Error | undefined, addr: string, host: string): string {
+function goDialError(err: Error & { level?: string; code?: string }, hostKeyError: Error | undefined, addr: string): string {
   if (hostKeyError) return `ssh: handshake failed: ${hostKeyError.message}`;
   if (err.level === 'client-authentication') return 'ssh: handshake failed: ssh: unable to authenticate, attempted methods [none publickey], no supported methods remain';
   if (isDialError(err)) return goTransportText(err, addr);

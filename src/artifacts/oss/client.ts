@@ -73,7 +73,6 @@ export interface OssRequest {
   expect?: number[];
 }
 
-
 export interface ClientOptions {
   userAgent: string;
   /**
