@@ -7,7 +7,7 @@
  *
  * Env: FAULTS_BIG_MIB (64; 1024 for 1 GiB), FAULTS_FILES (500; 10000 as in the issue), FAULTS_RUNS (2 per
  * scenario and executor), FAULTS_API_DOWN_S (30), FAULTS_DRIP_KBPS (1024), FAULTS_EXECUTORS (ts,go),
- * FAULTS_ONLY (comma list of parts: s3,api,term,res,secrets), FAULTS_WAIT_MEMORY_MIB (192: wait's memory limit).
+ * FAULTS_ONLY (comma list of parts: s3,api,term,res,secrets), FAULTS_S3 (comma list of S3 faults: none,reset,latency,slow-drip,slowdown-503), FAULTS_WAIT_MEMORY_MIB (192: wait's memory limit).
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';

@@ -128,7 +128,8 @@ async function downloadRun(ex: Executor, ds: DataSet, endpoint: string, source: 
 
 export async function s3Faults(tp: Toxiproxy, ds: DataSet, runId: string, source: string, log: (s: string) => void): Promise<void> {
   const tpHost = await tp.proxy('s3', MINIO.host);
-  for (const [name, f] of Object.entries(S3_FAULTS)) {
+  const only = process.env.FAULTS_S3 ? new Set(process.env.FAULTS_S3.split(',')) : undefined;
+  for (const [name, f] of Object.entries(S3_FAULTS).filter(([n]) => !only || only.has(n))) {
     let endpoint = tpHost;
     let slow: S3FaultProxy | undefined;
     if (f.slowDown !== undefined) { slow = await S3FaultProxy.start(`http://${MINIO.host}`, f.slowDown); endpoint = slow.host; }
