@@ -86,6 +86,8 @@ function writeReport(): void {
       'Logs of every container are kept in `.stack/faults/logs/` (scanned for secrets by the last step).',
     '<!-- faults:end -->',
   ].join('\n');
+  // A subset (FAULTS_ONLY, FAULTS_S3) is a probe: printed, never written over the report of a whole run.
+  if (ONLY.size < 5 || process.env.FAULTS_S3) { console.log(body); return; }
   const text = readFileSync(doc, 'utf8');
   const re = /<!-- faults:begin[\s\S]*<!-- faults:end -->/;
   writeFileSync(doc, re.test(text) ? text.replace(re, body) : `${text.trimEnd()}\n\n${body}\n`);
