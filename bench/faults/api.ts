@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { STACK, type Executor } from '../../test/support/pod-sim.ts';
 import { S3_SECRETS, archiveLocation, admin, deleteTaskResult } from '../../test/wait/helpers.ts';
 import { NAMESPACE } from '../../test/support/pod-sim.ts';
-import { EXECUTORS, RUNS, failureLine, keepLog, note, ownerWorkflow, row } from './common.ts';
+import { API_RUNS, EXECUTORS, failureLine, keepLog, note, ownerWorkflow, row } from './common.ts';
 import { executorPod } from './s3.ts';
 
 export const PHASES = ['before-create', 'after-create', 'during-outputs-patch', 'before-completed-label'] as const;
@@ -151,7 +151,7 @@ async function apiRun(ex: Executor, phase: Phase, i: number, runId: string): Pro
 export async function apiFaults(runId: string, log: (s: string) => void): Promise<void> {
   for (const ex of EXECUTORS) {
     const t0 = Date.now();
-    const jobs = PHASES.flatMap((phase) => Array.from({ length: RUNS }, (_, i) => apiRun(ex, phase, i, runId)));
+    const jobs = PHASES.flatMap((phase) => Array.from({ length: API_RUNS }, (_, i) => apiRun(ex, phase, i, runId)));
     for (const o of await Promise.all(jobs)) {
       const r = row(`API down ${DOWN_S} s`, o.phase, ex.name);
       r.runs++;

@@ -14,11 +14,16 @@ import { PROJECT } from '../../test/support/sandbox.ts';
 
 export const MiB = 1024 * 1024;
 export const EXECUTORS: Executor[] = (process.env.FAULTS_EXECUTORS ?? 'ts,go').split(',').map((n) => (n === 'go' ? GO_EXECUTOR : TS_EXECUTOR));
-export const RUNS = Number(process.env.FAULTS_RUNS ?? 2);
+/** Runs of ours per S3 scenario and direction (5 × 5 faults × 2 directions = 50). */
+export const RUNS = Number(process.env.FAULTS_RUNS ?? 5);
+/** Runs of the Go reference per S3 scenario and direction: its figures are for comparison, ours are the goal. */
+export const GO_RUNS = Number(process.env.FAULTS_GO_RUNS ?? 1);
+/** Runs per API-outage phase and executor (13 × 4 phases = 52 workflows each). */
+export const API_RUNS = Number(process.env.FAULTS_API_RUNS ?? 13);
 export const FAULTS_DIR = join(PROJECT, '.stack', 'faults');
 export const LOG_DIR = join(FAULTS_DIR, 'logs');
-/** The executor's user in the quick-start (and the image): init and wait run as it, main as root. */
-export const EXECUTOR_USER = '8737:8737';
+/** The executor's user and group in the image (USER 8737:0, as upstream's): init and wait run as it, main as root. */
+export const EXECUTOR_USER = '8737:0';
 
 /** One line of the report: a scenario, one executor, its runs. */
 export interface Row {
@@ -106,7 +111,7 @@ export function listFiles(root: string): string[] {
   return out;
 }
 
-async function pool<T>(items: T[], n: number, f: (t: T) => Promise<void>): Promise<void> {
+export async function pool<T>(items: T[], n: number, f: (t: T) => Promise<void>): Promise<void> {
   const queue = [...items];
   await Promise.all(Array.from({ length: n }, async () => { for (let t = queue.shift(); t !== undefined; t = queue.shift()) await f(t); }));
 }

@@ -5,26 +5,29 @@
  *
  *   make build stack-up && node bench/faults/run.ts      (root: namespaces, mounts)
  *
- * Env: FAULTS_BIG_MIB (64; 1024 for 1 GiB), FAULTS_FILES (500; 10000 as in the issue), FAULTS_RUNS (2 per
- * scenario and executor), FAULTS_API_DOWN_S (30), FAULTS_DRIP_KBPS (1024), FAULTS_EXECUTORS (ts,go),
- * FAULTS_ONLY (comma list of parts: s3,api,term,res,secrets), FAULTS_S3 (comma list of S3 faults: none,reset,latency,slow-drip,slowdown-503), FAULTS_WAIT_MEMORY_MIB (192: wait's memory limit).
+ * Env: FAULTS_BIG_MIB (1024: 1 GiB as in the issue), FAULTS_FILES (10000), FAULTS_RUNS (5: ours, per S3 fault and
+ * direction, 50 in all), FAULTS_GO_RUNS (1: Go's), FAULTS_S3_POOL (2: ours' runs at once), FAULTS_S3_TIMEOUT_S (180),
+ * FAULTS_API_RUNS (13 per phase and executor), FAULTS_CTL_TIMEOUT_S (240), FAULTS_API_DOWN_S (30), FAULTS_DRIP_KBPS (1024), FAULTS_EXECUTORS (ts,go),
+ * FAULTS_ONLY (comma list of parts: s3,api,term,res,ctl,secrets), FAULTS_S3 (comma list of S3 faults: none,reset,latency,slow-drip,slowdown-503), FAULTS_WAIT_MEMORY_MIB (192: wait's memory limit).
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT } from '../../test/support/sandbox.ts';
 import { STACK } from '../../test/support/pod-sim.ts';
-import { EXECUTORS, LOG_DIR, MiB, RUNS, deletePrefix, executorToken, leastPrivilegeAccount, makeData, rows, uploadSource, type Row } from './common.ts';
+import { API_RUNS, EXECUTORS, GO_RUNS, LOG_DIR, MiB, RUNS, deletePrefix, executorToken, leastPrivilegeAccount, makeData, rows, uploadSource, type Row } from './common.ts';
 import { S3_FAULTS, s3Faults } from './s3.ts';
 import { apiFaults } from './api.ts';
 import { outcomeTable, resources, termination } from './lifecycle.ts';
 import { Toxiproxy } from './toxiproxy.ts';
+import { clusterDown, controllerFaults, ctlTable } from './controller.ts';
 import { collectSecrets, defaultPaths, scan } from './secrets-scan.ts';
 import { Kube } from '../../test/stack/kube.ts';
 
-const BIG_MIB = Number(process.env.FAULTS_BIG_MIB ?? 64);
-const FILES = Number(process.env.FAULTS_FILES ?? 500);
-const ONLY = new Set((process.env.FAULTS_ONLY ?? 's3,api,term,res,secrets').split(','));
+const BIG_MIB = Number(process.env.FAULTS_BIG_MIB ?? 1024);
+const FILES = Number(process.env.FAULTS_FILES ?? 10000);
+const PARTS = 's3,api,term,res,ctl,secrets';
+const ONLY = new Set((process.env.FAULTS_ONLY ?? PARTS).split(','));
 
 const started = Date.now();
 const log = (s: string): void => { console.error(`[faults ${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${s}`); };
@@ -71,10 +74,10 @@ function writeReport(): void {
       `ours = \`dist/argoexec\`, Go = argoexec ${goVersion} (the reference), the same scenarios in simulated pods (test/support/pod-sim.ts: ` +
       'init, main and wait as separate processes in their own namespaces, init and wait as UID 8737 with the quick-start executor Role\'s ' +
       `token) against the real MinIO and kube-apiserver of the stack. Data: one ${BIG_MIB} MiB random file and a directory of ${FILES} ` +
-      `files (0–16 KiB, 20 subdirectories), archive \`none\`; ${RUNS} runs per scenario, executor and direction.`,
+      `files (0–16 KiB, 20 subdirectories), archive \`none\`; S3: ${RUNS} runs of ours per fault and direction (${RUNS * 10} in all, ${process.env.FAULTS_S3_POOL ?? 2} at a time), ${GO_RUNS} of Go's (one at a time); API: ${API_RUNS} workflows per phase and executor, all at once.`,
     '',
     '* **ok**: the container exited 0 and every output/input verified (sha256 of every object or file against its source, or the TaskResult holds the outputs and is labelled complete).',
-    '* **stuck**: the container never exited (killed by the runner at its timeout), or the TaskResult was never labelled complete.',
+    `* **stuck**: the container never exited (killed by the runner at its timeout: ${process.env.FAULTS_S3_TIMEOUT_S ?? 180} s for an S3 run, over 4 times the slowest clean run), or the TaskResult was never labelled complete.`,
     '* **failed, reported**: non-zero exit with a message (the one line is quoted below): the node fails visibly, nothing is lost silently.',
     '* **outputs lost**: exit 0 but an output missing in S3 or in the TaskResult. **corrupted**: objects/files whose sha256 differs (a count of objects).',
     '',
@@ -82,12 +85,12 @@ function writeReport(): void {
     '',
     ...sections.flatMap((s) => [`### ${s.title}`, '', s.text, '']),
     `Re-run: \`make faults\` (root; builds Toxiproxy ${toxiproxyVersion} once from the Go module proxy into /var/cache/argoexec-ts). ` +
-      'Sizes: `FAULTS_BIG_MIB=1024 FAULTS_FILES=10000` for the issue\'s 1 GiB / 10,000 files (not timed here; the S3 part grows with both), `FAULTS_RUNS=25` for 50 runs per scenario and executor across both directions. ' +
+      'Smaller or larger: `FAULTS_BIG_MIB`, `FAULTS_FILES`, `FAULTS_RUNS` (ours), `FAULTS_GO_RUNS`, `FAULTS_API_RUNS`; a subset: `FAULTS_ONLY=s3,api,term,res,ctl,secrets`, `FAULTS_S3=none,reset,latency,slow-drip,slowdown-503` (a subset prints its tables and leaves this file alone). ' +
       'Logs of every container are kept in `.stack/faults/logs/` (scanned for secrets by the last step).',
     '<!-- faults:end -->',
   ].join('\n');
   // A subset (FAULTS_ONLY, FAULTS_S3) is a probe: printed, never written over the report of a whole run.
-  if (ONLY.size < 5 || process.env.FAULTS_S3) { console.log(body); return; }
+  if ([...PARTS.split(',')].some((p) => !ONLY.has(p)) || process.env.FAULTS_S3) { console.log(body); return; }
   const text = readFileSync(doc, 'utf8');
   const re = /<!-- faults:begin[\s\S]*<!-- faults:end -->/;
   writeFileSync(doc, re.test(text) ? text.replace(re, body) : `${text.trimEnd()}\n\n${body}\n`);
@@ -100,12 +103,14 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('needs root (namespaces, mounts)');
   rmSync(LOG_DIR, { recursive: true, force: true });
   mkdirSync(LOG_DIR, { recursive: true });
+  // A cluster left running (make demo, e2e) would garbage-collect the simulated pods' TaskResults mid-run.
+  clusterDown();
   const runId = `${Date.now()}`;
   const base = join(tmpdir(), `argoexec-faults-${runId}`);
   await leastPrivilegeAccount();
   const tp = await Toxiproxy.start(LOG_DIR);
   toxiproxyVersion = tp.version.replace(/^toxiproxy-server version /, '');
-  log(`toxiproxy ${toxiproxyVersion}; executors ${EXECUTORS.map((e) => e.name).join(',')}; ${RUNS} runs per scenario`);
+  log(`toxiproxy ${toxiproxyVersion}; executors ${EXECUTORS.map((e) => e.name).join(',')}; S3 runs per cell: ours ${RUNS}, Go ${GO_RUNS}; API runs per phase ${API_RUNS}`);
   try {
     const ds = await makeData(base, BIG_MIB * MiB, FILES);
     const source = `faults/${runId}/source`;
@@ -155,6 +160,14 @@ async function main(): Promise<void> {
         text: 'One run each (bench/faults/lifecycle.ts); tmpfs mounts stand for the full emptyDirs, a memory cgroup (test/support/memory-cgroup.ts: the limit the kubelet gives a container, page cache included, the kernel\'s OOM killer inside it) for the executor\'s memory limit. ok = wait ends, the TaskResult is complete, and an output either is saved or its failure is reported.\n\n' + outcomeTable('Resources'),
       });
     }
+    if (ONLY.has('ctl')) {
+      await controllerFaults(tp, runId, log);
+      sections.push({
+        title: 'Stop, terminate and pod deletion through the controller',
+        text: 'The real workflow-controller v4.1.2 and kubelet (stack/cluster/up.sh, one cluster per executor), one workflow each (bench/faults/controller.ts): main (busybox) writes 64 MiB of random bytes and prints their sha256; wait saves them to MinIO over a Toxiproxy link whose bandwidth makes the upload last (~10 s per 16 MiB part; ~80 s where there is no time). The fault comes 1.5 s after main ended (or, for "while main runs", after it wrote the file). ' +
+          'On `stop`/`terminate` the controller fails the node at once and sends SIGTERM to every running container of the pod, wait included (`argoexec kill 15 1`), SIGKILL after the grace period; on pod deletion the kubelet does the same. ok = the workflow reached a final phase, the fault hit while wait was uploading, and the object matches the sha256 main printed (where there was no time: no object, and the node says why). The workflows ran under the least-privilege ServiceAccount below.\n\n' + ctlTable(),
+      });
+    }
   } finally {
     await tp.stop();
     rmSync(base, { recursive: true, force: true });
@@ -191,7 +204,7 @@ async function leastPrivilege(): Promise<string> {
   const rules = ((r.body?.status?.resourceRules ?? []) as { apiGroups?: string[]; resources?: string[]; verbs: string[] }[])
     .filter((x) => !(x.apiGroups ?? []).includes('authorization.k8s.io') && !(x.apiGroups ?? []).includes('authentication.k8s.io'))
     .map((x) => `${(x.resources ?? []).join(',')}.${(x.apiGroups ?? ['']).join(',') || 'core'}: ${x.verbs.join(',')}`);
-  return 'Every executor container above (init, wait) ran as UID/GID 8737 (the quick-start\'s and the image\'s user; main as root, as a user image may) ' +
+  return 'Every executor container above (init, wait) ran as UID 8737, GID 0 (the image\'s USER 8737:0, as upstream\'s; main as root, as a user image may) ' +
     `with a bound token (TokenRequest) of ServiceAccount ${executorToken.account}, created by the runner and bound to the quick-start's emissary executor Role only ` +
     '(the stack\'s argo/default is also bound to the agent, artifactgc, memoizer, pod-manager and workflow-manager Roles for the e2e examples). ' +
     `The apiserver's SelfSubjectRulesReview for that token in namespace argo (HTTP ${r.status}): ${rules.length ? rules.map((x) => `\`${x}\``).join('; ') : 'no rules'} ` +

@@ -11,11 +11,13 @@ import { PodSim, type Executor } from '../../test/support/pod-sim.ts';
 import { S3FaultProxy } from '../../test/support/s3-fault-proxy.ts';
 import { BUCKET, MINIO, S3_SECRETS, archiveLocation, deleteTaskResult } from '../../test/wait/helpers.ts';
 import type { RunResult } from '../../test/support/sandbox.ts';
-import { EXECUTORS, EXECUTOR_USER, RUNS, executorToken, failureLine, keepLog, listFiles, note, row, verifyDisk, verifyS3, type DataSet, type Row } from './common.ts';
+import { EXECUTORS, EXECUTOR_USER, GO_RUNS, RUNS, executorToken, pool, failureLine, keepLog, listFiles, note, row, verifyDisk, verifyS3, type DataSet, type Row } from './common.ts';
 import type { Toxic, Toxiproxy } from './toxiproxy.ts';
 
 const DRIP = Number(process.env.FAULTS_DRIP_KBPS ?? 1024);
-const TIMEOUT = Number(process.env.FAULTS_S3_TIMEOUT_S ?? 300) * 1000;
+const TIMEOUT = Number(process.env.FAULTS_S3_TIMEOUT_S ?? 180) * 1000;
+/** Runs of ours at once in one cell (FAULTS_S3_POOL): the latency and slow-drip cells mostly wait. Go's runs go one at a time. */
+const POOL = Number(process.env.FAULTS_S3_POOL ?? 2);
 
 /** The faults: Toxiproxy toxics, or the 503 proxy. */
 export const S3_FAULTS: Record<string, { toxics?: Toxic[]; slowDown?: number; text: string }> = {
@@ -138,13 +140,14 @@ export async function s3Faults(tp: Toxiproxy, ds: DataSet, runId: string, source
       for (const ex of EXECUTORS) {
         for (const dir of ['upload', 'download'] as const) {
           const r = row(`S3 ${dir}`, name, ex.name);
-          for (let i = 0; i < RUNS; i++) {
+          const runs = ex.name === 'go' ? GO_RUNS : RUNS;
+          await pool(Array.from({ length: runs }, (_, i) => i), ex.name === 'go' ? 1 : POOL, async (i) => {
             const tag = `s3-${name}-${dir}-${ex.name}-${i}`;
             const t0 = Date.now();
             if (dir === 'upload') await uploadRun(ex, ds, endpoint, `faults/${runId}/${name}/${ex.name}/${i}`, r, tag);
             else await downloadRun(ex, ds, endpoint, source, r, tag);
             log(`${tag}: ${((Date.now() - t0) / 1000).toFixed(1)} s (ok ${r.ok}/${r.runs}, reported ${r.reported}, stuck ${r.stuck}, lost ${r.lost}, corrupted ${r.corrupted})`);
-          }
+          });
         }
       }
     } finally {

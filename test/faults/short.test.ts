@@ -18,6 +18,7 @@ import { join } from 'node:path';
 // The scenario modules read these when they load.
 process.env.FAULTS_EXECUTORS = 'ts';
 process.env.FAULTS_RUNS = '1';
+process.env.FAULTS_API_RUNS = '1';
 process.env.FAULTS_API_DOWN_S = '10';
 const common = await import('../../bench/faults/common.ts');
 const { apiFaults, PHASES } = await import('../../bench/faults/api.ts');
