@@ -1,6 +1,7 @@
 /** docs/performance.md from one run of bench/run.ts (and, when present, bench/cluster.ts's results). */
 import type { Ceiling } from './ceiling.ts';
 import { medianSample, type Sample } from './lib.ts';
+import { renderProfile } from './profile.ts';
 import type { RowResult } from './rows-artifacts.ts';
 
 export interface Meta { date: string; commit: string; goVersion: string; minutes: number; machine: string; load: [number, number] }
@@ -64,6 +65,7 @@ function rowTable(r: RowResult, verdicts: Verdict[], ceiling: Ceiling | undefine
   if (r.id.startsWith('P4')) {
     verdicts.push({ row: r.id, goal: 'wall ≤ Go\'s net of its poll; RSS ≤ Go\'s', value: `${f(ts.wallS * 1000, 0)} ms vs ${f(goNet * 1000, 0)} ms; ${f(ts.rssMiB, 1)} vs ${f(go.rssMiB, 1)} MiB`, met: ts.wallS <= goNet && ts.rssMiB <= go.rssMiB });
   }
+  if (r.profile) out.push(...renderProfile(r.profile));
   return out;
 }
 

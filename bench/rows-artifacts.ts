@@ -13,6 +13,7 @@ import { createReadStream, createWriteStream, linkSync, mkdirSync, mkdtempSync, 
 import { join } from 'node:path';
 import { GO_EXECUTOR, PodSim, TS_EXECUTOR } from '../test/support/pod-sim.ts';
 import { deleteTaskResult } from '../test/wait/helpers.ts';
+import { collectProfiles, type ProfileSummary, type RowProfile } from './profile.ts';
 import {
   alternate, envNumber, GiB, workDir, latencyProxy, log, MiB, minioHost, readTree, rusageTool, S3_SECRETS, s3Artifact,
   writeHalfCompressible, writeLogText, writeManyFiles, writeRandom, type ExecutorName, type Sample,
@@ -38,16 +39,39 @@ export interface RowResult {
   bytes?: number;
   objects?: number;
   notes?: string[];
+  /** Where ours spends its CPU: one extra, profiled run (bench/profile.ts). */
+  profile?: RowProfile;
+}
+
+type ProfiledSample = Sample & { profile?: ProfileSummary[] };
+/** The executor containers' /tmp, where ARGOEXEC_CPU_PROFILE=/tmp writes each role's profile. */
+const PROFILE_ENV = { ARGOEXEC_CPU_PROFILE: '/tmp' };
+const tmpDirs = (pod: PodSim): string[] => ['tmp-init', 'tmp-main', 'tmp-wait'].map((d) => pod.path(d));
+
+/**
+ * One extra run of ours with the CPU profiler on (BENCH_PROFILE=0: none). Not part of the medians: the profiler costs
+ * a little, and the run is there to say where the time goes.
+ */
+export async function profiled(what: string, run: () => Promise<ProfiledSample>): Promise<RowProfile | undefined> {
+  if (process.env.BENCH_PROFILE === '0' || process.env.BENCH_TS_BINDIR) return undefined;
+  try {
+    const s = await run();
+    log(`${what}: profiled run of ours, ${s.wallS.toFixed(2)} s`);
+    return { wallS: s.wallS, cpuS: s.cpuS, roles: s.profile ?? [] };
+  } catch (err) {
+    log(`${what}: the profiled run failed: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 /** main (`emissary -- true`) + wait saving `outputs`; `stage` puts the output into main's /tmp. */
-async function outputRun(ex: ExecutorName, outputs: Record<string, unknown>[], stage: (tmpMain: string) => void, archiveKey: string): Promise<Sample> {
+async function outputRun(ex: ExecutorName, outputs: Record<string, unknown>[], stage: (tmpMain: string) => void, archiveKey: string, profile = false): Promise<ProfiledSample> {
   const rusage = rusageTool();
   const template = {
     name: 'bench-out', container: { image: 'x' }, outputs: { artifacts: outputs },
     archiveLocation: { s3: (s3Artifact('x', '/x', archiveKey, minioHost()).s3) },
   };
-  const pod = new PodSim({ template, secrets: S3_SECRETS, executor: executorOf(ex) }, { workflowName: `bench-${ex}` });
+  const pod = new PodSim({ template, secrets: S3_SECRETS, executor: executorOf(ex), ...(profile ? { env: PROFILE_ENV } : {}) }, { workflowName: `bench-${ex}` });
   try {
     mkdirSync(pod.path('tmp-main'), { recursive: true });
     stage(pod.path('tmp-main'));
@@ -62,24 +86,24 @@ async function outputRun(ex: ExecutorName, outputs: Record<string, unknown>[], s
     const wt = readTree(pod.path('rusage-wait.json'));
     const mt = readTree(pod.path('rusage-main.json'));
     await deleteTaskResult(pod.nodeId).catch(() => undefined);
-    return { wallS: wt.wallS, cpuS: wt.cpuS + mt.cpuS, rssMiB: wt.rssMiB, extra: { mainRssMiB: mt.rssMiB, mainWallS: mt.wallS } };
+    return { wallS: wt.wallS, cpuS: wt.cpuS + mt.cpuS, rssMiB: wt.rssMiB, extra: { mainRssMiB: mt.rssMiB, mainWallS: mt.wallS }, ...(profile ? { profile: collectProfiles(tmpDirs(pod)) } : {}) };
   } finally {
     pod.cleanup();
   }
 }
 
 /** init loading `inputs`; `check` verifies what landed in the input-artifacts volume. */
-async function inputRun(ex: ExecutorName, inputs: Record<string, unknown>[], check: (inputDir: string) => Promise<void>): Promise<Sample> {
+async function inputRun(ex: ExecutorName, inputs: Record<string, unknown>[], check: (inputDir: string) => Promise<void>, profile = false): Promise<ProfiledSample> {
   const rusage = rusageTool();
   const template = { name: 'bench-in', container: { image: 'x' }, inputs: { artifacts: inputs } };
-  const pod = new PodSim({ template, secrets: S3_SECRETS, executor: executorOf(ex) }, { workflowName: `bench-in-${ex}` });
+  const pod = new PodSim({ template, secrets: S3_SECRETS, executor: executorOf(ex), ...(profile ? { env: PROFILE_ENV } : {}) }, { workflowName: `bench-in-${ex}` });
   try {
     pod.launcher = (c) => [rusage, pod.path(`rusage-${c}.json`), '--'];
     const r = await pod.startInit({}, TIMEOUT).done;
     if (r.code !== 0) throw new Error(`${ex} init failed: ${r.stderr.slice(-2000)}`);
     const t = readTree(pod.path('rusage-init.json'));
     await check(pod.path('input-artifacts'));
-    return { wallS: t.wallS, cpuS: t.cpuS, rssMiB: t.rssMiB };
+    return { wallS: t.wallS, cpuS: t.cpuS, rssMiB: t.rssMiB, ...(profile ? { profile: collectProfiles(tmpDirs(pod)) } : {}) };
   } finally {
     pod.cleanup();
   }
@@ -122,17 +146,19 @@ export async function p1(variant: 'a' | 'b'): Promise<RowResult[]> {
       keys[ex] = key;
       return outputRun(ex, [s3Artifact('out', '/tmp/dir', key, endpoint, { archive: { none: {} } })], stage, `bench/p1${variant}/${ex}/logs`);
     });
+    const upProfile = variant === 'a' ? await profiled(`${label} upload`, () => outputRun('ts', [s3Artifact('out', '/tmp/dir', `bench/p1${variant}/ts/profiled/dir`, endpoint, { archive: { none: {} } })], stage, `bench/p1${variant}/ts/logs`, true)) : undefined;
     // Download: each executor reads the same prefix (uploaded by ours).
     const key = keys.ts as string;
-    const down = await alternate(runs, `${label} download`, (ex) =>
-      inputRun(ex, [s3Artifact('in', '/in/dir', key, endpoint)], async (dir) => {
-        const n = countFiles(join(dir, 'in'));
-        if (n !== files) throw new Error(`${ex} init: ${n} of ${files} files downloaded`);
-      }));
+    const checkDir = (ex: ExecutorName) => async (dir: string): Promise<void> => {
+      const n = countFiles(join(dir, 'in'));
+      if (n !== files) throw new Error(`${ex} init: ${n} of ${files} files downloaded`);
+    };
+    const down = await alternate(runs, `${label} download`, (ex) => inputRun(ex, [s3Artifact('in', '/in/dir', key, endpoint)], checkDir(ex)));
+    const downProfile = variant === 'a' ? await profiled(`${label} download`, () => inputRun('ts', [s3Artifact('in', '/in/dir', key, endpoint)], checkDir('ts'), true)) : undefined;
     const what = `${files.toLocaleString('en')} files × ${size / 1024} KiB, \`archive: none\`${oneWayMs > 0 ? `, store behind a proxy adding ${2 * oneWayMs} ms per round trip` : ', MinIO on loopback'}`;
     return [
-      { id: `${label}↑`, title: `upload: ${what}`, timed: 'wait container, start (with main) → exit; main stages the directory', samples: up, goPollS: GO_POLL_S, objects: files, bytes: files * size },
-      { id: `${label}↓`, title: `download as input: ${what}`, timed: 'init container, start → exit', samples: down, objects: files, bytes: files * size },
+      { id: `${label}↑`, title: `upload: ${what}`, timed: 'wait container, start (with main) → exit; main stages the directory', samples: up, goPollS: GO_POLL_S, objects: files, bytes: files * size, profile: upProfile },
+      { id: `${label}↓`, title: `download as input: ${what}`, timed: 'init container, start → exit', samples: down, objects: files, bytes: files * size, profile: downProfile },
     ];
   } finally {
     await proxy?.close();
@@ -152,10 +178,12 @@ export async function p2(variant: 'a' | 'b'): Promise<RowResult> {
     const samples = await alternate(runs, `P2${variant}`, (ex, i) =>
       outputRun(ex, [s3Artifact('out', '/tmp/data.bin', `bench/p2${variant}/${ex}/${Date.now()}-${i}/data.tgz`, minioHost())],
         (tmpMain) => linkSync(data, join(tmpMain, 'data.bin')), `bench/p2${variant}/${ex}/logs`));
+    const profile = await profiled(`P2${variant}`, () => outputRun('ts', [s3Artifact('out', '/tmp/data.bin', `bench/p2${variant}/ts/profiled/data.tgz`, minioHost())],
+      (tmpMain) => linkSync(data, join(tmpMain, 'data.bin')), `bench/p2${variant}/ts/logs`, true));
     return {
       id: `P2${variant}`,
       title: `output, default tar.gz: ${(bytes / GiB).toFixed(2)} GiB of ${variant === 'a' ? 'log text (highly compressible)' : 'random bytes (incompressible)'}`,
-      timed: 'wait container, start (with main) → exit; main stages the file', samples, goPollS: GO_POLL_S, bytes,
+      timed: 'wait container, start (with main) → exit; main stages the file', samples, goPollS: GO_POLL_S, bytes, profile,
     };
   } finally {
     rmSync(base, { recursive: true, force: true });
@@ -184,14 +212,15 @@ export async function p3(): Promise<RowResult> {
     await putFile(tgz, key);
     const compressed = statSync(tgz).size;
     rmSync(tgz);
-    const samples = await alternate(runs, 'P3', (ex) =>
-      inputRun(ex, [s3Artifact('in', '/in/data.bin', key, minioHost())], async (d) => {
-        if ((await fileSha256(join(d, 'in'))) !== sum) throw new Error(`${ex} init: the extracted file differs from the original`);
-      }));
+    const check = (ex: ExecutorName) => async (d: string): Promise<void> => {
+      if ((await fileSha256(join(d, 'in'))) !== sum) throw new Error(`${ex} init: the extracted file differs from the original`);
+    };
+    const samples = await alternate(runs, 'P3', (ex) => inputRun(ex, [s3Artifact('in', '/in/data.bin', key, minioHost())], check(ex)));
+    const profile = await profiled('P3', () => inputRun('ts', [s3Artifact('in', '/in/data.bin', key, minioHost())], check('ts'), true));
     return {
       id: 'P3',
       title: `input tar.gz, download and extract: ${(bytes / GiB).toFixed(2)} GiB half-compressible file (${(compressed / MiB).toFixed(0)} MiB compressed)`,
-      timed: 'init container, start → exit', samples, bytes,
+      timed: 'init container, start → exit', samples, bytes, profile,
     };
   } finally {
     rmSync(base, { recursive: true, force: true });

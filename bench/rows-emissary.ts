@@ -10,12 +10,13 @@
  *      (wall) and, from the command's own timestamps, how long it took to push N bytes through the emissary (no
  *      start-up, no poll).
  */
-import { chmodSync, copyFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PodSandbox, installedExecutable } from '../test/support/sandbox.ts';
 import { imageRoot, type RootKind } from '../test/support/rootfs.ts';
 import { alternate, envNumber, readTree, rusageTool, STACK, type ExecutorName, type Sample } from './lib.ts';
-import { GO_POLL_S, type RowResult } from './rows-artifacts.ts';
+import { GO_POLL_S, profiled, type RowResult } from './rows-artifacts.ts';
+import { collectProfiles } from './profile.ts';
 
 const EXE: Record<ExecutorName, string> = { ts: '/var/run/argo/argoexec', go: '/var/run/argo/argoexec-go' };
 
@@ -71,24 +72,27 @@ export async function p5(): Promise<RowResult> {
   const runs = envNumber('BENCH_RUNS', 3);
   const p = await pod();
   try {
-    const samples = await alternate(runs, 'P5', async (ex) => {
+    const once = async (ex: ExecutorName, profile = false): Promise<Sample & { profile?: ReturnType<typeof collectProfiles> }> => {
       rmSync(p.file('/var/run/argo/ctr'), { recursive: true, force: true });
+      for (const f of readdirSync(p.file('/tmp')).filter((x) => x.endsWith('.cpuprofile'))) rmSync(p.file(`/tmp/${f}`));
       const script = `date +%s%N > /tmp/start; head -c ${bytes} /dev/zero; date +%s%N > /tmp/end`;
       // exec: the emissary stays PID 1; its stdout (the container log in a real pod) is /dev/null.
       const s = await measured(p, ['/bin/sh', '-c', `exec ${EXE[ex]} emissary -- sh -c '${script}' > /dev/null 2>&1`], {
-        env: { ARGO_CONTAINER_NAME: 'main', ARGO_INCLUDE_SCRIPT_OUTPUT: 'true', PATH: '/usr/bin:/bin' },
+        env: { ARGO_CONTAINER_NAME: 'main', ARGO_INCLUDE_SCRIPT_OUTPUT: 'true', PATH: '/usr/bin:/bin', ...(profile ? { ARGOEXEC_CPU_PROFILE: '/tmp' } : {}) },
       });
       const captured = statSync(p.file('/var/run/argo/ctr/main/stdout')).size;
       if (captured !== bytes) throw new Error(`${ex}: ${captured} of ${bytes} bytes of stdout captured`);
       const commandS = (Number(p.read('/tmp/end')) - Number(p.read('/tmp/start'))) / 1e9;
       rmSync(p.file('/var/run/argo/ctr'), { recursive: true, force: true });
-      return { ...s, extra: { commandS } };
-    });
+      return { ...s, extra: { commandS }, ...(profile ? { profile: collectProfiles([p.file('/tmp')]) } : {}) };
+    };
+    const samples = await alternate(runs, 'P5', (ex) => once(ex));
+    const profile = await profiled('P5', () => once('ts', true));
     return {
       id: 'P5',
       title: `capture of ${(bytes / 1e9).toFixed(1)} GB of stdout (\`head -c\` of /dev/zero, ARGO_INCLUDE_SCRIPT_OUTPUT=true)`,
       timed: 'the pod (wall: includes start-up and Go\'s poll); "command" = the command\'s own start → end, i.e. pushing the bytes through the emissary',
-      samples, bytes,
+      samples, bytes, profile,
     };
   } finally {
     p.cleanup();
