@@ -69,6 +69,49 @@ function rowTable(r: RowResult, verdicts: Verdict[], ceiling: Ceiling | undefine
   return out;
 }
 
+/**
+ * For each goal not met (issue 12: "the note explains why, with the profile that shows where the time goes"): the
+ * throughput the goal asks for beside the machine's ceiling for that work (P8), and the profile of ours in one line.
+ */
+function whyNotMet(verdicts: Verdict[], rows: RowResult[], c: Ceiling | undefined): string[] {
+  const out: string[] = [];
+  for (const v of verdicts.filter((x) => x.met === false)) {
+    const r = rows.find((x) => x.id === v.row);
+    if (!r) continue;
+    const ts = medianSample(r.samples.ts);
+    const go = medianSample(r.samples.go);
+    const goNet = r.goPollS ? go.wallS - r.goPollS : go.wallS;
+    const parts: string[] = [];
+    const need = (ratio: number, cap: number | undefined, what: string): void => {
+      if (!r.bytes) return;
+      const goMBps = r.bytes / 1e6 / goNet;
+      const want = ratio * goMBps;
+      parts.push(`${ratio}× Go's ${f(goMBps, 0)} MB/s is ${f(want, 0)} MB/s; ours ${f(r.bytes / 1e6 / ts.wallS, 0)} MB/s` +
+        (cap ? `; the ceiling (${what}) is ${f(cap, 0)} MB/s${want > cap ? ', below what the goal asks: not reachable on this machine' : ''}` : ''));
+    };
+    if (r.id === 'P2a' && c) need(3, Math.min(c.gzip6MBps.log * c.cores, c.putMBps), `gzip -6 of log text on ${c.cores} cores, shared with MinIO`);
+    if (r.id === 'P2b' && c) need(1.5, Math.min(c.gzip6MBps.random * c.cores, c.putMBps), `gzip -6 of random bytes on ${c.cores} cores / PUT`);
+    if (r.id === 'P3' && c) need(2, c.gunzipMBps, 'gunzip, one core: a gzip stream inflates serially');
+    if (r.id === 'P5') {
+      const cts = ts.extra?.commandS ?? NaN;
+      const cgo = go.extra?.commandS ?? NaN;
+      if (r.bytes) parts.push(`2× Go's ${f(r.bytes / 1e6 / cgo, 0)} MB/s is ${f((2 * r.bytes) / 1e6 / cgo, 0)} MB/s; ours ${f(r.bytes / 1e6 / cts, 0)} MB/s (bytes through a pipe into the emissary and out to a file: two copies per byte, a few hundred MB/s per core)`);
+    }
+    if (r.id.startsWith('P1a') && c) {
+      const cap = r.id.endsWith('↑') ? c.putPerS : c.getPerS;
+      parts.push(`ours ${f((r.objects ?? 0) / ts.wallS, 0)} objects/s against ${f(cap, 0)}/s measured in one process with nothing else to do (no files, no executor start-up)`);
+    }
+    if (r.profile) {
+      const busy = r.profile.roles.reduce((a, x) => a + x.busyS, 0);
+      const top = r.profile.roles.flatMap((x) => x.top.slice(0, 2).map((t) => `${t.name} ${f(t.s, 2)} s`));
+      parts.push(`profile: ${f(r.profile.cpuS, 2)} s of CPU in ${f(r.profile.wallS, 2)} s, of which ${f(busy, 2)} s on the main JavaScript threads` +
+        ` (GC ${f(r.profile.roles.reduce((a, x) => a + x.gcS, 0), 2)} s) and ${f(r.profile.cpuS - busy, 2)} s on other threads and in the kernel; top: ${top.join(', ')}`);
+    }
+    out.push(`* **${v.row}** (${v.goal}; measured ${v.value}): ${parts.join('. ') || 'no figures to explain it'}.`);
+  }
+  return out.length ? ['## Goals not met — why', '', ...out, ''] : [];
+}
+
 function ceilingSection(c: Ceiling, rows: RowResult[]): string[] {
   const out = [
     '### P8 — the ceiling on this machine',
@@ -168,6 +211,7 @@ export function renderPerformance(meta: Meta, ceiling: Ceiling | undefined, rows
     '',
     ...summary,
     '',
+    ...whyNotMet(verdicts, rows, ceiling),
     '## Rows',
     '',
     ...body,
