@@ -146,7 +146,15 @@ async function gcThousand(): Promise<{ ok: boolean; seconds: number; detail: str
     const pods = (kubectlJson<Doc>(['get', 'pods', '-l', `workflows.argoproj.io/workflow=${name},workflows.argoproj.io/component=artifact-gc`])?.items ?? []) as Doc[];
     for (const p of pods) seen.set(p.metadata.name, p);
     if (kubectlJson(['get', 'workflow', name]) === null) break;
-    if (Date.now() - t0 > 900_000) return { ok: false, seconds: (Date.now() - t0) / 1000, detail: 'workflow still present after 900 s' };
+    // A GC pod that ended without success: the controller keeps the workflow (its finalizer) — no need to wait.
+    const ended = [...seen.values()].filter((p) => p.status?.phase === 'Failed');
+    const running = pods.some((p) => ['Pending', 'Running'].includes(p.status?.phase));
+    const late = Date.now() - t0 > 900_000;
+    if ((ended.length > 0 && !running) || late) {
+      const oom = ended.some((p) => (p.status?.containerStatuses ?? []).some((c: Doc) => c.state?.terminated?.reason === 'OOMKilled'));
+      kubectl(['patch', 'workflow', name, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+      return { ok: false, seconds: (Date.now() - t0) / 1000, detail: late ? 'workflow still present after 900 s' : `GC pod ${ended.map((p) => p.metadata.name).join(', ')} Failed${oom ? ' (OOMKilled)' : ''}` };
+    }
   }
   const seconds = (Date.now() - t0) / 1000;
   const gcPods = [...seen.values()];

@@ -70,6 +70,11 @@ export interface ArtifactDriver {
   delete(artifact: Artifact): Promise<void>;
   /** Whether the key is a "directory" (prefix with children). */
   isDirectory(artifact: Artifact): Promise<boolean>;
+  /**
+   * Optional: release the driver's sockets and clients. A role that makes many drivers (artifact GC: one per
+   * artifact, as Go) closes each one when done with it; otherwise keep-alive sockets and SDK clients pile up.
+   */
+  close?(): void;
 }
 
 /** One file of a directory upload: `size` bytes of the local file `path` from `offset`, stored under `rel`. */

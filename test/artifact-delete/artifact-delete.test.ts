@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { NAMESPACE, PodSim } from '../support/pod-sim.ts';
 import { ApiProxy } from '../wait/api-proxy.ts';
 import { admin, archiveLocation, s3Keys, s3Put, S3_SECRETS } from '../wait/helpers.ts';
+import { MemoryCgroup } from '../support/memory-cgroup.ts';
 
 const WFAT = `/apis/argoproj.io/v1alpha1/namespaces/${NAMESPACE}/workflowartifactgctasks`;
 const LABEL = 'workflows.argoproj.io/artifact-gc-pod';
@@ -36,9 +37,10 @@ async function deleteTask(name: string): Promise<void> {
 }
 
 /** The GC pod's main container (artifact_gc.go createArtifactGCPod) behind a recording proxy. */
-async function runGC(env: Record<string, string>, secrets = S3_SECRETS): Promise<{ code: number | null; stderr: string; termination: string; proxy: ApiProxy }> {
+async function runGC(env: Record<string, string>, secrets = S3_SECRETS, launcher?: string[]): Promise<{ code: number | null; stderr: string; termination: string; proxy: ApiProxy }> {
   const proxy = await ApiProxy.start();
   const pod = new PodSim({ template: {}, secrets, kubePort: String(proxy.port) });
+  if (launcher) pod.launcher = () => launcher;
   writeFileSync(pod.path('sa', 'ca.crt'), proxy.caPem);
   const r = await pod.start('wait', ['argoexec', 'artifact', 'delete', '--loglevel', 'info', '--log-format', 'text', '--gloglevel', '0'], {
     ARGO_POD_NAME: `gc-${rand()}`, ARGO_TEMPLATE: '{}', ARGO_DEADLINE: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), ARGO_ARTIFACT_PLUGIN_NAMES: '',
@@ -158,4 +160,32 @@ test('4: the bootstrap applies — an unparsable ARGO_DEADLINE panics (exit 2) b
   assert.equal(noDeadline.code, 2, noDeadline.stderr);
   assert.equal(noDeadline.termination, 'parsing time "" as "2006-01-02T15:04:05Z07:00": cannot parse "" as "2006"');
   assert.deepEqual(noDeadline.proxy.requests, []);
+});
+
+test('10.5: 1,000 artifacts deleted inside the GC pod\'s memory limit (64Mi: artifact_gc.go createArtifactGCPod), every object gone', { timeout: 600_000 }, async () => {
+  const n = 1000;
+  const hash = String(Math.floor(Math.random() * 4e9));
+  const key = `gc-tests/${rand()}`;
+  const names = Array.from({ length: n }, (_, i) => `a${i}`);
+  for (let i = 0; i < n; i += 25) await Promise.all(names.slice(i, i + 25).map((a) => s3Put(`${key}/${a}`, a)));
+  assert.equal((await s3Keys(`${key}/`)).length, n);
+  const task = `gc-${rand()}-0`;
+  // As the controller writes them: one node, each artifact's full S3 location (the GC pod has no archiveLocation default).
+  const full = archiveLocation('x').s3 as Record<string, unknown>;
+  await createTask(task, hash, { 'wf-node': { artifacts: Object.fromEntries(names.map((a) => [a, { name: a, path: `/tmp/a/${a}`, s3: { ...full, key: `${key}/${a}` } }])) } });
+  const cg = new MemoryCgroup(`argoexec-gc-test-${rand()}`, 64 * 1024 * 1024);
+  try {
+    const r = await runGC({ ARGO_ARTIFACT_POD_NAME: hash }, S3_SECRETS, cg.launcher());
+    const usage = cg.usage();
+    assert.equal(usage.oomKills, 0, `OOM-killed at 64 MiB (peak ${(usage.peakBytes / 2 ** 20).toFixed(0)} MiB); exit ${r.code}; ${r.stderr.slice(-300)}`);
+    assert.equal(r.code, 0, r.stderr.slice(-1000));
+    assert.deepEqual(await s3Keys(`${key}/`), []);
+    const st = await getTask(task);
+    const results = st.status?.artifactResultsByNode?.['wf-node']?.artifactResults ?? {};
+    assert.equal(Object.keys(results).length, n);
+    assert.ok(Object.values(results).every((x: any) => x.success === true));
+  } finally {
+    cg.remove();
+    await deleteTask(task);
+  }
 });

@@ -6,7 +6,9 @@
  *     stuck, outputs never lost (the TaskResult holds the parameter and the artifact, labelled complete);
  *   - resources: the capture emptyDir full, /tmp full and read-only, main's PID 1 killed without an exit code, wait
  *     in a 192 MiB memory cgroup saving 48 MiB as tar.gz: wait ends, the TaskResult is complete, a failure names its
- *     cause, nothing is OOM-killed.
+ *     cause, nothing is OOM-killed;
+ *   - S3 answering 503 SlowDown to 20 % of requests (argo-workflows #15565): a file and a 300-file directory
+ *     uploaded by wait and downloaded by init, every object and file checked against its source's sha256.
  * Go's figures for the same scenarios are in docs/reliability.md (`make faults`); these are pass/fail only.
  */
 import { test } from 'node:test';
@@ -23,6 +25,7 @@ process.env.FAULTS_API_DOWN_S = '10';
 const common = await import('../../bench/faults/common.ts');
 const { apiFaults, PHASES } = await import('../../bench/faults/api.ts');
 const lifecycle = await import('../../bench/faults/lifecycle.ts');
+const { s3Faults } = await import('../../bench/faults/s3.ts');
 
 const runId = `short-${Date.now()}`;
 const log = (s: string): void => { process.stderr.write(`[faults-short] ${s}\n`); };
@@ -57,7 +60,30 @@ test('resources: full capture emptyDir, /tmp full or read-only, main killed with
   assert.doesNotMatch(mem.line, /OOM-killed/);
 });
 
+test('S3 answers 503 SlowDown to 20 % of requests: ours uploads and downloads everything, sha256 verified', { timeout: 300_000 }, async () => {
+  const ds = await common.makeData(join(tmpdir(), `faults-short-${runId}-s3`), 16 * common.MiB, 300);
+  const source = `faults/${runId}/source`;
+  await common.uploadSource(ds, source);
+  process.env.FAULTS_S3 = 'slowdown-503';
+  const lines: string[] = [];
+  try {
+    await s3Faults(undefined, ds, runId, source, (line) => { lines.push(line); log(line); });
+  } finally {
+    delete process.env.FAULTS_S3;
+  }
+  // the fault was there: about one request in five answered 503
+  const [, injected, requests] = lines.join('\n').match(/503 proxy: (\d+) of (\d+) requests answered 503/) ?? [];
+  assert.ok(Number(injected) > 0 && Number(injected) >= Number(requests) / 6, `503s injected: ${injected} of ${requests}`);
+  const rows = common.rows.filter((r) => r.group.startsWith('S3') && r.executor === 'ts');
+  assert.deepEqual(rows.map((r) => r.group).sort(), ['S3 download', 'S3 upload']);
+  for (const r of rows) {
+    assert.deepEqual({ group: r.group, runs: r.runs, ok: r.ok, stuck: r.stuck, lost: r.lost, corrupted: r.corrupted, reported: r.reported },
+      { group: r.group, runs: 1, ok: 1, stuck: 0, lost: 0, corrupted: 0, reported: 0 }, r.notes.join('; '));
+  }
+});
+
 test.after(async () => {
+  rmSync(join(tmpdir(), `faults-short-${runId}-s3`), { recursive: true, force: true });
   rmSync(join(tmpdir(), `faults-short-${runId}`), { recursive: true, force: true });
   await common.deletePrefix(`faults/${runId}/`).catch(() => undefined);
 });

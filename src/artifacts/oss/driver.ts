@@ -179,6 +179,11 @@ export class OssArtifactDriver implements ArtifactDriver {
     this.#client = new OssClient(loc.endpoint ?? '', creds, { userAgent: `argoexec-ts/${versionInfo().version}`, ...(proxy !== undefined ? { proxy } : {}) });
   }
 
+  /** Release the client's keep-alive sockets. */
+  close(): void {
+    this.#client.close();
+  }
+
   #where(artifact: Artifact): { bucket: string; key: string } {
     const loc = (artifact.oss ?? {}) as OssLocation;
     return { bucket: loc.bucket ?? this.#loc.bucket ?? '', key: loc.key ?? '' };
