@@ -23,6 +23,7 @@ import { Toxiproxy } from './toxiproxy.ts';
 import { clusterDown, controllerFaults, ctlTable } from './controller.ts';
 import { collectSecrets, defaultPaths, scan } from './secrets-scan.ts';
 import { Kube } from '../../test/stack/kube.ts';
+import { gitCommit } from '../lib.ts';
 
 const BIG_MIB = Number(process.env.FAULTS_BIG_MIB ?? 1024);
 const FILES = Number(process.env.FAULTS_FILES ?? 10000);
@@ -30,6 +31,7 @@ const PARTS = 's3,api,term,res,ctl,secrets';
 const ONLY = new Set((process.env.FAULTS_ONLY ?? PARTS).split(','));
 
 const started = Date.now();
+const commit = gitCommit(); // read now: the checkout may move on while the parts run
 const log = (s: string): void => { console.error(`[faults ${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${s}`); };
 
 export const sections: { title: string; text: string }[] = [];
@@ -70,7 +72,7 @@ function writeReport(): void {
     '<!-- faults:begin (written by `make faults`, bench/faults/run.ts; do not edit by hand) -->',
     '## Fault suite (`make faults`)',
     '',
-    `One run of \`make faults\` on ${new Date().toISOString().slice(0, 16)}Z (${cpus().length} CPUs; ${((Date.now() - started) / 60000).toFixed(1)} min): ` +
+    `One run of \`make faults\` on ${new Date().toISOString().slice(0, 16)}Z (${cpus().length} CPUs; ${((Date.now() - started) / 60000).toFixed(1)} min; our commit \`${commit}\`): ` +
       `ours = \`dist/argoexec\`, Go = argoexec ${goVersion} (the reference), the same scenarios in simulated pods (test/support/pod-sim.ts: ` +
       'init, main and wait as separate processes in their own namespaces, init and wait as UID 8737 with the quick-start executor Role\'s ' +
       `token) against the real MinIO and kube-apiserver of the stack. Data: one ${BIG_MIB} MiB random file and a directory of ${FILES} ` +
