@@ -103,9 +103,10 @@ function whyNotMet(verdicts: Verdict[], rows: RowResult[], c: Ceiling | undefine
     }
     if (r.profile) {
       const busy = r.profile.roles.reduce((a, x) => a + x.busyS, 0);
-      const top = r.profile.roles.flatMap((x) => x.top.slice(0, 2).map((t) => `${t.name} ${f(t.s, 2)} s`));
+      // Per role (init, emissary, wait): its main thread's busy time and its two largest self times.
+      const top = r.profile.roles.map((x) => `${x.role} ${f(x.busyS, 2)} s (${x.top.slice(0, 2).map((t) => `${t.name} ${f(t.s, 2)} s`).join(', ')})`);
       parts.push(`profile: ${f(r.profile.cpuS, 2)} s of CPU in ${f(r.profile.wallS, 2)} s, of which ${f(busy, 2)} s on the main JavaScript threads` +
-        ` (GC ${f(r.profile.roles.reduce((a, x) => a + x.gcS, 0), 2)} s) and ${f(r.profile.cpuS - busy, 2)} s on other threads and in the kernel; top: ${top.join(', ')}`);
+        ` (GC ${f(r.profile.roles.reduce((a, x) => a + x.gcS, 0), 2)} s) and ${f(r.profile.cpuS - busy, 2)} s on other threads (zlib, file I/O) and in the kernel; by role: ${top.join('; ')}`);
     }
     out.push(`* **${v.row}** (${v.goal}; measured ${v.value}): ${parts.join('. ') || 'no figures to explain it'}.`);
   }

@@ -1,7 +1,7 @@
 /** lifecycle §16 items 16–22, §10.1 kill, and PID-1 behaviour inside a PID namespace. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { childOf, emissaryPod, runEmissary, startEmissary, until, userProcessStarted } from '../support/emissary.ts';
 import { EMISSARY } from '../support/sandbox.ts';
@@ -137,5 +137,16 @@ test('PID 1 duty: orphaned grandchildren are reaped while the command runs (no z
   const r = await runEmissary(pod, ['sh', '-c', script]);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, 'zombies=0\n');
+  pod.cleanup();
+});
+
+test('ARGOEXEC_CPU_PROFILE: the profiler\'s SIGPROF is not relayed — the child runs to its end, the profile is written', async () => {
+  const pod = await emissaryPod();
+  // Busy for a while (the sampler fires every 0.5 ms): 300 MB through the emissary's stdout tee.
+  const r = await runEmissary(pod, ['sh', '-c', 'head -c 300000000 /dev/zero; echo done >&2'], { ARGOEXEC_CPU_PROFILE: '/tmp', ARGO_INCLUDE_SCRIPT_OUTPUT: 'true' });
+  assert.equal(r.code, 0, `exit ${r.code} (155 = SIGPROF); ${r.stderr.slice(-500)}`);
+  assert.match(r.stderr, /done/);
+  const profiles = readdirSync(pod.file('/tmp')).filter((f) => /^argoexec-emissary-\d+\.cpuprofile$/.test(f));
+  assert.equal(profiles.length, 1, readdirSync(pod.file('/tmp')).join(', '));
   pod.cleanup();
 });

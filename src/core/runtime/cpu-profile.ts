@@ -7,8 +7,16 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+let profiling = false;
+
+/** Whether this process is being profiled: V8's sampler then interrupts it with SIGPROF, which is not for relaying. */
+export function cpuProfiling(): boolean {
+  return profiling;
+}
+
 export async function startCpuProfile(dir: string | undefined, role: string): Promise<void> {
   if (!dir) return;
+  profiling = true;
   const { Session } = await import('node:inspector');
   const session = new Session();
   session.connect();

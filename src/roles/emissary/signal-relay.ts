@@ -5,6 +5,7 @@
  */
 import { forwardableSignals, killGroup, signalNumber } from '../../core/signals.ts';
 import type { Logger } from '../../core/log.ts';
+import { cpuProfiling } from '../../core/runtime/cpu-profile.ts';
 
 export class SignalRelay {
   private target: number | undefined;
@@ -17,6 +18,9 @@ export class SignalRelay {
   constructor(log: Logger, ignore: ReadonlySet<NodeJS.Signals> = new Set()) {
     this.log = log;
     for (const sig of forwardableSignals()) {
+      // Under ARGOEXEC_CPU_PROFILE, V8's sampler sends this process SIGPROF every 0.5 ms: relayed, it would kill the
+      // child (SIGPROF's default action), so the profiler keeps it.
+      if (sig === 'SIGPROF' && cpuProfiling()) continue;
       if (ignore.has(sig)) {
         const listener = (): void => this.log.debug('ignore signal', { signal: sig });
         process.on(sig, listener);
