@@ -228,6 +228,13 @@ export function renderPerformance(meta: Meta, ceiling: Ceiling | undefined, rows
     '  keeps a simulated pod\'s /tmp, where the profile is written).',
     '* **Memory:** peak RSS of our roles includes the Node runtime and the bundled AWS SDK (~85 MiB before any byte',
     '  moves); Go\'s static binary starts lower.',
+    '* **P3 is the one row where ours is slower than Go**: both download to a file and then inflate it on one core;',
+    '  ours spends more CPU per byte there (the profile above: zlib output chunks and file writes through the event',
+    '  loop). What would close it is in D24: extracting from the file while the ranged download is still filling it.',
+    '* **P7 (artifact GC)**: until D32 our GC pod was OOM-killed at 64Mi after ~560 of the 1,000 artifacts (a client',
+    '  and a socket per artifact, and a heap sized for the machine); it now keeps one driver per storage location.',
+    '  It is slower than Go\'s under the 100m CPU quota: each DeleteObject through the SDK costs ~1 ms of CPU (D31), i.e.',
+    '  ~10 s of the quota for 1,000, and Node\'s start-up more; deletes could take D31\'s lean requests (not done).',
     '* Expression engines (jq, expr) are measured separately by `node bench/engines.ts` (decision D13).',
     '',
   ].join('\n');

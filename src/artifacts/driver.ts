@@ -71,8 +71,8 @@ export interface ArtifactDriver {
   /** Whether the key is a "directory" (prefix with children). */
   isDirectory(artifact: Artifact): Promise<boolean>;
   /**
-   * Optional: release the driver's sockets and clients. A role that makes many drivers (artifact GC: one per
-   * artifact, as Go) closes each one when done with it; otherwise keep-alive sockets and SDK clients pile up.
+   * Optional: release the driver's sockets and clients (keep-alive agents, SDK clients). A role that keeps drivers
+   * for a while (artifact GC: one per storage location, D32) closes them when done.
    */
   close?(): void;
 }
