@@ -128,6 +128,11 @@ async function remainingObjects(prefix: string): Promise<number> {
   }
 }
 
+/** Whether a container of the pod was OOM-killed (now or in its last restart). */
+function oomKilled(p: Doc): boolean {
+  return (p.status?.containerStatuses ?? []).some((c: Doc) => c.state?.terminated?.reason === 'OOMKilled' || c.lastState?.terminated?.reason === 'OOMKilled');
+}
+
 async function gcThousand(): Promise<{ ok: boolean; seconds: number; detail: string }> {
   const n = envNumber('BENCH_P7_ARTIFACTS', 1000);
   const artifacts = Array.from({ length: n }, (_, i) => ({ name: `a${i}`, path: `/tmp/a/${i}`, archive: { none: {} } }));
@@ -151,7 +156,7 @@ async function gcThousand(): Promise<{ ok: boolean; seconds: number; detail: str
     const running = pods.some((p) => ['Pending', 'Running'].includes(p.status?.phase));
     const late = Date.now() - t0 > 900_000;
     if ((ended.length > 0 && !running) || late) {
-      const oom = ended.some((p) => (p.status?.containerStatuses ?? []).some((c: Doc) => c.state?.terminated?.reason === 'OOMKilled'));
+      const oom = ended.some(oomKilled);
       kubectl(['patch', 'workflow', name, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
       return { ok: false, seconds: (Date.now() - t0) / 1000, detail: late ? 'workflow still present after 900 s' : `GC pod ${ended.map((p) => p.metadata.name).join(', ')} Failed${oom ? ' (OOMKilled)' : ''}` };
     }
@@ -159,7 +164,7 @@ async function gcThousand(): Promise<{ ok: boolean; seconds: number; detail: str
   const seconds = (Date.now() - t0) / 1000;
   const gcPods = [...seen.values()];
   const failed = gcPods.filter((p) => p.status?.phase !== 'Succeeded');
-  const oom = gcPods.some((p) => (p.status?.containerStatuses ?? []).some((c: Doc) => c.state?.terminated?.reason === 'OOMKilled' || c.lastState?.terminated?.reason === 'OOMKilled'));
+  const oom = gcPods.some(oomKilled);
   const left = await remainingObjects(name);
   const detail = `${gcPods.length} GC pod(s)${oom ? ', OOMKilled' : ''}${failed.length ? `, ${failed.length} not seen Succeeded` : ''}, ${left} object(s) left under ${name}/`;
   return { ok: gcPods.length > 0 && failed.length === 0 && !oom && left === 0, seconds, detail };
