@@ -246,11 +246,10 @@ chmodSync(join(imageRoot, 'bin/argoexec'), 0o555);
 mkdirSync(join(imageRoot, 'argo-bin'));
 symlinkSync('../bin', join(imageRoot, 'argo-bin/bin'));
 mkdirSync(join(imageRoot, 'etc'));
-// 8737's primary group is 0, as in upstream's image (distroless has no entry for 8737, so its processes run with group
-// 0 — also when a pod sets runAsUser alone): the agent's 0440 plugin tokens are then readable by plugin sidecars of
-// group 0 (Argo's hello plugin runs as 1000).
-writeFileSync(join(imageRoot, 'etc/passwd'), 'root:x:0:0:root:/root:/sbin/nologin\nargoexec:x:8737:0:argoexec:/tmp:/sbin/nologin\n');
-writeFileSync(join(imageRoot, 'etc/group'), 'root:x:0:\n');
+// upstream's /etc/passwd and /etc/group (distroless static, no entry for 8737: images/distroless-etc/README.md). 8737's
+// primary group is 0 there, also when a pod sets runAsUser alone: the agent's 0440 plugin tokens are then readable by
+// plugin sidecars of group 0 (Argo's hello plugin runs as 1000); tar headers of files owned by 8737 name no owner.
+for (const f of ['passwd', 'group']) copyFileSync(join(root, 'images/distroless-etc', f), join(imageRoot, 'etc', f));
 mkdirSync(join(imageRoot, 'tmp'));
 chmodSync(join(imageRoot, 'tmp'), 0o1777);
 console.log(`image root ${imageRoot}`);

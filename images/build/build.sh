@@ -213,12 +213,13 @@ img_artifact-plugin() {
     --name localhost/e2e-artifact-plugin:v1
   rm -rf "$r"
 }
-# The Go reference as upstream's image runs it: USER 8737 on distroless, which has no passwd entry for 8737, so group 0.
+# The Go reference as upstream's image runs it: USER 8737 on distroless, whose /etc/passwd and /etc/group (verbatim in
+# images/distroless-etc) have no entry for 8737, so group 0, HOME=/, and tar headers of 8737's files name no owner.
 img_argoexec-go() {
   [[ -x $ARGO_BIN/argoexec ]] || { log "missing $ARGO_BIN/argoexec: run stack/build.sh argo"; exit 1; }
   local r; r=$(fresh_root argoexec-go)
   etc_files "$r"; mkdir -p "$r/bin" "$r/etc/ssl/certs"
-  sed -i 's/^argoexec:x:8737:8737:/argoexec:x:8737:0:/' "$r/etc/passwd" # group 0, as on distroless (no entry: group 0)
+  cp "$ROOT/images/distroless-etc/passwd" "$ROOT/images/distroless-etc/group" "$r/etc/"
   cp "$ARGO_BIN/argoexec" "$r/bin/argoexec"; chmod 755 "$r/bin/argoexec"
   cp /etc/ssl/certs/ca-certificates.crt "$r/etc/ssl/certs/" 2>/dev/null || true
   [[ -f /etc/mime.types ]] && cp /etc/mime.types "$r/etc/"

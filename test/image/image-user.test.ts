@@ -19,7 +19,17 @@ test('image user 8737:0 in images/Dockerfile, `make image` and the e2e images (o
   assert.match(build, /oci argoexec-go .*--user 8737:0 /);
 });
 
-test('image root: 8737\'s primary group is 0 (a pod that sets runAsUser alone gets the group from /etc/passwd)', () => {
-  const passwd = readFileSync(join(ROOT, 'build/image/rootfs/etc/passwd'), 'utf8');
-  assert.match(passwd, /^argoexec:x:8737:0:/m);
+test('image root: upstream\'s /etc/passwd and /etc/group (distroless static, no entry for 8737), in both images', () => {
+  // distroless static's files (gcr.io/distroless/static-debian13, the base of Argo v4.1.2's argoexec image).
+  const passwd = 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n';
+  const group = 'root:x:0:\nnobody:x:65534:\ntty:x:5:\nstaff:x:50:\nnonroot:x:65532:\n';
+  // ours: a pod that sets runAsUser: 8737 alone gets group 0 and HOME=/; tar headers of 8737's files name no owner
+  assert.equal(readFileSync(join(ROOT, 'build/image/rootfs/etc/passwd'), 'utf8'), passwd);
+  assert.equal(readFileSync(join(ROOT, 'build/image/rootfs/etc/group'), 'utf8'), group);
+  // the Go reference's image copies the same two files
+  assert.equal(readFileSync(join(ROOT, 'images/distroless-etc/passwd'), 'utf8'), passwd);
+  assert.equal(readFileSync(join(ROOT, 'images/distroless-etc/group'), 'utf8'), group);
+  const build = readFileSync(join(ROOT, 'images/build/build.sh'), 'utf8');
+  const goImage = build.slice(build.indexOf('img_argoexec-go() {'), build.indexOf('\n}\n', build.indexOf('img_argoexec-go() {')));
+  assert.ok(goImage.includes('cp "$ROOT/images/distroless-etc/passwd" "$ROOT/images/distroless-etc/group" "$r/etc/"'), goImage);
 });

@@ -156,3 +156,70 @@ test('signal race: a node failed by a shutdown or a deadline; exit code present 
   const ok = snap({ phase: 'Failed', nodes: { '$WF.A [Pod]': { phase: 'Succeeded', message: 'Step exceeded its deadline' } } });
   assert.ok(compareSnapshots(ok, tsDl, false).every((x) => x.intended === undefined));
 });
+
+test('deadline race in a DAG: the failed task\'s dependents omitted on that side only are its consequences', () => {
+  // dag-task-level-timeout (v4.1.2 run of 47a3338): Go's A was failed by its pod deadline although its containers had
+  // ended 2 s before it, so Go omitted B and C (`depends: "A"`) where ours ran them.
+  const deadline = 'Pod was active on the node longer than the specified deadline';
+  const omitted = { phase: 'Omitted', message: 'omitted: depends condition not met' };
+  const logs = { artifacts: [{ name: 'main-logs', s3: { key: '$WF/$WF-echo-#/main.log' } }] };
+  const ran = {
+    '$WF.B [Pod]': { phase: 'Failed', message: deadline, outputs: { ...logs, exitCode: '143' } },
+    '$WF.C [Pod]': { phase: 'Succeeded', outputs: { ...logs, exitCode: '0' } },
+  };
+  const ctr = (code: number) => ({ init: { state: 'terminated', exitCode: 0 }, main: { state: 'terminated', exitCode: code }, wait: { state: 'terminated', exitCode: 0 } });
+  const go = snap({
+    phase: 'Failed', nodes: { '$WF [DAG]': { phase: 'Failed' }, '$WF.A [Pod]': { phase: 'Failed', message: deadline, outputs: { ...logs, exitCode: '0' } }, '$WF.B [Skipped]': omitted, '$WF.C [Skipped]': omitted },
+    containers: { '$WF.A': ctr(0) }, timings: { '$WF.A [Pod]': { ended: 17, deadline: 19 } },
+  });
+  const ts = snap({
+    phase: 'Failed', nodes: { '$WF [DAG]': { phase: 'Failed' }, '$WF.A [Pod]': { phase: 'Succeeded', outputs: { ...logs, exitCode: '0' } }, ...ran },
+    artifacts: { '$WF.B [Pod] main-logs': { kind: 'container-log', stdout: '', stderr: '' }, '$WF.C [Pod] main-logs': { kind: 'container-log', stdout: '', stderr: '' } } as Snapshot['artifacts'],
+    taskResults: { '$WF.B [Pod]': { outputs: logs }, '$WF.C [Pod]': { outputs: logs } },
+    containers: { '$WF.A': ctr(0), '$WF.B': ctr(143), '$WF.C': ctr(0) }, timings: { '$WF.A [Pod]': { ended: 16, deadline: 19 } },
+  });
+  const d = compareSnapshots(go, ts, false);
+  assert.equal(d.length, 12);
+  assert.ok(d.filter((x) => x.path.startsWith('nodes.$WF.A ')).every((x) => x.intended?.startsWith('deadline race in the kubelet: ')));
+  const rest = d.filter((x) => !x.path.startsWith('nodes.$WF.A '));
+  assert.equal(rest.length, 10);
+  assert.ok(rest.every((x) => x.intended?.startsWith('consequence of the deadline race on $WF.A: ')), JSON.stringify(rest));
+  // without an accepted race on A (its containers ended at the deadline's edge), the dependents are real differences
+  const edge = compareSnapshots({ ...go, timings: { '$WF.A [Pod]': { ended: 18.5, deadline: 19 } } }, ts, false);
+  assert.ok(edge.every((x) => x.intended === undefined));
+  // a dependent omitted for another reason, or present on both sides and different: a real difference
+  const other = compareSnapshots(snap({ ...go, nodes: { ...go.nodes, '$WF.B [Skipped]': { phase: 'Omitted', message: 'omitted: when condition' } } }), ts, false);
+  assert.ok(other.filter((x) => x.path.includes('$WF.B')).every((x) => x.intended === undefined));
+  // the excuse follows the side that failed: Go's A ran and ours was failed late (past its deadline): no excuse at all
+  const tsLate = snap({ ...go, timings: { '$WF.A [Pod]': { ended: 20, deadline: 19 } } });
+  assert.ok(compareSnapshots(snap({ ...ts, timings: { '$WF.A [Pod]': { ended: 17, deadline: 19 } } }), tsLate, false).every((x) => x.intended === undefined));
+});
+
+test('shutdown race: the terminate reached a node before its pod was created on one side only', () => {
+  // Argo's TestTerminateWorkflowWhileOnExitHandlerRunning terminates as soon as the main node succeeded: the exit
+  // handler's pod exists by then or not (Go's run of 47a3338: no pod; ours: a pod whose main was SIGTERMed).
+  const msg = 'workflow shutdown with strategy:  Terminate';
+  const key = '$WF.onExit[0].exit-handler-task';
+  const logs = { artifacts: [{ name: 'main-logs', s3: { key: '$WF/$WF-sleep-#/main.log' } }] };
+  const killed = (code: number) => ({ init: { state: 'terminated', exitCode: 0 }, main: { state: 'terminated', exitCode: code }, wait: { state: 'terminated', exitCode: 0 } });
+  const go = snap({ phase: 'Failed', nodes: { [`${key} [Pod]`]: { phase: 'Failed', message: msg } } });
+  const ts = (code = 143, log = '', outputs: object = logs) => snap({
+    phase: 'Failed', nodes: { [`${key} [Pod]`]: { phase: 'Failed', message: msg, outputs } },
+    artifacts: { [`${key} [Pod] main-logs`]: { kind: 'container-log', stdout: log, stderr: '' } } as Snapshot['artifacts'],
+    containers: { [key]: killed(code) },
+  });
+  const d = compareSnapshots(go, ts(), false);
+  assert.deepEqual(d.map((x) => x.path).sort(), [`artifacts.${key} [Pod] main-logs`, `containers.${key}`, `nodes.${key} [Pod].outputs`]);
+  assert.ok(d.every((x) => x.intended?.startsWith('shutdown race: ')), JSON.stringify(d));
+  assert.ok(compareSnapshots(ts(), go, false).every((x) => x.intended?.startsWith('shutdown race: ')));
+  // the pod that ran: main not ended by a signal, a log with content, or outputs beyond main.log: real differences
+  assert.ok(compareSnapshots(go, ts(0), false).every((x) => x.intended === undefined));
+  assert.ok(compareSnapshots(go, ts(143, 'hello\n'), false).every((x) => x.intended === undefined));
+  assert.ok(compareSnapshots(go, ts(143, '', { ...logs, parameters: [{ name: 'p', value: '1' }] }), false).every((x) => x.intended === undefined));
+  // both sides had a pod: this rule does not apply (the signal race's exit-code rule does)
+  const goPod = snap({ ...ts(), nodes: { [`${key} [Pod]`]: { phase: 'Failed', message: msg, outputs: logs } } });
+  assert.ok(compareSnapshots(goPod, ts(), false).every((x) => !x.intended?.startsWith('shutdown race: ')));
+  // a node that failed on its own: a real difference
+  const own = snap({ phase: 'Failed', nodes: { [`${key} [Pod]`]: { phase: 'Failed', message: 'main: Error (exit code 1)' } } });
+  assert.ok(compareSnapshots(own, ts(), false).every((x) => x.intended === undefined));
+});

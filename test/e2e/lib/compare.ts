@@ -132,7 +132,62 @@ export function compareSnapshots(go: Snapshot, ts: Snapshot, random: boolean, id
     }
   }
   for (const d of out) d.intended = INTENDED.find((i) => (i.id === undefined || i.id === id) && i.path.test(d.path))?.reason ?? deadlineRace(d, go, ts) ?? signalRace(d, go, ts);
+  const raced = out.filter((d) => d.path.endsWith(' [Pod].phase') && d.intended?.startsWith('deadline race'));
+  for (const d of out) d.intended ??= deadlineConsequence(d, raced, go, ts) ?? podlessShutdown(d, go, ts);
   return out;
+}
+
+/** The node (its name without the type) a whole-entry difference is about, and the side that lacks the entry. */
+function entryOf(d: Difference): { node: string; missing: 'go' | 'ts' } | undefined {
+  const missing = d.go === 'undefined' ? 'go' : d.ts === 'undefined' ? 'ts' : undefined;
+  const node = (/^nodes\.(.+) \[\w+\]$/.exec(d.path) ?? /^artifacts\.(.+) \[Pod\] [^.]+$/.exec(d.path) ?? /^taskResults\.(.+) \[Pod\]$/.exec(d.path) ?? /^containers\.(.+)$/.exec(d.path))?.[1];
+  return missing && node ? { node, missing } : undefined;
+}
+
+const OMITTED = 'omitted: depends condition not met';
+
+/**
+ * The consequences of an accepted deadline race on a DAG task: on the side where the kubelet failed the task, its
+ * dependents are Omitted (`depends` not met), and the other side ran them (their pods, logs, TaskResults). Accepted
+ * only for whole entries present on one side, where the failed side holds the node as Omitted for exactly that reason.
+ */
+function deadlineConsequence(d: Difference, raced: Difference[], go: Snapshot, ts: Snapshot): string | undefined {
+  const e = entryOf(d);
+  if (!e || raced.length === 0) return undefined;
+  for (const r of raced) {
+    const racedNode = r.path.replace(/ \[Pod\]\.phase$/, '').replace(/^nodes\./, '');
+    const failedSide = go.nodes[`${racedNode} [Pod]`]?.phase === 'Failed' ? 'go' : 'ts';
+    const [failed, other] = failedSide === 'go' ? [go, ts] : [ts, go];
+    const skipped = failed.nodes[`${e.node} [Skipped]`];
+    if (skipped?.phase !== 'Omitted' || skipped.message !== OMITTED || other.nodes[`${e.node} [Skipped]`]) continue;
+    const isTheOmittedNode = d.path === `nodes.${e.node} [Skipped]` && e.missing !== failedSide;
+    if (isTheOmittedNode || e.missing === failedSide) return `consequence of the deadline race on ${racedNode}: ${failedSide === 'go' ? "Go's" : 'our'} run omitted its dependent ${e.node} (depends condition not met), the other ran it`;
+  }
+  return undefined;
+}
+
+/**
+ * Argo's TestTerminateWorkflowWhileOnExitHandlerRunning terminates as soon as the main node succeeded; by then the
+ * controller has created the exit handler's pod or not. When one side has no pod for a node the shutdown failed, the
+ * other side's pod for it may differ only as a pod that was stopped before doing anything: main ended by a signal
+ * (143, 137), outputs no more than its empty main.log and that exit code.
+ */
+function podlessShutdown(d: Difference, go: Snapshot, ts: Snapshot): string | undefined {
+  const e = entryOf(d) ?? (/^nodes\.(.+) \[Pod\]\.outputs$/.exec(d.path) && (d.go === 'undefined' || d.ts === 'undefined') ? { node: d.path.slice('nodes.'.length, -' [Pod].outputs'.length), missing: d.go === 'undefined' ? 'go' as const : 'ts' as const } : undefined);
+  if (!e) return undefined;
+  const [without, withPod] = e.missing === 'go' ? [go, ts] : [ts, go];
+  const key = `${e.node} [Pod]`;
+  const a = without.nodes[key], b = withPod.nodes[key];
+  const shutdown = (n: typeof a) => n?.phase === 'Failed' && SIGNALLED.test(n.message ?? '');
+  if (!shutdown(a) || !shutdown(b) || a?.outputs !== undefined) return undefined;
+  const ctrs = (s: Snapshot) => s.containers as Record<string, Record<string, { exitCode?: number }>>;
+  if (ctrs(without)[e.node] !== undefined || ![143, 137].includes(ctrs(withPod)[e.node]?.main?.exitCode ?? -1)) return undefined;
+  const outputs = (b?.outputs ?? {}) as { artifacts?: { name: string }[]; exitCode?: string; [k: string]: unknown };
+  if (Object.keys(outputs).some((k) => k !== 'artifacts' && k !== 'exitCode') || (outputs.artifacts ?? []).some((x) => x.name !== 'main-logs')) return undefined;
+  if (outputs.exitCode !== undefined && !['143', '137'].includes(outputs.exitCode)) return undefined;
+  const logs = Object.entries(withPod.artifacts).filter(([k]) => k.startsWith(`${key} `)).map(([, v]) => v as { kind?: string; stdout?: string; stderr?: string });
+  if (logs.some((l) => l.kind !== 'container-log' || l.stdout !== '' || l.stderr !== '')) return undefined;
+  return "shutdown race: the shutdown reached this node before the controller created its pod on one side; the other side's pod was stopped before main did anything";
 }
 
 const DEADLINE = 'Pod was active on the node longer than the specified deadline';
