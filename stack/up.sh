@@ -245,9 +245,36 @@ make_git_stand_in() {
   ) || { rm -rf "$w"; slog "ERROR: creating the go-git stand-in repository failed"; exit 1; }
   rm -rf "$w"
 }
+# A stand-in for github.com/argoproj/argo-workflows (Argo's functional/git-clone-test.yaml clones it at HEAD, HEAD~3,
+# branch release-2.1, tag v2.1.1, the default branch and a commit by full and short hash, then reads VERSION): five
+# commits on master with fixed dates, so that their hashes are the same on every machine (the e2e variant names one).
+make_argo_stand_in() {
+  local repo=$GITROOT/argoproj/argo-workflows.git
+  [[ -d $repo ]] && return 0
+  local w; w=$(mktemp -d)
+  (
+    set -e; cd "$w"
+    git init -q -b master .
+    git config user.email stack@localhost; git config user.name "argoexec-ts stack"
+    local i
+    for i in 0 1 2 3 4; do
+      printf 'v2.%d.0\n' "$i" > VERSION; git add VERSION
+      GIT_COMMITTER_DATE="2024-01-0$((i + 1))T00:00:00Z" git commit -q --date="2024-01-0$((i + 1))T00:00:00Z" -m "version v2.$i.0"
+      if (( i == 1 )); then
+        git checkout -q -b release-2.1; printf 'v2.1.1\n' > VERSION; git add VERSION
+        GIT_COMMITTER_DATE='2024-01-02T12:00:00Z' git commit -q --date='2024-01-02T12:00:00Z' -m 'version v2.1.1'
+        git tag v2.1.1; git checkout -q master
+      fi
+    done
+    mkdir -p "$(dirname "$repo")"; git clone -q --bare . "$repo"
+    git -C "$repo" config http.receivepack false
+  ) || { rm -rf "$w"; slog "ERROR: creating the argo-workflows stand-in repository failed"; exit 1; }
+  rm -rf "$w"
+}
 if ! svc_pid git-daemon >/dev/null || ! svc_pid git-http >/dev/null; then rm -rf "$GITROOT"; fi
 make_git_repo
 make_git_stand_in
+make_argo_stand_in
 git_daemon_health() { git ls-remote "git://$HOST:$GIT_DAEMON_PORT/$GIT_REPO" HEAD; }
 start_service git-daemon 30 git_daemon_health "$GIT_DAEMON_PORT" -- git daemon --base-path="$GITROOT" --export-all --reuseaddr \
   --listen=$HOST --port="$GIT_DAEMON_PORT" --informative-errors "$GITROOT"

@@ -299,12 +299,13 @@ async function runOne(ex: Example, executor: string, stores: Stores, timeoutS = 
     // would go on making its pods (a fan-out kept adding pods to the next rows' load).
     if (!terminal) await kubectlAsync(['patch', 'workflow', name, '--type=merge', '-p', '{"spec":{"shutdown":"Terminate"}}']).catch(() => undefined);
     await kubectlAsync(['delete', 'workflow', name, '--wait=false']);
+    if (ex.removeFinalizers) await kubectlAsync(['patch', 'workflow', name, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
   } catch { /* ignore */ }
   // Artifact GC: the workflow's finalizer stays until its GC pods are done; then every artifact it owns
   // must be gone from the store (checked, not assumed).
   // Only a workflow the controller gave the artifact-gc finalizer has its artifacts collected (HasArtifactGC:
   // a declared output with a strategy; the archived main.log alone is never collected).
-  const gcOwned = (wf?.metadata?.finalizers ?? []).includes('workflows.argoproj.io/artifact-gc') && Object.values((wf?.status?.nodes ?? {}) as Record<string, Doc>).some((n) => (n.outputs?.artifacts ?? []).some((a: Doc) => !['', 'Never'].includes(gcStrategy(a, wf!))));
+  const gcOwned = !ex.artifactGcFails && (wf?.metadata?.finalizers ?? []).includes('workflows.argoproj.io/artifact-gc') && Object.values((wf?.status?.nodes ?? {}) as Record<string, Doc>).some((n) => (n.outputs?.artifacts ?? []).some((a: Doc) => !['', 'Never'].includes(gcStrategy(a, wf!))));
   if (result.snapshot && (gcOwned || ex.checkAfterDeletion)) {
     const until = Date.now() + 120_000;
     while (Date.now() < until && (await kubectlJsonAsync(['get', 'workflow', name])) !== null) await sleep(2000);

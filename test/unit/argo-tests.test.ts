@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { functions, packageStrings, tokenize } from '../e2e/lib/go-source.ts';
 import {
   ARGO_TEST_FILES, checkAssertions, checkLogs, checkStoreContent, coverage, expectationFor, extractArgoTests,
-  loadExpectations, rewriteForStack, withKind, type Doc, type Expectation,
+  loadExpectations, mergePatch, rewriteForStack, withKind, type Doc, type Expectation,
 } from '../e2e/lib/argo-tests.ts';
 import { ROOT, SHARED } from '../e2e/lib/env.ts';
 import { rewriteInternetForStack } from '../e2e/lib/stack-hosts.ts';
+import { load } from 'js-yaml';
 
 const TEST_E2E = join(SHARED, 'argo-v4.1.2/test-e2e');
 const workflows = extractArgoTests(TEST_E2E);
@@ -147,6 +148,21 @@ test('argo-tests.yaml has an entry for every extracted test workflow and none fo
 function wf(name: string, status: Doc, metadata: Doc = {}): Doc {
   return { metadata: { name, ...metadata }, status };
 }
+
+test('an entry that runs a test\'s workflow again with a merge patch (TestInsufficientRole, forceFinalizerRemoval false)', () => {
+  const again = expectations['e2e/artifacts_test.go:TestInsufficientRole(forceFinalizerRemoval=false)']!;
+  assert.equal(again.from, 'e2e/artifacts_test.go:TestInsufficientRole');
+  const original = load(byId.get(again.from!)!.yaml) as Doc;
+  assert.equal(original.spec.artifactGC.forceFinalizerRemoval, true);
+  const patched = mergePatch(original, again.patch) as Doc;
+  assert.equal(patched.spec.artifactGC.forceFinalizerRemoval, false);
+  assert.deepEqual(patched.spec.templates, original.spec.templates);
+  assert.deepEqual(again.finalizers, { contains: ['workflows.argoproj.io/artifact-gc'] });
+  // RFC 7386: null deletes, objects merge, arrays and scalars replace
+  assert.deepEqual(mergePatch({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] }, d: null, e: 'x' }), { a: { b: 1, c: [3] }, e: 'x' });
+  // a `from` naming no extracted workflow is an unknown entry
+  assert.deepEqual(coverage(workflows, { ...expectations, 'x(again)': { from: 'e2e/no_such_test.go:TestNothing', phase: ['Succeeded'] } }).unknown, ['x(again)']);
+});
 
 test('TestRetryLimit as Argo asserts it: a matching status passes, each deviation is named', () => {
   const e = expectations['e2e/retry_test.go:TestRetryLimit']!;

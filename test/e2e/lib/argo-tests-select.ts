@@ -13,7 +13,7 @@ import { s3Bucket, stackMinio } from './artifact-digest.ts';
 import { environmentSkip, needsOwnNetns, parseManifests, variantsByOriginal, withVariants, type Doc, type Example, type ParsedDoc } from './examples.ts';
 import { provideAll } from './needs.ts';
 import { rewriteInternetForStack } from './stack-hosts.ts';
-import { checkAssertions, checkLogs, checkStoreContent, expectationFor, extractArgoTests, loadExpectations, rewriteForStack, writeManifests, type ArgoTestWorkflow, type Expectation, type GcCheck } from './argo-tests.ts';
+import { checkAssertions, checkLogs, checkStoreContent, expectationFor, extractArgoTests, loadExpectations, mergePatch, rewriteForStack, writeManifests, type ArgoTestWorkflow, type Expectation, type GcCheck } from './argo-tests.ts';
 
 export interface ArgoTestRow extends Example {
   test: ArgoTestWorkflow;
@@ -139,9 +139,22 @@ async function gcAfterDeletion(e: Expectation, wf: Doc): Promise<string[]> {
   return failures;
 }
 
-/** Needs the selection meets itself: TestArtifactGC's watch (gcAtCompletion, gcAfterDeletion), Given's decoding. */
+/** Argo's RemoveFinalizers once it has checked: a workflow whose finalizer stays by design can then go. */
+const REMOVE_FINALIZERS = "action: after the checks, remove the workflow's finalizers (Argo's RemoveFinalizers)";
+
+/** Needs the selection meets itself: TestArtifactGC's watch (gcAtCompletion, gcAfterDeletion, untilRecouped), Given's decoding, finalizer removal (the runner). */
 function metHere(need: string, given: boolean): boolean {
-  return need.startsWith(GC_WATCH) || (need.startsWith('decode: ') && given);
+  return need.startsWith(GC_WATCH) || need === REMOVE_FINALIZERS || (need.startsWith('decode: ') && given);
+}
+
+/** The workflow once status.artifactGCStatus.podsRecouped has an entry (Argo's TestInsufficientRole waits for it), at most 90 s. */
+async function untilRecouped(wf: Doc): Promise<Doc> {
+  const until = Date.now() + 90_000;
+  for (;;) {
+    const now = kubectlJson<Doc>(['get', 'workflow', wf.metadata.name as string]) ?? wf;
+    if (Object.keys((now.status?.artifactGCStatus?.podsRecouped ?? {}) as Doc).length >= 1 || Date.now() > until) return now;
+    await sleep(2000);
+  }
 }
 
 export function selectArgoTests(dir = join(SHARED, 'argo-v4.1.2/test-e2e'), expectationsFile = join(ROOT, 'test/e2e/argo-tests.yaml'), include = new Set<string>()): ArgoTestSelection {
@@ -176,13 +189,23 @@ export function selectArgoTests(dir = join(SHARED, 'argo-v4.1.2/test-e2e'), expe
         rows.push({ file: w.id, index: 0, doc: {}, id: w.id, expect: expectation.phase ?? [], random: false, parseError: 'no Workflow document', test: w, expectation, needs: expectation.needs ?? [] });
         continue;
       }
-      wfs.forEach((d, index) => {
-        const id = wfs.length > 1 ? `${w.id}@${index}` : w.id;
+      const rowsOf = (d: ParsedDoc, index: number, baseId: string): [string, Expectation, Doc][] => [
+        [baseId, expectation, form(d) ?? d.json ?? {}],
+        // the same workflow again with a change, as the test runs it (argo-tests.yaml `from`, `patch`)
+        ...Object.entries(all).filter(([, e]) => e.from === baseId).map(([id, e]): [string, Expectation, Doc] => [id, { ...e, phase: e.phase ?? expectation.phase }, mergePatch(form(d) ?? d.json ?? {}, e.patch ?? {}) as Doc]),
+      ];
+      wfs.forEach((d, index) => rowsOf(d, index, wfs.length > 1 ? `${w.id}@${index}` : w.id).forEach(([id, expectation, doc]) => {
         const row: ArgoTestRow = {
-          file: w.id, index, doc: form(d) ?? d.json ?? {}, id, expect: expectation.phase ?? [], random: /random|RANDOM/.test(w.yaml),
+          file: w.id, index, doc, id, expect: expectation.phase ?? [], random: /random|RANDOM/.test(w.yaml),
           test: w, expectation, needs: expectation.needs ?? [],
         };
-        row.check = async (wf: Doc, originalName?: string) => [...await checkAll(expectation, wf, originalName), ...expectation.gc ? await gcAtCompletion(expectation, wf) : []];
+        // Argo waits for the artifact GC pods to be recouped before it checks (TestInsufficientRole: the GC's condition)
+        const recouped = !expectation.gc && row.needs.some((n) => n.startsWith(GC_WATCH));
+        row.check = async (wf: Doc, originalName?: string) => [...await checkAll(expectation, recouped ? await untilRecouped(wf) : wf, originalName), ...expectation.gc ? await gcAtCompletion(expectation, wf) : []];
+        // the GC is meant to fail (ArtifactGCError): its objects stay, which is not a failure of the row
+        if (expectation.conditions?.includes('ArtifactGCError')) row.artifactGcFails = true;
+        if (row.needs.includes(REMOVE_FINALIZERS)) row.removeFinalizers = true;
+        if (expectation.from || Object.values(all).some((e) => e.from === id)) row.serial = w.id;
         if (expectation.gc) row.checkAfterDeletion = (wf: Doc) => gcAfterDeletion(expectation, wf);
         // Argo runs TestArtifactGC's table one row after another; its rows reuse keys such as my-bucket-2/on-completion
         if (w.id.includes(':TestArtifactGC#')) row.serial = 'TestArtifactGC';
@@ -208,7 +231,7 @@ export function selectArgoTests(dir = join(SHARED, 'argo-v4.1.2/test-e2e'), expe
         // Argo's Given decodes non-strictly: for those rows a strict parse error is a need, not a failure
         if (d.error && !decode) row.parseError = d.error;
         rows.push(row);
-      });
+      }));
     }
     return { rows, templates: [...support.values()] };
   } finally {

@@ -337,9 +337,24 @@ export interface Expectation {
   gc?: GcCheck[]; // checked by the runner around completion and deletion
   unported?: string[]; // Argo's assertions that need more than the workflow object (pods, logs, events, store)
   note?: string;
+  /** A test that submits one workflow twice with a change (TestInsufficientRole): this entry's workflow is the one of
+   *  the row `from`, with `patch` merged into it (RFC 7386 merge patch); its own needs and assertions apply. */
+  from?: string;
+  patch?: Doc;
 }
 
 export type Doc = Record<string, any>;
+
+/** RFC 7386 JSON merge patch: objects merge, null deletes, anything else replaces. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!patch || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: Doc = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Doc) } : {};
+  for (const [k, v] of Object.entries(patch as Doc)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
 
 function sub(text: string, wf: string): string {
   return text.split('$WF').join(wf);
@@ -569,7 +584,8 @@ export function checkStoreContent(c: StoreCheck, content: Buffer | null): string
 export function coverage(workflows: ArgoTestWorkflow[], all: Record<string, Expectation>): { unknown: string[]; missing: string[] } {
   const ids = new Set(workflows.map((w) => w.id));
   return {
-    unknown: Object.keys(all).filter((id) => !ids.has(id)),
+    // an entry that runs another row's workflow again (`from`) must name a row that exists
+    unknown: Object.entries(all).filter(([id, e]) => (e.from === undefined ? !ids.has(id) : !ids.has(e.from) || ids.has(id))).map(([id]) => id),
     missing: workflows.filter((w) => w.test && !all[w.id]).map((w) => w.id),
   };
 }

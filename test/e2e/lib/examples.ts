@@ -49,6 +49,10 @@ export interface Example {
   watch?: WatchFactory;
   /** Seconds it needs by design, when more than the runner's timeout (E2E_TIMEOUT). */
   minTimeoutS?: number;
+  /** Its artifact GC fails by design (ArtifactGCError): the objects staying in the store is not a failure. */
+  artifactGcFails?: boolean;
+  /** Its finalizer stays by design: removed once deleted, as Argo's RemoveFinalizers. */
+  removeFinalizers?: boolean;
 }
 
 /** Rows that start ~100 pods at once: run alone (see selectExamples). */
@@ -111,6 +115,7 @@ export const LOCAL_IMAGES = new Set([
   // loops-param-argument.yaml's {{item.image}}:{{item.tag}} values
   'debian:9.1', 'debian:8.9', 'alpine:3.6', 'ubuntu:17.10',
   'curlimages/curl:latest', 'nginx:1.13', 'nginx:latest', 'influxdb:1.2', 'quay.io/argoproj/argoexec:latest',
+  'bitnamilegacy/kubectl:1.15.3-ol-7-r165',
   'argoproj/argosay:v2', 'argoproj/argosay:v1', 'docker/whalesay', 'docker/whalesay:latest',
   // no shell: a musl-linked program with musl's loader, and a static program alone (images/build/hello.c)
   'localhost/e2e-musl:v1', 'localhost/e2e-scratch:v1',
@@ -298,6 +303,8 @@ function placeholders(): Record<string, string> {
     GIT_SSH_URL: env.GIT_SSH_URL ?? '', GIT_SSH_SCP_URL: env.GIT_SSH_SCP_URL ?? '', GIT_SSH_KEY: fileText(env.GIT_SSH_KEY_FILE),
     OSS_ENDPOINT: env.OSS_ENDPOINT ?? '', OSS_ACCESS_KEY: env.OSS_ACCESS_KEY ?? '', OSS_SECRET_KEY: env.OSS_SECRET_KEY ?? '',
     HTTPBIN: env.HTTPBIN_URL ?? '', GIT_URL: env.GIT_URL ?? '', GIT_HTTP_URL: env.GIT_HTTP_URL ?? '', GIT_HTTP_AUTH_URL: env.GIT_HTTP_AUTH_URL ?? '',
+    // the git HTTP server's root: the stand-in repositories stack/up.sh makes beside argo-test.git (argoproj/argo-workflows.git)
+    GIT_HTTP_ROOT: env.GIT_HTTP_URL?.replace(/\/[^/]+$/, '') ?? '',
     HDFS_ADDR: env.HDFS_ADDR ?? '',
     ARTIFACTORY_URL: env.ARTIFACTORY_URL ?? '', ARTIFACTORY_USER: env.ARTIFACTORY_USER ?? '', ARTIFACTORY_PASSWORD: env.ARTIFACTORY_PASSWORD ?? '',
   };

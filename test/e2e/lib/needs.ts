@@ -345,6 +345,15 @@ function httpbinSecret(ctx: NeedContext): Doc[] {
   return ctx.parse(join(QUICK_START(), 'httpbin/my-httpbin-cred-secret.yaml')).map((d) => JSON.parse(rewriteForStack(JSON.stringify(d), { httpbin: ctx.httpbin })) as Doc);
 }
 
+/** A Role allowing `verbs` on pods, bound to the namespace's default ServiceAccount (named after the verbs). */
+export function podVerbsForDefault(verbs: string[]): Doc[] {
+  const name = `e2e-pods-${[...verbs].sort().join('-')}`;
+  return [
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: [...verbs].sort() }] },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects: [{ kind: 'ServiceAccount', name: 'default' }] },
+  ];
+}
+
 function serviceAccount(name: string): Doc {
   return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name } };
 }
@@ -388,9 +397,13 @@ export function provide(need: string, ctx: NeedContext): NeedResult {
       if (/must NOT exist/.test(text)) return ok({ before: () => deleteMinioBucket(bucket) });
       return buckets.has(bucket) ? ok() : { unmet: need };
     }
-    case 'rbac':
+    case 'rbac': {
       // cluster-up binds the quick-start pod-manager and workflow-manager roles to the default ServiceAccount
-      return /pod-manager|workflow-manager/.test(text) ? ok() : { unmet: need };
+      if (/pod-manager|workflow-manager/.test(text)) return ok();
+      // "rbac: the default ServiceAccount may list and delete pods (…)": a Role of exactly those verbs, bound to it
+      const m = /^the default ServiceAccount may ((?:\w+)(?:(?:, | and )\w+)*) pods\b/.exec(text);
+      return m ? ok({ support: podVerbsForDefault(m[1]!.split(/, | and /)) }) : { unmet: need };
+    }
     case 'cluster':
       // cluster-up writes failedPodRestart into the controller's configmap from v4.1 (v4.0.x refuses the key)
       if (/^failedPodRestart /.test(text)) return (process.env.ARGO_VERSION ?? '').startsWith('v4.0.') ? { unmet: need } : ok();
