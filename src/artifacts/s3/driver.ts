@@ -184,14 +184,15 @@ export class S3ArtifactDriver implements ArtifactDriver {
 
   async #getFile(s3: S3Setup, key: string, path: string, size: number, etag: string | undefined, progress?: TransferProgress, done?: { n: number }, signal?: AbortSignal, dirs?: Set<string>, observer?: WriteObserver): Promise<void> {
     const opts = signal ? { abortSignal: signal } : {};
-    const st = await stat(path).catch(() => undefined);
-    if (st?.isDirectory()) throw new Error(`${path} is a directory`);
     // `dirs`: parents already made during this directory download (one mkdir per directory, not per file).
     if (!dirs?.has(dirname(path))) {
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
       dirs?.add(dirname(path));
     }
-    const fh = await open(path, 'w', 0o600);
+    // Three file-system requests per object (open, write, close): a directory at `path` fails the open.
+    const fh = await open(path, 'w', 0o600).catch((err: unknown) => {
+      throw (err as NodeJS.ErrnoException).code === 'EISDIR' ? new Error(`${path} is a directory`) : err;
+    });
     observer?.begin(size);
     const moved = done ?? { n: 0 };
     const report = throttle(progress, done ? undefined : size);
@@ -228,8 +229,8 @@ export class S3ArtifactDriver implements ArtifactDriver {
           await write(out.Body as Readable, a);
         });
       }
+      // Opened with O_TRUNC and written exactly [0, size): no truncate needed.
       if (written !== size) throw new Error(`short download of ${key}: ${written} of ${size} bytes`);
-      await fh.truncate(size);
       report(moved.n, true);
     } catch (err) {
       await fh.close().catch(() => undefined);
