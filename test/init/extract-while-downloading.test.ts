@@ -291,6 +291,29 @@ describe('downloadAndPlace', () => {
     assert.equal(existsSync(tmpFile), false);
   });
 
+  test('the first attempt failed the extraction, the retry brought good bytes: the retry\'s file is what counts', async () => {
+    const d = tmp();
+    const tmpFile = join(d, 'in.tmp');
+    const dest = join(d, 'in');
+    const hostile = await tgz([{ name: '../evil', body: 'escape' }, { name: 'pad', body: randomBytes(100_000) }]);
+    const good = await tgz([{ name: 'x', body: 'X' }, { name: 'y', body: 'Y' }]);
+    await downloadAndPlace(async (observer) => {
+      const first = new FakeDownload(tmpFile);
+      await first.begin(observer, hostile.length);
+      await first.write(hostile, 0, hostile.length);
+      // The extraction refuses '../evil' as soon as it reads the first header (Go would never have seen these bytes).
+      await new Promise((r) => setTimeout(r, 500));
+      await first.close();
+      await rm(tmpFile);
+      const second = new FakeDownload(tmpFile);
+      await second.begin(observer, good.length);
+      await second.write(good, 0, good.length);
+      await second.close();
+    }, undefined, tmpFile, dest, span);
+    assert.deepEqual(readdirSync(dest).sort(), ['x', 'y']);
+    assert.equal(existsSync(join(d, 'evil')), false);
+  });
+
   test('not a tarball, a driver that reports nothing, archive none: placed as Go places them', async () => {
     const d = tmp();
     // Auto-detection says "not a tarball": renamed into place.

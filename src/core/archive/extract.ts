@@ -351,7 +351,11 @@ export async function startsAsTarball(fill: Filler): Promise<boolean> {
       // Copied: the buffer is refilled while gunzip may still hold the chunk.
       await Promise.race([new Promise<void>((res) => gunzip.write(Buffer.from(buf.subarray(0, n)), () => res())), settled]);
       if (over) break;
-      n = await Promise.race([fill(buf), settled.then(() => -1)]);
+      // The answer may come while this read still waits (a GrowingFile between writes): it is left behind, and
+      // its late failure (the file closed under it) must not surface as an unhandled rejection.
+      const reading = fill(buf);
+      reading.catch(() => undefined);
+      n = await Promise.race([reading, settled.then(() => -1)]);
       if (n === 0) {
         gunzip.end();
         await settled;

@@ -33,6 +33,7 @@ export class GrowingFile implements WriteObserver {
   #ranges: [number, number][] = [];
   #prefix = 0;
   #begun = false;
+  #restarted = false;
   #ended = false;
   #error: Error | undefined;
   #waiters: (() => void)[] = [];
@@ -47,8 +48,14 @@ export class GrowingFile implements WriteObserver {
     return this.#begun;
   }
 
+  /** Whether the download started over: whatever a reader saw of the first attempt (even an error) is void. */
+  get restarted(): boolean {
+    return this.#restarted;
+  }
+
   begin(_size: number): void {
     if (this.#begun) {
+      this.#restarted = true;
       this.fail(new DownloadRestartedError());
       return;
     }

@@ -70,7 +70,9 @@ export async function downloadAndPlace(download: (observer: WriteObserver | unde
     await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     return;
   }
-  if (extracted && 'err' in extracted && !(extracted.err instanceof DownloadRestartedError)) throw extracted.err;
+  // After a restart the extraction may have failed on the first attempt's file in any way (even ENOENT between the
+  // retry's removal and re-creation): the finished file is extracted from the start instead.
+  if (extracted && 'err' in extracted && !(extracted.err instanceof DownloadRestartedError) && !growing?.restarted) throw extracted.err;
   const kind = await archiveKind(archive, tmp);
   await span.in('unarchiveArtifact', { archive: kind }, () => unarchiveArtifact(archive, tmp, dest, kind));
 }
