@@ -7,7 +7,7 @@
  * MB/s of output that halved the emissary's throughput against Go's and raised its memory. Here one thread serves
  * both pipes: it reads up to 256 KiB at a time into one buffer and writes it to every destination in order.
  *
- *   pipe() → [readFd, writeFd]              both close-on-exec (the child gets writeFd through spawn's dup2)
+ *   pipe() → [readFd, writeFd]              both close-on-exec (the child gets writeFd through spawn's dup2); 1 MiB
  *   startCopy([[inFd, outFds[]], …], done)  starts the thread; done(bytes) runs on the JS thread once every input
  *                                           reached EOF, or at cancel
  *   cancelCopy(copy)                        stops within 20 ms, after copying what the pipes already hold (at most
@@ -29,6 +29,7 @@
 #define MAX_OUT 4
 #define BUF_SIZE (256 * 1024)
 #define DRAIN_CAP (4.0 * 1024 * 1024) /* at cancel: at most this much more per pipe */
+#define PIPE_SIZE (1024 * 1024)       /* the child's stdout and stderr pipes (F_SETPIPE_SZ) */
 
 typedef struct {
   int fd;           /* -1 once at EOF */
@@ -159,6 +160,9 @@ static napi_value make_pipe(napi_env env, napi_callback_info info) {
     throw_error(env, "pipe2 failed");
     return NULL;
   }
+  /* 1 MiB instead of 64 KiB: a fast writer fills the pipe less often, and each read moves more (P5, D34: ~20 % less
+   * CPU and wall). Best effort: a lower fs.pipe-max-size keeps the default. */
+  fcntl(fds[0], F_SETPIPE_SZ, PIPE_SIZE);
   napi_value arr, r, w;
   napi_create_array_with_length(env, 2, &arr);
   napi_create_int32(env, fds[0], &r);

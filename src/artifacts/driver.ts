@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isPullSource, pumpTo, type PullSource } from '../core/io/fill.ts';
+import type { WriteObserver } from '../core/io/growing-file.ts';
 import type { Artifact } from '../core/template.ts';
 import type { Logger } from '../core/log.ts';
 
@@ -49,9 +50,11 @@ export interface ArtifactDriver {
   /**
    * Download `artifact` to `path` (a file, or a directory for directory keys). `signal` is Go's context: drivers
    * whose Go counterpart honours the context stop their transfer when it aborts and fail with Go's text for a
-   * canceled context (see CanceledError); the others ignore it, as in Go.
+   * canceled context (see CanceledError); the others ignore it, as in Go. `observer`, when the driver supports it,
+   * hears of every completed write of a single-file download, so that a reader can follow the file as it fills
+   * (GrowingFile; drivers that ignore it are read once they have finished).
    */
-  load(artifact: Artifact, path: string, progress?: TransferProgress, signal?: AbortSignal): Promise<void>;
+  load(artifact: Artifact, path: string, progress?: TransferProgress, signal?: AbortSignal, observer?: WriteObserver): Promise<void>;
   /** Upload the local file or directory at `path` to `artifact`'s location. */
   save(path: string, artifact: Artifact, progress?: TransferProgress): Promise<void>;
   /**

@@ -50,6 +50,23 @@ for (const s of servers) {
       assert.notEqual(head.ContentType, undefined);
     });
 
+    test('load replaces a longer file at the path entirely; a directory at the path fails and is left alone', async () => {
+      const d = tmp();
+      const body = randomBytes(3000);
+      writeFileSync(join(d, 'obj'), body);
+      const key = `t/${uniq()}/obj`;
+      const art = s3Artifact(s, key);
+      const drv = driverFor(art, ctxFor(secrets));
+      await drv.save(join(d, 'obj'), art);
+      writeFileSync(join(d, 'longer'), randomBytes(10_000));
+      await drv.load(art, join(d, 'longer'));
+      assert.deepEqual(readFileSync(join(d, 'longer')), body, 'no bytes of the old file left past the object');
+      mkdirSync(join(d, 'dir'));
+      writeFileSync(join(d, 'dir/keep'), 'k');
+      await assert.rejects(drv.load(art, join(d, 'dir')), (err: Error) => err.message.includes(`${join(d, 'dir')} is a directory`));
+      assert.deepEqual(readdirSync(join(d, 'dir')), ['keep']);
+    });
+
     test('directory save uses key/<rel> per regular file (no dirs, no symlinks); load mirrors it', async () => {
       const d = tmp();
       const src = join(d, 'out');

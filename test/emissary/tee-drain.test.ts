@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadNativeAddon } from '../../src/core/runtime/native.ts';
@@ -40,5 +41,21 @@ test('cancel right after start: the bytes already in both pipes reach stdout and
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the child\'s pipes hold 1 MiB: a writer is not held up while the copy thread has not run (D34)', () => {
+  assert.ok(existsSync(ADDON), `${ADDON} missing: run make build`);
+  const addon = loadNativeAddon<ConstructorParameters<typeof ThreadTee>[0]>('tee', ADDON);
+  assert.ok(addon);
+  const [r, w] = addon.pipe();
+  try {
+    // 16 × 64 KiB with nobody reading: completes only if the pipe holds 1 MiB (the default 64 KiB would block dd).
+    const res = spawnSync('dd', ['if=/dev/zero', 'bs=65536', 'count=16', 'status=none'], { stdio: ['ignore', w, 'inherit'], timeout: 10_000 });
+    assert.equal(res.signal, null, 'dd was still blocked after 10 s: the pipe holds less than 1 MiB');
+    assert.equal(res.status, 0);
+  } finally {
+    closeSync(r);
+    closeSync(w);
   }
 });

@@ -28,6 +28,7 @@ import { createS3, type S3Location, type S3Setup } from './client.ts';
 import { BufferPool, MAX_PARTS, MiB, uploadObject } from './multipart.ts';
 import { SMALL_OBJECT_MAX } from './small-object-requests.ts';
 import { fileFiller, fillerOf, type PullSource } from '../../core/io/fill.ts';
+import type { WriteObserver } from '../../core/io/growing-file.ts';
 import { pool, throttle } from '../transfer.ts';
 
 /**
@@ -154,7 +155,7 @@ export class S3ArtifactDriver implements ArtifactDriver {
    * and the load fails with Go's `failed to get file: <cause>` (cancelCause; Go's text while the body streams — a
    * cancel before the response headers reads `failed to get file: Get "<url>": <cause>` there).
    */
-  async load(artifact: Artifact, path: string, progress?: TransferProgress, signal?: AbortSignal): Promise<void> {
+  async load(artifact: Artifact, path: string, progress?: TransferProgress, signal?: AbortSignal, observer?: WriteObserver): Promise<void> {
     const { s3, key } = this.#setup(artifact);
     this.#ctx.log.info('S3 Load', { path, key });
     const opts = signal ? { abortSignal: signal } : {};
@@ -171,7 +172,7 @@ export class S3ArtifactDriver implements ArtifactDriver {
           await this.#getDirectory(s3, key, path, progress, signal);
           return;
         }
-        await this.#getFile(s3, key, path, head.ContentLength ?? 0, head.ETag, progress, undefined, signal).catch((err: unknown) => {
+        await this.#getFile(s3, key, path, head.ContentLength ?? 0, head.ETag, progress, undefined, signal, undefined, observer).catch((err: unknown) => {
           throw this.#describe('failed to get file', s3, key, err);
         });
       }, signal);
@@ -181,16 +182,18 @@ export class S3ArtifactDriver implements ArtifactDriver {
     }
   }
 
-  async #getFile(s3: S3Setup, key: string, path: string, size: number, etag: string | undefined, progress?: TransferProgress, done?: { n: number }, signal?: AbortSignal, dirs?: Set<string>): Promise<void> {
+  async #getFile(s3: S3Setup, key: string, path: string, size: number, etag: string | undefined, progress?: TransferProgress, done?: { n: number }, signal?: AbortSignal, dirs?: Set<string>, observer?: WriteObserver): Promise<void> {
     const opts = signal ? { abortSignal: signal } : {};
-    const st = await stat(path).catch(() => undefined);
-    if (st?.isDirectory()) throw new Error(`${path} is a directory`);
     // `dirs`: parents already made during this directory download (one mkdir per directory, not per file).
     if (!dirs?.has(dirname(path))) {
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
       dirs?.add(dirname(path));
     }
-    const fh = await open(path, 'w', 0o600);
+    // Three file-system requests per object (open, write, close): a directory at `path` fails the open.
+    const fh = await open(path, 'w', 0o600).catch((err: unknown) => {
+      throw (err as NodeJS.ErrnoException).code === 'EISDIR' ? new Error(`${path} is a directory`) : err;
+    });
+    observer?.begin(size);
     const moved = done ?? { n: 0 };
     const report = throttle(progress, done ? undefined : size);
     let written = 0;
@@ -202,6 +205,7 @@ export class S3ArtifactDriver implements ArtifactDriver {
           const { bytesWritten } = await fh.write(chunk, off, chunk.length - off, pos + off);
           off += bytesWritten;
         }
+        observer?.wrote(pos, chunk.length);
         pos += chunk.length;
         written += chunk.length;
         moved.n += chunk.length;
@@ -225,8 +229,8 @@ export class S3ArtifactDriver implements ArtifactDriver {
           await write(out.Body as Readable, a);
         });
       }
+      // Opened with O_TRUNC and written exactly [0, size): no truncate needed.
       if (written !== size) throw new Error(`short download of ${key}: ${written} of ${size} bytes`);
-      await fh.truncate(size);
       report(moved.n, true);
     } catch (err) {
       await fh.close().catch(() => undefined);

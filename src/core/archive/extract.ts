@@ -10,7 +10,7 @@
  * existing file is truncated (Go rewrote it in place); zip parents get 0755 (Go used the file's mode).
  */
 import { createReadStream } from 'node:fs';
-import { chmod, link, lstat, mkdir, open, readdir, readlink, rename, rm, rmdir, stat, symlink } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, open, readdir, readlink, rename, rm, rmdir, stat, symlink, type FileHandle } from 'node:fs/promises';
 import { constants as fsc } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -20,7 +20,7 @@ import tarStream from 'tar-stream';
 import yauzl from 'yauzl';
 import { pathError, strerror } from '../errors.ts';
 import { entryRelPath, IllegalPathError, SafeRoot } from './safe-path.ts';
-import { fileFiller, pumpTo } from '../io/fill.ts';
+import { fileFiller, pumpTo, type Filler } from '../io/fill.ts';
 
 export { IllegalPathError } from './safe-path.ts';
 
@@ -36,6 +36,11 @@ export interface UntarOptions {
   gzip?: boolean;
   /** Called for entries that are skipped (FIFOs, unknown types). */
   onSkip?: (name: string, type: string) => void;
+  /**
+   * How to read the source once it is open (default: the whole file, positional reads): e.g. a GrowingFile's filler,
+   * which follows a download that is still writing it.
+   */
+  filler?: (fh: FileHandle) => Filler;
 }
 
 const FILE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | fsc.O_NOFOLLOW;
@@ -94,23 +99,24 @@ async function recheckSymlinks(root: SafeRoot, links: { dir: string; name: strin
  * reused buffer that is handed to gunzip only once it has consumed the previous one — no per-read allocation on a
  * multi-GiB input; a plain tar (the emissary's hand-over, small) is streamed.
  */
-function feedTar(src: string, gzip: boolean, extract: Writable): { done: Promise<void>; destroy(): void } {
-  if (!gzip) {
+function feedTar(src: string, gzip: boolean, extract: Writable, filler?: (fh: FileHandle) => Filler): { done: Promise<void>; destroy(): void } {
+  if (!gzip && !filler) {
     const file = createReadStream(src, { highWaterMark: 1 << 20 });
     return { done: pipeline(file as Readable, extract), destroy: () => file.destroy() };
   }
-  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
-  const piping = pipeline(gunzip, extract);
+  const gunzip = gzip ? createGunzip({ chunkSize: 256 * 1024 }) : undefined;
+  const into = gunzip ?? extract;
+  const piping = gunzip ? pipeline(gunzip, extract) : Promise.resolve();
   const reading = (async (): Promise<void> => {
     const fh = await open(src, 'r');
     try {
-      await pumpTo(fileFiller(fh), gunzip);
+      await pumpTo((filler ?? fileFiller)(fh), into);
     } finally {
       await fh.close();
     }
   })();
-  reading.catch((err: Error) => gunzip.destroy(err));
-  return { done: Promise.all([piping, reading]).then(() => undefined), destroy: () => gunzip.destroy() };
+  reading.catch((err: Error) => into.destroy(err));
+  return { done: Promise.all([piping, reading]).then(() => undefined), destroy: () => into.destroy() };
 }
 
 /** Extract the tar at `src` into the existing directory `destDir`, refusing any entry that escapes it. */
@@ -119,7 +125,7 @@ export async function untar(src: string, destDir: string, opts: UntarOptions = {
   const links: { dir: string; name: string; link: string }[] = [];
   // V7 headers (no ustar magic) are read as Go's archive/tar reads them; the checksum is still verified.
   const extract = tarStream.extract({ allowUnknownFormat: true } as Parameters<typeof tarStream.extract>[0]);
-  const feed = feedTar(src, opts.gzip ?? true, extract as unknown as Writable);
+  const feed = feedTar(src, opts.gzip ?? true, extract as unknown as Writable, opts.filler);
   const feeding = feed.done;
   feeding.catch((err: Error) => extract.destroy(err));
   try {
@@ -306,33 +312,60 @@ export async function isTarball(path: string): Promise<boolean> {
   if (st.isDirectory()) return false;
   const fh = await open(path, 'r');
   try {
-    const magic = Buffer.alloc(2);
-    await fh.read(magic, 0, 2, 0);
-    if (magic[0] !== 0x1f || magic[1] !== 0x8b) return false;
+    return await startsAsTarball(fileFiller(fh));
   } finally {
     await fh.close();
   }
-  const first = await new Promise<Buffer>((resolve) => {
-    const chunks: Buffer[] = [];
-    let have = 0;
-    const file = createReadStream(path, { highWaterMark: 64 * 1024 });
-    const gunzip = createGunzip();
-    const done = (): void => {
-      file.destroy();
-      gunzip.destroy();
-      resolve(Buffer.concat(chunks).subarray(0, 512));
-    };
+}
+
+/**
+ * isTarball's test on a file's bytes as `fill` yields them (a filler may return fewer bytes than asked, e.g. a
+ * GrowingFile's): gzip magic, then the first 512 bytes of the inflated stream form a valid tar header. Reads only
+ * as far as that needs.
+ */
+export async function startsAsTarball(fill: Filler): Promise<boolean> {
+  const buf = Buffer.allocUnsafe(64 * 1024);
+  let n = 0;
+  while (n < 2) {
+    const k = await fill(buf.subarray(n));
+    if (k === 0) return false;
+    n += k;
+  }
+  if (buf[0] !== 0x1f || buf[1] !== 0x8b) return false;
+  const gunzip = createGunzip();
+  const out: Buffer[] = [];
+  let have = 0;
+  const settled = new Promise<void>((resolve) => {
     gunzip.on('data', (c: Buffer) => {
-      chunks.push(c);
+      out.push(c);
       have += c.length;
-      if (have >= 512) done();
+      if (have >= 512) resolve();
     });
-    gunzip.on('end', done);
-    gunzip.on('error', done);
-    file.on('error', done);
-    file.pipe(gunzip);
+    gunzip.on('end', resolve);
+    gunzip.on('error', () => resolve());
   });
-  return isValidTarHeader(first);
+  let over = false;
+  void settled.then(() => (over = true));
+  try {
+    while (!over) {
+      // Copied: the buffer is refilled while gunzip may still hold the chunk.
+      await Promise.race([new Promise<void>((res) => gunzip.write(Buffer.from(buf.subarray(0, n)), () => res())), settled]);
+      if (over) break;
+      // The answer may come while this read still waits (a GrowingFile between writes): it is left behind, and
+      // its late failure (the file closed under it) must not surface as an unhandled rejection.
+      const reading = fill(buf);
+      reading.catch(() => undefined);
+      n = await Promise.race([reading, settled.then(() => -1)]);
+      if (n === 0) {
+        gunzip.end();
+        await settled;
+      }
+      if (n <= 0) break;
+    }
+  } finally {
+    gunzip.destroy();
+  }
+  return isValidTarHeader(Buffer.concat(out).subarray(0, 512));
 }
 
 /**

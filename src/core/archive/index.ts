@@ -18,6 +18,7 @@ export { ParallelGzip, type GzipOptions } from './gzip.ts';
 export { zipPath } from './zip.ts';
 export {
   isTarball,
+  startsAsTarball,
   untar,
   unzip,
   unpack,

@@ -2,14 +2,14 @@
  * LoadArtifactsWithoutPlugins / LoadArtifactsFromPlugin (lifecycle §5 step 4, §10.6, artifacts spec §3.1–§3.7):
  * every input artifact in template order, stopping at the first error — without a plugin name only the
  * non-plugin ones, with one only that plugin's. Download to `<dest>.tmp`, unpack into place (`<dest>.tmpdir` +
- * single-entry rule), chmod when asked (plugin artifacts without a mode: 0666).
+ * single-entry rule; a tarball while the download still fills the file, D33), chmod when asked (plugin artifacts
+ * without a mode: 0666).
  */
 import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { openDriver } from '../../artifacts/registry.ts';
 import { progressLog } from '../../artifacts/progress-log.ts';
 import type { DriverContext } from '../../artifacts/driver.ts';
-import { archiveKind, unarchiveArtifact } from '../../core/archive/index.ts';
 import { untracedSpan, type Span } from '../../core/tracing/tracing.ts';
 import { strerror } from '../../core/errors.ts';
 import type { Logger } from '../../core/log.ts';
@@ -17,6 +17,7 @@ import { INPUT_ARTIFACTS_DIR, MAIN_CTR_FS } from '../../core/paths.ts';
 import type { Artifact, Template } from '../../core/template.ts';
 import { findOverlappingVolume } from '../../core/volumes.ts';
 import { collectWhileTransferring } from '../../core/runtime/transfer-gc.ts';
+import { DownloadFailedError, downloadAndPlace } from './extract-while-downloading.ts';
 import { cleanArtifactPath, hasLocationOrKey, relocate, type Location } from '../wait/location.ts';
 import { isNotFoundError } from '../wait/state.ts';
 
@@ -79,17 +80,19 @@ async function loadArtifact(t: Template, original: Artifact, ctx: DriverContext,
   const loaded = await parent.in('loadArtifact', { path: dest }, async (span) => {
     const progress = progressLog(log, 'Downloading artifact', { name: art.name });
     try {
-      await driver.load(driverArt, tmp, progress.report, signal);
-      progress.done();
-    } catch (err) {
+      await downloadAndPlace(async (observer) => {
+        await driver.load(driverArt, tmp, progress.report, signal, observer);
+        progress.done();
+      }, art.archive, tmp, dest, span);
+    } catch (e) {
+      if (!(e instanceof DownloadFailedError)) throw e;
+      const err = e.cause;
       if (art.optional && isNotFoundError(err)) {
         log.info('Skipping optional input artifact that was not found', { name: art.name });
         return false;
       }
       throw new Error(`artifact ${art.name} failed to load: ${(err as Error).message}`);
     }
-    const kind = await archiveKind(art.archive, tmp);
-    await span.in('unarchiveArtifact', { archive: kind }, () => unarchiveArtifact(art.archive, tmp, dest, kind));
     return true;
   });
   if (!loaded) return;
