@@ -16,6 +16,7 @@
 # tools                     node:9.1-alpine, stedolan/jq:latest, curlimages/curl:latest  busybox root + the project's Node, jq, curl (with their glibc libraries)
 # nginx                     nginx:1.13, nginx:latest                             busybox root + busybox httpd on port 80 as /usr/sbin/nginx
 # argoexec-latest           quay.io/argoproj/argoexec:latest                     busybox root + jq + kubectl + the Go reference argoexec (as the v3 images Argo's e2e files assume)
+# argocli                   quay.io/argoproj/argocli:latest                      busybox root + kubectl + `argo delete -l` in sh (images/build/argo-cli-stand-in.sh)
 # kubectl                   bitnamilegacy/kubectl:1.15.3-ol-7-r165               busybox root + bash (bash-static) + kubectl, USER 1001 as bitnami's
 # influxdb                  influxdb:1.2                                         the tools root + influxd: InfluxDB 1.x's HTTP API in Node (images/build/influxdb)
 # musl                      localhost/e2e-musl:v1                                /bin/e2e-hello linked against musl + musl's loader, nothing else
@@ -35,7 +36,7 @@ log() { printf '[images] %s\n' "$*" >&2; }
 
 import=0; want=()
 for a in "$@"; do case $a in --import) import=1 ;; *) want+=("$a") ;; esac; done
-[[ ${#want[@]} -gt 0 ]] || want=(pause busybox argosay python tools nginx influxdb argoexec-latest kubectl musl scratch artifact-plugin argoexec-go argoexec-ts)
+[[ ${#want[@]} -gt 0 ]] || want=(pause busybox argosay python tools nginx influxdb argoexec-latest kubectl argocli musl scratch artifact-plugin argoexec-go argoexec-ts)
 
 # oci NAME ROOTFS [oci.ts args...] : writes $OUT/NAME.tar
 oci() { local name=$1 rootfs=$2; shift 2; "$NODE" "$HERE/oci.ts" --rootfs "$rootfs" --out "$OUT/$name.tar" "$@" >&2; }
@@ -256,6 +257,19 @@ img_kubectl() {
   install -D -m 755 "$ROOT/dist/argoexec.d/kubectl" "$r/usr/local/bin/kubectl"
   oci kubectl "$r" --chown 0:0 --entrypoint '["kubectl"]' --user 1001 --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     --name docker.io/bitnamilegacy/kubectl:1.15.3-ol-7-r165
+  rm -rf "$r"
+}
+# quay.io/argoproj/argocli (Argo's artifact-GC tests whose workflow deletes itself with `argo delete -l …`): the
+# command those workflows run, in sh over kubectl; anything else the stand-in refuses.
+img_argocli() {
+  build_busybox_root
+  [[ -x $ROOT/dist/argoexec.d/kubectl ]] || { log "missing $ROOT/dist/argoexec.d/kubectl: run make build"; exit 1; }
+  local r; r=$(fresh_root argocli)
+  cp -a "$ROOTS/busybox/." "$r/"; rm -f "$r/.key"
+  install -D -m 755 "$ROOT/dist/argoexec.d/kubectl" "$r/usr/local/bin/kubectl"
+  install -D -m 755 "$HERE/argo-cli-stand-in.sh" "$r/usr/local/bin/argo"
+  oci argocli "$r" --chown 0:0 --entrypoint '["argo"]' --user 8737 --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    --name quay.io/argoproj/argocli:latest
   rm -rf "$r"
 }
 img_argoexec-ts() {

@@ -267,7 +267,8 @@ async function runOne(ex: Example, executor: string, stores: Stores, timeoutS = 
   if (terminal && wf) {
     try {
       if (ex.check) result.assertions = await ex.check(wf, fixedName);
-      if (watch?.lastVersion) await sleep(3000); // what the watch must see after the end (a deletion) has time to come
+      if (watch?.settled) await watch.settled(); // what the watch must see after the end (a deletion) has time to come
+      else if (watch?.lastVersion) await sleep(3000);
       const missed = watch?.failures?.() ?? [];
       if (missed.length) result.assertions = [...(result.assertions ?? []), ...missed];
       result.snapshot = await takeSnapshot(wf, stores, seen);

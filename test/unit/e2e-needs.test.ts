@@ -56,7 +56,14 @@ test('met by the stack, unmet, and alone', () => {
   const [role, binding] = verbs.provision.support ?? [];
   assert.deepEqual(role?.rules, [{ apiGroups: [''], resources: ['pods'], verbs: ['delete', 'list'] }]);
   assert.deepEqual([binding?.kind, binding?.roleRef.name, binding?.subjects], ['RoleBinding', role?.metadata.name, [{ kind: 'ServiceAccount', name: 'default' }]]);
-  assert.ok('unmet' in provide('rbac: the argo ServiceAccount may delete workflows', ctx));
+  // workflows (argoproj.io) for another ServiceAccount (TestDeleteWorkflow's `argo delete -l …` as the argo SA)
+  const wfs = provide('rbac: the argo ServiceAccount may get, list and delete workflows (argo delete -l)', ctx);
+  assert.ok('provision' in wfs);
+  const [wrole, wbinding] = wfs.provision.support ?? [];
+  assert.deepEqual(wrole?.rules, [{ apiGroups: ['argoproj.io'], resources: ['workflows'], verbs: ['delete', 'get', 'list'] }]);
+  assert.deepEqual(wbinding?.subjects, [{ kind: 'ServiceAccount', name: 'argo' }]);
+  // anything else is not provided
+  assert.ok('unmet' in provide('rbac: the argo ServiceAccount may delete secrets', ctx));
   // the first unmet need decides, whatever comes before it
   assert.deepEqual(provideAll(['alone: x', 'controller-config: retentionPolicy'], ctx), { unmet: 'controller-config: retentionPolicy' });
 });
@@ -98,6 +105,20 @@ test('TestWorkflowTTL: its watch starts with the workflow, keeps its last versio
   assert.equal(typeof w.started, 'function');
   assert.equal(w.lastVersion?.(), undefined, 'nothing seen before it starts');
   assert.deepEqual(w.failures?.(), ['the watch never saw the workflow finished']);
+});
+
+test('TestDeleteWorkflow: a self-deleting workflow\'s watch keeps the version that finished and waits for the deletion (settled)', async () => {
+  const expectations = loadExpectations(join(ROOT, 'test/e2e/argo-tests.yaml'));
+  const need = expectations['e2e/artifacts_test.go:TestDeleteWorkflow']!.needs!.find((n) => n.startsWith('watch: '))!;
+  // combined with other needs, as the row has them: settled is passed on
+  const r = provideAll(['alone: x', need], ctx);
+  assert.ok('provision' in r && r.provision.watch);
+  const w = r.provision.watch!();
+  assert.equal(typeof w.settled, 'function');
+  assert.deepEqual(w.failures?.(), ['the watch never saw the workflow finished']);
+  // a watch without a deletion to wait for has no settled
+  const other = provideAll(['alone: x'], ctx);
+  assert.ok('provision' in other && other.provision.watch === undefined);
 });
 
 test('executor plugins: Argo\'s two plugin ConfigMaps around the row, alone, its pods in their own network namespace', () => {

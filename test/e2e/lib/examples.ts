@@ -115,7 +115,7 @@ export const LOCAL_IMAGES = new Set([
   // loops-param-argument.yaml's {{item.image}}:{{item.tag}} values
   'debian:9.1', 'debian:8.9', 'alpine:3.6', 'ubuntu:17.10',
   'curlimages/curl:latest', 'nginx:1.13', 'nginx:latest', 'influxdb:1.2', 'quay.io/argoproj/argoexec:latest',
-  'bitnamilegacy/kubectl:1.15.3-ol-7-r165',
+  'bitnamilegacy/kubectl:1.15.3-ol-7-r165', 'quay.io/argoproj/argocli:latest',
   'argoproj/argosay:v2', 'argoproj/argosay:v1', 'docker/whalesay', 'docker/whalesay:latest',
   // no shell: a musl-linked program with musl's loader, and a static program alone (images/build/hello.c)
   'localhost/e2e-musl:v1', 'localhost/e2e-scratch:v1',

@@ -30,6 +30,8 @@ export interface RowWatch {
   started?(name: string): Promise<void> | void;
   /** The last version it saw, for when the workflow is gone before the runner's poll read it finished. */
   lastVersion?(): Doc | undefined;
+  /** Once the workflow finished: until what it must see after the end (a deletion) has come, or may no longer. */
+  settled?(): Promise<void>;
   /** After the run, whatever its outcome. */
   stop?(): void;
 }
@@ -71,9 +73,10 @@ function mainRunning(pod: Doc): boolean {
  * (the runner's poll may never see it finished) and fails the row unless the deletion came within `seconds` of the
  * first finished version.
  */
-function deletedAfterCompletion(seconds: number): WatchFactory {
+function deletedAfterCompletion(seconds: number, keep: 'last' | 'first-finished' = 'last'): WatchFactory {
   return () => {
     let last: Doc | undefined;
+    let firstFinished: Doc | undefined;
     let finishedAt: number | undefined;
     let deletedAt: number | undefined;
     let stop: (() => void) | undefined;
@@ -83,14 +86,19 @@ function deletedAfterCompletion(seconds: number): WatchFactory {
           if (e.type === 'DELETED') { deletedAt ??= e.at; return; }
           if (e.type !== 'ADDED' && e.type !== 'MODIFIED') return;
           last = e.object;
-          if (['Succeeded', 'Failed', 'Error'].includes(e.object.status?.phase)) finishedAt ??= e.at;
+          if (['Succeeded', 'Failed', 'Error'].includes(e.object.status?.phase)) { finishedAt ??= e.at; firstFinished ??= e.object; }
         });
       },
       onPoll() { /* the watch sees everything */ },
-      lastVersion: () => last,
+      async settled() {
+        const until = (finishedAt ?? Date.now()) + seconds * 1000 + 1000;
+        while (deletedAt === undefined && Date.now() < until) await new Promise((r) => setTimeout(r, 250));
+      },
+      // first-finished: the workflow as it completed (a self-deleting one then loses its finalizer before it goes)
+      lastVersion: () => (keep === 'first-finished' ? firstFinished ?? last : last),
       failures() {
         if (finishedAt === undefined) return ['the watch never saw the workflow finished'];
-        if (deletedAt === undefined) return [`ExpectWorkflowDeleted: the workflow was not deleted (ttlStrategy secondsAfterCompletion 0)`];
+        if (deletedAt === undefined) return [`ExpectWorkflowDeleted: the workflow was not deleted within ${seconds} s of finishing`];
         const s = (deletedAt - finishedAt) / 1000;
         return s <= seconds ? [] : [`ExpectWorkflowDeleted: deleted ${s.toFixed(1)} s after it finished (Argo's test allows ${seconds} s)`];
       },
@@ -345,12 +353,13 @@ function httpbinSecret(ctx: NeedContext): Doc[] {
   return ctx.parse(join(QUICK_START(), 'httpbin/my-httpbin-cred-secret.yaml')).map((d) => JSON.parse(rewriteForStack(JSON.stringify(d), { httpbin: ctx.httpbin })) as Doc);
 }
 
-/** A Role allowing `verbs` on pods, bound to the namespace's default ServiceAccount (named after the verbs). */
-export function podVerbsForDefault(verbs: string[]): Doc[] {
-  const name = `e2e-pods-${[...verbs].sort().join('-')}`;
+/** A Role allowing `verbs` on pods or workflows, bound to one ServiceAccount of the namespace (named after both). */
+export function verbsFor(serviceAccount: string, resource: 'pods' | 'workflows', verbs: string[]): Doc[] {
+  const name = `e2e-${serviceAccount}-${resource}-${[...verbs].sort().join('-')}`;
+  const apiGroups = [resource === 'pods' ? '' : 'argoproj.io'];
   return [
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: [...verbs].sort() }] },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects: [{ kind: 'ServiceAccount', name: 'default' }] },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name }, rules: [{ apiGroups, resources: [resource], verbs: [...verbs].sort() }] },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects: [{ kind: 'ServiceAccount', name: serviceAccount }] },
   ];
 }
 
@@ -401,8 +410,8 @@ export function provide(need: string, ctx: NeedContext): NeedResult {
       // cluster-up binds the quick-start pod-manager and workflow-manager roles to the default ServiceAccount
       if (/pod-manager|workflow-manager/.test(text)) return ok();
       // "rbac: the default ServiceAccount may list and delete pods (…)": a Role of exactly those verbs, bound to it
-      const m = /^the default ServiceAccount may ((?:\w+)(?:(?:, | and )\w+)*) pods\b/.exec(text);
-      return m ? ok({ support: podVerbsForDefault(m[1]!.split(/, | and /)) }) : { unmet: need };
+      const m = /^the (\S+) ServiceAccount may ((?:\w+)(?:(?:, | and )\w+)*) (pods|workflows)\b/.exec(text);
+      return m ? ok({ support: verbsFor(m[1]!, m[3] as 'pods' | 'workflows', m[2]!.split(/, | and /)) }) : { unmet: need };
     }
     case 'cluster':
       // cluster-up writes failedPodRestart into the controller's configmap from v4.1 (v4.0.x refuses the key)
@@ -439,6 +448,8 @@ export function provide(need: string, ctx: NeedContext): NeedResult {
       if (m) return ok({ watch: progressSequence(m[1]!, [m[2]!, m[3]!]) });
       const ttl = /^ttlStrategy\.secondsAfterCompletion 0 deletes the workflow as it completes; .* within (\d+) s/.exec(text);
       if (ttl) return ok({ watch: deletedAfterCompletion(Number(ttl[1])) });
+      const self = /^a step deletes the workflow while it runs; .* within (\d+) s/.exec(text);
+      if (self) return ok({ watch: deletedAfterCompletion(Number(self[1]), 'first-finished') });
       return { unmet: need };
     }
     case 'plugins':
@@ -482,6 +493,7 @@ export function provideAll(needs: string[], ctx: NeedContext, skip: (need: strin
           failures: () => ws.flatMap((w) => w.failures?.() ?? []),
           started: async (name) => { for (const w of ws) await w.started?.(name); },
           lastVersion: () => ws.map((w) => w.lastVersion?.()).find(Boolean),
+          ...ws.some((w) => w.settled) ? { settled: async () => { for (const w of ws) await w.settled?.(); } } : {},
           stop: () => { for (const w of ws) w.stop?.(); },
         };
       } : undefined,
