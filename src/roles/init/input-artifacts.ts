@@ -109,6 +109,9 @@ async function loadArtifact(t: Template, original: Artifact, ctx: DriverContext,
   }
 }
 
+/** The minor-GC interval while inputs load (D12). */
+const INPUT_MINOR_GC_MS = 10;
+
 /**
  * Load the template's inputs, one after the other: the non-plugin ones (`pluginName` empty) or those of one artifact
  * plugin. `signal` is Go's context, handed to every driver (the supervisor cancels it on SIGTERM or when another
@@ -116,7 +119,9 @@ async function loadArtifact(t: Template, original: Artifact, ctx: DriverContext,
  */
 export async function loadInputArtifacts(t: Template, ctx: DriverContext, pluginName = '', signal?: AbortSignal, parent: Span = untracedSpan()): Promise<void> {
   ctx.log.info('Start loading input artifacts...', { pluginName });
-  const stopCollecting = collectWhileTransferring();
+  // every 10 ms, not wait's 50 ms: a download fills Node's socket and inflate buffers faster than it makes JS
+  // objects (1 GiB tar.gz input: peak 120 → 104 MiB at the same CPU; wait's outputs gain nothing and pay ~4 % CPU; D12)
+  const stopCollecting = collectWhileTransferring(INPUT_MINOR_GC_MS);
   try {
     await parent.in('loadArtifacts', {}, async (span) => {
       for (const art of t.inputs?.artifacts ?? []) await loadArtifact(t, art, ctx, pluginName, signal, span);
