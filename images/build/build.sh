@@ -229,17 +229,22 @@ img_argoexec-go() {
     --name "localhost/argoexec-go:$ARGO_VERSION"
   rm -rf "$r"
 }
+# kubectl_root NAME -> prints a fresh root: the busybox root plus kubectl at /usr/local/bin (the images that run kubectl)
+kubectl_root() {
+  build_busybox_root
+  [[ -x $ROOT/dist/argoexec.d/kubectl ]] || { log "missing $ROOT/dist/argoexec.d/kubectl: run make build"; exit 1; }
+  local r; r=$(fresh_root "$1")
+  cp -a "$ROOTS/busybox/." "$r/"; rm -f "$r/.key"
+  install -D -m 755 "$ROOT/dist/argoexec.d/kubectl" "$r/usr/local/bin/kubectl"
+  echo "$r"
+}
 # quay.io/argoproj/argoexec:latest as a user image (json-argument, output-jqfilter-parameters, k8s-orchestration run
 # `sh -c '… jq …'` and `kubectl` in it): upstream's v4 image is distroless, the v3 ones these files were written
 # against had a shell, jq and kubectl. The argoexec in it is the Go reference's, whichever executor runs the pod.
 img_argoexec-latest() {
-  build_busybox_root
   [[ -x $ARGO_BIN/argoexec ]] || { log "missing $ARGO_BIN/argoexec: run stack/build.sh argo"; exit 1; }
-  [[ -x $ROOT/dist/argoexec.d/kubectl ]] || { log "missing $ROOT/dist/argoexec.d/kubectl: run make build"; exit 1; }
-  local r; r=$(fresh_root argoexec-latest)
-  cp -a "$ROOTS/busybox/." "$r/"; rm -f "$r/.key"
+  local r; r=$(kubectl_root argoexec-latest)
   copy_with_libs "$r" "$(command -v jq)" /usr/bin/jq
-  install -D -m 755 "$ROOT/dist/argoexec.d/kubectl" "$r/usr/local/bin/kubectl"
   install -D -m 755 "$ARGO_BIN/argoexec" "$r/bin/argoexec"
   oci argoexec-latest "$r" --chown 0:0 --entrypoint '["argoexec"]' --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     --name quay.io/argoproj/argoexec:latest
@@ -248,13 +253,9 @@ img_argoexec-latest() {
 # bitnamilegacy/kubectl (expectedfailures/pod-termination-failure.yaml's scripts: bash with `[[ ]]`, seq, grep, awk, wc,
 # hostname and kubectl against the in-cluster API). Bitnami's image runs as 1001.
 img_kubectl() {
-  build_busybox_root
-  [[ -x $ROOT/dist/argoexec.d/kubectl ]] || { log "missing $ROOT/dist/argoexec.d/kubectl: run make build"; exit 1; }
   command -v bash-static >/dev/null || { log "bash-static missing: make system-deps installs it"; exit 1; }
-  local r; r=$(fresh_root kubectl)
-  cp -a "$ROOTS/busybox/." "$r/"; rm -f "$r/.key"
+  local r; r=$(kubectl_root kubectl)
   rm -f "$r/bin/bash"; install -m 755 "$(command -v bash-static)" "$r/bin/bash"
-  install -D -m 755 "$ROOT/dist/argoexec.d/kubectl" "$r/usr/local/bin/kubectl"
   oci kubectl "$r" --chown 0:0 --entrypoint '["kubectl"]' --user 1001 --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     --name docker.io/bitnamilegacy/kubectl:1.15.3-ol-7-r165
   rm -rf "$r"
@@ -262,11 +263,7 @@ img_kubectl() {
 # quay.io/argoproj/argocli (Argo's artifact-GC tests whose workflow deletes itself with `argo delete -l …`): the
 # command those workflows run, in sh over kubectl; anything else the stand-in refuses.
 img_argocli() {
-  build_busybox_root
-  [[ -x $ROOT/dist/argoexec.d/kubectl ]] || { log "missing $ROOT/dist/argoexec.d/kubectl: run make build"; exit 1; }
-  local r; r=$(fresh_root argocli)
-  cp -a "$ROOTS/busybox/." "$r/"; rm -f "$r/.key"
-  install -D -m 755 "$ROOT/dist/argoexec.d/kubectl" "$r/usr/local/bin/kubectl"
+  local r; r=$(kubectl_root argocli)
   install -D -m 755 "$HERE/argo-cli-stand-in.sh" "$r/usr/local/bin/argo"
   oci argocli "$r" --chown 0:0 --entrypoint '["argo"]' --user 8737 --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     --name quay.io/argoproj/argocli:latest
