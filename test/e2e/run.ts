@@ -9,8 +9,8 @@
  *   node test/e2e/run.ts [--executors go,ts] [--filter REGEX] [--list FILE] [--parallel N] [--timeout S]
  *                        [--report FILE] [--no-cluster-up] [--check] [--layout classic|initless] [--from-results]
  *
- * --from-results runs nothing: it compares again the snapshots the last run saved (.stack/e2e/results-*.json and
- * run-*.json, the run's commit and duration) with this checkout's compare.ts and writes the report, which says so.
+ * --from-results runs nothing: it compares again the snapshots the last run saved (.stack/e2e/results-[layout-]<executor>.json
+ * and run[-layout].json, the run's commit and duration) with this checkout's compare.ts and writes the report, which says so.
  *
  * --layout (env LAYOUT, default classic) is the controller's pod layout (cluster-up LAYOUT=…): classic
  * (init + wait containers, the emissary copied to /var/run/argo) or initless (initlessPod: a supervisor
@@ -446,7 +446,7 @@ function versionOf(cmd: string[]): string {
   }
 }
 
-/** What the report says of the run its snapshots come from (STATE/run-<layout>.json beside the results). */
+/** What the report says of the run its snapshots come from (stateFile('run') beside the results). */
 interface RunMeta { commit: string; finished: string; seconds: number }
 
 function writeReport(examples: Example[], missing: string[], byExec: Record<string, Map<string, Result>>, run: RunMeta, recompared?: string): Verdict[] {

@@ -12,7 +12,7 @@ import { kubectl, kubectlJson, ROOT, SHARED, sleep, stackEnv } from './env.ts';
 import { s3Bucket, stackMinio } from './artifact-digest.ts';
 import { environmentSkip, needsOwnNetns, parseManifests, variantsByOriginal, withVariants, type Doc, type Example, type ParsedDoc } from './examples.ts';
 import { provideAll } from './needs.ts';
-import { rewriteInternetForStack } from './stack-hosts.ts';
+import { gitHttpRoot, rewriteInternetForStack } from './stack-hosts.ts';
 import { checkAssertions, checkLogs, checkStoreContent, expectationFor, extractArgoTests, loadExpectations, mergePatch, rewriteForStack, writeManifests, type ArgoTestWorkflow, type Expectation, type GcCheck } from './argo-tests.ts';
 
 export interface ArgoTestRow extends Example {
@@ -163,7 +163,7 @@ export function selectArgoTests(dir = join(SHARED, 'argo-v4.1.2/test-e2e'), expe
   const buckets = new Set((env.S3_BUCKETS ?? '').split(' ').filter(Boolean));
   const tmp = mkdtempSync(join(tmpdir(), 'argo-tests-'));
   try {
-    const peers = { minio: env.S3_MINIO_ENDPOINT, httpbin: env.HTTPBIN_URL, gitHttp: env.GIT_HTTP_URL?.replace(/\/[^/]+$/, '') };
+    const peers = { minio: env.S3_MINIO_ENDPOINT, httpbin: env.HTTPBIN_URL, gitHttp: gitHttpRoot(env.GIT_HTTP_URL) };
     // Argo's CI hosts, then the tests' internet URLs (stack-hosts.ts INTERNET_STAND_INS), point at the stack's peers
     const rewrite = (text: string) => rewriteInternetForStack(rewriteForStack(text, peers), peers);
     const workflows = extractArgoTests(dir).map((w) => ({ ...w, yaml: rewrite(w.yaml), templates: w.templates.map((t) => ({ ...t, yaml: rewrite(t.yaml) })) }));

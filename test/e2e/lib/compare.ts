@@ -139,8 +139,13 @@ export function compareSnapshots(go: Snapshot, ts: Snapshot, random: boolean, id
 
 /** The node (its name without the type) a whole-entry difference is about, and the side that lacks the entry. */
 function entryOf(d: Difference): { node: string; missing: 'go' | 'ts' } | undefined {
-  const missing = d.go === 'undefined' ? 'go' : d.ts === 'undefined' ? 'ts' : undefined;
   const node = (/^nodes\.(.+) \[\w+\]$/.exec(d.path) ?? /^artifacts\.(.+) \[Pod\] [^.]+$/.exec(d.path) ?? /^taskResults\.(.+) \[Pod\]$/.exec(d.path) ?? /^containers\.(.+)$/.exec(d.path))?.[1];
+  return oneSided(d, node);
+}
+
+/** `node` and the side whose value is absent, when exactly that is the difference. */
+function oneSided(d: Difference, node: string | undefined): { node: string; missing: 'go' | 'ts' } | undefined {
+  const missing = d.go === 'undefined' ? 'go' : d.ts === 'undefined' ? 'ts' : undefined;
   return missing && node ? { node, missing } : undefined;
 }
 
@@ -173,7 +178,7 @@ function deadlineConsequence(d: Difference, raced: Difference[], go: Snapshot, t
  * (143, 137), outputs no more than its empty main.log and that exit code.
  */
 function podlessShutdown(d: Difference, go: Snapshot, ts: Snapshot): string | undefined {
-  const e = entryOf(d) ?? (/^nodes\.(.+) \[Pod\]\.outputs$/.exec(d.path) && (d.go === 'undefined' || d.ts === 'undefined') ? { node: d.path.slice('nodes.'.length, -' [Pod].outputs'.length), missing: d.go === 'undefined' ? 'go' as const : 'ts' as const } : undefined);
+  const e = entryOf(d) ?? oneSided(d, /^nodes\.(.+) \[Pod\]\.outputs$/.exec(d.path)?.[1]);
   if (!e) return undefined;
   const [without, withPod] = e.missing === 'go' ? [go, ts] : [ts, go];
   const key = `${e.node} [Pod]`;

@@ -18,7 +18,7 @@ import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { stackMinio } from './artifact-digest.ts';
 import { ROOT, stackEnv } from './env.ts';
 import { shutdownOncePodRuns, type WatchFactory } from './needs.ts';
-import { rewriteForStack } from './stack-hosts.ts';
+import { gitHttpRoot, rewriteForStack } from './stack-hosts.ts';
 
 export type Doc = Record<string, any>;
 export interface Example {
@@ -304,7 +304,7 @@ function placeholders(): Record<string, string> {
     OSS_ENDPOINT: env.OSS_ENDPOINT ?? '', OSS_ACCESS_KEY: env.OSS_ACCESS_KEY ?? '', OSS_SECRET_KEY: env.OSS_SECRET_KEY ?? '',
     HTTPBIN: env.HTTPBIN_URL ?? '', GIT_URL: env.GIT_URL ?? '', GIT_HTTP_URL: env.GIT_HTTP_URL ?? '', GIT_HTTP_AUTH_URL: env.GIT_HTTP_AUTH_URL ?? '',
     // the git HTTP server's root: the stand-in repositories stack/up.sh makes beside argo-test.git (argoproj/argo-workflows.git)
-    GIT_HTTP_ROOT: env.GIT_HTTP_URL?.replace(/\/[^/]+$/, '') ?? '',
+    GIT_HTTP_ROOT: gitHttpRoot(env.GIT_HTTP_URL) ?? '',
     HDFS_ADDR: env.HDFS_ADDR ?? '',
     ARTIFACTORY_URL: env.ARTIFACTORY_URL ?? '', ARTIFACTORY_USER: env.ARTIFACTORY_USER ?? '', ARTIFACTORY_PASSWORD: env.ARTIFACTORY_PASSWORD ?? '',
   };

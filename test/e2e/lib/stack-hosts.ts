@@ -38,6 +38,11 @@ export const INTERNET_STAND_INS: readonly StandIn[] = [
   { url: 'https://github.com/argoproj-labs/go-git.git', to: (p) => p.gitHttp && `${p.gitHttp}/argoproj-labs/go-git.git`, why: 'a repository with README.md on master (stack/up.sh makes it)' },
 ];
 
+/** The stack's smart-HTTP git server without a repository, from GIT_HTTP_URL (…/argo-test.git): the stand-in repositories sit beside it. */
+export function gitHttpRoot(gitHttpUrl: string | undefined): string | undefined {
+  return gitHttpUrl?.replace(/\/[^/]+$/, '');
+}
+
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Argo's e2e tests' internet URLs → their stand-ins on the stack; a URL without its peer stays (and the row is skipped). */
