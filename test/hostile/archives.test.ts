@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { unpack, untar, unzip } from '../../src/core/archive/index.ts';
+import { nativeGunzip, type GunzipInto } from '../../src/core/archive/native-gunzip.ts';
 import { block, listTree, paxHeader, patchBytes, patchZipFirstEntry, tar, tarFile, tarHeader, zipBytes } from '../support/hostile.ts';
 
 type Outcome = { tree: string[] } | { error: string };
@@ -87,9 +88,20 @@ const cases: Case[] = [
   { label: 'zip: symlink entry to /etc/passwd is written as a regular file (as Go)', kind: 'zip', bytes: () => zipBytes([{ name: 'l', data: '/etc/passwd', mode: 0o120777 }]), expect: { tree: ['l'] }, check: (t) => { assert.ok(lstatSync(join(t, 'l')).isFile()); assert.equal(readFileSync(join(t, 'l'), 'utf8'), '/etc/passwd'); } },
 ];
 
+/** The native ISA-L gunzip shipped with the executable (D35): the tar.gz cases run through it and through Node's zlib. */
+const INFLATE_ADDON = join(import.meta.dirname, '../../dist/argoexec.d/inflate.node');
+const gunzips: [string, () => GunzipInto | 'zlib'][] = [
+  ['', () => 'zlib'],
+  [' [native gunzip]', () => {
+    const g = nativeGunzip(INFLATE_ADDON);
+    assert.ok(g, `${INFLATE_ADDON} missing: run make build`);
+    return g;
+  }],
+];
+
 describe('hostile archives: exact outcome, nothing outside the target', () => {
-  for (const c of cases) {
-    test(c.label, async (t) => {
+  for (const c of cases) for (const [suffix, gunzip] of c.kind === 'tgz' ? gunzips : gunzips.slice(0, 1)) {
+    test(c.label + suffix, async (t) => {
       const outer = mkdtempSync(join(tmpdir(), 'hostile-'));
       t.after(() => rmSync(outer, { recursive: true, force: true }));
       const base = join(outer, 'base');
@@ -98,7 +110,7 @@ describe('hostile archives: exact outcome, nothing outside the target', () => {
       writeFileSync(src, await c.bytes());
       const target = join(base, 'target');
       const fill = (s: string): string => s.replaceAll('{src}', src).replaceAll('{t}', realpathSync(target));
-      const run = c.kind === 'zip' ? unzip(src, target) : untar(src, target, { gzip: c.kind === 'tgz' });
+      const run = c.kind === 'zip' ? unzip(src, target) : untar(src, target, { gzip: c.kind === 'tgz', gunzip: gunzip() });
       const expect = c.expect;
       if ('error' in expect) {
         await assert.rejects(run, (err: Error) => {

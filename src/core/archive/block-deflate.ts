@@ -17,14 +17,18 @@ export interface BlockDeflater {
   /**
    * Compress `input` into `out` (which must hold `outputBound(input.length)` bytes); `dictionary` primes the
    * window; `last` ends the deflate stream. Resolves with the number of bytes written to `out`. The buffers must
-   * not change until it resolves.
+   * not change until it resolves. With `crc`, the CRC-32 of `input` (the native deflater computes it on the
+   * threadpool; the caller combines them in order with the factory's `crc32Combine`). `stored`: the native deflater
+   * found the block incompressible and stored it (decision D36).
    */
-  deflate(input: Buffer, dictionary: Buffer | undefined, last: boolean, out: Buffer): Promise<number>;
+  deflate(input: Buffer, dictionary: Buffer | undefined, last: boolean, out: Buffer): Promise<{ bytes: number; crc?: number; stored?: boolean }>;
 }
 
 export interface DeflaterFactory {
   readonly kind: 'native' | 'zlib';
   create(level: number, strategy: number): BlockDeflater;
+  /** The CRC-32 of two blocks one after the other, from theirs (present when the deflaters return `crc`). */
+  crc32Combine?(crc1: number, crc2: number, len2: number): number;
 }
 
 /** Room an output buffer needs for `n` input bytes: zlib's deflateBound for any settings, plus the sync marker. */
@@ -35,7 +39,8 @@ export function outputBound(n: number): number {
 
 interface DeflateAddon {
   createDeflater(level: number, strategy: number): object;
-  deflateBlock(d: object, input: Buffer, dict: Buffer | null, last: boolean, out: Buffer, cb: (err: Error | null, n: number) => void): void;
+  deflateBlock(d: object, input: Buffer, dict: Buffer | null, last: boolean, out: Buffer, cb: (err: Error | null, n: number, crc: number, stored: boolean) => void): void;
+  crc32Combine(crc1: number, crc2: number, len2: number): number;
 }
 
 export const zlibDeflaters: DeflaterFactory = {
@@ -49,7 +54,7 @@ export const zlibDeflaters: DeflaterFactory = {
           deflateRaw(input, opts, (err, block) => {
             if (err) return rej(err);
             if (block.length > out.length) return rej(new Error(`deflate: block of ${block.length} bytes exceeds the output bound ${out.length}`));
-            res(block.copy(out));
+            res({ bytes: block.copy(out) });
           });
         }),
     };
@@ -63,9 +68,10 @@ function nativeFactory(addon: DeflateAddon): DeflaterFactory {
       const handle = addon.createDeflater(level, strategy);
       return {
         deflate: (input, dictionary, last, out) =>
-          new Promise((res, rej) => addon.deflateBlock(handle, input, dictionary ?? null, last, out, (err, n) => (err ? rej(err) : res(n)))),
+          new Promise((res, rej) => addon.deflateBlock(handle, input, dictionary ?? null, last, out, (err, bytes, crc, stored) => (err ? rej(err) : res({ bytes, crc, stored })))),
       };
     },
+    crc32Combine: (a, b, len) => addon.crc32Combine(a, b, len),
   };
 }
 

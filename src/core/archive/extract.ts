@@ -21,6 +21,7 @@ import yauzl from 'yauzl';
 import { pathError, strerror } from '../errors.ts';
 import { entryRelPath, IllegalPathError, SafeRoot } from './safe-path.ts';
 import { fileFiller, pumpTo, type Filler } from '../io/fill.ts';
+import { nativeGunzip, type GunzipInto } from './native-gunzip.ts';
 
 export { IllegalPathError } from './safe-path.ts';
 
@@ -41,6 +42,11 @@ export interface UntarOptions {
    * which follows a download that is still writing it.
    */
   filler?: (fh: FileHandle) => Filler;
+  /**
+   * The gunzip of a tar.gz (default: the native ISA-L inflater shipped with the executable, decision D35; Node's
+   * Gunzip when it is absent, e.g. running from source). `'zlib'` forces Node's.
+   */
+  gunzip?: GunzipInto | 'zlib';
 }
 
 const FILE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | fsc.O_NOFOLLOW;
@@ -95,14 +101,28 @@ async function recheckSymlinks(root: SafeRoot, links: { dir: string; name: strin
 }
 
 /**
- * Feed the tar at `src` into `extract`. A tar.gz (every input artifact) is read with positional reads into ONE
- * reused buffer that is handed to gunzip only once it has consumed the previous one — no per-read allocation on a
- * multi-GiB input; a plain tar (the emissary's hand-over, small) is streamed.
+ * Feed the tar at `src` into `extract`. A tar.gz (every input artifact) is read with positional reads into reused
+ * buffers — no per-read allocation on a multi-GiB input — and inflated by the native gunzip (two input buffers, the
+ * next read overlapping the inflate) or, without it, by Node's Gunzip (one buffer, handed over once the previous one
+ * is consumed); a plain tar (the emissary's hand-over, small) is streamed.
  */
-function feedTar(src: string, gzip: boolean, extract: Writable, filler?: (fh: FileHandle) => Filler): { done: Promise<void>; destroy(): void } {
+function feedTar(src: string, gzip: boolean, extract: Writable, filler?: (fh: FileHandle) => Filler, gunzipWith?: GunzipInto | 'zlib'): { done: Promise<void>; destroy(): void } {
   if (!gzip && !filler) {
     const file = createReadStream(src, { highWaterMark: 1 << 20 });
     return { done: pipeline(file as Readable, extract), destroy: () => file.destroy() };
+  }
+  const native = gzip && gunzipWith !== 'zlib' ? gunzipWith ?? nativeGunzip() : undefined;
+  if (native) {
+    const reading = (async (): Promise<void> => {
+      const fh = await open(src, 'r');
+      try {
+        await native((filler ?? fileFiller)(fh), extract);
+      } finally {
+        await fh.close();
+      }
+    })();
+    reading.catch((err: Error) => extract.destroy(err));
+    return { done: reading, destroy: () => extract.destroy() };
   }
   const gunzip = gzip ? createGunzip({ chunkSize: 256 * 1024 }) : undefined;
   const into = gunzip ?? extract;
@@ -125,7 +145,7 @@ export async function untar(src: string, destDir: string, opts: UntarOptions = {
   const links: { dir: string; name: string; link: string }[] = [];
   // V7 headers (no ustar magic) are read as Go's archive/tar reads them; the checksum is still verified.
   const extract = tarStream.extract({ allowUnknownFormat: true } as Parameters<typeof tarStream.extract>[0]);
-  const feed = feedTar(src, opts.gzip ?? true, extract as unknown as Writable, opts.filler);
+  const feed = feedTar(src, opts.gzip ?? true, extract as unknown as Writable, opts.filler, opts.gunzip);
   const feeding = feed.done;
   feeding.catch((err: Error) => extract.destroy(err));
   try {

@@ -49,7 +49,7 @@ interface Slot {
   readonly output: Buffer;
   readonly deflater: BlockDeflater;
   inLen: number;
-  job: Promise<number> | undefined;
+  job: Promise<{ bytes: number; crc?: number }> | undefined;
   outLen: number | undefined;
   outPos: number;
 }
@@ -58,6 +58,7 @@ export class ParallelGzip implements PullSource {
   readonly #read: Filler;
   readonly #level: number;
   readonly #chunkBytes: number;
+  readonly #crc32Combine: DeflaterFactory['crc32Combine'];
   readonly #progress: ((bytes: number) => void) | undefined;
   readonly #free: Slot[] = [];
   /** Submitted blocks in input order. */
@@ -83,6 +84,7 @@ export class ParallelGzip implements PullSource {
     this.#chunkBytes = Math.max(64 * 1024, opts.chunkBytes ?? 1 << 20);
     this.#progress = opts.progress;
     const deflaters = opts.deflaters ?? defaultDeflaters();
+    this.#crc32Combine = deflaters.crc32Combine;
     const slots = Math.max(1, opts.concurrency ?? defaultConcurrency());
     for (let i = 0; i < slots; i++) {
       this.#free.push({
@@ -133,7 +135,6 @@ export class ParallelGzip implements PullSource {
 
   #submit(slot: Slot, n: number, last: boolean): void {
     const block = slot.input.subarray(0, n);
-    this.#crc = crc32(block, this.#crc);
     this.#size += n;
     // Dictionary: the last 32 KiB of everything before this block (a copy, so slots never alias).
     const dictLen = this.#tailLen;
@@ -188,7 +189,14 @@ export class ParallelGzip implements PullSource {
         this.#framing = trailer;
         continue;
       }
-      slot.outLen ??= await (slot.job as Promise<number>);
+      if (slot.outLen === undefined) {
+        const r = await (slot.job as Promise<{ bytes: number; crc?: number }>);
+        slot.outLen = r.bytes;
+        // The CRC-32 in input order: the block's own (computed with it) combined, or computed here.
+        this.#crc = r.crc !== undefined && this.#crc32Combine
+          ? this.#crc32Combine(this.#crc, r.crc, slot.inLen)
+          : crc32(slot.input.subarray(0, slot.inLen), this.#crc);
+      }
       if (this.#error) throw this.#error;
       const k = slot.output.copy(buf, w, slot.outPos, slot.outLen);
       w += k;
