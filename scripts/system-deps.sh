@@ -5,6 +5,7 @@ PACKAGES=(
   patchelf        # reserves room for the executable's absolute interpreter/rpath (scripts/build.ts)
   libisal-dev     # Intel ISA-L: the native gunzip of tar.gz inputs (native/inflate.c, decision D35); libisal.so.2 ships in the runtime directory
   util-linux      # unshare, nsenter, mount — test pods
+  socat           # forwards the stack's ports into network namespaces (test/stack/pod-netns-cni.test.ts, stack/cluster/*.sh)
   busybox-static  # portability tests: busybox-only root
   bash-static     # the e2e argosay stand-in's /bin/bash (Argo's tests run `bash -c` with $BASHPID, (( )), $RANDOM)
   musl musl-tools # portability tests: musl root

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, utimesSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import yazl from 'yazl';
 import { gzipFile, isTarball, tarGzPath, unarchiveArtifact, untar, unzip, unpackTo, writeTarTree, zipPath } from '../../src/core/archive/index.ts';
@@ -60,6 +61,30 @@ describe('parallel gzip', () => {
     await toFile(join(d, 'e.gz'), (o) => gzipFile(join(d, 'e'), o));
     sh('gzip', ['-t', join(d, 'e.gz')]);
     assert.equal(gunzipSync(readFileSync(join(d, 'e.gz'))).length, 0);
+  });
+
+  test('the output fails mid-way (ENOSPC on a full /tmp): tarGzPath rejects with that error, never waits forever', async () => {
+    // Found by the faults suite: the tar writer, still pushing into the gzip's input, waited for a pull that the
+    // failed output would never make; the wait role then ended with exit 0 and no report.
+    const d = tmp();
+    mkdirSync(join(d, 'out'));
+    for (let i = 0; i < 4; i++) writeFileSync(join(d, `out/f${i}.bin`), randomBytes(1 << 20));
+    for (const level of [-1, 1]) {
+      let taken = 0;
+      const full = new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          taken += chunk.length;
+          if (taken > 1 << 20) cb(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+          else cb();
+        },
+      });
+      full.on('error', () => undefined);
+      const outcome = await Promise.race([
+        tarGzPath(join(d, 'out'), full, level, { chunkBytes: 256 * 1024, concurrency: 2 }).then(() => 'resolved', (err: Error) => err.message),
+        new Promise<string>((res) => setTimeout(() => res('still waiting after 10 s'), 10_000).unref()),
+      ]);
+      assert.equal(outcome, 'ENOSPC: no space left on device, write', `level ${level}`);
+    }
   });
 
   test('invalid level is refused', async () => {

@@ -52,18 +52,24 @@ export async function gzipFile(srcPath: string, out: Writable, level = -1, opts:
 export async function tarGzPath(source: string, out: Writable, level = -1, opts: GzipOptions = {}): Promise<number> {
   const sink = new FillerSink();
   const gz = new ParallelGzip(sink.fill, level, opts);
-  const pumping = pumpTo(gz.fill, out);
+  // A failed output (ENOSPC, a closed upload) stops the tar writer too: its next write would wait for a pull that never
+  // comes, and with nothing else pending the process would end as if all were done.
+  let outputError: unknown;
+  const pumping = pumpTo(gz.fill, out).catch((err: unknown) => {
+    outputError = err;
+    sink.destroy(); // no error argument: nobody listens for the sink's 'error' event
+    throw err;
+  });
   pumping.catch(() => undefined);
   try {
     const n = await writeTarTree(source, sink);
     await pumping;
     return n;
   } catch (err) {
-    // Without an error argument: nobody listens for the sink's 'error' event once the tar writer has failed.
     sink.destroy();
     gz.destroy(err as Error);
     out.destroy();
     await pumping.catch(() => undefined);
-    throw err;
+    throw outputError ?? err;
   }
 }
