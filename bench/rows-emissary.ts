@@ -10,7 +10,8 @@
  *      (wall) and, from the command's own timestamps, how long it took to push N bytes through the emissary (no
  *      start-up, no poll).
  */
-import { chmodSync, copyFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PodSandbox, installedExecutable } from '../test/support/sandbox.ts';
 import { imageRoot, type RootKind } from '../test/support/rootfs.ts';
@@ -66,6 +67,21 @@ export async function p4(kind: RootKind): Promise<RowResult> {
   }
 }
 
+/**
+ * Before each P5 sample: write back and drop the page cache, so that every run of either executor starts from the
+ * same state. Each run dirties 4 GB (the stdout and combined files); how much dirty data and cache the run before
+ * left decides whether the writer is throttled or reclaims memory itself — a run that took 2.7 s could take 10 s the next time,
+ * of which most was CPU in reclaim (the bench of 2026-12-04 18:08).
+ */
+function settlePageCache(): void {
+  execFileSync('sync');
+  try {
+    writeFileSync('/proc/sys/vm/drop_caches', '3');
+  } catch {
+    // not root: the cache stays; the medians are then noisier
+  }
+}
+
 /** P5: capture of N bytes of stdout. */
 export async function p5(): Promise<RowResult> {
   const bytes = envNumber('BENCH_P5_BYTES', 2e9);
@@ -74,6 +90,7 @@ export async function p5(): Promise<RowResult> {
   try {
     const once = async (ex: ExecutorName, profile = false): Promise<Sample & { profile?: ReturnType<typeof collectProfiles> }> => {
       rmSync(p.file('/var/run/argo/ctr'), { recursive: true, force: true });
+      settlePageCache();
       for (const f of readdirSync(p.file('/tmp')).filter((x) => x.endsWith('.cpuprofile'))) rmSync(p.file(`/tmp/${f}`));
       const script = `date +%s%N > /tmp/start; head -c ${bytes} /dev/zero; date +%s%N > /tmp/end`;
       // exec: the emissary stays PID 1; its stdout (the container log in a real pod) is /dev/null.
