@@ -23,6 +23,7 @@
  * deflateBound(input) + 16 bytes (`outputBound` in src/core/archive/block-deflate.ts). The buffers must not be touched until the callback.
  */
 #include <node_api.h>
+#include "napi-helpers.h"
 #include <zlib.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -64,8 +65,6 @@ typedef struct {
   unsigned long crc; /* CRC-32 of the input block (gzip's), computed here rather than on the event loop */
   int stored;        /* the block was found incompressible and stored */
 } job_t;
-
-static void throw_error(napi_env env, const char *msg) { napi_throw_error(env, NULL, msg); }
 
 static void deflater_finalize(napi_env env, void *data, void *hint) {
   (void)env;
@@ -218,24 +217,9 @@ static void complete(napi_env env, napi_status status, void *data) {
     napi_create_uint32(env, (uint32_t)j->crc, &argv[2]);
     napi_get_boolean(env, j->stored, &argv[3]);
   }
-  for (int i = 0; i < 4; i++)
-    if (j->refs[i]) napi_delete_reference(env, j->refs[i]);
-  napi_delete_reference(env, j->callback);
-  napi_delete_async_work(env, j->work);
+  release_job(env, j->refs, 4, j->callback, j->work);
   free(j);
   napi_call_function(env, global, cb, 4, argv, NULL);
-}
-
-/* A Buffer / Uint8Array view: data pointer and length. */
-static int view(napi_env env, napi_value v, void **ptr, size_t *len) {
-  bool is_typed = false;
-  napi_is_typedarray(env, v, &is_typed);
-  if (!is_typed) return 0;
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t offset;
-  if (napi_get_typedarray_info(env, v, &type, len, ptr, &ab, &offset) != napi_ok) return 0;
-  return type == napi_uint8_array;
 }
 
 static napi_value deflate_block(napi_env env, napi_callback_info info) {

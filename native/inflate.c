@@ -18,6 +18,7 @@
  * until the callback. Call again with the rest of the input (and with an empty input while output keeps coming).
  */
 #include <node_api.h>
+#include "napi-helpers.h"
 #include <isa-l/igzip_lib.h>
 #include <isa-l/crc.h>
 #include <stdlib.h>
@@ -62,8 +63,6 @@ typedef struct {
   size_t consumed;
   size_t produced;
 } job_t;
-
-static void throw_error(napi_env env, const char *msg) { napi_throw_error(env, NULL, msg); }
 
 static void start_member(inflater_t *h) {
   isal_inflate_reset(&h->st);
@@ -267,24 +266,9 @@ static void complete(napi_env env, napi_status status, void *data) {
     napi_create_double(env, (double)j->produced, &argv[2]);
     napi_get_boolean(env, j->h->between || j->h->ended, &argv[3]);
   }
-  for (int i = 0; i < 3; i++)
-    if (j->refs[i]) napi_delete_reference(env, j->refs[i]);
-  napi_delete_reference(env, j->callback);
-  napi_delete_async_work(env, j->work);
+  release_job(env, j->refs, 3, j->callback, j->work);
   free(j);
   napi_call_function(env, global, cb, 4, argv, NULL);
-}
-
-/* A Buffer / Uint8Array view: data pointer and length. */
-static int view(napi_env env, napi_value v, void **ptr, size_t *len) {
-  bool is_typed = false;
-  napi_is_typedarray(env, v, &is_typed);
-  if (!is_typed) return 0;
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t offset;
-  if (napi_get_typedarray_info(env, v, &type, len, ptr, &ab, &offset) != napi_ok) return 0;
-  return type == napi_uint8_array;
 }
 
 static napi_value inflate_chunk(napi_env env, napi_callback_info info) {

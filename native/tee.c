@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include <node_api.h>
+#include "napi-helpers.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -45,7 +46,6 @@ typedef struct {
   napi_threadsafe_function done;
 } copy_t;
 
-static void throw_error(napi_env env, const char *msg) { napi_throw_error(env, NULL, msg); }
 
 static int write_all(int fd, const char *p, size_t n) {
   while (n > 0) {
