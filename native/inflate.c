@@ -45,7 +45,7 @@ enum { H_FIXED, H_XLEN, H_EXTRA, H_NAME, H_COMMENT, H_HCRC, H_DONE };
 #define FNAME 0x08
 #define FCOMMENT 0x10
 
-/* Pseudo codes for zlib's header errors that ISA-L reports only once the whole header is in. */
+/* Our own codes for zlib's errors that ISA-L has no code for (header flags, ISIZE, header CRC). */
 #define HDR_BAD_FLAGS -100
 #define LENGTH_MISMATCH -101
 #define HDR_CRC_MISMATCH -102

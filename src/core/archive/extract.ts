@@ -111,26 +111,16 @@ function feedTar(src: string, gzip: boolean, extract: Writable, filler?: (fh: Fi
     const file = createReadStream(src, { highWaterMark: 1 << 20 });
     return { done: pipeline(file as Readable, extract), destroy: () => file.destroy() };
   }
+  // The native gunzip writes into `extract` itself; Node's Gunzip is a stream in between.
   const native = gzip && gunzipWith !== 'zlib' ? gunzipWith ?? nativeGunzip() : undefined;
-  if (native) {
-    const reading = (async (): Promise<void> => {
-      const fh = await open(src, 'r');
-      try {
-        await native((filler ?? fileFiller)(fh), extract);
-      } finally {
-        await fh.close();
-      }
-    })();
-    reading.catch((err: Error) => extract.destroy(err));
-    return { done: reading, destroy: () => extract.destroy() };
-  }
-  const gunzip = gzip ? createGunzip({ chunkSize: 256 * 1024 }) : undefined;
+  const gunzip = gzip && !native ? createGunzip({ chunkSize: 256 * 1024 }) : undefined;
   const into = gunzip ?? extract;
   const piping = gunzip ? pipeline(gunzip, extract) : Promise.resolve();
   const reading = (async (): Promise<void> => {
     const fh = await open(src, 'r');
     try {
-      await pumpTo((filler ?? fileFiller)(fh), into);
+      const fill = (filler ?? fileFiller)(fh);
+      await (native ? native(fill, into) : pumpTo(fill, into));
     } finally {
       await fh.close();
     }

@@ -8,8 +8,7 @@
  * before its member's trailer is "unexpected end of file" (Z_BUF_ERROR), as zlib says it.
  */
 import type { Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
-import type { Filler } from '../io/fill.ts';
+import { watchDestination, type Filler } from '../io/fill.ts';
 import { loadNativeAddon } from '../runtime/native.ts';
 
 interface InflateAddon {
@@ -20,11 +19,12 @@ interface InflateAddon {
 /** The gunzip of a pulled source into a Writable; resolves once `out` has finished. */
 export type GunzipInto = (fill: Filler, out: Writable) => Promise<void>;
 
-let addon: InflateAddon | null | undefined;
-
-/** The native gunzip when the helper ships with the executable, else undefined (callers use Node's Gunzip). */
+/**
+ * The native gunzip when the helper ships with the executable (or is at `path`), else undefined (callers use Node's
+ * Gunzip). loadNativeAddon loads each path once.
+ */
 export function nativeGunzip(path?: string): GunzipInto | undefined {
-  const a = path !== undefined ? loadNativeAddon<InflateAddon>('inflate', path) : (addon ??= loadNativeAddon<InflateAddon>('inflate') ?? null);
+  const a = loadNativeAddon<InflateAddon>('inflate', path);
   return a ? (fill, out) => gunzipInto(a, fill, out) : undefined;
 }
 
@@ -46,13 +46,8 @@ async function gunzipInto(a: InflateAddon, fill: Filler, out: Writable): Promise
   const inflate = (input: Buffer, output: Buffer): Promise<{ consumed: number; produced: number; ended: boolean }> =>
     new Promise((res, rej) => a.inflate(h, input, output, (err, consumed, produced, ended) => (err ? rej(err) : res({ consumed, produced, ended }))));
 
-  const done = finished(out);
-  done.catch(() => undefined);
-  const closedEarly = done.then(() => {
-    throw new Error('the destination closed before all data was written');
-  });
-  closedEarly.catch(() => undefined);
-  const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, closedEarly]);
+  const { done, failedOrEarly } = watchDestination(out);
+  const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, failedOrEarly]);
 
   // Two input buffers: the next one fills while the current one inflates. A filler may return fewer bytes than asked
   // before the end (a growing file at its written prefix); 0 is the end.

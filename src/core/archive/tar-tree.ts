@@ -14,7 +14,7 @@ import { lstatSync, readdirSync, readlinkSync, statSync, type BigIntStats } from
 import { open } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
+import { watchDestination } from '../io/fill.ts';
 import { groupName, userName } from './owner-names.ts';
 
 export class NotFoundError extends Error {
@@ -305,10 +305,7 @@ export async function writeTarTree(source: string, out: Writable): Promise<numbe
     yield Buffer.alloc(2 * BLOCK);
   }
   // Each chunk is written out (its callback called) before the next is produced: `buf` can be reused.
-  const done = finished(out);
-  done.catch(() => undefined);
-  const failed = done.then(() => { throw new Error('the destination closed before all data was written'); });
-  failed.catch(() => undefined);
+  const { done, failedOrEarly: failed } = watchDestination(out);
   const gen = all();
   try {
     for await (const chunk of gen) {

@@ -74,18 +74,28 @@ export function fillerOf(source: Readable | PullSource): Filler {
 }
 
 /**
+ * A destination being written: `done` settles when it has finished (or failed); `failedOrEarly` rejects when it
+ * failed or finished before the writer was done with it — race each write or pull against it, so that a broken
+ * destination ends the writer instead of leaving it waiting.
+ */
+export function watchDestination(out: Writable): { done: Promise<void>; failedOrEarly: Promise<never> } {
+  const done = finished(out);
+  done.catch(() => undefined);
+  const failedOrEarly = done.then((): never => {
+    throw new Error('the destination closed before all data was written');
+  });
+  failedOrEarly.catch(() => undefined);
+  return { done, failedOrEarly };
+}
+
+/**
  * Copy everything `fill` yields into `out` through ONE reused buffer (each write is awaited before the buffer is
  * refilled), then end `out` and wait until it has finished. Returns the byte count.
  */
 export async function pumpTo(fill: Filler, out: Writable, bufferBytes = 1 << 20): Promise<number> {
   const buf = Buffer.allocUnsafeSlow(bufferBytes);
   let total = 0;
-  const done = finished(out);
-  done.catch(() => undefined);
-  const failedOrEarly = done.then(() => {
-    throw new Error('the destination closed before all data was written');
-  });
-  failedOrEarly.catch(() => undefined);
+  const { done, failedOrEarly } = watchDestination(out);
   for (;;) {
     const n = await Promise.race([fill(buf), failedOrEarly]);
     if (n === 0) break;
