@@ -14,10 +14,10 @@
  * Writes .stack/bench/cluster.json; `make bench` puts it into docs/performance.md when the commit matches.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kubectl, kubectlJson, NS, sleep } from '../test/e2e/lib/env.ts';
-import { BUCKET, envNumber, gitCommit, log, median, minioHost, PROJECT, referenceVersion, S3_SECRETS, s3Artifact, workDir, type ExecutorName } from './lib.ts';
+import { envNumber, gitCommit, listObjects, log, median, PROJECT, referenceVersion, type ExecutorName } from './lib.ts';
 import type { ClusterResults } from './report.ts';
 
 type Doc = Record<string, any>;
@@ -110,22 +110,8 @@ async function idleWaitRss(): Promise<number> {
 
 /** Objects left under `<prefix>/` in the artifact repository's bucket (the controller's keyFormat starts with the workflow name). */
 async function remainingObjects(prefix: string): Promise<number> {
-  const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
-  const { createS3 } = await import('../src/artifacts/s3/client.ts');
-  const { createLogger } = await import('../src/core/log.ts');
-  const secrets = workDir('secrets');
-  mkdirSync(join(secrets, 'my-minio-cred'));
-  writeFileSync(join(secrets, 'my-minio-cred/accesskey'), S3_SECRETS['my-minio-cred'].accesskey);
-  writeFileSync(join(secrets, 'my-minio-cred/secretkey'), S3_SECRETS['my-minio-cred'].secretkey);
-  const s3 = createS3(s3Artifact('x', '/x', 'x', minioHost()).s3 as never, { log: createLogger('warn', 'text'), secretsDir: secrets, env: {} } as never);
-  try {
-    const out = await s3.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${prefix}/` }));
-    // Logs (archiveLogs) are listed apart: only the outputs' objects count.
-    return (out.Contents ?? []).filter((o) => !(o.Key ?? '').endsWith('.log')).length;
-  } finally {
-    s3.destroy();
-    rmSync(secrets, { recursive: true, force: true });
-  }
+  // Logs (archiveLogs) are listed apart: only the outputs' objects count.
+  return (await listObjects(prefix)).filter((o) => !o.key.endsWith('.log')).length;
 }
 
 /** Whether a container of the pod was OOM-killed (now or in its last restart). */

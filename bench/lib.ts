@@ -176,6 +176,26 @@ export function s3Artifact(name: string, path: string, key: string, endpoint: st
   };
 }
 
+/** The objects under `<prefix>/` in the stack's bucket, with their sizes (set-up and reporting; not measured). */
+export async function listObjects(prefix: string): Promise<{ key: string; size: number }[]> {
+  const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+  const { createS3 } = await import('../src/artifacts/s3/client.ts');
+  const { createLogger } = await import('../src/core/log.ts');
+  const { rmSync, writeFileSync } = await import('node:fs');
+  const secrets = workDir('secrets');
+  mkdirSync(join(secrets, 'my-minio-cred'));
+  writeFileSync(join(secrets, 'my-minio-cred/accesskey'), S3_SECRETS['my-minio-cred'].accesskey);
+  writeFileSync(join(secrets, 'my-minio-cred/secretkey'), S3_SECRETS['my-minio-cred'].secretkey);
+  const s3 = createS3(s3Artifact('x', '/x', 'x', minioHost()).s3 as never, { log: createLogger('warn', 'text'), secretsDir: secrets, env: {} } as never);
+  try {
+    const out = await s3.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${prefix}/` }));
+    return (out.Contents ?? []).map((o) => ({ key: o.Key ?? '', size: o.Size ?? 0 }));
+  } finally {
+    s3.destroy();
+    rmSync(secrets, { recursive: true, force: true });
+  }
+}
+
 export function minioHost(): string {
   return new URL(STACK.S3_MINIO_ENDPOINT ?? 'http://127.0.0.1:9000').host;
 }

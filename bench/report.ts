@@ -1,6 +1,6 @@
 /** docs/performance.md from one run of bench/run.ts (and, when present, bench/cluster.ts's results). */
 import type { Ceiling } from './ceiling.ts';
-import { medianSample, type Sample } from './lib.ts';
+import { medianSample, MiB, type Sample } from './lib.ts';
 import { renderProfile } from './profile.ts';
 import type { RowResult } from './rows-artifacts.ts';
 
@@ -35,6 +35,7 @@ function rowTable(r: RowResult, verdicts: Verdict[], ceiling: Ceiling | undefine
   out.push(`| peak RSS | ${f(ts.rssMiB, 1)} MiB | ${f(go.rssMiB, 1)} MiB | ${x(go.rssMiB / ts.rssMiB)} |`);
   if (ts.extra?.mainRssMiB !== undefined) out.push(`| main (emissary) peak RSS | ${f(ts.extra.mainRssMiB, 1)} MiB | ${f(go.extra?.mainRssMiB ?? NaN, 1)} MiB | |`);
   if (r.bytes && !r.objects && r.id !== 'P5') out.push(`| throughput (of the uncompressed data) | ${f(r.bytes / 1e6 / ts.wallS, 0)} MB/s | ${f(r.bytes / 1e6 / go.wallS, 0)} MB/s | |`);
+  if (r.storedBytes) out.push(`| stored object (the tar.gz) | ${f(r.storedBytes.ts / MiB, 1)} MiB | ${f(r.storedBytes.go / MiB, 1)} MiB | ${x(r.storedBytes.go / r.storedBytes.ts)} |`);
   if (r.objects) out.push(`| objects per second | ${f(r.objects / ts.wallS, 0)} | ${f(r.objects / go.wallS, 0)} | |`);
   if (r.id === 'P5' && r.bytes) {
     const cts = ts.extra?.commandS ?? NaN;

@@ -15,7 +15,7 @@ import { GO_EXECUTOR, PodSim, TS_EXECUTOR } from '../test/support/pod-sim.ts';
 import { deleteTaskResult } from '../test/wait/helpers.ts';
 import { collectProfiles, type ProfileSummary, type RowProfile } from './profile.ts';
 import {
-  alternate, envNumber, GiB, workDir, latencyProxy, log, MiB, minioHost, readTree, rusageTool, S3_SECRETS, s3Artifact,
+  alternate, envNumber, GiB, listObjects, workDir, latencyProxy, log, MiB, minioHost, readTree, rusageTool, S3_SECRETS, s3Artifact,
   writeHalfCompressible, writeLogText, writeManyFiles, writeRandom, type ExecutorName, type Sample,
   fileSha256,
 } from './lib.ts';
@@ -38,6 +38,8 @@ export interface RowResult {
   /** Bytes or objects moved, for throughput figures. */
   bytes?: number;
   objects?: number;
+  /** Size of the stored output object per executor (P2: the tar.gz each wrote). */
+  storedBytes?: Record<ExecutorName, number>;
   notes?: string[];
   /** Where ours spends its CPU: one extra, profiled run (bench/profile.ts). */
   profile?: RowProfile;
@@ -180,7 +182,9 @@ export async function p2(variant: 'a' | 'b'): Promise<RowResult> {
         (tmpMain) => linkSync(data, join(tmpMain, 'data.bin')), `bench/p2${variant}/${ex}/logs`));
     const profile = await profiled(`P2${variant}`, () => outputRun('ts', [s3Artifact('out', '/tmp/data.bin', `bench/p2${variant}/ts/profiled/data.tgz`, minioHost())],
       (tmpMain) => linkSync(data, join(tmpMain, 'data.bin')), `bench/p2${variant}/ts/logs`, true));
+    const storedBytes = { ts: await storedSize(`bench/p2${variant}/ts`), go: await storedSize(`bench/p2${variant}/go`) };
     return {
+      storedBytes,
       id: `P2${variant}`,
       title: `output, default tar.gz: ${(bytes / GiB).toFixed(2)} GiB of ${variant === 'a' ? 'log text (highly compressible)' : 'random bytes (incompressible)'}`,
       timed: 'wait container, start (with main) → exit; main stages the file', samples, goPollS: GO_POLL_S, bytes, profile,
@@ -192,7 +196,7 @@ export async function p2(variant: 'a' | 'b'): Promise<RowResult> {
 }
 
 /**
- * P3: a tar.gz input (one half-compressible file, gzip level 6 by our tar writer — a single standard gzip member)
+ * P3: a tar.gz input (one half-compressible file, by our tar writer at the default level (D37) — one gzip member)
  * downloaded and extracted by init; the extracted file is checked against the original.
  */
 export async function p3(): Promise<RowResult> {
@@ -243,6 +247,13 @@ async function withOurS3Driver(key: string, fn: (drv: { save(path: string, art: 
   } finally {
     rmSync(secrets, { recursive: true, force: true });
   }
+}
+
+/** The size of the tar.gz outputs under `prefix/` (every run writes the same bytes; a difference is an error). */
+async function storedSize(prefix: string): Promise<number> {
+  const sizes = new Set((await listObjects(prefix)).filter((o) => o.key.endsWith('/data.tgz')).map((o) => o.size));
+  if (sizes.size !== 1) throw new Error(`${prefix}/: expected one size for the tar.gz outputs, found ${[...sizes].join(', ') || 'none'}`);
+  return [...sizes][0] as number;
 }
 
 /** Delete every object below `prefix/` (what a row uploaded), with our S3 driver; not measured. */

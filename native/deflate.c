@@ -25,6 +25,7 @@
 #include <node_api.h>
 #include "napi-helpers.h"
 #include <zlib.h>
+#include <isa-l/igzip_lib.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,6 +46,11 @@ typedef struct {
   z_stream probe;
   z_stream store;
   unsigned char probe_out[PROBE_BYTES + PROBE_BYTES / 8 + 64];
+  /* ISA-L's igzip instead of zlib (isal_level 1..3; -1: zlib at `level`), decision D37. */
+  int isal_level;
+  struct isal_zstream *isal;
+  unsigned char *isal_buf;
+  uint32_t isal_buf_size;
 } deflater_t;
 
 typedef struct {
@@ -75,24 +81,53 @@ static void deflater_finalize(napi_env env, void *data, void *hint) {
     deflateEnd(&d->probe);
     deflateEnd(&d->store);
   }
+  free(d->isal);
+  free(d->isal_buf);
   free(d);
 }
 
+/* ISA-L's level buffer for `level` (its "large" size, the library's default). */
+static uint32_t isal_level_buf_size(int level) {
+  switch (level) {
+  case 1: return ISAL_DEF_LVL1_DEFAULT;
+  case 2: return ISAL_DEF_LVL2_DEFAULT;
+  default: return ISAL_DEF_LVL3_DEFAULT;
+  }
+}
+
 static napi_value create_deflater(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  int32_t level = 6, strategy = Z_DEFAULT_STRATEGY;
+  size_t argc = 3;
+  napi_value argv[3];
+  int32_t level = 6, strategy = Z_DEFAULT_STRATEGY, isal_level = -1;
   napi_value result;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) {
-    throw_error(env, "createDeflater(level, strategy)");
+    throw_error(env, "createDeflater(level, strategy, isalLevel?)");
     return NULL;
   }
   napi_get_value_int32(env, argv[0], &level);
   napi_get_value_int32(env, argv[1], &strategy);
+  if (argc > 2) napi_get_value_int32(env, argv[2], &isal_level);
+  if (isal_level != -1 && (isal_level < 1 || isal_level > ISAL_DEF_MAX_LEVEL)) {
+    throw_error(env, "createDeflater: ISA-L level must be 1..3 (or -1 for zlib)");
+    return NULL;
+  }
   deflater_t *d = calloc(1, sizeof *d);
   if (!d) {
     throw_error(env, "out of memory");
     return NULL;
+  }
+  d->isal_level = isal_level;
+  if (isal_level > 0) {
+    d->isal_buf_size = isal_level_buf_size(isal_level);
+    d->isal = calloc(1, sizeof *d->isal);
+    d->isal_buf = malloc(d->isal_buf_size);
+    if (!d->isal || !d->isal_buf) {
+      free(d->isal);
+      free(d->isal_buf);
+      free(d);
+      throw_error(env, "out of memory");
+      return NULL;
+    }
   }
   /* Raw deflate (windowBits -15), zlib's default memLevel 8: what Node's deflateRaw uses. */
   if (deflateInit2(&d->strm, level, Z_DEFLATED, -15, 8, strategy) != Z_OK) {
@@ -102,15 +137,14 @@ static napi_value create_deflater(napi_env env, napi_callback_info info) {
   }
   d->level = level;
   /* Probing only pays where the level searches for matches; Huffman-only and RLE are cheap already. */
-  if (level > 1 && (strategy == Z_DEFAULT_STRATEGY || strategy == Z_FILTERED)) {
+  if (isal_level > 0 || (level > 1 && (strategy == Z_DEFAULT_STRATEGY || strategy == Z_FILTERED))) {
     if (deflateInit2(&d->probe, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK) {
       if (deflateInit2(&d->store, 0, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK) d->probe_ready = 1;
       else deflateEnd(&d->probe);
     }
   }
   if (napi_create_external(env, d, deflater_finalize, NULL, &result) != napi_ok) {
-    deflateEnd(&d->strm);
-    free(d);
+    deflater_finalize(env, d, NULL);
     return NULL;
   }
   return result;
@@ -166,11 +200,41 @@ static int incompressible(deflater_t *d, const unsigned char *in, size_t len, co
   return 1;
 }
 
+/*
+ * One block through ISA-L's igzip: primed with the dictionary, ending with a sync flush (or the end of the stream),
+ * like the zlib path. Returns 0 when the block did not fit in the output buffer (the caller stores it instead).
+ */
+static int isal_block(job_t *j) {
+  deflater_t *d = j->d;
+  struct isal_zstream *z = d->isal;
+  isal_deflate_init(z);
+  z->level = (uint32_t)d->isal_level;
+  z->level_buf = d->isal_buf;
+  z->level_buf_size = d->isal_buf_size;
+  z->gzip_flag = IGZIP_DEFLATE;
+  z->end_of_stream = j->last ? 1 : 0;
+  z->flush = j->last ? NO_FLUSH : SYNC_FLUSH;
+  if (j->dict_len > 0 && isal_deflate_set_dict(z, (uint8_t *)j->dict, (uint32_t)j->dict_len) != COMP_OK) return 0;
+  z->next_in = (uint8_t *)j->in;
+  z->avail_in = (uint32_t)j->in_len;
+  z->next_out = j->out;
+  z->avail_out = (uint32_t)j->out_len;
+  if (isal_deflate(z) != COMP_OK || z->avail_in != 0 || z->avail_out == 0) return 0;
+  if (j->last && z->internal_state.state != ZSTATE_END) return 0;
+  j->produced = j->out_len - z->avail_out;
+  return 1;
+}
+
 static void execute(napi_env env, void *data) {
   (void)env;
   job_t *j = data;
   j->crc = crc32(0L, j->in, (uInt)j->in_len);
   j->stored = incompressible(j->d, j->in, j->in_len, j->dict, j->dict_len);
+  if (j->d->isal_level > 0 && !j->stored) {
+    j->status = Z_OK;
+    if (isal_block(j)) return;
+    j->stored = j->d->probe_ready; /* did not fit the deflate bound: stored blocks always do (else zlib) */
+  }
   z_stream *s = j->stored ? &j->d->store : &j->d->strm;
   j->status = deflateReset(s);
   j->where = "deflateReset";

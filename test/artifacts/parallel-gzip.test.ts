@@ -6,11 +6,12 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants, crc32, gunzipSync, inflateRawSync } from 'node:zlib';
-import { ParallelGzip } from '../../src/core/archive/gzip.ts';
+import { compressorFor, ParallelGzip } from '../../src/core/archive/gzip.ts';
+import { askGo } from '../fuzz/oracle.ts';
 import { nativeDeflaters, outputBound, zlibDeflaters, type DeflaterFactory } from '../../src/core/archive/block-deflate.ts';
 import type { Filler } from '../../src/core/io/fill.ts';
 
@@ -178,5 +179,67 @@ describe('native deflater', () => {
     const a = d.deflate(input, undefined, true, Buffer.alloc(outputBound(input.length)));
     await assert.rejects(async () => d.deflate(input, undefined, true, Buffer.alloc(outputBound(input.length))), /busy/);
     assert.ok((await a).bytes > 0);
+  });
+});
+
+describe('D37: the default level compresses with ISA-L igzip level 3; explicit levels are zlib\'s', () => {
+  test('Go\'s levels map to a compressor; anything else is refused as Go\'s gzip.NewWriterLevel would', () => {
+    assert.deepEqual(compressorFor(-1), { level: 6, strategy: constants.Z_DEFAULT_STRATEGY, isalLevel: 3 });
+    for (const level of [0, 1, 6, 9]) assert.deepEqual(compressorFor(level), { level, strategy: constants.Z_DEFAULT_STRATEGY });
+    assert.deepEqual(compressorFor(-2), { level: 6, strategy: constants.Z_HUFFMAN_ONLY });
+    for (const bad of [-3, 10, 1.5]) assert.throws(() => compressorFor(bad), /gzip: invalid compression level/);
+  });
+
+  test('ParallelGzip asks its factory for ISA-L at the default level only', () => {
+    const asked: unknown[][] = [];
+    const recording: DeflaterFactory = { kind: 'zlib', create: (...args) => (asked.push(args), zlibDeflaters.create(args[0], args[1])) };
+    new ParallelGzip(bufferFiller(Buffer.alloc(0)), -1, { concurrency: 1, deflaters: recording });
+    new ParallelGzip(bufferFiller(Buffer.alloc(0)), 6, { concurrency: 1, deflaters: recording });
+    assert.deepEqual(asked, [[6, constants.Z_DEFAULT_STRATEGY, 3], [6, constants.Z_DEFAULT_STRATEGY, undefined]]);
+  });
+
+  test('Go\'s compress/gzip inflates the default output to the input (text, random, mixed, block-boundary sizes)', async () => {
+    const K64 = 64 * 1024;
+    const inputs = [Buffer.alloc(0), Buffer.from('x'), sample(K64 - 1), sample(3 * K64 + 7), randomBytes(2 * K64 + 99),
+      Buffer.concat([sample(100_000), randomBytes(150_000), sample(90_000)]), Buffer.from('INFO ok 200\n'.repeat(40_000))];
+    const outs: string[] = [];
+    for (const data of inputs) {
+      const out = await drain(new ParallelGzip(bufferFiller(data, 9_999), -1, { chunkBytes: K64, concurrency: 3, deflaters: native() }), 5000);
+      assert.deepEqual(gunzipSync(out), data, `Node inflates ${data.length} bytes`);
+      outs.push(out.toString('base64'));
+    }
+    const answers = askGo('gunzip', outs);
+    answers.forEach((a, i) => {
+      const data = inputs[i] as Buffer;
+      assert.deepEqual(a, { ok: `${createHash('sha256').update(data).digest('hex')}:${data.length}` }, `Go inflates ${data.length} bytes`);
+    });
+  });
+
+  test('ISA-L and zlib blocks concatenate into one deflate stream; a bad ISA-L level is refused', async () => {
+    const f = native();
+    const isal = f.create(6, constants.Z_DEFAULT_STRATEGY, 3);
+    const zlib = f.create(6, constants.Z_DEFAULT_STRATEGY);
+    const a = sample(200_000);
+    const b = sample(150_000);
+    const c = randomBytes(70_000);
+    const parts: Buffer[] = [];
+    for (const [d, block, dict, last] of [[isal, a, undefined, false], [zlib, b, a.subarray(-32768), false], [isal, c, b.subarray(-32768), true]] as const) {
+      const out = Buffer.alloc(outputBound(block.length));
+      const r = await d.deflate(block, dict, last, out);
+      assert.equal(r.crc, crc32(block), 'the CRC-32 of the block');
+      parts.push(out.subarray(0, r.bytes));
+    }
+    assert.deepEqual(inflateRawSync(Buffer.concat(parts)), Buffer.concat([a, b, c]));
+    assert.ok((parts[0] as Buffer).length < a.length / 2, 'ISA-L compresses the text between the random islands');
+    for (const bad of [0, 4, -2]) assert.throws(() => f.create(6, constants.Z_DEFAULT_STRATEGY, bad), /ISA-L level must be 1\.\.3/);
+  });
+
+  test('D36 holds for ISA-L: a block that would not shrink is stored', async () => {
+    const d = native().create(6, constants.Z_DEFAULT_STRATEGY, 3);
+    const random = randomBytes(1 << 20);
+    const out = Buffer.alloc(outputBound(random.length));
+    const r = await d.deflate(random, randomBytes(32 * 1024), true, out);
+    assert.equal(r.stored, true);
+    assert.ok(inflateRawSync(out.subarray(0, r.bytes)).equals(random));
   });
 });

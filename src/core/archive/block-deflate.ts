@@ -26,7 +26,8 @@ export interface BlockDeflater {
 
 export interface DeflaterFactory {
   readonly kind: 'native' | 'zlib';
-  create(level: number, strategy: number): BlockDeflater;
+  /** `isalLevel` 1..3: compress with ISA-L's igzip at that level instead (native only; the zlib adapter ignores it). */
+  create(level: number, strategy: number, isalLevel?: number): BlockDeflater;
   /** The CRC-32 of two blocks one after the other, from theirs (present when the deflaters return `crc`). */
   crc32Combine?(crc1: number, crc2: number, len2: number): number;
 }
@@ -38,7 +39,7 @@ export function outputBound(n: number): number {
 }
 
 interface DeflateAddon {
-  createDeflater(level: number, strategy: number): object;
+  createDeflater(level: number, strategy: number, isalLevel: number): object;
   deflateBlock(d: object, input: Buffer, dict: Buffer | null, last: boolean, out: Buffer, cb: (err: Error | null, n: number, crc: number, stored: boolean) => void): void;
   crc32Combine(crc1: number, crc2: number, len2: number): number;
 }
@@ -64,8 +65,8 @@ export const zlibDeflaters: DeflaterFactory = {
 function nativeFactory(addon: DeflateAddon): DeflaterFactory {
   return {
     kind: 'native',
-    create(level, strategy) {
-      const handle = addon.createDeflater(level, strategy);
+    create(level, strategy, isalLevel) {
+      const handle = addon.createDeflater(level, strategy, isalLevel ?? -1);
       return {
         deflate: (input, dictionary, last, out) =>
           new Promise((res, rej) => addon.deflateBlock(handle, input, dictionary ?? null, last, out, (err, bytes, crc, stored) => (err ? rej(err) : res({ bytes, crc, stored })))),

@@ -6,8 +6,14 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -49,6 +55,21 @@ func answer(op, in string) map[string]any {
 			return map[string]any{"ok": strconv.FormatInt(x, 10)}
 		}
 		return map[string]any{"ok": "30"}
+	case "gunzip": // compress/gzip over base64-encoded bytes: "<sha256 hex>:<length>" of what it inflates to
+		raw, err := base64.StdEncoding.DecodeString(in)
+		if err != nil {
+			return map[string]any{"err": "base64: " + err.Error()}
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return map[string]any{"err": err.Error()}
+		}
+		h := sha256.New()
+		n, err := io.Copy(h, zr)
+		if err != nil {
+			return map[string]any{"err": err.Error()}
+		}
+		return map[string]any{"ok": hex.EncodeToString(h.Sum(nil)) + ":" + strconv.FormatInt(n, 10)}
 	}
 	return map[string]any{"err": "unknown op " + op}
 }
