@@ -7,6 +7,7 @@
  * values panic like util/env (exit 2). The Kubernetes client is built lazily by the roles that need it.
  */
 import { readFileSync } from 'node:fs';
+import { defaultGzipLevel } from './archive/default-level.ts';
 import { FatalError, PanicError, errorText, pathError } from './errors.ts';
 import { goQuote, parseGoDuration } from './go-duration.ts';
 import { terminationGraceMs } from './kill-protocol.ts';
@@ -39,6 +40,8 @@ export interface ExecutorConfig {
   artifactPluginNames: string;
   removeLocalArtPath: boolean;
   initlessPod: boolean;
+  /** The gzip level of a tar artifact without `compressionLevel` (ARGOEXEC_DEFAULT_GZIP, decision D37). */
+  defaultGzipLevel: number;
   retryBackoff: Backoff;
   resourceStateCheckIntervalMs: number;
 }
@@ -199,6 +202,7 @@ export function bootstrap(env: NodeJS.ProcessEnv): ExecutorConfig {
     artifactPluginNames: env.ARGO_ARTIFACT_PLUGIN_NAMES ?? '',
     removeLocalArtPath: env.REMOVE_LOCAL_ART_PATH === 'true',
     initlessPod: env.ARGO_INITLESS_POD === 'true',
+    defaultGzipLevel: defaultGzipLevel(env.ARGOEXEC_DEFAULT_GZIP),
     retryBackoff: executorRetryBackoff(env),
     resourceStateCheckIntervalMs: lookupNumber(env, 'RESOURCE_STATE_CHECK_INTERVAL', 5000, asDuration, 'failed to parse'),
   };

@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants, crc32, gunzipSync, inflateRawSync } from 'node:zlib';
 import { compressorFor, ParallelGzip } from '../../src/core/archive/gzip.ts';
+import { defaultGzipLevel } from '../../src/core/archive/default-level.ts';
 import { askGo } from '../fuzz/oracle.ts';
 import { nativeDeflaters, outputBound, zlibDeflaters, type DeflaterFactory } from '../../src/core/archive/block-deflate.ts';
 import type { Filler } from '../../src/core/io/fill.ts';
@@ -188,6 +189,12 @@ describe('D37: the default level compresses with ISA-L igzip level 3; explicit l
     for (const level of [0, 1, 6, 9]) assert.deepEqual(compressorFor(level), { level, strategy: constants.Z_DEFAULT_STRATEGY });
     assert.deepEqual(compressorFor(-2), { level: 6, strategy: constants.Z_HUFFMAN_ONLY });
     for (const bad of [-3, 10, 1.5]) assert.throws(() => compressorFor(bad), /gzip: invalid compression level/);
+  });
+
+  test('ARGOEXEC_DEFAULT_GZIP: unset or fast keeps the default level (ISA-L), zlib makes it level 6; anything else is refused', () => {
+    for (const v of [undefined, '', 'fast']) assert.equal(defaultGzipLevel(v), -1);
+    assert.equal(defaultGzipLevel('zlib'), 6);
+    for (const bad of ['Zlib', '6', 'isal']) assert.throws(() => defaultGzipLevel(bad), new RegExp(`ARGOEXEC_DEFAULT_GZIP="${bad}": expected "fast" \\(the default\\) or "zlib"`));
   });
 
   test('ParallelGzip asks its factory for ISA-L at the default level only', () => {

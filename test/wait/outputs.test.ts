@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { gunzipSync } from 'node:zlib';
 import { PodSim, type PodSpec } from '../support/pod-sim.ts';
 import { until } from '../support/emissary.ts';
 import { ApiProxy } from './api-proxy.ts';
@@ -131,6 +132,30 @@ test('69, 70: saved artifacts get <archive key>/<name>.tgz; optional missing one
   assert.equal(required.pod.terminationMessage('wait'), 'open /var/run/argo/outputs/artifacts/tmp/missing.tgz: no such file or directory; ');
   assert.deepEqual(required.tr.outputs, {});
   required.pod.cleanup();
+});
+
+test('D37: ARGOEXEC_DEFAULT_GZIP=zlib stores a default tar.gz byte for byte as compressionLevel 6; unset, the default differs; a bad value fails naming it', async () => {
+  const key = `wait-tests/${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+  const artifacts = [{ name: 'def', path: '/tmp/t.txt' }, { name: 'six', path: '/tmp/t.txt', archive: { tar: { compressionLevel: 6 } } }];
+  const stored = async (env: Record<string, string>, sub: string): Promise<[Buffer, Buffer]> => {
+    const template = { container, outputs: { artifacts }, archiveLocation: archiveLocation(`${key}/${sub}`) };
+    const { pod, wait } = await runPod({ template, secrets: S3_SECRETS, env }, ['sh', '-c', 'i=0; while [ $i -lt 20000 ]; do echo "line $i INFO request completed status=200"; i=$((i+1)); done > /tmp/t.txt']);
+    assert.equal(wait.code, 0, wait.stderr);
+    pod.cleanup();
+    return [await s3Get(`${key}/${sub}/def.tgz`), await s3Get(`${key}/${sub}/six.tgz`)];
+  };
+  const [zlibDefault, zlibSix] = await stored({ ARGOEXEC_DEFAULT_GZIP: 'zlib' }, 'zlib');
+  assert.ok(zlibDefault.equals(zlibSix), 'with zlib the default is level 6, byte for byte');
+  // (Within one pod only: the two pods' files have different mtimes, so their tars differ.)
+  const [fastDefault, fastSix] = await stored({}, 'fast');
+  assert.ok(!fastDefault.equals(fastSix), 'unset, the default level is not zlib level 6 (ISA-L)');
+  assert.deepEqual(gunzipSync(fastDefault), gunzipSync(fastSix), 'the same tar either way');
+
+  const bad = new PodSim({ template: { container }, env: { ARGOEXEC_DEFAULT_GZIP: 'best' } });
+  const r = await bad.run(['true']);
+  assert.notEqual(r.init.code, 0);
+  assert.match(r.init.stderr, /ARGOEXEC_DEFAULT_GZIP="best": expected "fast" \(the default\) or "zlib"/);
+  bad.cleanup();
 });
 
 test('69 (volume): artifacts on a user volume are archived from /mainctrfs; missing optional ones are omitted, a missing required one fails', async () => {

@@ -39,10 +39,11 @@ async function toFile(path: string, write: (out: Writable) => Promise<unknown>):
   if (!out.closed) await once(out, 'close');
 }
 
-function gzipLevel(art: Artifact): number {
+/** The gzip level of a tar.gz written from a mounted path: the artifact's, else the operator's default (D37). */
+export function gzipLevel(art: Artifact, defaultLevel: number): number {
   const s = art.archive;
-  if (!s) return -1;
-  if (s.tar) return s.tar.compressionLevel ?? -1;
+  if (!s) return defaultLevel;
+  if (s.tar) return s.tar.compressionLevel ?? defaultLevel;
   return 0; // `archive: {}`: Go's gzip.NoCompression
 }
 
@@ -76,7 +77,7 @@ export async function stageArchiveFile(state: ExecutorState, art: Artifact, path
     }
     const fileName = `${art.name}.tgz`;
     const local = join(TEMP_OUT_ART_DIR, fileName);
-    try { await toFile(local, (out) => tarGzPath(mounted, out, gzipLevel(art))); } catch (err) { throw notFoundWrap(err); }
+    try { await toFile(local, (out) => tarGzPath(mounted, out, gzipLevel(art, cfg.defaultGzipLevel))); } catch (err) { throw notFoundWrap(err); }
     return [fileName, local];
   }
 
@@ -86,7 +87,7 @@ export async function stageArchiveFile(state: ExecutorState, art: Artifact, path
   if (!existsSync(staged)) throw new NotFoundError(`open ${goName}: no such file or directory`);
   if (strategy.tar) {
     // Streamed: tar → gzip → store (saveArtifactFromFile with a level); no second on-disk copy.
-    return [`${art.name}.tgz`, staged, strategy.tar.compressionLevel ?? -1];
+    return [`${art.name}.tgz`, staged, strategy.tar.compressionLevel ?? cfg.defaultGzipLevel];
   }
   const unarchived = join(TEMP_OUT_ART_DIR, art.name);
   // none / zip / `{}`: extract the hand-over tar (single top-level entry rule) before upload.
