@@ -131,6 +131,8 @@ static napi_value create_deflater(napi_env env, napi_callback_info info) {
   }
   /* Raw deflate (windowBits -15), zlib's default memLevel 8: what Node's deflateRaw uses. */
   if (deflateInit2(&d->strm, level, Z_DEFLATED, -15, 8, strategy) != Z_OK) {
+    free(d->isal);
+    free(d->isal_buf);
     free(d);
     throw_error(env, "deflateInit2 failed (bad level or strategy?)");
     return NULL;

@@ -46,7 +46,6 @@ export function compressorFor(level: number): { level: number; strategy: number;
 
 const DEFAULT_ISAL_LEVEL = 3;
 
-
 function defaultConcurrency(): number {
   const pool = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10) || 4;
   return Math.max(2, Math.min(pool, availableParallelism()) + 1);
