@@ -11,9 +11,9 @@
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { constants, deflateRawSync, gunzipSync } from 'node:zlib';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { envNumber, log, MiB, minioHost, S3_SECRETS, s3Artifact, BUCKET, workDir } from './lib.ts';
+import { envNumber, log, MiB, minioHost, s3Artifact, BUCKET, stackSecretsDir } from './lib.ts';
 
 export interface Ceiling {
   putPerS: number;
@@ -36,7 +36,6 @@ export interface Ceiling {
 async function isalGunzipMBps(gz: Buffer, bytes: number): Promise<number | undefined> {
   const { nativeGunzip } = await import('../src/core/archive/native-gunzip.ts');
   const { Writable } = await import('node:stream');
-  const { join } = await import('node:path');
   const g = nativeGunzip(join(import.meta.dirname, '../dist/argoexec.d/inflate.node'));
   if (!g) return undefined;
   return perCore(async () => {
@@ -121,10 +120,7 @@ export async function p8(): Promise<Ceiling> {
   const { createS3 } = await import('../src/artifacts/s3/client.ts');
   const { createLogger } = await import('../src/core/log.ts');
   const { GetObjectCommand, CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand } = await import('@aws-sdk/client-s3');
-  const secrets = workDir('secrets');
-  mkdirSync(join(secrets, 'my-minio-cred'));
-  writeFileSync(join(secrets, 'my-minio-cred/accesskey'), S3_SECRETS['my-minio-cred'].accesskey);
-  writeFileSync(join(secrets, 'my-minio-cred/secretkey'), S3_SECRETS['my-minio-cred'].secretkey);
+  const secrets = stackSecretsDir();
   const loc = s3Artifact('x', '/x', 'x', minioHost()).s3 as never;
   const s3 = createS3(loc, { log: createLogger('warn', 'text'), secretsDir: secrets, env: {} } as never);
   try {

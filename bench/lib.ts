@@ -9,7 +9,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -176,16 +176,22 @@ export function s3Artifact(name: string, path: string, key: string, endpoint: st
   };
 }
 
+/** A fresh secrets directory holding the stack's MinIO keys as the drivers read them (`my-minio-cred/…`); the caller removes it. */
+export function stackSecretsDir(): string {
+  const secrets = workDir('secrets');
+  mkdirSync(join(secrets, 'my-minio-cred'));
+  writeFileSync(join(secrets, 'my-minio-cred/accesskey'), S3_SECRETS['my-minio-cred'].accesskey);
+  writeFileSync(join(secrets, 'my-minio-cred/secretkey'), S3_SECRETS['my-minio-cred'].secretkey);
+  return secrets;
+}
+
 /** The objects under `<prefix>/` in the stack's bucket, with their sizes (set-up and reporting; not measured). */
 export async function listObjects(prefix: string): Promise<{ key: string; size: number }[]> {
   const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
   const { createS3 } = await import('../src/artifacts/s3/client.ts');
   const { createLogger } = await import('../src/core/log.ts');
-  const { rmSync, writeFileSync } = await import('node:fs');
-  const secrets = workDir('secrets');
-  mkdirSync(join(secrets, 'my-minio-cred'));
-  writeFileSync(join(secrets, 'my-minio-cred/accesskey'), S3_SECRETS['my-minio-cred'].accesskey);
-  writeFileSync(join(secrets, 'my-minio-cred/secretkey'), S3_SECRETS['my-minio-cred'].secretkey);
+  const { rmSync } = await import('node:fs');
+  const secrets = stackSecretsDir();
   const s3 = createS3(s3Artifact('x', '/x', 'x', minioHost()).s3 as never, { log: createLogger('warn', 'text'), secretsDir: secrets, env: {} } as never);
   try {
     const out = await s3.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${prefix}/` }));

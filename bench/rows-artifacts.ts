@@ -15,7 +15,7 @@ import { GO_EXECUTOR, PodSim, TS_EXECUTOR } from '../test/support/pod-sim.ts';
 import { deleteTaskResult } from '../test/wait/helpers.ts';
 import { collectProfiles, type ProfileSummary, type RowProfile } from './profile.ts';
 import {
-  alternate, envNumber, GiB, listObjects, workDir, latencyProxy, log, MiB, minioHost, readTree, rusageTool, S3_SECRETS, s3Artifact,
+  alternate, envNumber, GiB, listObjects, workDir, latencyProxy, log, MiB, minioHost, readTree, rusageTool, S3_SECRETS, s3Artifact, stackSecretsDir,
   writeHalfCompressible, writeLogText, writeManyFiles, writeRandom, type ExecutorName, type Sample,
   fileSha256,
 } from './lib.ts';
@@ -236,12 +236,8 @@ export async function p3(): Promise<RowResult> {
 async function withOurS3Driver(key: string, fn: (drv: { save(path: string, art: never): Promise<void>; delete(art: never): Promise<void> }, art: never) => Promise<void>): Promise<void> {
   const { driverFor } = await import('../src/artifacts/registry.ts');
   const { createLogger } = await import('../src/core/log.ts');
-  const { writeFileSync } = await import('node:fs');
-  const secrets = workDir('secrets');
+  const secrets = stackSecretsDir();
   try {
-    mkdirSync(join(secrets, 'my-minio-cred'));
-    writeFileSync(join(secrets, 'my-minio-cred/accesskey'), S3_SECRETS['my-minio-cred'].accesskey);
-    writeFileSync(join(secrets, 'my-minio-cred/secretkey'), S3_SECRETS['my-minio-cred'].secretkey);
     const art = s3Artifact('x', '/x', key, minioHost());
     await fn(driverFor(art as never, { log: createLogger('warn', 'text'), secretsDir: secrets, env: {} } as never) as never, art as never);
   } finally {
