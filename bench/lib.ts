@@ -80,6 +80,7 @@ export function log(msg: string): void {
  */
 export async function alternate(runs: number, label: string, fn: (ex: ExecutorName, run: number) => Promise<Sample>, executors: ExecutorName[] = ['ts', 'go']): Promise<Record<ExecutorName, Sample[]>> {
   const out: Record<ExecutorName, Sample[]> = { ts: [], go: [] };
+  executors = onlyExecutors(executors);
   for (let i = 0; i < runs; i++) {
     const order = i % 2 === 0 ? executors : [...executors].reverse();
     for (const ex of order) {
@@ -89,6 +90,17 @@ export async function alternate(runs: number, label: string, fn: (ex: ExecutorNa
     }
   }
   return out;
+}
+
+/**
+ * BENCH_ONLY=ts (or go): one executor alone, for iterating on a change; the run then prints its samples and
+ * writes no report (a ratio needs both).
+ */
+export function onlyExecutors(executors: ExecutorName[]): ExecutorName[] {
+  const only = process.env.BENCH_ONLY;
+  if (only === undefined || only === '') return executors;
+  if (only !== 'ts' && only !== 'go') throw new Error(`BENCH_ONLY=${only}: ts or go`);
+  return executors.filter((e) => e === only);
 }
 
 export function envNumber(name: string, dflt: number): number {

@@ -18,6 +18,7 @@
  *   node bench/run.ts            (node bench/run.ts --render: the doc again from the last results)
  *
  * BENCH_TS_BINDIR=<dir holding another build's argoexec> puts that build in the "ours" column (before/after).
+ * BENCH_ONLY=ts runs ours alone (samples in the log, no report): for iterating on a change.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
   if (wanted.includes('P4')) for (const kind of ['busybox', 'scratch', 'debian'] as const) rows.push(await p4(kind));
   if (wanted.includes('P5')) rows.push(await p5());
   const minutes = (performance.now() - t0) / 60_000;
+  if (process.env.BENCH_ONLY) return log(`BENCH_ONLY=${process.env.BENCH_ONLY}: no report (${minutes.toFixed(1)} min)`);
   const meta = {
     date: started.toISOString(), commit, goVersion, minutes,
     machine: `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM`,

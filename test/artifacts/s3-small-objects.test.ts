@@ -13,9 +13,10 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createHash, createHmac } from 'node:crypto';
 import { S3Client, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { driverFor } from '../../src/artifacts/registry.ts';
-import { keyPath, smallObjectRequests, SmallObjectError, sseHeaders } from '../../src/artifacts/s3/small-object-requests.ts';
+import { keyPath, Sha256, smallObjectRequests, SmallObjectError, sseHeaders } from '../../src/artifacts/s3/small-object-requests.ts';
 import { credsFor, ctxFor, s3Artifact, s3Servers, tmp, uniq, type S3Server } from './helpers.ts';
 
 const servers = s3Servers();
@@ -91,6 +92,37 @@ test('the driver\'s message for a refused small object names bucket, key and end
     assert.ok(!m.includes(wrong));
     return true;
   });
+});
+
+test('the signer\'s SHA-256 and HMAC-SHA-256 are node:crypto\'s, also when a key array is reused with other bytes', async () => {
+  const hex = async (h: Sha256): Promise<string> => Buffer.from(await h.digest()).toString('hex');
+  const plain = new Sha256();
+  plain.update('abc');
+  assert.equal(await hex(plain), createHash('sha256').update('abc').digest('hex'));
+  const key = new Uint8Array(32).fill(7);
+  const sign = async (k: Uint8Array | ArrayBuffer | string, msg: string): Promise<string> => {
+    const h = new Sha256(k);
+    h.update(msg);
+    return hex(h);
+  };
+  // The same array twice (the signer's cached signing key): the cached KeyObject.
+  assert.equal(await sign(key, 'm1'), createHmac('sha256', Buffer.alloc(32, 7)).update('m1').digest('hex'));
+  assert.equal(await sign(key, 'm2'), createHmac('sha256', Buffer.alloc(32, 7)).update('m2').digest('hex'));
+  // The same array with other bytes: a new key, not the cached one.
+  key.fill(9);
+  assert.equal(await sign(key, 'm1'), createHmac('sha256', Buffer.alloc(32, 9)).update('m1').digest('hex'));
+  // A view into a larger buffer, an ArrayBuffer, a string.
+  const big = new Uint8Array(40).fill(1);
+  big.fill(5, 4, 36);
+  assert.equal(await sign(big.subarray(4, 36), 'v'), createHmac('sha256', Buffer.alloc(32, 5)).update('v').digest('hex'));
+  assert.equal(await sign(new Uint8Array(16).fill(3).buffer, 'a'), createHmac('sha256', Buffer.alloc(16, 3)).update('a').digest('hex'));
+  assert.equal(await sign('secret', 's'), createHmac('sha256', 'secret').update('s').digest('hex'));
+  // reset() starts over with the same key.
+  const h = new Sha256(key);
+  h.update('junk');
+  h.reset();
+  h.update('m1');
+  assert.equal(await hex(h), createHmac('sha256', Buffer.alloc(32, 9)).update('m1').digest('hex'));
 });
 
 test('keyPath encodes as the SDK does; SSE headers as the SDK sends them (with the SSE-C key MD5)', () => {

@@ -10,9 +10,39 @@
  * of start-up. Turning it on changes V8's flag hash, so the embedded bundles that can load afterwards (the storage
  * SDK bundles) have code caches made under --expose-gc and turn it on before they load (src/cli/sea-chunk.ts,
  * scripts/build.ts). Decision D12.
+ *
+ * What V8 frees, glibc keeps in its arenas: every `TRIM_EVERY_MS` the transfer also hands the free pages back
+ * (native/memory.c, malloc_trim), and blocks of `MMAP_THRESHOLD` bytes and more are mapped on their own (freed at
+ * once) instead of following glibc's sliding threshold into the arenas. Decision D38.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { loadNativeAddon } from './native.ts';
+
+interface MemoryAddon {
+  trim(): number;
+  mmapThreshold(bytes: number): number;
+}
+
+/** Free heap pages go back to the kernel this often during a transfer (every 10 ms: ~20 % more CPU on P3). */
+export const TRIM_EVERY_MS = 100;
+/** glibc's initial threshold, held there: Node's 512 KiB and 1 MiB I/O chunks are mapped and unmapped on their own. */
+export const MMAP_THRESHOLD = 128 * 1024;
+
+let memory: MemoryAddon | null | undefined;
+
+/** The C-heap helper (undefined when running from source, or when it cannot be loaded: trimming is an optimisation). */
+export function memoryAddon(): MemoryAddon | undefined {
+  if (memory === undefined) {
+    try {
+      memory = loadNativeAddon<MemoryAddon>('memory') ?? null;
+      memory?.mmapThreshold(MMAP_THRESHOLD);
+    } catch {
+      memory = null;
+    }
+  }
+  return memory ?? undefined;
+}
 
 type GcFn = (opts?: { type?: 'minor' | 'major'; execution?: 'sync' | 'async' }) => void;
 
@@ -40,7 +70,13 @@ export function collectWhileTransferring(intervalMs = 50): () => void {
   if (!gc) return () => undefined;
   active++;
   if (!timer) {
-    timer = setInterval(() => gc({ type: 'minor' }), intervalMs);
+    const mem = memoryAddon();
+    const trimEvery = Math.max(1, Math.round(TRIM_EVERY_MS / intervalMs));
+    let ticks = 0;
+    timer = setInterval(() => {
+      gc({ type: 'minor' });
+      if (mem && ++ticks % trimEvery === 0) mem.trim();
+    }, intervalMs);
     timer.unref();
   }
   let stopped = false;
