@@ -34,10 +34,15 @@ export interface Tree { wallS: number; cpuS: number; rssMiB: number }
 
 /** Build bench/rusage.c once (cached by its hash under /var/cache/argoexec-ts/bench). */
 export function rusageTool(): string {
-  const src = join(PROJECT, 'bench/rusage.c');
+  return cTool('rusage');
+}
+
+/** bench/<name>.c compiled once per content into the machine's cache (not the repo). */
+export function cTool(name: string): string {
+  const src = join(PROJECT, `bench/${name}.c`);
   const hash = createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 16);
   const dir = '/var/cache/argoexec-ts/bench';
-  const exe = join(dir, `rusage-${hash}`);
+  const exe = join(dir, `${name}-${hash}`);
   if (!existsSync(exe)) {
     mkdirSync(dir, { recursive: true });
     execFileSync('gcc', ['-O2', '-o', `${exe}.tmp`, src]);

@@ -41,6 +41,8 @@ export interface RowResult {
   /** Size of the stored output object per executor (P2: the tar.gz each wrote). */
   storedBytes?: Record<ExecutorName, number>;
   notes?: string[];
+  /** P5: what a bare C copier moves on the same path (bench/bare-copy.c), MB/s. */
+  bareCopyMBps?: number;
   /** Where ours spends its CPU: one extra, profiled run (bench/profile.ts). */
   profile?: RowProfile;
 }

@@ -11,11 +11,11 @@
  *      start-up, no poll).
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PodSandbox, installedExecutable } from '../test/support/sandbox.ts';
 import { imageRoot, type RootKind } from '../test/support/rootfs.ts';
-import { alternate, envNumber, readTree, rusageTool, STACK, type ExecutorName, type Sample } from './lib.ts';
+import { alternate, cTool, envNumber, log, median, readTree, rusageTool, STACK, type ExecutorName, type Sample } from './lib.ts';
 import { GO_POLL_S, profiled, type RowResult } from './rows-artifacts.ts';
 import { collectProfiles } from './profile.ts';
 
@@ -82,6 +82,29 @@ function settlePageCache(): void {
   }
 }
 
+/**
+ * P5 beside a bare copier: the same command with its stdout piped into bench/bare-copy.c (one read, then a write to each of the
+ * same destinations: the two capture files beside the pod's and /dev/null) instead of an emissary; timed the same way
+ * (the command's own start → end), page cache settled first, median of `runs`. MB/s.
+ */
+function bareCopy(dir: string, bytes: number, runs: number): number {
+  const copier = cTool('bare-copy');
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    settlePageCache();
+    const script = `date +%s%N > ${dir}/start; head -c ${bytes} /dev/zero; date +%s%N > ${dir}/end`;
+    execFileSync('/bin/sh', ['-c', `/bin/sh -c '${script}' | ${copier} ${dir}/stdout ${dir}/combined /dev/null`]);
+    if (statSync(`${dir}/combined`).size !== bytes) throw new Error('bare-copy: short copy');
+    times.push((Number(readFileSync(`${dir}/end`, 'utf8')) - Number(readFileSync(`${dir}/start`, 'utf8'))) / 1e9);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  const mbps = bytes / 1e6 / median(times);
+  log(`P5 with a bare C copier to the same destinations: ${times.map((t) => t.toFixed(3)).join(', ')} s; median ${mbps.toFixed(0)} MB/s`);
+  return mbps;
+}
+
 /** P5: capture of N bytes of stdout. */
 export async function p5(): Promise<RowResult> {
   const bytes = envNumber('BENCH_P5_BYTES', 2e9);
@@ -105,11 +128,12 @@ export async function p5(): Promise<RowResult> {
     };
     const samples = await alternate(runs, 'P5', (ex) => once(ex));
     const profile = await profiled('P5', () => once('ts', true));
+    const bareCopyMBps = bareCopy(p.file('/tmp/bare-copy'), bytes, runs);
     return {
       id: 'P5',
       title: `capture of ${(bytes / 1e9).toFixed(1)} GB of stdout (\`head -c\` of /dev/zero, ARGO_INCLUDE_SCRIPT_OUTPUT=true)`,
       timed: 'the pod (wall: includes start-up and Go\'s poll); "command" = the command\'s own start → end, i.e. pushing the bytes through the emissary',
-      samples, bytes, profile,
+      samples, bytes, profile, bareCopyMBps,
     };
   } finally {
     p.cleanup();
