@@ -25,14 +25,14 @@ interface MemoryAddon {
 }
 
 /** Free heap pages go back to the kernel this often during a transfer (every 10 ms: ~20 % more CPU on P3). */
-export const TRIM_EVERY_MS = 100;
+const TRIM_EVERY_MS = 100;
 /** glibc's initial threshold, held there: Node's 512 KiB and 1 MiB I/O chunks are mapped and unmapped on their own. */
-export const MMAP_THRESHOLD = 128 * 1024;
+const MMAP_THRESHOLD = 128 * 1024;
 
 let memory: MemoryAddon | null | undefined;
 
 /** The C-heap helper (undefined when running from source, or when it cannot be loaded: trimming is an optimisation). */
-export function memoryAddon(): MemoryAddon | undefined {
+function memoryAddon(): MemoryAddon | undefined {
   if (memory === undefined) {
     try {
       memory = loadNativeAddon<MemoryAddon>('memory') ?? null;
