@@ -40,7 +40,7 @@ async function toFile(path: string, write: (out: Writable) => Promise<unknown>):
 }
 
 /** The gzip level of a tar.gz written from a mounted path: the artifact's, else the operator's default (D37). */
-export function gzipLevel(art: Artifact, defaultLevel: number): number {
+function gzipLevel(art: Artifact, defaultLevel: number): number {
   const s = art.archive;
   if (!s) return defaultLevel;
   if (s.tar) return s.tar.compressionLevel ?? defaultLevel;
@@ -87,7 +87,7 @@ export async function stageArchiveFile(state: ExecutorState, art: Artifact, path
   if (!existsSync(staged)) throw new NotFoundError(`open ${goName}: no such file or directory`);
   if (strategy.tar) {
     // Streamed: tar → gzip → store (saveArtifactFromFile with a level); no second on-disk copy.
-    return [`${art.name}.tgz`, staged, strategy.tar.compressionLevel ?? cfg.defaultGzipLevel];
+    return [`${art.name}.tgz`, staged, gzipLevel(art, cfg.defaultGzipLevel)];
   }
   const unarchived = join(TEMP_OUT_ART_DIR, art.name);
   // none / zip / `{}`: extract the hand-over tar (single top-level entry rule) before upload.
