@@ -11,7 +11,8 @@
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { constants, deflateRawSync, gunzipSync } from 'node:zlib';
-import { rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { envNumber, log, MiB, minioHost, s3Artifact, BUCKET, stackSecretsDir } from './lib.ts';
 
@@ -30,6 +31,33 @@ export interface Ceiling {
   gunzipZlibMBps: number;
   gunzipIsalMBps: number | undefined;
   cores: number;
+  /** Files of 10 KiB created per second by one thread right after as many were deleted: on the P1 rows' disk and on the root file system. */
+  fileCreates?: { nodeDiskPerS: number | undefined; rootPerS: number; nodeDisk: string | undefined };
+}
+
+/**
+ * Files of `bytes` created per second (writeFileSync, one thread, 100 directories) in a fresh directory under `parent`,
+ * right after creating and deleting as many there: what a download of many small files costs the kernel on that disk.
+ */
+function fileCreatesPerS(parent: string, files: number, bytes: number): number {
+  const body = Buffer.alloc(bytes, 7);
+  const create = (root: string): number => {
+    const t0 = performance.now();
+    for (let i = 0; i < files; i++) {
+      const d = join(root, `d${i % 100}`);
+      if (i < 100) mkdirSync(d, { recursive: true });
+      writeFileSync(join(d, `f${i}`), body);
+    }
+    return files / ((performance.now() - t0) / 1000);
+  };
+  const dir = mkdtempSync(join(parent, 'argoexec-bench-creates-'));
+  try {
+    create(join(dir, 'first'));
+    rmSync(join(dir, 'first'), { recursive: true });
+    return create(join(dir, 'second'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** MB/s of the executable's native gunzip (dist/argoexec.d/inflate.node) on one stream, into a sink; undefined without it. */
@@ -113,7 +141,7 @@ async function perCore(fn: () => unknown, bytes: number): Promise<number> {
   return (bytes * rounds) / 1e6 / ((performance.now() - t0) / 1000);
 }
 
-export async function p8(): Promise<Ceiling> {
+export async function p8(nodeDisk?: { path: string; description: string }): Promise<Ceiling> {
   const concurrency = envNumber('BENCH_P8_CONCURRENCY', 64);
   const small = envNumber('BENCH_P8_OBJECTS', 5000);
   const largeBytes = envNumber('BENCH_P8_LARGE_BYTES', 1024 * MiB);
@@ -177,7 +205,14 @@ export async function p8(): Promise<Ceiling> {
     const gunzipMBps = Math.max(gunzipZlibMBps, gunzipIsalMBps ?? 0);
     const round = (o: Record<string, number> | undefined): string => (o ? JSON.stringify(Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v)]))) : '(no helper)');
     log(`P8 per core: gzip -6 ${round(gzip6MBps)} MB/s, default level (ISA-L 3) ${round(defaultGzipMBps)} MB/s, gunzip zlib ${gunzipZlibMBps.toFixed(0)} MB/s, ISA-L ${gunzipIsalMBps?.toFixed(0) ?? '(no helper)'} MB/s`);
-    return { putPerS, getPerS, putMBps, getMBps, concurrency, gzip6MBps, defaultGzipMBps, gunzipMBps, gunzipZlibMBps, gunzipIsalMBps, cores: cpus().length };
+    const createFiles = envNumber('BENCH_P1_FILES', 10_000);
+    const fileCreates = {
+      nodeDiskPerS: nodeDisk ? fileCreatesPerS(nodeDisk.path, createFiles, 10 * 1024) : undefined,
+      rootPerS: fileCreatesPerS(tmpdir(), createFiles, 10 * 1024),
+      nodeDisk: nodeDisk?.description,
+    };
+    log(`P8 creating ${createFiles} files of 10 KiB after deleting as many: ${fileCreates.nodeDiskPerS?.toFixed(0) ?? '(no node disk)'}/s on the node disk, ${fileCreates.rootPerS.toFixed(0)}/s on the root file system`);
+    return { putPerS, getPerS, putMBps, getMBps, concurrency, gzip6MBps, defaultGzipMBps, gunzipMBps, gunzipZlibMBps, gunzipIsalMBps, cores: cpus().length, fileCreates };
   } finally {
     s3.destroy();
     rmSync(secrets, { recursive: true, force: true });

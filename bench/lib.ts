@@ -259,9 +259,9 @@ export async function latencyProxy(target: string, oneWayMs: number): Promise<{ 
 
 // ------------------------------------------------------------------------------------------------ misc
 
-/** A fresh directory for a row's data (under the system temporary directory, like the pod simulator's). */
-export function workDir(name: string): string {
-  return mkdtempSync(join(tmpdir(), `argoexec-bench-${name}-`));
+/** A fresh directory for a row's data (under `parent`, or the system temporary directory like the pod simulator's). */
+export function workDir(name: string, parent = tmpdir()): string {
+  return mkdtempSync(join(parent, `argoexec-bench-${name}-`));
 }
 
 export function gitCommit(): string {

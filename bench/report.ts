@@ -4,7 +4,7 @@ import { medianSample, MiB, type Sample } from './lib.ts';
 import { renderProfile } from './profile.ts';
 import type { RowResult } from './rows-artifacts.ts';
 
-export interface Meta { date: string; commit: string; goVersion: string; minutes: number; machine: string; load: [number, number] }
+export interface Meta { date: string; commit: string; goVersion: string; minutes: number; machine: string; load: [number, number]; /** Where the P1 rows' pods live (bench/node-disk.ts). */ p1Disk?: string }
 
 export interface ClusterResults {
   meta: { date: string; commit: string; goVersion: string };
@@ -139,6 +139,10 @@ function ceilingSection(c: Ceiling, rows: RowResult[]): string[] {
     `| gzip -6 (zlib) per core: log text / half-compressible / random | ${f(c.gzip6MBps.log, 0)} / ${f(c.gzip6MBps.half, 0)} / ${f(c.gzip6MBps.random, 0)} MB/s (× ${c.cores} cores) |`,
     ...(c.defaultGzipMBps ? [`| default level (ISA-L igzip 3, D37; random: stored, D36) per core: log text / half-compressible / random | ${f(c.defaultGzipMBps.log, 0)} / ${f(c.defaultGzipMBps.half, 0)} / ${f(c.defaultGzipMBps.random, 0)} MB/s (× ${c.cores} cores) |`] : []),
     `| gunzip (one stream = one core), half-compressible: zlib / ISA-L (D35) | ${f(c.gunzipZlibMBps, 0)} / ${c.gunzipIsalMBps === undefined ? '(no helper)' : f(c.gunzipIsalMBps, 0)} MB/s |`,
+    ...(c.fileCreates ? [
+      `| 10 KiB files created, one thread, right after deleting as many: the P1 rows' disk (${c.fileCreates.nodeDisk ?? 'none mounted'}) | ${c.fileCreates.nodeDiskPerS === undefined ? 'n/a' : `${f(c.fileCreates.nodeDiskPerS, 0)} /s`} |`,
+      `| the same on this machine's root file system (ext4 without a journal: bench/node-disk.ts) | ${f(c.fileCreates.rootPerS, 0)} /s |`,
+    ] : []),
     '',
   ];
   const lines: string[] = [];
@@ -217,6 +221,12 @@ export function renderPerformance(meta: Meta, ceiling: Ceiling | undefined, rows
     'command in a loop that sleeps 1 s (osspecific.Wait): every Go container that runs a command pays ~1 s more.',
     'Where that poll is in a figure, it is shown with it (what a user feels: the pod takes that long) and without it',
     '(a run loses the second only when Go\'s emissary lasted that long: a `true` sometimes exits before the first wait4).',
+    ...(meta.p1Disk ? [
+      `The P1 rows (10,000 and 1,500 small files) keep their pods on ${meta.p1Disk}, like a node's disk: this`,
+      'machine\'s root file system is ext4 without a journal, where creating a file right after others were deleted',
+      'costs ~10× the kernel time (P8 shows both; bench/node-disk.ts, decision D39). The other rows use the system',
+      'temporary directory.',
+    ] : []),
     '',
     '## Goals',
     '',

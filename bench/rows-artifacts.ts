@@ -69,13 +69,13 @@ export async function profiled(what: string, run: () => Promise<ProfiledSample>)
 }
 
 /** main (`emissary -- true`) + wait saving `outputs`; `stage` puts the output into main's /tmp. */
-async function outputRun(ex: ExecutorName, outputs: Record<string, unknown>[], stage: (tmpMain: string) => void, archiveKey: string, profile = false): Promise<ProfiledSample> {
+async function outputRun(ex: ExecutorName, outputs: Record<string, unknown>[], stage: (tmpMain: string) => void, archiveKey: string, profile = false, parentDir?: string): Promise<ProfiledSample> {
   const rusage = rusageTool();
   const template = {
     name: 'bench-out', container: { image: 'x' }, outputs: { artifacts: outputs },
     archiveLocation: { s3: (s3Artifact('x', '/x', archiveKey, minioHost()).s3) },
   };
-  const pod = new PodSim({ template, secrets: S3_SECRETS, executor: executorOf(ex), ...(profile ? { env: PROFILE_ENV } : {}) }, { workflowName: `bench-${ex}` });
+  const pod = new PodSim({ template, secrets: S3_SECRETS, executor: executorOf(ex), parentDir, ...(profile ? { env: PROFILE_ENV } : {}) }, { workflowName: `bench-${ex}` });
   try {
     mkdirSync(pod.path('tmp-main'), { recursive: true });
     stage(pod.path('tmp-main'));
@@ -97,10 +97,10 @@ async function outputRun(ex: ExecutorName, outputs: Record<string, unknown>[], s
 }
 
 /** init loading `inputs`; `check` verifies what landed in the input-artifacts volume. */
-async function inputRun(ex: ExecutorName, inputs: Record<string, unknown>[], check: (inputDir: string) => Promise<void>, profile = false): Promise<ProfiledSample> {
+async function inputRun(ex: ExecutorName, inputs: Record<string, unknown>[], check: (inputDir: string) => Promise<void>, profile = false, parentDir?: string): Promise<ProfiledSample> {
   const rusage = rusageTool();
   const template = { name: 'bench-in', container: { image: 'x' }, inputs: { artifacts: inputs } };
-  const pod = new PodSim({ template, secrets: S3_SECRETS, executor: executorOf(ex), ...(profile ? { env: PROFILE_ENV } : {}) }, { workflowName: `bench-in-${ex}` });
+  const pod = new PodSim({ template, secrets: S3_SECRETS, executor: executorOf(ex), parentDir, ...(profile ? { env: PROFILE_ENV } : {}) }, { workflowName: `bench-in-${ex}` });
   try {
     pod.launcher = (c) => [rusage, pod.path(`rusage-${c}.json`), '--'];
     const r = await pod.startInit({}, TIMEOUT).done;
@@ -122,14 +122,15 @@ function countFiles(dir: string): number {
 
 /**
  * P1: a directory of `files` × `size` bytes, `archive: none`: wait uploads it (one object per file), then init
- * downloads it as an input (a key prefix). `oneWayMs` > 0: through the latency proxy.
+ * downloads it as an input (a key prefix). `oneWayMs` > 0: through the latency proxy. `disk`: where the pods and the
+ * staged tree live (bench/node-disk.ts), the system temporary directory when absent.
  */
-export async function p1(variant: 'a' | 'b'): Promise<RowResult[]> {
+export async function p1(variant: 'a' | 'b', disk?: string): Promise<RowResult[]> {
   const oneWayMs = variant === 'b' ? envNumber('BENCH_P1_ADDED_RTT_MS', 20) / 2 : 0;
   const files = variant === 'a' ? envNumber('BENCH_P1_FILES', 10_000) : envNumber('BENCH_P1B_FILES', 1_500);
   const size = envNumber('BENCH_P1_FILE_BYTES', 10 * 1024);
   const runs = envNumber('BENCH_RUNS', 3);
-  const base = workDir(`p1${variant}`);
+  const base = workDir(`p1${variant}`, disk);
   const proxy = oneWayMs > 0 ? await latencyProxy(minioHost(), oneWayMs) : undefined;
   const endpoint = proxy?.host ?? minioHost();
   try {
@@ -148,17 +149,17 @@ export async function p1(variant: 'a' | 'b'): Promise<RowResult[]> {
     const up = await alternate(runs, `${label} upload`, async (ex, i) => {
       const key = `bench/p1${variant}/${ex}/${Date.now()}-${i}/dir`;
       keys[ex] = key;
-      return outputRun(ex, [s3Artifact('out', '/tmp/dir', key, endpoint, { archive: { none: {} } })], stage, `bench/p1${variant}/${ex}/logs`);
+      return outputRun(ex, [s3Artifact('out', '/tmp/dir', key, endpoint, { archive: { none: {} } })], stage, `bench/p1${variant}/${ex}/logs`, false, disk);
     });
-    const upProfile = variant === 'a' ? await profiled(`${label} upload`, () => outputRun('ts', [s3Artifact('out', '/tmp/dir', `bench/p1${variant}/ts/profiled/dir`, endpoint, { archive: { none: {} } })], stage, `bench/p1${variant}/ts/logs`, true)) : undefined;
+    const upProfile = variant === 'a' ? await profiled(`${label} upload`, () => outputRun('ts', [s3Artifact('out', '/tmp/dir', `bench/p1${variant}/ts/profiled/dir`, endpoint, { archive: { none: {} } })], stage, `bench/p1${variant}/ts/logs`, true, disk)) : undefined;
     // Download: each executor reads the same prefix (uploaded by ours).
     const key = keys.ts as string;
     const checkDir = (ex: ExecutorName) => async (dir: string): Promise<void> => {
       const n = countFiles(join(dir, 'in'));
       if (n !== files) throw new Error(`${ex} init: ${n} of ${files} files downloaded`);
     };
-    const down = await alternate(runs, `${label} download`, (ex) => inputRun(ex, [s3Artifact('in', '/in/dir', key, endpoint)], checkDir(ex)));
-    const downProfile = variant === 'a' ? await profiled(`${label} download`, () => inputRun('ts', [s3Artifact('in', '/in/dir', key, endpoint)], checkDir('ts'), true)) : undefined;
+    const down = await alternate(runs, `${label} download`, (ex) => inputRun(ex, [s3Artifact('in', '/in/dir', key, endpoint)], checkDir(ex), false, disk));
+    const downProfile = variant === 'a' ? await profiled(`${label} download`, () => inputRun('ts', [s3Artifact('in', '/in/dir', key, endpoint)], checkDir('ts'), true, disk)) : undefined;
     const what = `${files.toLocaleString('en')} files × ${size / 1024} KiB, \`archive: none\`${oneWayMs > 0 ? `, store behind a proxy adding ${2 * oneWayMs} ms per round trip` : ', MinIO on loopback'}`;
     return [
       { id: `${label}↑`, title: `upload: ${what}`, timed: 'wait container, start (with main) → exit; main stages the directory', samples: up, goPollS: GO_POLL_S, objects: files, bytes: files * size, profile: upProfile },

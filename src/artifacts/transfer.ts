@@ -14,20 +14,53 @@ export function throttle(progress: TransferProgress | undefined, total?: number)
   };
 }
 
-/** Run `fn` over `items` with at most `n` in flight; stop taking new items after the first failure. */
-export async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
+/**
+ * Run `fn` over `items` with at most `n` in flight; stop taking new items after the first failure. `items` may be an
+ * async iterable (e.g. a listing read page by page): work starts with the first item, not after the last; a failure
+ * of the iterable itself fails the pool like a failed item.
+ */
+export async function pool<T>(items: T[] | AsyncIterable<T>, n: number, fn: (item: T) => Promise<void>): Promise<void> {
   let failed: unknown;
+  const take = Array.isArray(items) ? arrayTaker(items) : iterableTaker(items[Symbol.asyncIterator]());
   const worker = async (): Promise<void> => {
-    while (failed === undefined && next < items.length) {
-      const item = items[next++] as T;
+    while (failed === undefined) {
+      let item: IteratorResult<T>;
       try {
-        await fn(item);
+        item = await take();
+      } catch (err) {
+        failed ??= err;
+        return;
+      }
+      if (item.done || failed !== undefined) return;
+      try {
+        await fn(item.value);
       } catch (err) {
         failed ??= err;
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
+  const workers = Array.isArray(items) ? Math.min(n, items.length) : n;
+  await Promise.all(Array.from({ length: workers }, worker));
   if (failed !== undefined) throw failed;
+}
+
+function arrayTaker<T>(items: T[]): () => IteratorResult<T> | Promise<IteratorResult<T>> {
+  let next = 0;
+  return () => (next < items.length ? { done: false, value: items[next++] as T } : { done: true, value: undefined });
+}
+
+/** Concurrent next() calls on one iterator, in turn (async generators queue them; other iterators may not). */
+function iterableTaker<T>(it: AsyncIterator<T>): () => Promise<IteratorResult<T>> {
+  let last: Promise<unknown> = Promise.resolve();
+  let ended = false;
+  return () => {
+    const r = last.then(async (): Promise<IteratorResult<T>> => {
+      if (ended) return { done: true, value: undefined };
+      const x = await it.next();
+      if (x.done) ended = true;
+      return x;
+    });
+    last = r.catch(() => { ended = true; });
+    return r;
+  };
 }

@@ -38,6 +38,13 @@ function buildTree(root: string): void {
   writeFileSync(join(root, d, e, 'f'.repeat(30)), 'split into USTAR prefix/name');
   writeFileSync(join(root, 'n'.repeat(120)), 'long name → PAX path');
   writeFileSync(join(root, 'ünïcødé.txt'), 'non-ASCII → PAX path');
+  // Bodies across the writer's 1 MiB buffer and either side of its 64 KiB blocking-read limit (tar-tree.ts, D40).
+  const bytes = (n: number, seed: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed * 7 + (i >> 9)) & 0xff));
+  writeFileSync(join(root, 'sub/large.bin'), bytes(1536 * 1024 + 3, 1));
+  writeFileSync(join(root, 'sub/limit.bin'), bytes(64 * 1024, 2));
+  writeFileSync(join(root, 'sub/over-limit.bin'), bytes(64 * 1024 + 1, 3));
+  mkdirSync(join(root, 'many'));
+  for (let i = 0; i < 300; i++) writeFileSync(join(root, 'many', `f${i}`), bytes(5000 + i, i));
   writeFileSync(join(root, 'big-uid'), '');
   chownSync(join(root, 'big-uid'), 3_000_000, 3_000_001); // does not fit 7 octal digits → PAX uid/gid
 }

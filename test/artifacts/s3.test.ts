@@ -97,6 +97,39 @@ for (const s of servers) {
       assert.equal(after.KeyCount ?? 0, 0);
     });
 
+    test('a directory of more objects than one listing page (1,000 keys): load, listObjects and delete see them all', { timeout: 120_000 }, async () => {
+      const d = tmp();
+      const src = join(d, 'out');
+      const n = 1_234; // two pages of ListObjectsV2: downloads start with the first (driver.ts #getDirectory)
+      for (let i = 0; i < n; i++) {
+        if (i % 100 === 0) mkdirSync(join(src, `d${i / 100}`), { recursive: true });
+        writeFileSync(join(src, `d${Math.floor(i / 100)}`, `f${i}`), `file ${i}`);
+      }
+      const key = `t/${uniq()}/many`;
+      const art = s3Artifact(s, key);
+      const drv = driverFor(art, ctxFor(secrets));
+      await drv.save(src, art);
+      const progress: [number, number | undefined][] = [];
+      const dest = join(d, 'back');
+      await drv.load(art, dest, (bytes, total) => progress.push([bytes, total]));
+      let files = 0;
+      for (const sub of readdirSync(dest)) {
+        for (const f of readdirSync(join(dest, sub))) {
+          files++;
+          assert.equal(readFileSync(join(dest, sub, f), 'utf8'), `file ${f.slice(1)}`);
+          assert.equal(sub, `d${Math.floor(Number(f.slice(1)) / 100)}`);
+        }
+      }
+      assert.equal(files, n);
+      // The last report carries every byte and, the listing being complete by then, the total.
+      const bytes = Array.from({ length: n }, (_, i) => `file ${i}`.length).reduce((a, b) => a + b, 0);
+      assert.deepEqual(progress.at(-1), [bytes, bytes]);
+      assert.equal((await drv.listObjects(art)).length, n);
+      await drv.delete(s3Artifact(s, `${key}/`));
+      const after = await raw(s).send(new ListObjectsV2Command({ Bucket: 'my-bucket', Prefix: `${key}/` }));
+      assert.equal(after.KeyCount ?? 0, 0);
+    });
+
     test('saveTree from a hand-over tar stores what saving the directory stores: same keys, bytes, content types', async () => {
       const d = tmp();
       const src = join(d, 'out');

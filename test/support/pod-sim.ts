@@ -51,6 +51,8 @@ export interface PodSpec {
   kubePort?: string;
   /** `UID:GID` per container (root when absent), e.g. the executor's 8737 on init and wait. */
   user?: Partial<Record<string, string>>;
+  /** Where the pod's directory is made (the system temporary directory when absent). */
+  parentDir?: string;
 }
 
 export type Mount = [src: string, dst: string, mode: 'rw' | 'ro'];
@@ -105,7 +107,7 @@ export class PodSim {
   constructor(spec: PodSpec, ids: { workflowName?: string; nodeId?: string; workflowUid?: string } = {}) {
     this.spec = spec;
     this.executor = spec.executor ?? TS_EXECUTOR;
-    this.dir = mkdtempSync(join(tmpdir(), 'argoexec-podsim-'));
+    this.dir = mkdtempSync(join(spec.parentDir ?? tmpdir(), 'argoexec-podsim-'));
     chmodSync(this.dir, 0o755);
     const suffix = this.dir.slice(-6).toLowerCase().replace(/[^a-z0-9]/g, 'x');
     this.workflowName = ids.workflowName ?? `wf-${suffix}`;

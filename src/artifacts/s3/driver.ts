@@ -17,6 +17,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  type ListObjectsV2CommandOutput,
   PutBucketEncryptionCommand,
   type BucketLocationConstraint,
 } from '@aws-sdk/client-s3';
@@ -245,26 +246,53 @@ export class S3ArtifactDriver implements ArtifactDriver {
     return (out.Contents?.length ?? 0) > 0 || (out.CommonPrefixes?.length ?? 0) > 0;
   }
 
-  async #list(s3: S3Setup, key: string, signal?: AbortSignal): Promise<{ key: string; size: number; etag: string | undefined }[]> {
+  /**
+   * The objects under `key`, page by page as the listing returns them (directory markers left out). The next page is
+   * asked for as soon as one arrives, so a consumer that is working through a page does not wait for the next.
+   */
+  async *#list(s3: S3Setup, key: string, signal?: AbortSignal): AsyncGenerator<{ key: string; size: number; etag: string | undefined }> {
     const prefix = cleanPrefix(key);
-    const out: { key: string; size: number; etag: string | undefined }[] = [];
-    let token: string | undefined;
-    do {
-      const page = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix, ContinuationToken: token }), signal ? { abortSignal: signal } : {});
-      for (const o of page.Contents ?? []) if (o.Key && !o.Key.endsWith('/')) out.push({ key: o.Key, size: o.Size ?? 0, etag: o.ETag });
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    const opts = signal ? { abortSignal: signal } : {};
+    const fetchPage = (token: string | undefined): Promise<ListObjectsV2CommandOutput> => s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix, ContinuationToken: token }), opts);
+    let pending: Promise<ListObjectsV2CommandOutput> | undefined = fetchPage(undefined);
+    try {
+      while (pending) {
+        const page: ListObjectsV2CommandOutput = await pending;
+        pending = page.IsTruncated && page.NextContinuationToken ? fetchPage(page.NextContinuationToken) : undefined;
+        for (const o of page.Contents ?? []) if (o.Key && !o.Key.endsWith('/')) yield { key: o.Key, size: o.Size ?? 0, etag: o.ETag };
+      }
+    } finally {
+      // Abandoned (a download failed): the page asked for ahead is not awaited, and its failure is not unhandled.
+      pending?.catch(() => undefined);
+    }
+  }
+
+  async #listAll(s3: S3Setup, key: string): Promise<{ key: string; size: number; etag: string | undefined }[]> {
+    const out = [];
+    for await (const o of this.#list(s3, key)) out.push(o);
     return out;
   }
 
+  /**
+   * Downloads start with the listing's first page (a page is 1,000 keys; 10,000 objects are 10 pages, ~0.3-0.5 s
+   * of round trips here, then spent downloading). Progress carries the total once the listing is complete.
+   */
   async #getDirectory(s3: S3Setup, key: string, path: string, progress?: TransferProgress, signal?: AbortSignal): Promise<void> {
-    const objects = await this.#list(s3, key, signal);
     const root = resolve(path);
     await mkdir(root, { recursive: true, mode: 0o700 });
     const done = { n: 0 };
-    const total = objects.reduce((a, o) => a + o.size, 0);
+    let listed = 0;
+    let total: number | undefined;
     const wrapped: TransferProgress | undefined = progress ? (n) => progress(n, total) : undefined;
     const dirs = new Set<string>([root]);
+    const list = this.#list(s3, key, signal);
+    const objects = (async function* () {
+      for await (const o of list) {
+        listed += o.size;
+        yield o;
+      }
+      total = listed;
+    })();
     await pool(objects, this.#objectConcurrency(), async (o) => {
       // Go strips the key string as given, then joins; refuse keys that would land outside the target.
       const local = resolve(join(root, o.key.slice(key.length)));
@@ -471,7 +499,7 @@ export class S3ArtifactDriver implements ArtifactDriver {
     return this.#retry(async () => {
       let files: string[];
       try {
-        files = (await this.#list(s3, key)).map((o) => o.key);
+        files = (await this.#listAll(s3, key)).map((o) => o.key);
       } catch (err) {
         throw this.#describe('failed to list directory', s3, key, err);
       }
@@ -508,7 +536,8 @@ export class S3ArtifactDriver implements ArtifactDriver {
           await s3.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: key }));
           return;
         }
-        const objects = await this.#list(s3, key);
+        // The whole listing first: no deletes between the pages of a listing.
+        const objects = await this.#listAll(s3, key);
         await pool(objects, this.#objectConcurrency(), async (o) => {
           await s3.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: o.key }));
         });
