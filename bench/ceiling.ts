@@ -14,7 +14,7 @@ import { constants, deflateRawSync, gunzipSync } from 'node:zlib';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { envNumber, log, MiB, minioHost, s3Artifact, BUCKET, stackSecretsDir } from './lib.ts';
+import { envNumber, log, MiB, minioHost, s3Artifact, BUCKET, stackSecretsDir, storeCpuS } from './lib.ts';
 
 export interface Ceiling {
   putPerS: number;
@@ -31,6 +31,8 @@ export interface Ceiling {
   gunzipZlibMBps: number;
   gunzipIsalMBps: number | undefined;
   cores: number;
+  /** CPU per 10 KiB request at the ceiling, µs: the store's (MinIO, /proc) and the client's (this process). */
+  cpuPerRequestUs?: { storePut: number; storeGet: number; clientPut: number; clientGet: number };
   /** Files of 10 KiB created per second by one thread right after as many were deleted: on the P1 rows' disk and on the root file system. */
   fileCreates?: { nodeDiskPerS: number | undefined; rootPerS: number; nodeDisk: string | undefined };
 }
@@ -155,17 +157,25 @@ export async function p8(nodeDisk?: { path: string; description: string }): Prom
     const prefix = `bench/p8/${Date.now()}`;
     const body = randomBytes(10 * 1024);
     const keys = Array.from({ length: small }, (_, i) => `${prefix}/small/${i}`);
-    let t0 = performance.now();
     const lean = s3.small;
     if (!lean) throw new Error('P8 needs the small-object requests (ARTIFACT_S3_LEAN_REQUESTS is not false here)');
+    const cpuUs = (c: NodeJS.CpuUsage): number => ((c.user + c.system) / small);
+    let store0 = storeCpuS();
+    let client0 = process.cpuUsage();
+    let t0 = performance.now();
     await pool(concurrency, keys, async (k) => { await lean.put(k, body, 'application/octet-stream', {}); });
     const putPerS = small / ((performance.now() - t0) / 1000);
+    const storePut = ((storeCpuS() - store0) * 1e6) / small;
+    const clientPut = cpuUs(process.cpuUsage(client0));
+    store0 = storeCpuS();
+    client0 = process.cpuUsage();
     t0 = performance.now();
     await pool(concurrency, keys, async (k) => {
       for await (const _ of await lean.get(k, {})) { /* drain */ }
     });
     const getPerS = small / ((performance.now() - t0) / 1000);
-    log(`P8 10 KiB objects at ${concurrency} in flight: ${putPerS.toFixed(0)} PUT/s, ${getPerS.toFixed(0)} GET/s`);
+    const cpuPerRequestUs = { storePut, storeGet: ((storeCpuS() - store0) * 1e6) / small, clientPut, clientGet: cpuUs(process.cpuUsage(client0)) };
+    log(`P8 10 KiB objects at ${concurrency} in flight: ${putPerS.toFixed(0)} PUT/s, ${getPerS.toFixed(0)} GET/s; CPU per request (µs) ${JSON.stringify(Object.fromEntries(Object.entries(cpuPerRequestUs).map(([k, v]) => [k, Math.round(v)])))}`);
 
     const part = 16 * MiB;
     const partBody = randomBytes(part);
@@ -212,7 +222,7 @@ export async function p8(nodeDisk?: { path: string; description: string }): Prom
       nodeDisk: nodeDisk?.description,
     };
     log(`P8 creating ${createFiles} files of 10 KiB after deleting as many: ${fileCreates.nodeDiskPerS?.toFixed(0) ?? '(no node disk)'}/s on the node disk, ${fileCreates.rootPerS.toFixed(0)}/s on the root file system`);
-    return { putPerS, getPerS, putMBps, getMBps, concurrency, gzip6MBps, defaultGzipMBps, gunzipMBps, gunzipZlibMBps, gunzipIsalMBps, cores: cpus().length, fileCreates };
+    return { putPerS, getPerS, putMBps, getMBps, concurrency, gzip6MBps, defaultGzipMBps, gunzipMBps, gunzipZlibMBps, gunzipIsalMBps, cores: cpus().length, fileCreates, cpuPerRequestUs };
   } finally {
     s3.destroy();
     rmSync(secrets, { recursive: true, force: true });

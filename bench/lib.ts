@@ -219,6 +219,21 @@ export async function listObjects(prefix: string): Promise<{ key: string; size: 
   }
 }
 
+/**
+ * CPU seconds (user + sys) MinIO has used so far, from /proc (its pid in .stack/run/minio.pid); NaN when unreadable.
+ * On 2 cores the store and the executor share the CPUs, so the rows of many small objects give both.
+ */
+export function storeCpuS(): number {
+  try {
+    const pid = readFileSync(join(PROJECT, '.stack/run/minio.pid'), 'utf8').trim();
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th (clock ticks, 100/s).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 export function minioHost(): string {
   return new URL(STACK.S3_MINIO_ENDPOINT ?? 'http://127.0.0.1:9000').host;
 }

@@ -39,6 +39,10 @@ function rowTable(r: RowResult, verdicts: Verdict[], ceiling: Ceiling | undefine
   if (r.bytes && !r.objects && r.id !== 'P5') out.push(`| throughput (of the uncompressed data) | ${f(r.bytes / 1e6 / ts.wallS, 0)} MB/s | ${f(r.bytes / 1e6 / go.wallS, 0)} MB/s | |`);
   if (r.storedBytes) out.push(`| stored object (the tar.gz) | ${f(r.storedBytes.ts / MiB, 1)} MiB | ${f(r.storedBytes.go / MiB, 1)} MiB | ${x(r.storedBytes.go / r.storedBytes.ts)} |`);
   if (r.objects) out.push(`| objects per second | ${f(r.objects / ts.wallS, 0)} | ${f(r.objects / go.wallS, 0)} | |`);
+  if (r.objects && ts.extra?.storeCpuS !== undefined) {
+    out.push(`| MinIO's CPU during the run (same cores) | ${f(ts.extra.storeCpuS, 3)} s | ${f(go.extra?.storeCpuS ?? NaN, 3)} s | |`);
+    out.push(`| CPU per object: executor + MinIO | ${f((ts.cpuS * 1e6) / r.objects, 0)} + ${f((ts.extra.storeCpuS * 1e6) / r.objects, 0)} µs | ${f((go.cpuS * 1e6) / r.objects, 0)} + ${f(((go.extra?.storeCpuS ?? NaN) * 1e6) / r.objects, 0)} µs | |`);
+  }
   if (r.id === 'P5' && r.bytes) {
     const cts = ts.extra?.commandS ?? NaN;
     const cgo = go.extra?.commandS ?? NaN;
@@ -109,6 +113,17 @@ function whyNotMet(verdicts: Verdict[], rows: RowResult[], c: Ceiling | undefine
     if (r.id.startsWith('P1a') && c) {
       const cap = r.id.endsWith('↑') ? c.putPerS : c.getPerS;
       parts.push(`ours ${f((r.objects ?? 0) / ts.wallS, 0)} objects/s against ${f(cap, 0)}/s measured in one process with nothing else to do (no files, no executor start-up)`);
+      const n = r.objects ?? 0;
+      const store = ts.extra?.storeCpuS;
+      const per = c.cpuPerRequestUs;
+      if (n && store !== undefined && Number.isFinite(store) && per) {
+        const up = r.id.endsWith('↑');
+        const oursUs = (ts.cpuS * 1e6) / n;
+        const storeUs = (store * 1e6) / n;
+        const atCap = up ? per.storePut + per.clientPut : per.storeGet + per.clientGet;
+        const floor = ((oursUs + storeUs) * n) / 1e6 / c.cores;
+        parts.push(`where the two cores go (median run): ours ${f(oursUs, 0)} µs of CPU per object (the executor's process tree), MinIO ${f(storeUs, 0)} µs per object (/proc) — ${f(floor, 2)} s of the ${c.cores} cores for ${n.toLocaleString('en')} objects, the row's wall ${f(ts.wallS, 2)} s; at the ceiling a request cost ${f(up ? per.clientPut : per.clientGet, 0)} µs in the client and ${f(up ? per.storePut : per.storeGet, 0)} µs in MinIO (${f(atCap, 0)} µs together): 70 % of the ceiling leaves ${f((c.cores * 1e6) / (0.7 * cap) - storeUs, 0)} µs per object for the executor with MinIO at this row's cost`);
+      }
     }
     if (r.profile) {
       const busy = r.profile.roles.reduce((a, x) => a + x.busyS, 0);
@@ -134,6 +149,7 @@ function ceilingSection(c: Ceiling, rows: RowResult[]): string[] {
     '|---|---|',
     `| 10 KiB PUTs | ${f(c.putPerS, 0)} /s |`,
     `| 10 KiB GETs | ${f(c.getPerS, 0)} /s |`,
+    ...(c.cpuPerRequestUs ? [`| CPU per 10 KiB request there: client / MinIO | PUT ${f(c.cpuPerRequestUs.clientPut, 0)} / ${f(c.cpuPerRequestUs.storePut, 0)} µs, GET ${f(c.cpuPerRequestUs.clientGet, 0)} / ${f(c.cpuPerRequestUs.storeGet, 0)} µs |`] : []),
     `| large object PUT (16 MiB parts, 8 in flight, from memory) | ${f(c.putMBps, 0)} MB/s |`,
     `| large object GET (16 MiB ranges, 8 in flight, to memory) | ${f(c.getMBps, 0)} MB/s |`,
     `| gzip -6 (zlib) per core: log text / half-compressible / random | ${f(c.gzip6MBps.log, 0)} / ${f(c.gzip6MBps.half, 0)} / ${f(c.gzip6MBps.random, 0)} MB/s (× ${c.cores} cores) |`,

@@ -17,7 +17,7 @@ import { collectProfiles, type ProfileSummary, type RowProfile } from './profile
 import {
   alternate, envNumber, GiB, listObjects, workDir, latencyProxy, log, MiB, minioHost, readTree, rusageTool, S3_SECRETS, s3Artifact, stackSecretsDir,
   writeHalfCompressible, writeLogText, writeManyFiles, writeRandom, type ExecutorName, type Sample,
-  fileSha256,
+  fileSha256, storeCpuS,
 } from './lib.ts';
 
 /** Go's emissary: one time.Sleep(time.Second) before its second wait4 sees `true` gone. */
@@ -82,15 +82,17 @@ async function outputRun(ex: ExecutorName, outputs: Record<string, unknown>[], s
     const init = await pod.runInit();
     if (init.code !== 0) throw new Error(`${ex} init failed: ${init.stderr.slice(-2000)}`);
     pod.launcher = (c) => [rusage, pod.path(`rusage-${c}.json`), '--'];
+    const store0 = storeCpuS();
     const wait = pod.startWait({}, TIMEOUT);
     const main = pod.startMain(['true'], {}, TIMEOUT);
     const [w, m] = await Promise.all([wait.done, main.done]);
+    const storeS = storeCpuS() - store0;
     if (m.code !== 0) throw new Error(`${ex} main failed: ${m.stderr.slice(-2000)}`);
     if (w.code !== 0) throw new Error(`${ex} wait failed: ${w.stderr.slice(-2000)}`);
     const wt = readTree(pod.path('rusage-wait.json'));
     const mt = readTree(pod.path('rusage-main.json'));
     await deleteTaskResult(pod.nodeId).catch(() => undefined);
-    return { wallS: wt.wallS, cpuS: wt.cpuS + mt.cpuS, rssMiB: wt.rssMiB, extra: { mainRssMiB: mt.rssMiB, mainWallS: mt.wallS }, ...(profile ? { profile: collectProfiles(tmpDirs(pod)) } : {}) };
+    return { wallS: wt.wallS, cpuS: wt.cpuS + mt.cpuS, rssMiB: wt.rssMiB, extra: { mainRssMiB: mt.rssMiB, mainWallS: mt.wallS, storeCpuS: storeS }, ...(profile ? { profile: collectProfiles(tmpDirs(pod)) } : {}) };
   } finally {
     pod.cleanup();
   }
@@ -103,11 +105,13 @@ async function inputRun(ex: ExecutorName, inputs: Record<string, unknown>[], che
   const pod = new PodSim({ template, secrets: S3_SECRETS, executor: executorOf(ex), parentDir, ...(profile ? { env: PROFILE_ENV } : {}) }, { workflowName: `bench-in-${ex}` });
   try {
     pod.launcher = (c) => [rusage, pod.path(`rusage-${c}.json`), '--'];
+    const store0 = storeCpuS();
     const r = await pod.startInit({}, TIMEOUT).done;
+    const storeS = storeCpuS() - store0;
     if (r.code !== 0) throw new Error(`${ex} init failed: ${r.stderr.slice(-2000)}`);
     const t = readTree(pod.path('rusage-init.json'));
     await check(pod.path('input-artifacts'));
-    return { wallS: t.wallS, cpuS: t.cpuS, rssMiB: t.rssMiB, ...(profile ? { profile: collectProfiles(tmpDirs(pod)) } : {}) };
+    return { wallS: t.wallS, cpuS: t.cpuS, rssMiB: t.rssMiB, extra: { storeCpuS: storeS }, ...(profile ? { profile: collectProfiles(tmpDirs(pod)) } : {}) };
   } finally {
     pod.cleanup();
   }

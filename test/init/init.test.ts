@@ -1,7 +1,7 @@
 /** lifecycle §16 items 49–57: `argoexec init` in a simulated pod (real MinIO for input artifacts). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import tarStream from 'tar-stream';
 import { PodSim } from '../support/pod-sim.ts';
@@ -125,6 +125,16 @@ test('53b: a failing download reads `artifact <name> failed to load: …`', asyn
   const r = await pod.runInit();
   assert.equal(r.code, 64);
   assert.match(pod.terminationMessage('init'), /^artifact gone failed to load: /);
+  pod.cleanup();
+});
+
+test('49b: a failed copy of argoexec is the init\'s error, even when an input fails to load meanwhile (D41)', async () => {
+  const key = uniq();
+  const pod = new PodSim({ template: { container: { image: 'x' }, inputs: { artifacts: [{ name: 'gone', path: '/in/g', s3: { key: `${key}/gone` } }] }, archiveLocation: archiveLocation(key) }, secrets: S3_SECRETS });
+  mkdirSync(pod.path('var-run-argo', 'argoexec')); // the copy's target is a directory: the copy fails
+  const r = await pod.runInit();
+  assert.equal(r.code, 64, r.stderr); // Go's argoexec exits 64 on any error its command returns (cmd/argoexec/main.go)
+  assert.match(pod.terminationMessage('init'), /^failed to copy argoexec to \/var\/run\/argo: /);
   pod.cleanup();
 });
 

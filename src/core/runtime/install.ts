@@ -3,7 +3,8 @@
  * itself onto the shared /var/run/argo volume (lifecycle §5 step 2) — and repoint the copy's ELF paths
  * at the copied runtime directory so it runs inside any user image.
  */
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, realpathSync } from 'node:fs';
+import { chmod, copyFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { elfPathsFor, KUBECTL_NAME, runtimeDirFor } from './layout.ts';
 import { writeElfPaths } from './elf-paths.ts';
@@ -15,7 +16,11 @@ export function currentExecutable(): string {
   return realpathSync(process.execPath);
 }
 
-export function installExecutable(target: string, source = currentExecutable()): InstallReport {
+/**
+ * Asynchronous (the copies run on the thread pool): `init` copies while its inputs download, so the ~150 MB copy is
+ * not in front of them (decision D41).
+ */
+export async function installExecutable(target: string, source = currentExecutable()): Promise<InstallReport> {
   const started = performance.now();
   const fromDir = runtimeDirFor(source);
   const toDir = runtimeDirFor(target);
@@ -31,14 +36,14 @@ export function installExecutable(target: string, source = currentExecutable()):
     if (name === KUBECTL_NAME) continue;
     const from = join(fromDir, name);
     const to = join(toDir, name);
-    copyFileSync(from, to);
-    chmodSync(to, 0o555);
-    bytes += statSync(to).size;
+    await copyFile(from, to);
+    await chmod(to, 0o555);
+    bytes += (await stat(to)).size;
   }
-  copyFileSync(source, target);
-  chmodSync(target, 0o755);
+  await copyFile(source, target);
+  await chmod(target, 0o755);
   writeElfPaths(target, elfPathsFor(toDir));
-  chmodSync(target, 0o555);
-  bytes += statSync(target).size;
+  await chmod(target, 0o555);
+  bytes += (await stat(target)).size;
   return { bytes, files: names.filter((n) => n !== KUBECTL_NAME).length + 1, millis: Math.round(performance.now() - started) };
 }

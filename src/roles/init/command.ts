@@ -61,15 +61,24 @@ export async function runInitCommand(ctx: CommandContext): Promise<void> {
 async function initPod(ctx: CommandContext, template: Template, span: Span): Promise<void> {
   const { env, log } = ctx;
   process.umask(0);
+  // Go copies first, then downloads. The copy (~150 MB, one core) now runs while the inputs download (D41); its
+  // failure is still the init's error, whatever the downloads did meanwhile, as if it had come first.
+  const installing = installExecutable(`${VAR_RUN_ARGO}/argoexec`).then(
+    (report) => log.info('copied executable', { dst: `${VAR_RUN_ARGO}/argoexec`, bytes: report.bytes, files: report.files, millis: report.millis }),
+    (err: unknown) => {
+      throw new Error(`failed to copy argoexec to ${VAR_RUN_ARGO}: ${strerror(err)}`);
+    },
+  );
+  installing.catch(() => undefined); // awaited below on every path
   try {
-    const report = installExecutable(`${VAR_RUN_ARGO}/argoexec`);
-    log.info('copied executable', { dst: `${VAR_RUN_ARGO}/argoexec`, bytes: report.bytes, files: report.files, millis: report.millis });
+    writeTemplate(template);
+    await span.in('stageFiles', {}, () => { stageFiles(template); });
+    // SIGTERM cancels the loads (Go's root context reaches every driver): the init fails at once with
+    // `… failed to load: failed to get file: terminated signal received` instead of running on until SIGKILL.
+    await loadInputArtifacts(template, { log, secretsDir: SECRETS_DIR, env }, '', ctx.terminated, span);
   } catch (err) {
-    throw new Error(`failed to copy argoexec to ${VAR_RUN_ARGO}: ${strerror(err)}`);
+    await installing;
+    throw err;
   }
-  writeTemplate(template);
-  await span.in('stageFiles', {}, () => { stageFiles(template); });
-  // SIGTERM cancels the loads (Go's root context reaches every driver): the init fails at once with
-  // `… failed to load: failed to get file: terminated signal received` instead of running on until SIGKILL.
-  await loadInputArtifacts(template, { log, secretsDir: SECRETS_DIR, env }, '', ctx.terminated, span);
+  await installing;
 }
