@@ -89,6 +89,9 @@ export async function alternate(runs: number, label: string, fn: (ex: ExecutorNa
   for (let i = 0; i < runs; i++) {
     const order = i % 2 === 0 ? executors : [...executors].reverse();
     for (const ex of order) {
+      // The run before (the other executor's, or a row's set-up) may have left GiBs of dirty pages: written back now,
+      // not by the kernel's flusher in the middle of this run.
+      spawnSync('sync');
       const s = await fn(ex, i);
       out[ex].push(s);
       log(`${label} run ${i + 1}/${runs} ${ex}: wall ${s.wallS.toFixed(3)} s, cpu ${s.cpuS.toFixed(2)} s, rss ${s.rssMiB.toFixed(1)} MiB${s.extra ? ` ${JSON.stringify(Object.fromEntries(Object.entries(s.extra).map(([k, v]) => [k, Number(v.toFixed(3))])))}` : ''}`);
