@@ -5,7 +5,7 @@
  *
  * Copying in JavaScript costs a callback, a fresh Buffer and three system calls per 64 KiB read; at a few hundred
  * MB/s of output that halved the emissary's throughput against Go's and raised its memory. Here one thread serves
- * both pipes: it reads up to 256 KiB at a time into one buffer and writes it to every destination in order.
+ * both pipes: it reads up to 1 MiB (what a pipe holds, D34) at a time into one buffer and writes it to every destination in order.
  *
  *   pipe() → [readFd, writeFd]              both close-on-exec (the child gets writeFd through spawn's dup2); 1 MiB
  *   startCopy([[inFd, outFds[]], …], done)  starts the thread; done(bytes) runs on the JS thread once every input
@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #define MAX_OUT 4
-#define BUF_SIZE (256 * 1024)
+#define BUF_SIZE (1024 * 1024)   /* one read can empty the whole pipe (PIPE_SIZE): P5, D34 */
 #define DRAIN_CAP (4.0 * 1024 * 1024) /* at cancel: at most this much more per pipe */
 #define PIPE_SIZE (1024 * 1024)       /* the child's stdout and stderr pipes (F_SETPIPE_SZ) */
 
