@@ -11,7 +11,7 @@
  * octal with a NUL terminator, the checksum is "%06o\0 ". The archive ends with two zero blocks, no record padding.
  */
 import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, statSync, type BigIntStats } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { watchDestination } from '../io/fill.ts';
@@ -280,33 +280,23 @@ class TarOut {
 
   /** `size` bytes of the file at `path`, then the padding to a block. */
   async file(path: string, size: number, name: string): Promise<void> {
-    const shrank = (left: number): Error => new Error(`archive/tar: missed writing ${left} bytes (${name} shrank while being archived)`);
-    if (size <= SYNC_READ_MAX) {
-      const fd = openSync(path, 'r');
-      try {
-        for (let left = size; left > 0;) {
-          if (this.space === 0) await this.flush();
-          const n = readSync(fd, this.buf, this.len, Math.min(this.space, left), null);
-          if (n === 0) throw shrank(left);
-          this.len += n;
-          left -= n;
-        }
-      } finally {
-        closeSync(fd);
+    const blocking = size <= SYNC_READ_MAX;
+    const fd = blocking ? openSync(path, 'r') : undefined;
+    const fh = blocking ? undefined : await open(path, 'r');
+    const read = (len: number): number | Promise<number> => (fd !== undefined
+      ? readSync(fd, this.buf, this.len, len, null)
+      : (fh as FileHandle).read(this.buf, this.len, len, null).then((r) => r.bytesRead));
+    try {
+      for (let left = size; left > 0;) {
+        if (this.space === 0) await this.flush();
+        const n = await read(Math.min(this.space, left));
+        if (n === 0) throw new Error(`archive/tar: missed writing ${left} bytes (${name} shrank while being archived)`);
+        this.len += n;
+        left -= n;
       }
-    } else {
-      const fh = await open(path, 'r');
-      try {
-        for (let left = size; left > 0;) {
-          if (this.space === 0) await this.flush();
-          const { bytesRead } = await fh.read(this.buf, this.len, Math.min(this.space, left), null);
-          if (bytesRead === 0) throw shrank(left);
-          this.len += bytesRead;
-          left -= bytesRead;
-        }
-      } finally {
-        await fh.close();
-      }
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+      else await fh?.close();
     }
     const pad = padTo512(size);
     if (pad > 0) await this.put(ZEROS.subarray(0, pad));
