@@ -20,6 +20,13 @@ import {
   fileSha256, storeCpuS,
 } from './lib.ts';
 
+/**
+ * Runs per executor of the GiB rows (P2, P3, P5). One run of the same code moves by a third from run to run on this
+ * VM (kernel time in the page cache: P5's bare C copier 1.4–2.6 s for the same 2 GB), so three runs let one slow run
+ * decide a median; five are ~1 min more in all.
+ */
+export const LARGE_ROW_RUNS = 5;
+
 /** Go's emissary: one time.Sleep(time.Second) before its second wait4 sees `true` gone. */
 export const GO_POLL_S = 1;
 
@@ -179,7 +186,7 @@ export async function p1(variant: 'a' | 'b', disk?: string): Promise<RowResult[]
 /** P2: one large file as a default (tar.gz) output: (a) log text, (b) random bytes. */
 export async function p2(variant: 'a' | 'b'): Promise<RowResult> {
   const bytes = envNumber('BENCH_P2_BYTES', GiB);
-  const runs = envNumber('BENCH_RUNS', 3);
+  const runs = envNumber('BENCH_RUNS', LARGE_ROW_RUNS);
   const base = workDir(`p2${variant}`);
   try {
     const data = join(base, 'data.bin');
@@ -208,7 +215,7 @@ export async function p2(variant: 'a' | 'b'): Promise<RowResult> {
  */
 export async function p3(): Promise<RowResult> {
   const bytes = envNumber('BENCH_P3_BYTES', GiB);
-  const runs = envNumber('BENCH_RUNS', 3);
+  const runs = envNumber('BENCH_RUNS', LARGE_ROW_RUNS);
   const base = workDir('p3');
   try {
     const dir = join(base, 'src');

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { PodSandbox, installedExecutable } from '../test/support/sandbox.ts';
 import { imageRoot, type RootKind } from '../test/support/rootfs.ts';
 import { alternate, cTool, envNumber, log, median, readTree, rusageTool, STACK, type ExecutorName, type Sample } from './lib.ts';
-import { GO_POLL_S, profiled, type RowResult } from './rows-artifacts.ts';
+import { GO_POLL_S, LARGE_ROW_RUNS, profiled, type RowResult } from './rows-artifacts.ts';
 import { collectProfiles } from './profile.ts';
 
 const EXE: Record<ExecutorName, string> = { ts: '/var/run/argo/argoexec', go: '/var/run/argo/argoexec-go' };
@@ -108,7 +108,7 @@ function bareCopy(dir: string, bytes: number, runs: number): number {
 /** P5: capture of N bytes of stdout. */
 export async function p5(): Promise<RowResult> {
   const bytes = envNumber('BENCH_P5_BYTES', 2e9);
-  const runs = envNumber('BENCH_RUNS', 3);
+  const runs = envNumber('BENCH_RUNS', LARGE_ROW_RUNS);
   const p = await pod();
   try {
     const once = async (ex: ExecutorName, profile = false): Promise<Sample & { profile?: ReturnType<typeof collectProfiles> }> => {

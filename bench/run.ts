@@ -10,8 +10,8 @@
  *   P6, P7  through the real controller: hello-world; idle wait RSS, artifact GC (bench/cluster.ts, `make bench-cluster`)
  *   P8      the ceiling: MinIO PUT/GET at high concurrency, zlib per core    (bench/ceiling.ts)
  *
- * Each measure alternates which executor runs first and takes the median of BENCH_RUNS (3) runs, BENCH_SHORT_RUNS (7)
- * for P4. Sizes: BENCH_P1_FILES (10000), BENCH_P1B_FILES (1500: Go moves one object per ~2 round trips, so 10,000 would take it ~15 min per direction and run), BENCH_P1_FILE_BYTES (10240), BENCH_P1_ADDED_RTT_MS
+ * Each measure alternates which executor runs first and takes the median of BENCH_RUNS runs (3; 5 for the GiB rows P2,
+ * P3 and P5), BENCH_SHORT_RUNS (7) for P4. Sizes: BENCH_P1_FILES (10000), BENCH_P1B_FILES (1500: Go moves one object per ~2 round trips, so 10,000 would take it ~15 min per direction and run), BENCH_P1_FILE_BYTES (10240), BENCH_P1_ADDED_RTT_MS
  * (20), BENCH_P2_BYTES, BENCH_P3_BYTES (1 GiB), BENCH_P5_BYTES (2e9). BENCH_ROWS=P3,P4 runs some rows only (then
  * docs/performance.md is not rewritten; results go to .stack/bench/results.json). Needs root, `make build stack-up`.
  *
