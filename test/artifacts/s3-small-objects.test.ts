@@ -117,6 +117,12 @@ test('the signer\'s SHA-256 and HMAC-SHA-256 are node:crypto\'s, also when a key
   assert.equal(await sign(big.subarray(4, 36), 'v'), createHmac('sha256', Buffer.alloc(32, 5)).update('v').digest('hex'));
   assert.equal(await sign(new Uint8Array(16).fill(3).buffer, 'a'), createHmac('sha256', Buffer.alloc(16, 3)).update('a').digest('hex'));
   assert.equal(await sign('secret', 's'), createHmac('sha256', 'secret').update('s').digest('hex'));
+  // A string key again (the signer keys every request with the secret access key: a cached KeyObject), another one,
+  // and a non-ASCII one (the key is its UTF-8 bytes, as node:crypto takes a string).
+  assert.equal(await sign('secret', 't'), createHmac('sha256', 'secret').update('t').digest('hex'));
+  assert.equal(await sign('other', 's'), createHmac('sha256', 'other').update('s').digest('hex'));
+  assert.equal(await sign('sécret', 's'), createHmac('sha256', Buffer.from('sécret', 'utf8')).update('s').digest('hex'));
+  for (let i = 0; i < 20; i++) assert.equal(await sign(`k${i}`, 'm'), createHmac('sha256', `k${i}`).update('m').digest('hex'), 'past the cache size');
   // reset() starts over with the same key.
   const h = new Sha256(key);
   h.update('junk');

@@ -27,7 +27,8 @@ import { contentTypeFor } from '../content-type.ts';
 import { executorBackoff, isTransientNetworkError, withRetry } from '../retry.ts';
 import { createS3, type S3Location, type S3Setup } from './client.ts';
 import { BufferPool, MAX_PARTS, MiB, uploadObject } from './multipart.ts';
-import { SMALL_OBJECT_MAX } from './small-object-requests.ts';
+import { readBody, SMALL_OBJECT_MAX } from './small-object-requests.ts';
+import { wholeFileWriter } from '../../core/io/whole-file.ts';
 import { fileFiller, fillerOf, type PullSource } from '../../core/io/fill.ts';
 import type { WriteObserver } from '../../core/io/growing-file.ts';
 import { pool, throttle } from '../transfer.ts';
@@ -190,6 +191,7 @@ export class S3ArtifactDriver implements ArtifactDriver {
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
       dirs?.add(dirname(path));
     }
+    if (size <= SMALL_OBJECT_MAX && s3.small) return this.#getSmallFile(s3, key, path, size, progress, done, signal, observer);
     // Three file-system requests per object (open, write, close): a directory at `path` fails the open.
     const fh = await open(path, 'w', 0o600).catch((err: unknown) => {
       throw (err as NodeJS.ErrnoException).code === 'EISDIR' ? new Error(`${path} is a directory`) : err;
@@ -214,9 +216,7 @@ export class S3ArtifactDriver implements ArtifactDriver {
       }
     };
     try {
-      if (size <= SMALL_OBJECT_MAX && s3.small) {
-        await write(await s3.small.get(key, s3.getSse(key), signal), 0);
-      } else if (size <= RANGE_THRESHOLD) {
+      if (size <= RANGE_THRESHOLD) {
         const out = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key, ...s3.getSse(key) }), opts);
         await write(out.Body as Readable, 0);
       } else {
@@ -239,6 +239,29 @@ export class S3ArtifactDriver implements ArtifactDriver {
       throw err;
     }
     await fh.close();
+  }
+
+  /**
+   * An object of up to SMALL_OBJECT_MAX bytes: its body gathered into one buffer, then the file written whole by one
+   * job (src/core/io/whole-file.ts): one hand-over to the thread pool per file instead of open, write(s) and close
+   * (D42). Nothing is created when the download fails; a failed write leaves no partial file.
+   */
+  async #getSmallFile(s3: S3Setup, key: string, path: string, size: number, progress?: TransferProgress, done?: { n: number }, signal?: AbortSignal, observer?: WriteObserver): Promise<void> {
+    const body = await readBody(await s3.small!.get(key, s3.getSse(key), signal), size);
+    if (body.length !== size) throw new Error(`short download of ${key}: ${body.length} of ${size} bytes`);
+    try {
+      await wholeFileWriter()(path, body, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw new Error(`${path} is a directory`);
+      await rm(path, { force: true }).catch(() => undefined);
+      throw err;
+    }
+    // The file exists (begin: created) and holds all its bytes.
+    observer?.begin(size);
+    observer?.wrote(0, size);
+    const moved = done ?? { n: 0 };
+    moved.n += size;
+    progress?.(moved.n, done ? undefined : size);
   }
 
   async #isDir(s3: S3Setup, key: string, signal?: AbortSignal): Promise<boolean> {

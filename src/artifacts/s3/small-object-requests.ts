@@ -10,9 +10,10 @@
  * describes and classifies them the same way; transient ones are retried here as the SDK's standard retry does
  * (up to 10 attempts, full-jitter exponential backoff from 100 ms, capped at 20 s).
  */
-import { createHash, createHmac, createSecretKey, timingSafeEqual, type BinaryLike, type Hash, type Hmac, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, timingSafeEqual, type Hash, type Hmac, type KeyObject } from 'node:crypto';
 import { request as httpRequest, type Agent as HttpAgent, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
+import { finished } from 'node:stream/promises';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, SourceData } from '@smithy/types';
 import { activeSpan } from '../../core/tracing/tracing.ts';
@@ -86,12 +87,27 @@ function hmacKey(owner: object, bytes: Uint8Array): KeyObject {
   return key;
 }
 
+/**
+ * HMAC keys given as strings (the signer keys one HMAC per request with the secret access key, to name its cached
+ * signing key), as KeyObjects made once. A few credentials per process; the map is emptied past 16.
+ */
+const stringKeys = new Map<string, KeyObject>();
+function stringHmacKey(secret: string): KeyObject {
+  let key = stringKeys.get(secret);
+  if (!key) {
+    if (stringKeys.size >= 16) stringKeys.clear();
+    key = createSecretKey(secret, 'utf8');
+    stringKeys.set(secret, key);
+  }
+  return key;
+}
+
 /** A SHA-256 (or HMAC-SHA-256 with a secret) for the signer: @smithy/types' Checksum over node:crypto. */
 export class Sha256 {
-  readonly #secret: BinaryLike | KeyObject | undefined;
+  readonly #secret: KeyObject | undefined;
   #h: Hash | Hmac;
   constructor(secret?: SourceData) {
-    this.#secret = secret === undefined || typeof secret === 'string' ? secret
+    this.#secret = secret === undefined ? secret : typeof secret === 'string' ? stringHmacKey(secret)
       : hmacKey(secret, secret instanceof ArrayBuffer ? new Uint8Array(secret) : new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength));
     this.#h = this.#secret === undefined ? createHash('sha256') : createHmac('sha256', this.#secret);
   }
@@ -131,6 +147,22 @@ async function errorOf(res: IncomingMessage): Promise<SmallObjectError> {
   // No XML body (HEAD-like answers, proxies): named after the status as the SDK does.
   const code = tag('Code') || (status === 404 ? 'NotFound' : status === 403 ? 'Forbidden' : status === 400 ? 'BadRequest' : 'UnknownError');
   return new SmallObjectError(code, tag('Message'), status);
+}
+
+/**
+ * A response body gathered into one buffer (`expected` bytes allocated at once; a longer body still arrives whole, for
+ * the caller to compare). Fails as reading the stream would: its error, or ERR_STREAM_PREMATURE_CLOSE.
+ */
+export async function readBody(res: IncomingMessage, expected: number): Promise<Buffer> {
+  let buf = Buffer.allocUnsafe(expected);
+  let n = 0;
+  res.on('data', (c: Buffer) => {
+    if (n + c.length > buf.length) buf = Buffer.concat([buf.subarray(0, n), c]);
+    else c.copy(buf, n);
+    n += c.length;
+  });
+  await finished(res);
+  return n === buf.length ? buf : buf.subarray(0, n);
 }
 
 export function smallObjectRequests(t: SmallObjectTarget): SmallObjectRequests {

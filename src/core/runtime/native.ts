@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { runtimeDirFor } from './layout.ts';
 import { currentExecutable } from './install.ts';
 
-export type NativeAddonName = 'reaper' | 'memory' | 'deflate' | 'tee' | 'alive-lock' | 'inflate';
+export type NativeAddonName = 'reaper' | 'memory' | 'deflate' | 'tee' | 'alive-lock' | 'inflate' | 'file-writer';
 
 const loaded = new Map<string, unknown>();
 
