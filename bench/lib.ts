@@ -9,7 +9,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -81,9 +81,11 @@ export function log(msg: string): void {
 
 /**
  * Run `fn` `runs` times for each executor, alternating which goes first (run 0: ts then go; run 1: go then ts; …).
- * Returns each executor's samples in run order.
+ * Returns each executor's samples in run order. `settle`: before each run, the page cache is emptied and only
+ * `settle.warm` read back (settlePageCache) — the GiB rows, whose runs otherwise inherit the memory state the run
+ * before left.
  */
-export async function alternate(runs: number, label: string, fn: (ex: ExecutorName, run: number) => Promise<Sample>, executors: ExecutorName[] = ['ts', 'go']): Promise<Record<ExecutorName, Sample[]>> {
+export async function alternate(runs: number, label: string, fn: (ex: ExecutorName, run: number) => Promise<Sample>, executors: ExecutorName[] = ['ts', 'go'], settle?: { warm: string[] }): Promise<Record<ExecutorName, Sample[]>> {
   const out: Record<ExecutorName, Sample[]> = { ts: [], go: [] };
   executors = onlyExecutors(executors);
   for (let i = 0; i < runs; i++) {
@@ -92,12 +94,76 @@ export async function alternate(runs: number, label: string, fn: (ex: ExecutorNa
       // The run before (the other executor's, or a row's set-up) may have left GiBs of dirty pages: written back now,
       // not by the kernel's flusher in the middle of this run.
       spawnSync('sync');
+      if (settle) settlePageCache(settle.warm);
+      await storeQuiet();
       const s = await fn(ex, i);
       out[ex].push(s);
       log(`${label} run ${i + 1}/${runs} ${ex}: wall ${s.wallS.toFixed(3)} s, cpu ${s.cpuS.toFixed(2)} s, rss ${s.rssMiB.toFixed(1)} MiB${s.extra ? ` ${JSON.stringify(Object.fromEntries(Object.entries(s.extra).map(([k, v]) => [k, Number(v.toFixed(3))])))}` : ''}`);
     }
   }
   return out;
+}
+
+let dropCachesRefused = false;
+
+/** MinIO's CPU over one second below which it counts as idle (its own housekeeping stays under ~1 %). */
+const STORE_IDLE_SHARE = 0.03;
+
+/**
+ * Wait (at most `maxS`) until MinIO is idle. It deletes in the background: a deleted object goes to
+ * .minio.sys/tmp/.trash and is removed later, ~700 objects/s at ~11 % of a core on this machine, so 10,000 small
+ * objects deleted by one row kept it busy for ~15 s into the next row's runs (and a run's MinIO CPU, which the P1
+ * rows report, with it). Rows that make many objects delete them at the end of the bench (deleteLater).
+ */
+export async function storeQuiet(maxS = 180): Promise<void> {
+  const t0 = Date.now();
+  for (;;) {
+    const a = storeCpuS();
+    await new Promise((r) => setTimeout(r, 1000));
+    const share = storeCpuS() - a;
+    if (!(share > STORE_IDLE_SHARE)) {
+      if (Date.now() - t0 > 2500) log(`waited ${((Date.now() - t0) / 1000).toFixed(0)} s for MinIO's background work to end`);
+      return;
+    }
+    if (Date.now() - t0 > maxS * 1000) {
+      log(`MinIO still busy (${(share * 100).toFixed(0)} % of a core) after ${maxS} s; going on`);
+      return;
+    }
+  }
+}
+
+/**
+ * The same memory state before every run of a GiB row (P2, P3, P5): dirty pages written back, the page cache dropped,
+ * then `warm` — the row's source data, the executables — read back in. Without it a run found whatever the runs before
+ * it had left: after the earlier rows the cache fills this machine's memory, and a run that writes 1–4 GiB then
+ * reclaims as much itself, as kernel CPU in the timed window (P5: a 2.7 s run took 10 s, the bench of 2026-12-04 18:08;
+ * P2a: 4.6–4.9 s instead of 3.3 s whenever it followed a Go run, the bench at 4b11c2a).
+ */
+export function settlePageCache(warm: string[] = []): void {
+  spawnSync('sync');
+  try {
+    writeFileSync('/proc/sys/vm/drop_caches', '3');
+  } catch (err) {
+    if (!dropCachesRefused) log(`page cache: cannot drop it (${(err as Error).message}); runs keep the cache the run before left`);
+    dropCachesRefused = true;
+    return;
+  }
+  const buf = Buffer.allocUnsafe(4 * MiB);
+  const read = (path: string): void => {
+    const st = statSync(path);
+    if (st.isDirectory()) {
+      for (const e of readdirSync(path)) read(join(path, e));
+      return;
+    }
+    if (!st.isFile()) return;
+    const fd = openSync(path, 'r');
+    try {
+      while (readSync(fd, buf, 0, buf.length, null) > 0);
+    } finally {
+      closeSync(fd);
+    }
+  };
+  for (const p of warm) if (existsSync(p)) read(p);
 }
 
 /**

@@ -9,15 +9,16 @@
  *   input (P1 download, P3): init loads the object(s) into /argo/inputs/artifacts. Timed: the init container.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { GO_EXECUTOR, PodSim, TS_EXECUTOR } from '../test/support/pod-sim.ts';
 import { deleteTaskResult } from '../test/wait/helpers.ts';
 import { collectProfiles, type ProfileSummary, type RowProfile } from './profile.ts';
+import { sampleAnonPeak } from './peak-rss.ts';
 import {
   alternate, envNumber, GiB, listObjects, workDir, latencyProxy, log, MiB, minioHost, readTree, rusageTool, S3_SECRETS, s3Artifact, stackSecretsDir,
   writeHalfCompressible, writeLogText, writeManyFiles, writeRandom, type ExecutorName, type Sample,
-  fileSha256, storeCpuS,
+  fileSha256, storeCpuS, PROJECT, BUCKET,
 } from './lib.ts';
 
 /**
@@ -34,6 +35,14 @@ export const GO_POLL_S = 1;
 const executorOf = (ex: ExecutorName): typeof TS_EXECUTOR =>
   ex === 'go' ? GO_EXECUTOR : process.env.BENCH_TS_BINDIR ? { binDir: process.env.BENCH_TS_BINDIR, name: 'ts' } : TS_EXECUTOR;
 const TIMEOUT = 3_600_000;
+
+/** BENCH_TS_ENV: a JSON object of extra environment for our executor's containers (e.g. a driver setting, for before/after). */
+const tsEnv = (ex: ExecutorName): Record<string, string> => (ex === 'ts' && process.env.BENCH_TS_ENV ? JSON.parse(process.env.BENCH_TS_ENV) as Record<string, string> : {});
+
+/** What a GiB row reads back into the page cache before each run (lib.ts settlePageCache): both executables and `data`. */
+export const warmForRun = (...data: string[]): { warm: string[] } => ({
+  warm: [executorOf('ts').binDir, GO_EXECUTOR.binDir, rusageTool(), ...data],
+});
 
 export interface RowResult {
   id: string;
@@ -82,7 +91,7 @@ async function outputRun(ex: ExecutorName, outputs: Record<string, unknown>[], s
     name: 'bench-out', container: { image: 'x' }, outputs: { artifacts: outputs },
     archiveLocation: { s3: (s3Artifact('x', '/x', archiveKey, minioHost()).s3) },
   };
-  const pod = new PodSim({ template, secrets: S3_SECRETS, executor: executorOf(ex), parentDir, ...(profile ? { env: PROFILE_ENV } : {}) }, { workflowName: `bench-${ex}` });
+  const pod = new PodSim({ template, secrets: S3_SECRETS, executor: executorOf(ex), parentDir, env: { ...tsEnv(ex), ...(profile ? PROFILE_ENV : {}) } }, { workflowName: `bench-${ex}` });
   try {
     mkdirSync(pod.path('tmp-main'), { recursive: true });
     stage(pod.path('tmp-main'));
@@ -91,15 +100,17 @@ async function outputRun(ex: ExecutorName, outputs: Record<string, unknown>[], s
     pod.launcher = (c) => [rusage, pod.path(`rusage-${c}.json`), '--'];
     const store0 = storeCpuS();
     const wait = pod.startWait({}, TIMEOUT);
+    const anonPeak = sampleAnonPeak(wait);
     const main = pod.startMain(['true'], {}, TIMEOUT);
     const [w, m] = await Promise.all([wait.done, main.done]);
+    const anonMiB = anonPeak();
     const storeS = storeCpuS() - store0;
     if (m.code !== 0) throw new Error(`${ex} main failed: ${m.stderr.slice(-2000)}`);
     if (w.code !== 0) throw new Error(`${ex} wait failed: ${w.stderr.slice(-2000)}`);
     const wt = readTree(pod.path('rusage-wait.json'));
     const mt = readTree(pod.path('rusage-main.json'));
     await deleteTaskResult(pod.nodeId).catch(() => undefined);
-    return { wallS: wt.wallS, cpuS: wt.cpuS + mt.cpuS, rssMiB: wt.rssMiB, extra: { mainRssMiB: mt.rssMiB, mainWallS: mt.wallS, storeCpuS: storeS }, ...(profile ? { profile: collectProfiles(tmpDirs(pod)) } : {}) };
+    return { wallS: wt.wallS, cpuS: wt.cpuS + mt.cpuS, rssMiB: wt.rssMiB, extra: { anonMiB, mainRssMiB: mt.rssMiB, mainWallS: mt.wallS, storeCpuS: storeS }, ...(profile ? { profile: collectProfiles(tmpDirs(pod)) } : {}) };
   } finally {
     pod.cleanup();
   }
@@ -109,16 +120,19 @@ async function outputRun(ex: ExecutorName, outputs: Record<string, unknown>[], s
 async function inputRun(ex: ExecutorName, inputs: Record<string, unknown>[], check: (inputDir: string) => Promise<void>, profile = false, parentDir?: string): Promise<ProfiledSample> {
   const rusage = rusageTool();
   const template = { name: 'bench-in', container: { image: 'x' }, inputs: { artifacts: inputs } };
-  const pod = new PodSim({ template, secrets: S3_SECRETS, executor: executorOf(ex), parentDir, ...(profile ? { env: PROFILE_ENV } : {}) }, { workflowName: `bench-in-${ex}` });
+  const pod = new PodSim({ template, secrets: S3_SECRETS, executor: executorOf(ex), parentDir, env: { ...tsEnv(ex), ...(profile ? PROFILE_ENV : {}) } }, { workflowName: `bench-in-${ex}` });
   try {
     pod.launcher = (c) => [rusage, pod.path(`rusage-${c}.json`), '--'];
     const store0 = storeCpuS();
-    const r = await pod.startInit({}, TIMEOUT).done;
+    const running = pod.startInit({}, TIMEOUT);
+    const anonPeak = sampleAnonPeak(running);
+    const r = await running.done;
+    const anonMiB = anonPeak();
     const storeS = storeCpuS() - store0;
     if (r.code !== 0) throw new Error(`${ex} init failed: ${r.stderr.slice(-2000)}`);
     const t = readTree(pod.path('rusage-init.json'));
     await check(pod.path('input-artifacts'));
-    return { wallS: t.wallS, cpuS: t.cpuS, rssMiB: t.rssMiB, extra: { storeCpuS: storeS }, ...(profile ? { profile: collectProfiles(tmpDirs(pod)) } : {}) };
+    return { wallS: t.wallS, cpuS: t.cpuS, rssMiB: t.rssMiB, extra: { anonMiB, storeCpuS: storeS }, ...(profile ? { profile: collectProfiles(tmpDirs(pod)) } : {}) };
   } finally {
     pod.cleanup();
   }
@@ -179,7 +193,7 @@ export async function p1(variant: 'a' | 'b', disk?: string): Promise<RowResult[]
   } finally {
     await proxy?.close();
     rmSync(base, { recursive: true, force: true });
-    await deletePrefix(`bench/p1${variant}`);
+    deleteLater(`bench/p1${variant}`);
   }
 }
 
@@ -193,7 +207,7 @@ export async function p2(variant: 'a' | 'b'): Promise<RowResult> {
     (variant === 'a' ? writeLogText : writeRandom)(data, bytes);
     const samples = await alternate(runs, `P2${variant}`, (ex, i) =>
       outputRun(ex, [s3Artifact('out', '/tmp/data.bin', `bench/p2${variant}/${ex}/${Date.now()}-${i}/data.tgz`, minioHost())],
-        (tmpMain) => linkSync(data, join(tmpMain, 'data.bin')), `bench/p2${variant}/${ex}/logs`));
+        (tmpMain) => linkSync(data, join(tmpMain, 'data.bin')), `bench/p2${variant}/${ex}/logs`), undefined, warmForRun(data));
     const profile = await profiled(`P2${variant}`, () => outputRun('ts', [s3Artifact('out', '/tmp/data.bin', `bench/p2${variant}/ts/profiled/data.tgz`, minioHost())],
       (tmpMain) => linkSync(data, join(tmpMain, 'data.bin')), `bench/p2${variant}/ts/logs`, true));
     const storedBytes = { ts: await storedSize(`bench/p2${variant}/ts`), go: await storedSize(`bench/p2${variant}/go`) };
@@ -233,7 +247,10 @@ export async function p3(): Promise<RowResult> {
     const check = (ex: ExecutorName) => async (d: string): Promise<void> => {
       if ((await fileSha256(join(d, 'in'))) !== sum) throw new Error(`${ex} init: the extracted file differs from the original`);
     };
-    const samples = await alternate(runs, 'P3', (ex) => inputRun(ex, [s3Artifact('in', '/in/data.bin', key, minioHost())], check(ex)));
+    // MinIO's copy of the object (its data directory: xl.meta and parts) is warm, as a store's hot object would be.
+    const stored = join(PROJECT, '.stack/data/minio', BUCKET, key);
+    if (!existsSync(stored)) throw new Error(`P3: MinIO's copy of ${key} is not at ${stored}`);
+    const samples = await alternate(runs, 'P3', (ex) => inputRun(ex, [s3Artifact('in', '/in/data.bin', key, minioHost())], check(ex)), undefined, warmForRun(stored));
     const profile = await profiled('P3', () => inputRun('ts', [s3Artifact('in', '/in/data.bin', key, minioHost())], check('ts'), true));
     return {
       id: 'P3',
@@ -264,6 +281,21 @@ async function storedSize(prefix: string): Promise<number> {
   const sizes = new Set((await listObjects(prefix)).filter((o) => o.key.endsWith('/data.tgz')).map((o) => o.size));
   if (sizes.size !== 1) throw new Error(`${prefix}/: expected one size for the tar.gz outputs, found ${[...sizes].join(', ') || 'none'}`);
   return [...sizes][0] as number;
+}
+
+const deferred: string[] = [];
+
+/**
+ * Delete what a row of many small objects uploaded at the end of the bench (flushDeletes), not between rows: MinIO
+ * removes deleted objects in the background (lib.ts storeQuiet), which would run into the next rows.
+ */
+export function deleteLater(prefix: string): void {
+  deferred.push(prefix);
+}
+
+/** The deletes deleteLater put off. */
+export async function flushDeletes(): Promise<void> {
+  for (const p of deferred.splice(0)) await deletePrefix(p);
 }
 
 /** Delete every object below `prefix/` (what a row uploaded), with our S3 driver; not measured. */

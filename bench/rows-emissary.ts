@@ -15,7 +15,7 @@ import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, 
 import { join } from 'node:path';
 import { PodSandbox, installedExecutable } from '../test/support/sandbox.ts';
 import { imageRoot, type RootKind } from '../test/support/rootfs.ts';
-import { alternate, cTool, envNumber, log, median, readTree, rusageTool, STACK, type ExecutorName, type Sample } from './lib.ts';
+import { alternate, cTool, envNumber, log, median, readTree, rusageTool, settlePageCache, STACK, type ExecutorName, type Sample } from './lib.ts';
 import { GO_POLL_S, LARGE_ROW_RUNS, profiled, type RowResult } from './rows-artifacts.ts';
 import { collectProfiles } from './profile.ts';
 
@@ -68,21 +68,6 @@ export async function p4(kind: RootKind): Promise<RowResult> {
 }
 
 /**
- * Before each P5 sample: write back and drop the page cache, so that every run of either executor starts from the
- * same state. Each run dirties 4 GB (the stdout and combined files); how much dirty data and cache the run before
- * left decides whether the writer is throttled or reclaims memory itself — a run that took 2.7 s could take 10 s the next time,
- * of which most was CPU in reclaim (the bench of 2026-12-04 18:08).
- */
-function settlePageCache(): void {
-  execFileSync('sync');
-  try {
-    writeFileSync('/proc/sys/vm/drop_caches', '3');
-  } catch {
-    // not root: the cache stays; the medians are then noisier
-  }
-}
-
-/**
  * P5 beside a bare copier: the same command with its stdout piped into bench/bare-copy.c (one read, then a write to each of the
  * same destinations: the two capture files beside the pod's and /dev/null) instead of an emissary; timed the same way
  * (the command's own start → end), page cache settled first, median of `runs`. MB/s.
@@ -113,7 +98,7 @@ export async function p5(): Promise<RowResult> {
   try {
     const once = async (ex: ExecutorName, profile = false): Promise<Sample & { profile?: ReturnType<typeof collectProfiles> }> => {
       rmSync(p.file('/var/run/argo/ctr'), { recursive: true, force: true });
-      settlePageCache();
+      settlePageCache([p.file(EXE.ts), p.file(EXE.go)]);
       for (const f of readdirSync(p.file('/tmp')).filter((x) => x.endsWith('.cpuprofile'))) rmSync(p.file(`/tmp/${f}`));
       const script = `date +%s%N > /tmp/start; head -c ${bytes} /dev/zero; date +%s%N > /tmp/end`;
       // exec: the emissary stays PID 1; its stdout (the container log in a real pod) is /dev/null.

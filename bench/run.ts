@@ -18,6 +18,7 @@
  *   node bench/run.ts            (node bench/run.ts --render: the doc again from the last results)
  *
  * BENCH_TS_BINDIR=<dir holding another build's argoexec> puts that build in the "ours" column (before/after).
+ * BENCH_TS_ENV='{"NAME":"value"}' adds environment to our executor's containers in the P1–P3 rows (a driver setting, before/after).
  * BENCH_ONLY=ts runs ours alone (samples in the log, no report): for iterating on a change.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,8 +26,8 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { p8, type Ceiling } from './ceiling.ts';
 import { mountNodeDisk } from './node-disk.ts';
-import { gitCommit, log, PROJECT, referenceVersion } from './lib.ts';
-import { p1, p2, p3, type RowResult } from './rows-artifacts.ts';
+import { gitCommit, log, PROJECT, referenceVersion, storeQuiet } from './lib.ts';
+import { flushDeletes, p1, p2, p3, type RowResult } from './rows-artifacts.ts';
 import { p4, p5 } from './rows-emissary.ts';
 import { renderPerformance, type ClusterResults } from './report.ts';
 
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
   // The P1 rows' pods on a node-like disk (a journaled ext4), not this VM's journal-less root: bench/node-disk.ts.
   const disk = ['P8', 'P1', 'P1A', 'P1B'].some((r) => wanted.includes(r)) ? mountNodeDisk() : undefined;
   try {
+    await storeQuiet(); // what ran before the bench (tests) may have left MinIO deleting
     if (wanted.includes('P8')) ceiling = await p8(disk);
     if (wanted.includes('P1')) rows.push(...(await p1('a', disk?.path)), ...(await p1('b', disk?.path)));
     if (wanted.includes('P1A')) rows.push(...(await p1('a', disk?.path)));
@@ -69,6 +71,7 @@ async function main(): Promise<void> {
   if (wanted.includes('P3')) rows.push(await p3());
   if (wanted.includes('P4')) for (const kind of ['busybox', 'scratch', 'debian'] as const) rows.push(await p4(kind));
   if (wanted.includes('P5')) rows.push(await p5());
+  await flushDeletes();
   const minutes = (performance.now() - t0) / 60_000;
   if (process.env.BENCH_ONLY) return log(`BENCH_ONLY=${process.env.BENCH_ONLY}: no report (${minutes.toFixed(1)} min)`);
   const meta = {

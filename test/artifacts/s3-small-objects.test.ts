@@ -7,16 +7,13 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHash, createHmac } from 'node:crypto';
 import { S3Client, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { driverFor } from '../../src/artifacts/registry.ts';
-import { keyPath, Sha256, smallObjectRequests, SmallObjectError, sseHeaders } from '../../src/artifacts/s3/small-object-requests.ts';
+import { keyPath, smallObjectRequests, SmallObjectError, sseHeaders } from '../../src/artifacts/s3/small-object-requests.ts';
 import { credsFor, ctxFor, s3Artifact, s3Servers, tmp, uniq, type S3Server } from './helpers.ts';
 
 const servers = s3Servers();
@@ -68,12 +65,13 @@ for (const s of servers) {
     });
 
     test('errors have the SDK\'s shape: a missing key is NoSuchKey (404); a wrong secret is refused (403)', async () => {
-      const target = { bucket: 'my-bucket', host: s.host, secure: false, pathStyle: true, region: s.region, httpAgent: new HttpAgent({ keepAlive: true }), httpsAgent: new HttpsAgent() };
+      const target = { bucket: 'my-bucket', host: s.host, secure: false, pathStyle: true, region: s.region };
       const ok = smallObjectRequests({ ...target, credentials: { accessKeyId: s.access, secretAccessKey: s.secret } });
       await assert.rejects(ok.get(`small/${uniq()}/missing`, {}), (e: unknown) => e instanceof SmallObjectError && e.Code === 'NoSuchKey' && e.name === 'NoSuchKey' && e.$metadata.httpStatusCode === 404);
       const bad = smallObjectRequests({ ...target, credentials: { accessKeyId: s.access, secretAccessKey: `${s.secret}-wrong` } });
       await assert.rejects(bad.put(`small/${uniq()}/x`, Buffer.from('x'), 'text/plain', {}), (e: unknown) => e instanceof SmallObjectError && e.$metadata.httpStatusCode === 403 && e.Code === 'SignatureDoesNotMatch');
-      target.httpAgent.destroy();
+      ok.destroy();
+      bad.destroy();
     });
   });
 }
@@ -92,43 +90,6 @@ test('the driver\'s message for a refused small object names bucket, key and end
     assert.ok(!m.includes(wrong));
     return true;
   });
-});
-
-test('the signer\'s SHA-256 and HMAC-SHA-256 are node:crypto\'s, also when a key array is reused with other bytes', async () => {
-  const hex = async (h: Sha256): Promise<string> => Buffer.from(await h.digest()).toString('hex');
-  const plain = new Sha256();
-  plain.update('abc');
-  assert.equal(await hex(plain), createHash('sha256').update('abc').digest('hex'));
-  const key = new Uint8Array(32).fill(7);
-  const sign = async (k: Uint8Array | ArrayBuffer | string, msg: string): Promise<string> => {
-    const h = new Sha256(k);
-    h.update(msg);
-    return hex(h);
-  };
-  // The same array twice (the signer's cached signing key): the cached KeyObject.
-  assert.equal(await sign(key, 'm1'), createHmac('sha256', Buffer.alloc(32, 7)).update('m1').digest('hex'));
-  assert.equal(await sign(key, 'm2'), createHmac('sha256', Buffer.alloc(32, 7)).update('m2').digest('hex'));
-  // The same array with other bytes: a new key, not the cached one.
-  key.fill(9);
-  assert.equal(await sign(key, 'm1'), createHmac('sha256', Buffer.alloc(32, 9)).update('m1').digest('hex'));
-  // A view into a larger buffer, an ArrayBuffer, a string.
-  const big = new Uint8Array(40).fill(1);
-  big.fill(5, 4, 36);
-  assert.equal(await sign(big.subarray(4, 36), 'v'), createHmac('sha256', Buffer.alloc(32, 5)).update('v').digest('hex'));
-  assert.equal(await sign(new Uint8Array(16).fill(3).buffer, 'a'), createHmac('sha256', Buffer.alloc(16, 3)).update('a').digest('hex'));
-  assert.equal(await sign('secret', 's'), createHmac('sha256', 'secret').update('s').digest('hex'));
-  // A string key again (the signer keys every request with the secret access key: a cached KeyObject), another one,
-  // and a non-ASCII one (the key is its UTF-8 bytes, as node:crypto takes a string).
-  assert.equal(await sign('secret', 't'), createHmac('sha256', 'secret').update('t').digest('hex'));
-  assert.equal(await sign('other', 's'), createHmac('sha256', 'other').update('s').digest('hex'));
-  assert.equal(await sign('sécret', 's'), createHmac('sha256', Buffer.from('sécret', 'utf8')).update('s').digest('hex'));
-  for (let i = 0; i < 20; i++) assert.equal(await sign(`k${i}`, 'm'), createHmac('sha256', `k${i}`).update('m').digest('hex'), 'past the cache size');
-  // reset() starts over with the same key.
-  const h = new Sha256(key);
-  h.update('junk');
-  h.reset();
-  h.update('m1');
-  assert.equal(await hex(h), createHmac('sha256', Buffer.alloc(32, 9)).update('m1').digest('hex'));
 });
 
 test('keyPath encodes as the SDK does; SSE headers as the SDK sends them (with the SSE-C key MD5)', () => {
@@ -166,9 +127,8 @@ async function stub(answers: [number, string][], address = '127.0.0.1'): Promise
 test('transient answers are retried as the SDK does (503 SlowDown, 500); a 404 is not', async () => {
   const slow = '<?xml version="1.0"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>';
   const s = await stub([[503, slow], [500, '<Error><Code>InternalError</Code><Message>x</Message></Error>'], [200, '']]);
-  const httpAgent = new HttpAgent({ keepAlive: true });
+  const r = smallObjectRequests({ bucket: 'b', host: s.host, secure: false, pathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'SECRET' } });
   try {
-    const r = smallObjectRequests({ bucket: 'b', host: s.host, secure: false, pathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'SECRET' }, httpAgent, httpsAgent: new HttpsAgent() });
     await r.put('dir/a b.txt', Buffer.from('hello'), 'text/plain', {});
     assert.equal(s.seen.length, 3);
     for (const q of s.seen) {
@@ -183,9 +143,9 @@ test('transient answers are retried as the SDK does (503 SlowDown, 500); a 404 i
     s.seen.length = 0;
     s.close();
     const nf = await stub([[404, '<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>']]);
-    // b.127.0.0.1 resolves nowhere: the agent's lookup stands in for the DNS of a virtual-hosted bucket
-    const vhAgent = new HttpAgent({ lookup: ((_h: string, o: { all?: boolean }, cb: (...a: unknown[]) => void) => (o.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4))) as never });
-    const r2 = smallObjectRequests({ bucket: 'b', host: nf.host, secure: false, pathStyle: false, region: 'eu-west-1', credentials: async () => ({ accessKeyId: 'AKID2', secretAccessKey: 'S' }), httpAgent: vhAgent, httpsAgent: new HttpsAgent() });
+    // b.127.0.0.1 resolves nowhere: a lookup stands in for the DNS of a virtual-hosted bucket
+    const lookup = ((_h: string, o: { all?: boolean }, cb: (...a: unknown[]) => void) => (o.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4))) as never;
+    const r2 = smallObjectRequests({ bucket: 'b', host: nf.host, secure: false, pathStyle: false, region: 'eu-west-1', credentials: async () => ({ accessKeyId: 'AKID2', secretAccessKey: 'S' }), lookup });
     await assert.rejects(r2.get('k', {}), (e: unknown) => e instanceof SmallObjectError && e.Code === 'NoSuchKey' && e.message === 'The specified key does not exist.');
     assert.equal(nf.seen.length, 1);
     // virtual-hosted: the bucket in the Host header, not in the path; a credential provider is called
@@ -193,23 +153,22 @@ test('transient answers are retried as the SDK does (503 SlowDown, 500); a 404 i
     assert.equal(nf.seen[0]!.headers.host, `b.${nf.host}`);
     assert.match(String(nf.seen[0]!.headers.authorization), /Credential=AKID2\/\d{8}\/eu-west-1\/s3\/aws4_request/);
     nf.close();
-    vhAgent.destroy();
+    r2.destroy();
   } finally {
-    httpAgent.destroy();
+    r.destroy();
   }
 });
 
 test('an IPv6 literal endpoint: connected without brackets, named with them in Host', async () => {
   const s = await stub([], '::1');
-  const httpAgent = new HttpAgent();
+  const r = smallObjectRequests({ bucket: 'b', host: s.host, secure: false, pathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'A', secretAccessKey: 'S' } });
   try {
-    const r = smallObjectRequests({ bucket: 'b', host: s.host, secure: false, pathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'A', secretAccessKey: 'S' }, httpAgent, httpsAgent: new HttpsAgent() });
     await r.put('k', Buffer.from('x'), 'text/plain', {});
     assert.equal(s.seen.length, 1);
     assert.equal(s.seen[0]!.headers.host, s.host);
     assert.match(s.host, /^\[::1\]:\d+$/);
   } finally {
-    httpAgent.destroy();
+    r.destroy();
     s.close();
   }
 });

@@ -179,8 +179,9 @@ export function createS3(loc: S3Location, ctx: DriverContext): S3Setup {
   };
   const enabled = enc.enableEncryption === true;
   const lean = ctx.env.ARTIFACT_S3_LEAN_REQUESTS !== 'false';
+  const small = lean ? smallObjectRequests({ bucket, host, secure, pathStyle: forcePathStyle, region, credentials, ...(ca ? { ca } : {}) }) : undefined;
   return {
-    small: lean ? smallObjectRequests({ bucket, host, secure, pathStyle: forcePathStyle, region, credentials, httpAgent, httpsAgent }) : undefined,
+    small,
     client,
     bucket,
     endpointUrl,
@@ -207,6 +208,7 @@ export function createS3(loc: S3Location, ctx: DriverContext): S3Setup {
     },
     destroy() {
       client.destroy();
+      small?.destroy();
       httpsAgent.destroy();
       httpAgent.destroy();
     },

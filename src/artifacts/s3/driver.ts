@@ -27,7 +27,7 @@ import { contentTypeFor } from '../content-type.ts';
 import { executorBackoff, isTransientNetworkError, withRetry } from '../retry.ts';
 import { createS3, type S3Location, type S3Setup } from './client.ts';
 import { BufferPool, MAX_PARTS, MiB, uploadObject } from './multipart.ts';
-import { readBody, SMALL_OBJECT_MAX } from './small-object-requests.ts';
+import { SMALL_OBJECT_MAX } from './small-object-requests.ts';
 import { wholeFileWriter } from '../../core/io/whole-file.ts';
 import { fileFiller, fillerOf, type PullSource } from '../../core/io/fill.ts';
 import type { WriteObserver } from '../../core/io/growing-file.ts';
@@ -247,7 +247,7 @@ export class S3ArtifactDriver implements ArtifactDriver {
    * (D42). Nothing is created when the download fails; a failed write leaves no partial file.
    */
   async #getSmallFile(s3: S3Setup, key: string, path: string, size: number, progress?: TransferProgress, done?: { n: number }, signal?: AbortSignal, observer?: WriteObserver): Promise<void> {
-    const body = await readBody(await s3.small!.get(key, s3.getSse(key), signal), size);
+    const body = await s3.small!.get(key, s3.getSse(key), signal);
     if (body.length !== size) throw new Error(`short download of ${key}: ${body.length} of ${size} bytes`);
     try {
       await wholeFileWriter()(path, body, 0o600);
