@@ -9,7 +9,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -105,6 +105,18 @@ export async function alternate(runs: number, label: string, fn: (ex: ExecutorNa
 }
 
 let dropCachesRefused = false;
+
+/**
+ * Empty MinIO's trash (.minio.sys/tmp/.trash under its data directory) — what it would remove itself, later and in
+ * bursts: a deleted object is first moved there. The bench deletes its many small objects at the end (deleteLater)
+ * and does MinIO's sweep itself, at the start and the end, so that no sweep of tens of thousands of directories
+ * lands in the middle of a run. Not measured.
+ */
+export function emptyStoreTrash(): void {
+  const trash = join(PROJECT, '.stack/data/minio/.minio.sys/tmp/.trash');
+  if (!existsSync(trash)) return;
+  for (const e of readdirSync(trash)) rmSync(join(trash, e), { recursive: true, force: true });
+}
 
 /** MinIO's CPU over one second below which it counts as idle (its own housekeeping stays under ~1 %). */
 const STORE_IDLE_SHARE = 0.03;

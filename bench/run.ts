@@ -19,6 +19,7 @@
  *
  * BENCH_TS_BINDIR=<dir holding another build's argoexec> puts that build in the "ours" column (before/after).
  * BENCH_TS_ENV='{"NAME":"value"}' adds environment to our executor's containers in the P1–P3 rows (a driver setting, before/after).
+ * BENCH_KEEP_PROFILES=<dir> copies the profiled runs' .cpuprofile files there.
  * BENCH_ONLY=ts runs ours alone (samples in the log, no report): for iterating on a change.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,7 +27,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { p8, type Ceiling } from './ceiling.ts';
 import { mountNodeDisk } from './node-disk.ts';
-import { gitCommit, log, PROJECT, referenceVersion, storeQuiet } from './lib.ts';
+import { emptyStoreTrash, gitCommit, log, PROJECT, referenceVersion, storeQuiet } from './lib.ts';
 import { flushDeletes, p1, p2, p3, type RowResult } from './rows-artifacts.ts';
 import { p4, p5 } from './rows-emissary.ts';
 import { renderPerformance, type ClusterResults } from './report.ts';
@@ -58,7 +59,8 @@ async function main(): Promise<void> {
   // The P1 rows' pods on a node-like disk (a journaled ext4), not this VM's journal-less root: bench/node-disk.ts.
   const disk = ['P8', 'P1', 'P1A', 'P1B'].some((r) => wanted.includes(r)) ? mountNodeDisk() : undefined;
   try {
-    await storeQuiet(); // what ran before the bench (tests) may have left MinIO deleting
+    emptyStoreTrash(); // what ran before the bench (tests) may have left MinIO deleting
+    await storeQuiet();
     if (wanted.includes('P8')) ceiling = await p8(disk);
     if (wanted.includes('P1')) rows.push(...(await p1('a', disk?.path)), ...(await p1('b', disk?.path)));
     if (wanted.includes('P1A')) rows.push(...(await p1('a', disk?.path)));
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
   if (wanted.includes('P4')) for (const kind of ['busybox', 'scratch', 'debian'] as const) rows.push(await p4(kind));
   if (wanted.includes('P5')) rows.push(await p5());
   await flushDeletes();
+  emptyStoreTrash();
   const minutes = (performance.now() - t0) / 60_000;
   if (process.env.BENCH_ONLY) return log(`BENCH_ONLY=${process.env.BENCH_ONLY}: no report (${minutes.toFixed(1)} min)`);
   const meta = {
