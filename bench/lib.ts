@@ -93,8 +93,8 @@ export async function alternate(runs: number, label: string, fn: (ex: ExecutorNa
     for (const ex of order) {
       // The run before (the other executor's, or a row's set-up) may have left GiBs of dirty pages: written back now,
       // not by the kernel's flusher in the middle of this run.
-      spawnSync('sync');
-      if (settle) settlePageCache(settle.warm);
+      if (settle) settlePageCache(settle.warm); // syncs first
+      else spawnSync('sync');
       await storeQuiet();
       const s = await fn(ex, i);
       out[ex].push(s);

@@ -40,7 +40,7 @@ const TIMEOUT = 3_600_000;
 const tsEnv = (ex: ExecutorName): Record<string, string> => (ex === 'ts' && process.env.BENCH_TS_ENV ? JSON.parse(process.env.BENCH_TS_ENV) as Record<string, string> : {});
 
 /** What a GiB row reads back into the page cache before each run (lib.ts settlePageCache): both executables and `data`. */
-export const warmForRun = (...data: string[]): { warm: string[] } => ({
+const warmForRun = (...data: string[]): { warm: string[] } => ({
   warm: [executorOf('ts').binDir, GO_EXECUTOR.binDir, rusageTool(), ...data],
 });
 

@@ -1,14 +1,15 @@
 /**
  * Single-request PutObject and GetObject of small objects without the SDK's middleware stack (docs/decisions.md
  * D31). A directory of 10,000 files × 10 KiB is 10,000 requests, and on this 2-core machine the SDK spent ~0.8 ms of
- * CPU on each (endpoint rules, schema serde, retry and checksum middlewares) against ~0.2 ms for the same signed
- * request on node:http — CPU the store (MinIO, on the same cores) needed. The requests are the SDK's own in every
- * byte that matters: signed as the SDK's SigV4 signer signs them (sigv4.ts, D44, tested against @smithy/signature-v4)
- * with the client's resolved credential provider (static keys, roleARN, the default chain), over the client's
- * keep-alive agents, with the same headers (Content-Type, SSE, SSE-C and its key MD5) and the payload's SHA-256,
- * path-style or virtual-hosted as the client addresses the bucket. Errors carry the SDK's shape (`name`/`Code`, `$metadata.httpStatusCode`), so the driver
- * describes and classifies them the same way; transient ones are retried here as the SDK's standard retry does
- * (up to 10 attempts, full-jitter exponential backoff from 100 ms, capped at 20 s).
+ * CPU on each (endpoint rules, schema serde, retry and checksum middlewares) — CPU the store (MinIO, on the same
+ * cores) needed. The requests are the SDK's own in every byte that matters: signed as the SDK's SigV4 signer signs
+ * them (sigv4.ts, D44, tested against @smithy/signature-v4) with the client's resolved credential provider (static
+ * keys, roleARN, the default chain), sent over a keep-alive pool of their own (core/io/small-http.ts, D44; TLS
+ * verified, with the artifact's caSecret), with the same headers (Content-Type, SSE, SSE-C and its key MD5) and the
+ * payload's SHA-256, path-style or virtual-hosted as the client addresses the bucket. Errors carry the SDK's shape
+ * (`name`/`Code`, `$metadata.httpStatusCode`), so the driver describes and classifies them the same way; transient
+ * ones are retried here as the SDK's standard retry does (up to 10 attempts, full-jitter exponential backoff from
+ * 100 ms, capped at 20 s).
  */
 import { createHash } from 'node:crypto';
 import type { LookupFunction } from 'node:net';

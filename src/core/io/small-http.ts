@@ -91,6 +91,9 @@ type BodyState =
   | { kind: 'chunked'; parts: Buffer[]; size: number; next: number; trailers: boolean }
   | { kind: 'eof'; parts: Buffer[]; size: number };
 
+/** A body gathered in parts, as one buffer (the part itself when there is one). */
+const joined = (b: { parts: Buffer[]; size: number }): Buffer => (b.parts.length === 1 ? b.parts[0] as Buffer : Buffer.concat(b.parts, b.size));
+
 /** One connection: a socket, the exchange on it, the parser state of its answer. */
 class Connection {
   readonly socket: Socket;
@@ -249,7 +252,7 @@ class Connection {
       }
       if (b.trailers) {
         if (line === '') {
-          this.#complete(b.parts.length === 1 ? b.parts[0] as Buffer : Buffer.concat(b.parts, b.size), buf.length === 0);
+          this.#complete(joined(b), buf.length === 0);
           return;
         }
         continue;
@@ -283,7 +286,7 @@ class Connection {
   #closed(): void {
     const b = this.#body;
     if (this.exchange && b?.kind === 'eof') {
-      this.#complete(b.parts.length === 1 ? b.parts[0] as Buffer : Buffer.concat(b.parts, b.size), true);
+      this.#complete(joined(b), true);
     }
     this.socket.destroy();
     this.#fail(hangUp());
