@@ -4,7 +4,7 @@ import { medianSample, MiB, type Sample } from './lib.ts';
 import { renderProfile } from './profile.ts';
 import type { RowResult } from './rows-artifacts.ts';
 
-export interface Meta { date: string; commit: string; goVersion: string; minutes: number; machine: string; load: [number, number]; /** Where the P1 rows' pods live (bench/node-disk.ts). */ p1Disk?: string }
+export interface Meta { date: string; commit: string; goVersion: string; minutes: number; /** The whole `make bench` (from before its build), when run by it; whether it ran the controller rows first. */ makeMinutes?: number; makeWithCluster?: boolean; machine: string; load: [number, number]; /** Where the P1 rows' pods live (bench/node-disk.ts). */ p1Disk?: string }
 
 export interface ClusterResults {
   meta: { date: string; commit: string; goVersion: string };
@@ -228,7 +228,7 @@ export function renderPerformance(meta: Meta, ceiling: Ceiling | undefined, rows
     '',
     `Written by \`make bench\` (bench/run.ts) from one run: ${meta.date.slice(0, 16).replace('T', ' ')} UTC, our commit`,
     `\`${meta.commit}\`, Go reference argoexec **${meta.goVersion}**, ${meta.machine}; load average ${f(meta.load[0], 1)} at the`,
-    `start, ${f(meta.load[1], 1)} at the end; the run took ${f(meta.minutes, 1)} min.`,
+    `start, ${f(meta.load[1], 1)} at the end; bench/run.ts took ${f(meta.minutes, 1)} min${meta.makeMinutes !== undefined ? `, \`make bench\` ${f(meta.makeMinutes, 1)} min in all (${meta.makeWithCluster ? 'with the controller rows P6 and P7 before it' : 'without the controller rows: BENCH_CLUSTER=0'})` : ''}.`,
     '',
     'How: the real executables (dist/argoexec and the Go reference) run as the containers of a simulated pod',
     '(test/support/pod-sim.ts, test/support/sandbox.ts: own mount + PID namespaces and root) against the stack\'s',
