@@ -50,12 +50,15 @@ public class HdfsPeer {
     conf.setLong("dfs.namenode.fs-limits.min-block-size", 1024 * 1024);
     conf.set("dfs.permissions.enabled", "true");
     conf.set("hadoop.security.authentication", "simple");
-    // complete() and addBlock() may go on while the last block is COMMITTED but not yet reported by the DataNodes:
-    // the Go client (colinmarc/hdfs) retries neither a `false` from complete() nor NotReplicatedYetException and
-    // would fail at random ("replication in progress"). The allowance only applies to blocks expecting more
-    // replicas than dfs.namenode.replication.min (1): hence two DataNodes and replication 2 (which also puts a
-    // two-node pipeline under every write).
-    conf.setInt("dfs.namenode.file.close.num-committed-allowed", 1);
+    // complete() and addBlock() may go on while the file's last blocks are COMMITTED but not yet reported by the
+    // DataNodes: the Go client (colinmarc/hdfs) retries neither a `false` from complete() nor
+    // NotReplicatedYetException and would fail at random ("replication in progress"). complete() requires every
+    // block but the last `num-committed-allowed` to be COMPLETE (FSNamesystem.checkBlocksComplete), so with 1 a
+    // DataNode's report of the second-to-last block arriving late under load failed Go's save of a 4-block file
+    // (a CI run of 2026-12-05); 8 covers every multi-block file the tests write. The allowance only applies to
+    // blocks expecting more replicas than dfs.namenode.replication.min (1): hence two DataNodes and replication 2
+    // (which also puts a two-node pipeline under every write).
+    conf.setInt("dfs.namenode.file.close.num-committed-allowed", 8);
     // Datanode heartbeats often, so a fresh cluster takes writes at once.
     conf.setLong("dfs.heartbeat.interval", 1);
 
