@@ -124,10 +124,10 @@ const STORE_IDLE_SHARE = 0.03;
 /**
  * Wait (at most `maxS`) until MinIO is idle. Its data scanner, which re-reads every object each minute by default,
  * runs at the slowest pace in the stack (MINIO_SCANNER_SPEED, stack/up.sh; D43) and no longer keeps it busy. It
- * deletes in the background: a deleted object goes to
- * .minio.sys/tmp/.trash and is removed later, ~700 objects/s at ~11 % of a core on this machine, so 10,000 small
- * objects deleted by one row kept it busy for ~15 s into the next row's runs (and a run's MinIO CPU, which the P1
- * rows report, with it). Rows that make many objects delete them at the end of the bench (deleteLater).
+ * deletes in the background: a deleted object goes to .minio.sys/tmp/.trash and is removed later, ~700 objects/s at
+ * ~11 % of a core on this machine, so 10,000 small objects deleted by one row kept it busy for ~15 s into the next
+ * row's runs (and a run's MinIO CPU, which the P1 rows report, with it). Rows that make many objects delete them at
+ * the end of the bench (deleteLater).
  */
 export async function storeQuiet(maxS = 180): Promise<void> {
   const t0 = Date.now();

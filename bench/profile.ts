@@ -6,7 +6,7 @@
  * from getrusage: the rest is other threads (libuv's pool, where zlib inflates and deflates and fs calls run, and
  * V8's helper threads) and the kernel.
  */
-import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 interface CallFrame { functionName: string; url: string; lineNumber: number }
@@ -61,7 +61,11 @@ export function collectProfiles(dirs: string[]): ProfileSummary[] {
     for (const f of readdirSync(d).filter((x) => /^argoexec-.*\.cpuprofile$/.test(x)).sort()) {
       const role = /^argoexec-(.*)-\d+\.cpuprofile$/.exec(f)?.[1] ?? f;
       // BENCH_KEEP_PROFILES=<dir>: the profiles themselves too (for a closer look: chrome://inspect, speedscope).
-      if (process.env.BENCH_KEEP_PROFILES) copyFileSync(join(d, f), join(process.env.BENCH_KEEP_PROFILES, `${Date.now()}-${f}`));
+      const keep = process.env.BENCH_KEEP_PROFILES;
+      if (keep) {
+        mkdirSync(keep, { recursive: true }); // a missing directory made the whole profiled run fail
+        copyFileSync(join(d, f), join(keep, `${Date.now()}-${f}`));
+      }
       out.push(summarize(role, JSON.parse(readFileSync(join(d, f), 'utf8')) as CpuProfile));
     }
   }
